@@ -1,0 +1,85 @@
+# Margin: `make run` sets everything up and serves; `make test` checks everything.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run setup venv assets migrate demo serve test lint types contracts migrations-check pytest \
+        pytest-sqlite pytest-postgres browser-deps bench schema clean
+
+run: setup demo serve
+
+setup: venv assets migrate
+
+# The venv is rebuilt whenever pyproject.toml changes.
+$(BIN)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: node_modules/.installed
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py demo --if-empty
+
+serve:
+	@echo ""
+	@echo "Margin is running on http://$(HOST):$(PORT)/"
+	@$(PY) manage.py demo --print-logins
+	@echo ""
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# --- quality and tests -----------------------------------------------------------------------
+test: venv assets browser-deps lint types contracts migrations-check pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: venv
+	$(BIN)/mypy
+
+contracts: venv
+	$(BIN)/lint-imports
+
+migrations-check: venv
+	DJANGO_SETTINGS_MODULE=config.test_settings $(PY) manage.py makemigrations --check --dry-run
+
+pytest: pytest-sqlite pytest-postgres
+
+pytest-sqlite: venv assets
+	env -u MARGIN_TEST_DATABASE_URL $(BIN)/pytest -q
+
+# Runs only when MARGIN_TEST_DATABASE_URL names a PostgreSQL database (.ci/run sets it).
+pytest-postgres: venv assets
+	@if [ -n "$$MARGIN_TEST_DATABASE_URL" ]; then \
+		echo "== the suite on PostgreSQL ($$MARGIN_TEST_DATABASE_URL)"; \
+		$(BIN)/pytest -q; \
+	else echo "== MARGIN_TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+# Browser tests drive Debian's Chromium; install it when it is missing.
+browser-deps:
+	@test -x /usr/bin/chromium || (command -v apt-get >/dev/null && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null)) || \
+		echo "warning: /usr/bin/chromium missing; browser tests will be skipped"
+
+schema: venv
+	DJANGO_SETTINGS_MODULE=config.test_settings $(PY) manage.py export_openapi docs/openapi.json
+
+bench: venv assets
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,12 @@
+"""URL wiring: the API under /api/v1, the admin, and the web screens."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from margin.api.main import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("margin.web.urls")),
+]

@@ -1,0 +1,115 @@
+"""Tenancy and people: the firm (organisation), its legal entities (companies), who may do what."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Organisation(models.Model):
+    """The firm. Every tenant row carries organisation_id (the future shard key)."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Company(models.Model):
+    """A legal entity of the firm: it employs people, runs projects and issues invoices."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="companies")
+    name = models.CharField(max_length=200)
+    legal_name = models.CharField(max_length=200, blank=True)
+    base_currency = models.CharField(max_length=3)
+    tax_id = models.CharField(max_length=64, blank=True)
+    address = models.TextField(blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    email = models.EmailField(blank=True)
+    # Invoice numbers look like 2026-0001: the year, then this many digits.
+    invoice_number_digits = models.PositiveSmallIntegerField(default=4)
+
+    class Meta:
+        verbose_name_plural = "companies"
+        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="company_name_unique_in_org")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccessRole(models.TextChoices):
+    ADMIN = "admin", "Administrator"
+    FINANCE = "finance", "Finance"
+    MANAGER = "manager", "Project manager"
+    MEMBER = "member", "Team member"
+
+
+class Membership(models.Model):
+    """A user's access to an organisation: one role, and optionally a subset of its companies."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=AccessRole.choices, default=AccessRole.MEMBER)
+    # Empty means every company of the organisation.
+    companies = models.ManyToManyField(Company, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "user"], name="one_membership_per_org")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation} ({self.role})"
+
+
+class Role(models.Model):
+    """A job role people hold and rate cards price (Consultant, Senior Developer...)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="roles")
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="role_name_unique_in_org")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    """Someone who does the work: employed by one company, holding one job role."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="people")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="people")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+    )
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="people")
+    # Contracted working minutes per week (capacity), 40 h by default.
+    weekly_capacity_minutes = models.PositiveIntegerField(default=40 * 60)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "people"
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "email"], name="person_email_unique_in_org")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a SHA-256 of the secret is stored; the secret is shown once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,98 @@
+"""Who is asking, and what they may see. Every read in Margin starts from a `Viewer`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from margin.accounts.models import AccessRole, ApiToken, Company, Membership, Person, Role
+from margin.core.errors import NotFound
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A signed-in user inside one organisation, with the companies they may see."""
+
+    user_id: int
+    organisation_id: int
+    role: str
+    company_ids: frozenset[int]
+    person_id: int | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == AccessRole.ADMIN
+
+    @property
+    def is_finance(self) -> bool:
+        return self.role in (AccessRole.ADMIN, AccessRole.FINANCE)
+
+    @property
+    def sees_all_projects(self) -> bool:
+        """Admins and finance see every project of their companies; others only their own."""
+        return self.is_finance
+
+
+def viewer_for(user: AbstractBaseUser | AnonymousUser) -> Viewer:
+    """The viewer for a user (their first organisation). NotFound if they belong to none."""
+    if not user.is_authenticated:
+        raise NotFound("Sign in first.")
+    membership = Membership.objects.filter(user_id=user.pk).select_related("organisation").order_by("id").first()
+    if membership is None:
+        raise NotFound("This user belongs to no organisation.")
+    chosen = set(membership.companies.values_list("id", flat=True))
+    if not chosen:
+        chosen = set(Company.objects.filter(organisation_id=membership.organisation_id).values_list("id", flat=True))
+    person_id = (
+        Person.objects.filter(user_id=user.pk, organisation_id=membership.organisation_id)
+        .values_list("id", flat=True)
+        .first()
+    )
+    return Viewer(
+        user_id=user.pk,
+        organisation_id=membership.organisation_id,
+        role=membership.role,
+        company_ids=frozenset(chosen),
+        person_id=person_id,
+    )
+
+
+def companies_visible(viewer: Viewer) -> QuerySet[Company]:
+    return Company.objects.filter(organisation_id=viewer.organisation_id, id__in=viewer.company_ids).order_by("name")
+
+
+def company_get(viewer: Viewer, company_id: int) -> Company:
+    company = companies_visible(viewer).filter(id=company_id).first()
+    if company is None:
+        raise NotFound("No such company.")
+    return company
+
+
+def people_visible(viewer: Viewer) -> QuerySet[Person]:
+    return Person.objects.filter(
+        organisation_id=viewer.organisation_id, company_id__in=viewer.company_ids
+    ).select_related("role", "company")
+
+
+def person_get(viewer: Viewer, person_id: int) -> Person:
+    person = people_visible(viewer).filter(id=person_id).first()
+    if person is None:
+        raise NotFound("No such person.")
+    return person
+
+
+def roles_visible(viewer: Viewer) -> QuerySet[Role]:
+    return Role.objects.filter(organisation_id=viewer.organisation_id)
+
+
+def role_get(viewer: Viewer, role_id: int) -> Role:
+    role = roles_visible(viewer).filter(id=role_id).first()
+    if role is None:
+        raise NotFound("No such role.")
+    return role
+
+
+def api_tokens_of(user_id: int) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user_id=user_id, revoked_at__isnull=True).order_by("-created_at")

@@ -1,0 +1,32 @@
+"""Background entry points for billing: take ids, call one action, report progress."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django_tasks import task
+
+from margin.accounts.queries import company_get, viewer_for
+from margin.billing.actions import invoices_draft_all
+from margin.core.errors import DomainError
+from margin.core.jobruns import job_run_finish, job_run_progress
+
+
+@task()
+def invoice_run(*, job_run_id: int, user_id: int, company_id: int, up_to: str) -> None:
+    """Draft invoices for every project of a company with approved time up to a date."""
+    user = get_user_model().objects.get(pk=user_id)
+    try:
+        viewer = viewer_for(user)
+        company = company_get(viewer, company_id)
+        invoices = invoices_draft_all(
+            viewer=viewer,
+            company=company,
+            up_to=date.fromisoformat(up_to),
+            progress=lambda done, total: job_run_progress(job_run_id, done, total),
+        )
+    except DomainError as error:
+        job_run_finish(job_run_id, error=error.message)
+        return
+    job_run_finish(job_run_id, result={"invoices": [i.pk for i in invoices], "count": len(invoices)})

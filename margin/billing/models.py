@@ -1,0 +1,76 @@
+"""Invoices: drafted from approved time, issued with a gapless number, immutable afterwards."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ISSUED = "issued", "Issued"
+
+
+class Invoice(models.Model):
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    company = models.ForeignKey("accounts.Company", on_delete=models.PROTECT, related_name="invoices")
+    client = models.ForeignKey("crm.Client", on_delete=models.PROTECT, related_name="invoices")
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="invoices")
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT)
+    # Time up to and including this date was taken.
+    period_end = models.DateField()
+    number = models.CharField(max_length=32, null=True, blank=True)
+    issue_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    total_minor = models.BigIntegerField(default=0)
+    total_minutes = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issued_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "number"], name="invoice_number_unique_per_company"),
+            models.CheckConstraint(
+                condition=(models.Q(status="draft") & models.Q(number__isnull=True))
+                | (models.Q(status="issued") & models.Q(number__isnull=False) & models.Q(issue_date__isnull=False)),
+                name="invoice_number_iff_issued",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"Draft #{self.pk}"
+
+
+class InvoiceLine(models.Model):
+    """Hours × rate for one task and role (or one person's override rate)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    task = models.ForeignKey("projects.Task", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    role = models.ForeignKey("accounts.Role", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    description = models.CharField(max_length=400)
+    minutes = models.BigIntegerField()
+    hourly_rate = models.DecimalField(max_digits=14, decimal_places=4)
+    amount_minor = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["invoice", "position", "id"]
+
+
+class InvoiceSequence(models.Model):
+    """The last number a company used in a year. Locked (SELECT … FOR UPDATE) while issuing."""
+
+    company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["company", "year"], name="one_sequence_per_company_year")]

@@ -1,0 +1,48 @@
+"""Domain errors. Actions raise them; the API turns them into 4xx JSON and the UI into form errors.
+
+Nothing here knows HTTP: each class only carries the status it maps to, so one table decides it.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base: a request that breaks a business rule. Nothing was changed."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+
+
+class Invalid(DomainError):
+    """Input that is well-formed but not acceptable (zero minutes, a date too far ahead...)."""
+
+    status = 422
+    code = "invalid"
+
+
+class NotFound(DomainError):
+    """Missing, or not visible to this user: the two are indistinguishable on purpose."""
+
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    """The user can see the object but may not do this to it."""
+
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    """The object's state does not allow this now (editing an approved entry, issuing twice)."""
+
+    status = 409
+    code = "conflict"

@@ -1,0 +1,163 @@
+"""Profitability of projects, always current: three grouped queries, whatever the number of projects.
+
+Definitions (docs/glossary.md):
+- billed: total of the project's issued invoices;
+- WIP: value of approved billable time not on an issued invoice (drafts included);
+- revenue = billed + WIP; cost: cost of all approved time; margin = revenue − cost;
+- hours burn: logged (not rejected) hours ÷ hours budget; money burn: revenue ÷ money budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+
+from margin.accounts.queries import Viewer
+from margin.billing.models import Invoice, InvoiceStatus
+from margin.core.money import Money
+from margin.projects.models import Project
+from margin.projects.queries import projects_visible
+from margin.timesheets.models import EntryStatus, TimeEntry
+
+
+def _pct(part: int, whole: int) -> Decimal | None:
+    if whole <= 0:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+@dataclass(frozen=True)
+class ProjectFigures:
+    project_id: int
+    code: str
+    name: str
+    client_name: str
+    manager_name: str
+    status: str
+    currency: str
+    billed_minor: int
+    wip_minor: int
+    cost_minor: int
+    logged_minutes: int
+    approved_minutes: int
+    budget_minutes: int
+    budget_amount_minor: int
+
+    @property
+    def revenue_minor(self) -> int:
+        return self.billed_minor + self.wip_minor
+
+    @property
+    def margin_minor(self) -> int:
+        return self.revenue_minor - self.cost_minor
+
+    @property
+    def margin_pct(self) -> Decimal | None:
+        return _pct(self.margin_minor, self.revenue_minor)
+
+    @property
+    def hours_burn_pct(self) -> Decimal | None:
+        return _pct(self.logged_minutes, self.budget_minutes)
+
+    @property
+    def money_burn_pct(self) -> Decimal | None:
+        return _pct(self.revenue_minor, self.budget_amount_minor)
+
+    def money(self, minor: int) -> Money:
+        return Money.from_minor(minor, self.currency)
+
+    @property
+    def billed(self) -> Money:
+        return self.money(self.billed_minor)
+
+    @property
+    def wip(self) -> Money:
+        return self.money(self.wip_minor)
+
+    @property
+    def revenue(self) -> Money:
+        return self.money(self.revenue_minor)
+
+    @property
+    def cost(self) -> Money:
+        return self.money(self.cost_minor)
+
+    @property
+    def margin(self) -> Money:
+        return self.money(self.margin_minor)
+
+    @property
+    def budget_amount(self) -> Money:
+        return self.money(self.budget_amount_minor)
+
+
+def profitability(projects: QuerySet[Project]) -> list[ProjectFigures]:
+    """Figures for every project of the queryset, in three grouped queries."""
+    rows = list(
+        projects.values(
+            "id",
+            "code",
+            "name",
+            "client__name",
+            "manager__name",
+            "status",
+            "currency",
+            "budget_minutes",
+            "budget_amount_minor",
+        ).order_by("code")
+    )
+    ids = [r["id"] for r in rows]
+    approved = Q(status=EntryStatus.APPROVED)
+    not_on_issued = Q(invoice_line__isnull=True) | Q(invoice_line__invoice__status=InvoiceStatus.DRAFT)
+    time = {
+        t["project_id"]: t
+        for t in TimeEntry.objects.filter(project_id__in=ids)
+        .exclude(status=EntryStatus.REJECTED)
+        .values("project_id")
+        .annotate(
+            logged=Sum("minutes"),
+            approved_minutes=Sum("minutes", filter=approved),
+            cost=Sum("cost_amount_minor", filter=approved),
+            wip=Sum("bill_amount_minor", filter=approved & Q(billable=True) & not_on_issued),
+        )
+        .order_by()
+    }
+    billed = dict(
+        Invoice.objects.filter(project_id__in=ids, status=InvoiceStatus.ISSUED)
+        .values("project_id")
+        .annotate(total=Sum("total_minor"))
+        .order_by()
+        .values_list("project_id", "total")
+    )
+    figures = []
+    for r in rows:
+        t = time.get(r["id"], {})
+        figures.append(
+            ProjectFigures(
+                project_id=r["id"],
+                code=r["code"],
+                name=r["name"],
+                client_name=r["client__name"],
+                manager_name=r["manager__name"],
+                status=r["status"],
+                currency=r["currency"],
+                billed_minor=int(billed.get(r["id"]) or 0),
+                wip_minor=int(t.get("wip") or 0),
+                cost_minor=int(t.get("cost") or 0),
+                logged_minutes=int(t.get("logged") or 0),
+                approved_minutes=int(t.get("approved_minutes") or 0),
+                budget_minutes=r["budget_minutes"],
+                budget_amount_minor=r["budget_amount_minor"],
+            )
+        )
+    return figures
+
+
+def profitability_visible(viewer: Viewer) -> list[ProjectFigures]:
+    return profitability(projects_visible(viewer))
+
+
+def project_profitability(project: Project) -> ProjectFigures:
+    return profitability(Project.objects.filter(pk=project.pk))[0]
