@@ -68,7 +68,7 @@ def _draft(viewer: Viewer, project: Project, up_to: date) -> Invoice | None:
         # Set-based: one UPDATE per line takes every matching entry that no invoice holds yet.
         taken += (
             time_entries_unbilled(project=project, up_to=up_to)
-            .filter(task_id=draft.task_id, role_id=draft.role_id, bill_rate=draft.hourly_rate)
+            .filter(**{"task_id": draft.task_id, "role_id": draft.role_id, "bill_rate": draft.hourly_rate})
             .update(invoice_line=line)
         )
     if taken == 0 or _minutes_on(invoice) != invoice.total_minutes:

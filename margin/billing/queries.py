@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
 
@@ -51,7 +52,7 @@ def line_groups(*, project: Project, up_to: date) -> list[LineGroup]:
             task_name=r["task__name"] or "General",
             role_id=r["role_id"],
             role_name=r["role__name"] or "",
-            hourly_rate=r["bill_rate"],
+            hourly_rate=Decimal(r["bill_rate"] or 0),
             minutes=int(r["minutes"]),
         )
         for r in rows

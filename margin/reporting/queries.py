@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
 
@@ -133,7 +134,7 @@ def profitability(projects: QuerySet[Project]) -> list[ProjectFigures]:
     )
     figures = []
     for r in rows:
-        t = time.get(r["id"], {})
+        t: Any = time.get(r["id"], {})
         figures.append(
             ProjectFigures(
                 project_id=r["id"],

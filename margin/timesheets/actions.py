@@ -16,6 +16,7 @@ from margin.accounts.models import Person
 from margin.accounts.queries import Viewer
 from margin.core import audit
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
+from margin.core.periods import MINUTES_PER_DAY
 from margin.core.text import clean_text
 from margin.projects.models import Project, ProjectStatus, Task
 from margin.projects.queries import can_manage, is_member
@@ -454,5 +455,5 @@ def _check_import_day_totals(day_totals: dict[tuple[int, date], int]) -> None:
         if (person_id, work_date) in day_totals:
             day_totals[(person_id, work_date)] += total
     for (person_id, work_date), total in day_totals.items():
-        if total > rules.MINUTES_PER_DAY:
+        if total > MINUTES_PER_DAY:
             raise Invalid(f"Person {person_id} would have more than 24 hours on {work_date}.")
