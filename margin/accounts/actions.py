@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 
 from django.contrib.auth.models import User
@@ -17,6 +18,7 @@ from margin.core.money import is_currency
 from margin.core.text import clean_text
 
 TOKEN_PREFIX = "mgn_"
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
 def _require_admin(viewer: Viewer) -> None:
@@ -27,9 +29,13 @@ def _require_admin(viewer: Viewer) -> None:
 @transaction.atomic
 def organisation_create(*, name: str, slug: str, admin: User) -> Organisation:
     """Set up a new firm with its first administrator (used by sign-up and the demo)."""
-    organisation = Organisation.objects.create(
-        name=clean_text(name, field="name", max_length=200, required=True), slug=slug
-    )
+    name = clean_text(name, field="name", max_length=200, required=True)
+    slug = clean_text(slug, field="slug", max_length=64, required=True)
+    if not SLUG.fullmatch(slug):
+        raise Invalid("A slug has lower-case letters, digits and dashes only.", field="slug")
+    if Organisation.objects.filter(slug=slug).exists():
+        raise Conflict(f"The slug {slug!r} is taken.", field="slug")
+    organisation = Organisation.objects.create(name=name, slug=slug)
     Membership.objects.create(organisation=organisation, user=admin, role=AccessRole.ADMIN)
     audit.record(
         organisation_id=organisation.pk,
@@ -117,6 +123,8 @@ def person_create(
     email = clean_text(email, field="email", max_length=254, required=True).lower()
     if Person.objects.filter(organisation_id=viewer.organisation_id, email=email).exists():
         raise Conflict(f"Someone with e-mail {email} exists already.", field="email")
+    if user is not None and Person.objects.filter(user=user).exists():
+        raise Conflict(f"The user {user.get_username()} is linked to a person already.", field="user")
     person = Person.objects.create(
         organisation_id=viewer.organisation_id,
         company=company,

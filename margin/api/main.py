@@ -1,3 +1,35 @@
+"""The REST API at /api/v1: one NinjaAPI, a router per domain, one table of error answers.
+
+Endpoints only translate: parse the request → access function (404 if not visible) → one action →
+schema. Authentication: a personal API token (`Authorization: Bearer …`) or the Django session
+(with CSRF on unsafe methods).
+"""
+
+from __future__ import annotations
+
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Margin API", version="1")
+from margin.api import errors
+from margin.api.routers import accounts, clients, companies, invoices, people, projects, roles, time_entries
+from margin.api.security import BearerToken, SessionAuth
+
+api = NinjaAPI(
+    title="Margin API",
+    version="1",
+    description=(
+        "Projects, time, invoices and profitability of a professional-services firm. "
+        "Money is integer minor units plus currency plus a decimal string; durations are minutes. "
+        "Every error answers `{detail, code, field}`."
+    ),
+    auth=[BearerToken(), SessionAuth()],
+)
+errors.install(api)
+
+api.add_router("/", accounts.router)
+api.add_router("/companies", companies.router)
+api.add_router("/people", people.router)
+api.add_router("/roles", roles.router)
+api.add_router("/clients", clients.router)
+api.add_router("/projects", projects.router)
+api.add_router("/time-entries", time_entries.router)
+api.add_router("/invoices", invoices.router)

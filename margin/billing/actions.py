@@ -28,6 +28,11 @@ def _require_finance(viewer: Viewer) -> None:
         raise Forbidden("Only finance and administrators may invoice.")
 
 
+def _check_scope(viewer: Viewer, invoice: Invoice) -> None:
+    if invoice.organisation_id != viewer.organisation_id or invoice.company_id not in viewer.company_ids:
+        raise NotFound("No such invoice.")
+
+
 def _draft(viewer: Viewer, project: Project, up_to: date) -> Invoice | None:
     """The draft for one project, or None when it has nothing to bill. Runs inside a transaction."""
     # One invoice run per project at a time: the project row lock queues a second one behind the
@@ -123,6 +128,7 @@ def invoices_draft_all(
 @transaction.atomic
 def invoice_discard(*, viewer: Viewer, invoice: Invoice) -> None:
     """Delete a draft; its time becomes unbilled again."""
+    _check_scope(viewer, invoice)
     _require_finance(viewer)
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status != InvoiceStatus.DRAFT:
@@ -153,6 +159,7 @@ def invoice_issue(
     *, viewer: Viewer, invoice: Invoice, issue_date: date | None = None, payment_days: int = DEFAULT_PAYMENT_DAYS
 ) -> Invoice:
     """Issue a draft: give it the next number of its company and year; it is frozen from now on."""
+    _check_scope(viewer, invoice)
     _require_finance(viewer)
     invoice = Invoice.objects.select_for_update().select_related("company").get(pk=invoice.pk)
     if invoice.status != InvoiceStatus.DRAFT:

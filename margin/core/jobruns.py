@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from margin.core.errors import NotFound
 from margin.core.models import JobRun, JobRunStatus
 
 
@@ -24,3 +25,11 @@ def job_run_finish(job_run_id: int, *, result: dict[str, Any] | None = None, err
         result=result,
         finished_at=timezone.now(),
     )
+
+
+def job_run_get(*, organisation_id: int, job_run_id: int) -> JobRun:
+    """A job run of this organisation; NotFound for anything else."""
+    run = JobRun.objects.filter(organisation_id=organisation_id, pk=job_run_id).first()
+    if run is None:
+        raise NotFound("No such job.")
+    return run

@@ -12,7 +12,8 @@ from decimal import Decimal, InvalidOperation
 MINUTES_PER_DAY = 24 * 60
 
 _HM = re.compile(r"^(\d{1,3}):([0-5]\d)$")
-_H_M = re.compile(r"^(?:(\d{1,3})\s*h)?\s*(?:(\d{1,4})\s*m(?:in)?)?$")
+# Minutes after hours may omit their unit (`1h30`); minutes alone need it (`90m`).
+_H_M = re.compile(r"^(?:(\d{1,3})\s*h)?\s*(?:(\d{1,4})\s*(?:m(?:in)?)?)?$")
 
 
 class DurationError(ValueError):

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from margin.accounts.queries import Viewer
 from margin.core import audit
-from margin.core.errors import Conflict, Forbidden, Invalid
+from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from margin.core.money import is_currency
 from margin.core.text import clean_text
 from margin.crm.models import Client
@@ -58,7 +58,11 @@ def client_create(*, viewer: Viewer, name: str, currency: str, **details: object
 
 @transaction.atomic
 def client_update(*, viewer: Viewer, client: Client, **changes: object) -> Client:
+    if client.organisation_id != viewer.organisation_id:
+        raise NotFound("No such client.")
     _check_may_edit(viewer)
+    # A locked copy: a refused change leaves the caller's object as it was; on success it is refreshed.
+    given, client = client, Client.objects.select_for_update().get(pk=client.pk)
     values = _clean(changes)
     if "name" in values and (
         Client.objects.filter(organisation_id=viewer.organisation_id, name=values["name"])
@@ -78,4 +82,5 @@ def client_update(*, viewer: Viewer, client: Client, **changes: object) -> Clien
         before=before,
         after=audit.snapshot(client, FIELDS),
     )
-    return client
+    given.refresh_from_db()
+    return given

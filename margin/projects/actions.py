@@ -14,7 +14,7 @@ from margin.core.money import MAX_ABS_AMOUNT
 from margin.core.text import clean_text
 from margin.crm.models import Client
 from margin.projects.models import Project, ProjectMember, ProjectStatus, Task
-from margin.projects.queries import can_manage
+from margin.projects.queries import can_manage, in_scope
 
 PROJECT_FIELDS = [
     "code",
@@ -28,6 +28,11 @@ PROJECT_FIELDS = [
 ]
 TASK_FIELDS = ["name", "parent", "planned_start", "planned_finish", "estimate_minutes", "billable", "closed"]
 MAX_BUDGET_MINUTES = 10_000_000 * 60  # ten million hours: refuses typos, allows any real project
+
+
+def _check_scope(viewer: Viewer, project: Project) -> None:
+    if not in_scope(viewer, project):
+        raise NotFound("No such project.")
 
 
 def _check_dates(start: date | None, finish: date | None, field: str) -> None:
@@ -98,6 +103,10 @@ def project_create(
 
 @transaction.atomic
 def project_update(*, viewer: Viewer, project: Project, **changes: object) -> Project:
+    _check_scope(viewer, project)
+    # Work on a locked copy: concurrent edits queue, and a refused change leaves the caller's object
+    # as it was; on success the caller's object is refreshed and returned.
+    given, project = project, Project.objects.select_for_update().get(pk=project.pk)
     if not can_manage(viewer, project):
         raise Forbidden("Only the project's manager or an administrator may change it.")
     before = audit.snapshot(project, PROJECT_FIELDS)
@@ -130,11 +139,13 @@ def project_update(*, viewer: Viewer, project: Project, **changes: object) -> Pr
         before=before,
         after=audit.snapshot(project, PROJECT_FIELDS),
     )
-    return project
+    given.refresh_from_db()
+    return given
 
 
 @transaction.atomic
 def project_member_add(*, viewer: Viewer, project: Project, person: Person) -> ProjectMember:
+    _check_scope(viewer, project)
     if not can_manage(viewer, project):
         raise Forbidden("Only the project's manager or an administrator may add members.")
     if person.organisation_id != viewer.organisation_id:
@@ -180,6 +191,7 @@ def task_create(
     estimate_minutes: int = 0,
     billable: bool = True,
 ) -> Task:
+    _check_scope(viewer, project)
     if not can_manage(viewer, project):
         raise Forbidden("Only the project's manager or an administrator may add tasks.")
     _check_parent(project, parent)
@@ -208,6 +220,9 @@ def task_create(
 
 @transaction.atomic
 def task_update(*, viewer: Viewer, task: Task, **changes: object) -> Task:
+    _check_scope(viewer, task.project)
+    # A locked copy, as in project_update.
+    given, task = task, Task.objects.select_for_update(of=("self",)).select_related("project").get(pk=task.pk)
     project = task.project
     if not can_manage(viewer, project):
         raise Forbidden("Only the project's manager or an administrator may change tasks.")
@@ -231,4 +246,5 @@ def task_update(*, viewer: Viewer, task: Task, **changes: object) -> Task:
         before=before,
         after=audit.snapshot(task, TASK_FIELDS),
     )
-    return task
+    given.refresh_from_db()
+    return given

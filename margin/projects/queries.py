@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from margin.accounts.models import Person
 from margin.accounts.queries import Viewer
 from margin.core.errors import NotFound
 from margin.projects.models import Project, ProjectMember, Task
@@ -27,9 +28,19 @@ def project_get(viewer: Viewer, project_id: int) -> Project:
     return project
 
 
+def in_scope(viewer: Viewer, project: Project) -> bool:
+    """The project is of the viewer's organisation and of a company they may see.
+
+    Actions check this on the objects they are handed, so an object of another organisation or of
+    a hidden company is refused as not found even when a caller skipped the access function."""
+    return project.organisation_id == viewer.organisation_id and project.company_id in viewer.company_ids
+
+
 def can_manage(viewer: Viewer, project: Project) -> bool:
     """Managing a project: planning it and approving its time."""
-    return viewer.is_admin or (viewer.person_id is not None and project.manager_id == viewer.person_id)
+    return in_scope(viewer, project) and (
+        viewer.is_admin or (viewer.person_id is not None and project.manager_id == viewer.person_id)
+    )
 
 
 def tasks_of(project: Project) -> QuerySet[Task]:
@@ -46,4 +57,13 @@ def task_get(viewer: Viewer, task_id: int) -> Task:
 def is_member(project: Project, person_id: int) -> bool:
     return (
         project.manager_id == person_id or ProjectMember.objects.filter(project=project, person_id=person_id).exists()
+    )
+
+
+def members_of(project: Project) -> QuerySet[Person]:
+    """The people on a project (its manager included), by name."""
+    return (
+        Person.objects.filter(project_memberships__project=project)
+        .select_related("role", "company")
+        .order_by("name", "id")
     )

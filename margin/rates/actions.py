@@ -12,7 +12,7 @@ from margin.accounts.queries import Viewer
 from margin.core import audit
 from margin.core.errors import Forbidden, Invalid, NotFound
 from margin.projects.models import Project
-from margin.projects.queries import can_manage
+from margin.projects.queries import can_manage, in_scope
 from margin.rates.models import BillRate, CostRate, RateCard
 
 MAX_RATE = Decimal("1000000")
@@ -36,6 +36,8 @@ def bill_rate_set(
     person: Person | None = None,
 ) -> BillRate:
     """Set the bill rate of a role (or a person's override) on a project from a date on."""
+    if not in_scope(viewer, project):
+        raise NotFound("No such project.")
     if not (can_manage(viewer, project) or viewer.is_finance):
         raise Forbidden("Only the project's manager or finance may set its rates.")
     if (role is None) == (person is None):

@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db.models import F
+
+from margin.accounts.models import Person
+from margin.accounts.queries import Viewer
+from margin.core.errors import Forbidden
 from margin.rates.models import BillRate, CostRate
 from margin.rates.rules import DatedRate
 
@@ -31,9 +36,17 @@ def bill_rates_of(project_id: int) -> list[BillRate]:
     return list(
         BillRate.objects.filter(rate_card__project_id=project_id)
         .select_related("role", "person")
-        .order_by("role__name", "person__name", "valid_from")
+        # Role rates first, then personal overrides, the same on both databases (NULLs sort differently).
+        .order_by(F("role__name").asc(nulls_last=True), F("person__name").asc(nulls_last=True), "valid_from")
     )
 
 
 def cost_rates_of(person_id: int) -> list[CostRate]:
     return list(CostRate.objects.filter(person_id=person_id).order_by("valid_from"))
+
+
+def cost_rates_visible(viewer: Viewer, person: Person) -> list[CostRate]:
+    """A person's cost rates: what their hours cost the firm, which only finance and admins see."""
+    if not viewer.is_finance:
+        raise Forbidden("Only administrators and finance may see cost rates.")
+    return cost_rates_of(person.pk)

@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from margin.accounts.queries import Viewer
 from margin.billing.models import Invoice, InvoiceStatus
+from margin.core.errors import Forbidden
 from margin.core.money import Money
 from margin.projects.models import Project
 from margin.projects.queries import projects_visible
@@ -162,3 +163,23 @@ def profitability_visible(viewer: Viewer) -> list[ProjectFigures]:
 
 def project_profitability(project: Project) -> ProjectFigures:
     return profitability(Project.objects.filter(pk=project.pk))[0]
+
+
+def may_see_figures(viewer: Viewer, project: Project) -> bool:
+    """Money figures of a project (revenue, cost, margin) are for finance and its manager."""
+    return viewer.is_finance or (viewer.person_id is not None and project.manager_id == viewer.person_id)
+
+
+def projects_with_figures_visible(viewer: Viewer) -> QuerySet[Project]:
+    """The projects whose figures this viewer may see (ordered by code)."""
+    projects = projects_visible(viewer)
+    if not viewer.is_finance:
+        projects = projects.filter(manager_id=viewer.person_id) if viewer.person_id else projects.none()
+    return projects.order_by("code", "id")
+
+
+def project_figures_get(viewer: Viewer, project: Project) -> ProjectFigures:
+    """The figures of a project the viewer can see; Forbidden unless finance or its manager."""
+    if not may_see_figures(viewer, project):
+        raise Forbidden("Only finance and the project's manager may see its figures.")
+    return project_profitability(project)

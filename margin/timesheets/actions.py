@@ -19,7 +19,7 @@ from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from margin.core.periods import MINUTES_PER_DAY
 from margin.core.text import clean_text
 from margin.projects.models import Project, ProjectStatus, Task
-from margin.projects.queries import can_manage, is_member
+from margin.projects.queries import can_manage, in_scope, is_member
 from margin.rates.queries import bill_rates_by_project, cost_rates_by_person
 from margin.timesheets import rules
 from margin.timesheets.models import EntryStatus, TimeEntry
@@ -49,15 +49,20 @@ def _resolve_person(viewer: Viewer, person: Person | None) -> Person:
     return person
 
 
-def _check_target(project: Project, task: Task | None, person: Person) -> None:
-    if task is not None and task.project_id != project.pk:
-        raise NotFound("No such task in this project.")
+def _check_open(project: Project, task: Task | None, *, summary: bool) -> None:
+    """Time goes on open projects, on open leaf tasks."""
     if project.status == ProjectStatus.CLOSED:
         raise Invalid(f"Project {project.code} is closed; no more time can be logged on it.", field="project")
     if task is not None and task.closed:
         raise Invalid(f"Task {task.name!r} is closed.", field="task")
-    if task is not None and task.children.exists():
+    if task is not None and summary:
         raise Invalid(f"{task.name!r} is a summary task; log time on one of its subtasks.", field="task")
+
+
+def _check_target(project: Project, task: Task | None, person: Person) -> None:
+    if task is not None and task.project_id != project.pk:
+        raise NotFound("No such task in this project.")
+    _check_open(project, task, summary=task is not None and task.children.exists())
     if not is_member(project, person.pk):
         raise Forbidden(f"{person.name} is not a member of project {project.code}.")
 
@@ -70,6 +75,8 @@ def _check_editable(entry: TimeEntry) -> None:
 
 
 def _check_own_or_admin(viewer: Viewer, entry: TimeEntry) -> None:
+    if entry.organisation_id != viewer.organisation_id or entry.company_id not in viewer.company_ids:
+        raise NotFound("No such time entry.")
     if entry.person_id != viewer.person_id and not viewer.is_admin:
         raise Forbidden("Only the person who logged this entry may change it.")
 
@@ -86,6 +93,8 @@ def time_entry_create(
     billable: bool | None = None,
     note: str = "",
 ) -> TimeEntry:
+    if not in_scope(viewer, project):
+        raise NotFound("No such project.")
     who = _resolve_person(viewer, person)
     _check_target(project, task, who)
     rules.check_minutes(minutes)
@@ -118,7 +127,9 @@ def time_entry_create(
 @transaction.atomic
 def time_entry_update(*, viewer: Viewer, entry: TimeEntry, **changes: object) -> TimeEntry:
     """Change a draft or rejected entry (a rejected one goes back to draft)."""
-    entry = TimeEntry.objects.select_for_update().select_related("project", "task", "person").get(pk=entry.pk)
+    entry = (
+        TimeEntry.objects.select_for_update(of=("self",)).select_related("project", "task", "person").get(pk=entry.pk)
+    )
     _check_own_or_admin(viewer, entry)
     _check_editable(entry)
     before = audit.snapshot(entry, ENTRY_FIELDS)
@@ -210,18 +221,23 @@ def time_entries_submit(*, viewer: Viewer, monday: date, person: Person | None =
     entries = TimeEntry.objects.select_for_update().filter(
         person=who, work_date__range=(monday, monday + timedelta(days=6)), status__in=EDITABLE
     )
-    ids = list(entries.values_list("id", flat=True))
-    if not ids:
+    states = dict(entries.values_list("id", "status"))
+    if not states:
         raise Invalid("There is nothing to submit in this week.")
     now = timezone.now()
-    TimeEntry.objects.filter(id__in=ids).update(status=EntryStatus.SUBMITTED, submitted_at=now, rejection_reason="")
+    TimeEntry.objects.filter(id__in=list(states)).update(
+        status=EntryStatus.SUBMITTED, submitted_at=now, rejection_reason=""
+    )
     audit.record_many(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,
         action="time_entry.submit",
-        changes=[audit.Change("timesheets.timeentry", i, {"status": "draft"}, {"status": "submitted"}) for i in ids],
+        changes=[
+            audit.Change("timesheets.timeentry", i, {"status": state}, {"status": "submitted"})
+            for i, state in states.items()
+        ],
     )
-    return len(ids)
+    return len(states)
 
 
 def _decidable(viewer: Viewer, entry_ids: Sequence[int]) -> list[TimeEntry]:
@@ -238,6 +254,9 @@ def _decidable(viewer: Viewer, entry_ids: Sequence[int]) -> list[TimeEntry]:
         raise NotFound("Some of these entries do not exist.")
     for entry in entries:
         if not can_manage(viewer, entry.project):
+            if entry.person_id == viewer.person_id or viewer.sees_all_projects:
+                # They can see this entry (their own time; finance sees all) but may not decide on it.
+                raise Forbidden("Only the project's manager or an administrator may approve or reject time.")
             raise NotFound("Some of these entries do not exist.")
         if entry.status != EntryStatus.SUBMITTED:
             raise Conflict(f"Entry {entry.pk} is {entry.get_status_display().lower()}, not submitted.")
@@ -384,6 +403,7 @@ def time_entries_import(*, viewer: Viewer, rows: Sequence[ImportRow], approved: 
     tasks = {
         t.pk: t for t in Task.objects.filter(project_id__in=projects, id__in={r.task_id for r in rows if r.task_id})
     }
+    summaries = set(Task.objects.filter(parent_id__in=list(tasks)).values_list("parent_id", flat=True))
     people = set(
         Person.objects.filter(id__in={r.person_id for r in rows}, organisation_id=viewer.organisation_id).values_list(
             "id", flat=True
@@ -399,6 +419,8 @@ def time_entries_import(*, viewer: Viewer, rows: Sequence[ImportRow], approved: 
         if row.task_id is not None and (row.task_id not in tasks or tasks[row.task_id].project_id != project.pk):
             raise NotFound(f"Row {number}: no such task in project {project.code}.")
         try:
+            task = tasks[row.task_id] if row.task_id is not None else None
+            _check_open(project, task, summary=row.task_id in summaries)
             rules.check_minutes(row.minutes)
             rules.check_work_date(row.work_date, today=today, max_future_days=ahead)
         except Invalid as error:

@@ -21,7 +21,9 @@ def time_entries_visible(viewer: Viewer) -> QuerySet[TimeEntry]:
     if viewer.sees_all_projects:
         return TimeEntry.objects.filter(organisation_id=viewer.organisation_id, company_id__in=viewer.company_ids)
     managed = Q(project__manager_id=viewer.person_id) if viewer.person_id else Q(pk__in=[])
-    return TimeEntry.objects.filter(Q(organisation_id=viewer.organisation_id) & (own | managed))
+    return TimeEntry.objects.filter(
+        Q(organisation_id=viewer.organisation_id, company_id__in=viewer.company_ids) & (own | managed)
+    )
 
 
 def time_entry_get(viewer: Viewer, entry_id: int) -> TimeEntry:
@@ -150,3 +152,15 @@ def approvals_pending(viewer: Viewer) -> QuerySet[TimeEntry]:
         .select_related("project", "task", "person")
         .order_by("person__name", "work_date", "id")
     )
+
+
+def minutes_by_task(project_id: int) -> dict[int | None, int]:
+    """Logged (not rejected) minutes of one project per task, in one grouped query (None: no task)."""
+    rows = (
+        TimeEntry.objects.filter(project_id=project_id)
+        .exclude(status=EntryStatus.REJECTED)
+        .values("task_id")
+        .annotate(total=Sum("minutes"))
+        .order_by()
+    )
+    return {r["task_id"]: int(r["total"] or 0) for r in rows}

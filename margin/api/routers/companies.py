@@ -1,0 +1,33 @@
+"""Companies: the legal entities of the firm."""
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Router
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from margin.accounts.actions import company_create
+from margin.accounts.models import Company
+from margin.accounts.queries import companies_visible, company_get
+from margin.api.pagination import Pages
+from margin.api.schemas.accounts import CompanyIn, CompanyOut
+from margin.api.schemas.common import Id, responses
+from margin.api.security import viewer_of
+
+router = Router(tags=["companies"])
+
+
+@router.get("", response=responses(list[CompanyOut]), summary="List companies")
+@paginate(Pages)
+def company_list(request: HttpRequest) -> QuerySet[Company]:
+    return companies_visible(viewer_of(request))
+
+
+@router.post("", response=responses(CompanyOut, 201), summary="Create a company (administrators)")
+def company_add(request: HttpRequest, payload: CompanyIn) -> Status[Company]:
+    return Status(201, company_create(viewer=viewer_of(request), **payload.model_dump()))
+
+
+@router.get("/{company_id}", response=responses(CompanyOut), summary="Get a company")
+def company_detail(request: HttpRequest, company_id: Id) -> Company:
+    return company_get(viewer_of(request), company_id)

@@ -1,0 +1,115 @@
+"""Invoices: draft from approved time, the invoice run (a background job), issue, discard."""
+
+from typing import Literal
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from margin.accounts.queries import company_get
+from margin.api.pagination import Pages
+from margin.api.schemas.billing import (
+    InvoiceDraftIn,
+    InvoiceIssueIn,
+    InvoiceLineOut,
+    InvoiceOut,
+    InvoiceRunIn,
+    JobOut,
+)
+from margin.api.schemas.common import Id, responses
+from margin.api.security import viewer_of
+from margin.billing.actions import invoice_discard, invoice_draft_create, invoice_issue
+from margin.billing.jobs import invoice_run
+from margin.billing.models import Invoice, InvoiceLine
+from margin.billing.queries import invoice_get, invoice_lines, invoices_visible
+from margin.core.errors import Forbidden
+from margin.core.jobruns import job_run_get, job_run_start
+from margin.core.models import JobRun
+from margin.projects.queries import project_get
+
+router = Router(tags=["invoices"])
+
+INVOICE_RUN = "invoice_run"
+
+
+class InvoiceFilter(Schema):
+    status: Literal["draft", "issued"] | None = None
+    project_id: Id | None = None
+
+
+@router.get("", response=responses(list[InvoiceOut]), summary="List invoices (newest first)")
+@paginate(Pages)
+def invoice_list(request: HttpRequest, filters: Query[InvoiceFilter]) -> QuerySet[Invoice]:
+    invoices = invoices_visible(viewer_of(request)).order_by("-created_at", "-id")
+    if filters.status:
+        invoices = invoices.filter(status=filters.status)
+    if filters.project_id:
+        invoices = invoices.filter(project_id=filters.project_id)
+    return invoices
+
+
+@router.post(
+    "", response=responses(InvoiceOut, 201), summary="Draft an invoice of a project's approved time up to a date"
+)
+def invoice_draft(request: HttpRequest, payload: InvoiceDraftIn) -> Status[Invoice]:
+    viewer = viewer_of(request)
+    invoice = invoice_draft_create(viewer=viewer, project=project_get(viewer, payload.project_id), up_to=payload.up_to)
+    return Status(201, invoice_get(viewer, invoice.pk))
+
+
+@router.post(
+    "/runs",
+    response=responses(JobOut, 202),
+    summary="Start an invoice run: a draft for every project of a company with time to bill",
+)
+def invoice_run_start(request: HttpRequest, payload: InvoiceRunIn) -> Status[JobRun]:
+    """Runs in the background; follow it at GET /invoices/runs/{id} (done of total, status)."""
+    viewer = viewer_of(request)
+    company = company_get(viewer, payload.company_id)
+    if not viewer.is_finance:
+        raise Forbidden("Only finance and administrators may invoice.")
+    run = job_run_start(organisation_id=viewer.organisation_id, user_id=viewer.user_id, kind=INVOICE_RUN)
+    invoice_run.enqueue(
+        job_run_id=run.pk, user_id=viewer.user_id, company_id=company.pk, up_to=payload.up_to.isoformat()
+    )
+    run.refresh_from_db()
+    return Status(202, run)
+
+
+@router.get("/runs/{run_id}", response=responses(JobOut), summary="Progress of an invoice run")
+def invoice_run_detail(request: HttpRequest, run_id: Id) -> JobRun:
+    return job_run_get(organisation_id=viewer_of(request).organisation_id, job_run_id=run_id)
+
+
+@router.get("/{invoice_id}", response=responses(InvoiceOut), summary="Get an invoice")
+def invoice_detail(request: HttpRequest, invoice_id: Id) -> Invoice:
+    return invoice_get(viewer_of(request), invoice_id)
+
+
+@router.get("/{invoice_id}/lines", response=responses(list[InvoiceLineOut]), summary="Lines of an invoice")
+@paginate(Pages)
+def invoice_line_list(request: HttpRequest, invoice_id: Id) -> QuerySet[InvoiceLine]:
+    return invoice_lines(invoice_get(viewer_of(request), invoice_id)).select_related("invoice")
+
+
+@router.post("/{invoice_id}/issue", response=responses(InvoiceOut), summary="Issue a draft: number it and freeze it")
+def invoice_issue_post(request: HttpRequest, invoice_id: Id, payload: InvoiceIssueIn) -> Invoice:
+    viewer = viewer_of(request)
+    invoice = invoice_issue(
+        viewer=viewer,
+        invoice=invoice_get(viewer, invoice_id),
+        issue_date=payload.issue_date,
+        payment_days=payload.payment_days,
+    )
+    return invoice_get(viewer, invoice.pk)
+
+
+@router.post(
+    "/{invoice_id}/discard", response=responses(None, 204), summary="Discard a draft; its time is unbilled again"
+)
+def invoice_discard_post(request: HttpRequest, invoice_id: Id) -> Status[None]:
+    viewer = viewer_of(request)
+    invoice_discard(viewer=viewer, invoice=invoice_get(viewer, invoice_id))
+    return Status(204, None)

@@ -1,0 +1,221 @@
+"""Projects, with their members, tasks, bill rates and profitability."""
+
+from collections.abc import Sequence
+from typing import Any, overload
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from margin.accounts.models import Person
+from margin.accounts.queries import Viewer, company_get, person_get, role_get
+from margin.api.pagination import Pages
+from margin.api.schemas.accounts import PersonOut
+from margin.api.schemas.common import Id, responses
+from margin.api.schemas.projects import (
+    BillRateIn,
+    BillRateOut,
+    MemberIn,
+    ProjectIn,
+    ProjectOut,
+    ProjectPatch,
+    ProjectStatusIn,
+    TaskIn,
+    TaskOut,
+    TaskPatch,
+)
+from margin.api.schemas.reporting import ProjectFiguresOut
+from margin.api.security import viewer_of
+from margin.core.errors import NotFound
+from margin.crm.queries import client_get
+from margin.projects.actions import project_create, project_member_add, project_update, task_create, task_update
+from margin.projects.models import Project, Task
+from margin.projects.queries import members_of, project_get, projects_visible, task_get, tasks_of
+from margin.rates.actions import bill_rate_set
+from margin.rates.models import BillRate
+from margin.rates.queries import bill_rates_of
+from margin.reporting.queries import ProjectFigures, profitability, project_figures_get, projects_with_figures_visible
+
+router = Router(tags=["projects"])
+
+
+class ProjectFilter(Schema):
+    status: ProjectStatusIn | None = None
+    client_id: Id | None = None
+
+
+@router.get("", response=responses(list[ProjectOut]), summary="List projects")
+@paginate(Pages)
+def project_list(request: HttpRequest, filters: Query[ProjectFilter]) -> QuerySet[Project]:
+    projects = projects_visible(viewer_of(request)).select_related("client").order_by("code", "id")
+    if filters.status:
+        projects = projects.filter(status=filters.status)
+    if filters.client_id:
+        projects = projects.filter(client_id=filters.client_id)
+    return projects
+
+
+class FiguresPages(Sequence[ProjectFigures]):
+    """Profitability of a page of projects, computed only for the page asked for."""
+
+    def __init__(self, projects: QuerySet[Project]) -> None:
+        self.projects = projects
+
+    def __len__(self) -> int:
+        return self.projects.count()
+
+    @overload
+    def __getitem__(self, index: int) -> ProjectFigures: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ProjectFigures]: ...
+
+    def __getitem__(self, index: int | slice) -> ProjectFigures | list[ProjectFigures]:
+        page = index if isinstance(index, slice) else slice(index, index + 1)
+        ids = list(self.projects.values_list("id", flat=True)[page])
+        figures = profitability(Project.objects.filter(id__in=ids))
+        return figures if isinstance(index, slice) else figures[0]
+
+
+@router.get(
+    "/profitability",
+    response=responses(list[ProjectFiguresOut]),
+    summary="Profitability of every project you manage (finance: all)",
+)
+@paginate(Pages)
+def profitability_list(request: HttpRequest) -> FiguresPages:
+    return FiguresPages(projects_with_figures_visible(viewer_of(request)))
+
+
+@router.post("", response=responses(ProjectOut, 201), summary="Create a project")
+def project_add(request: HttpRequest, payload: ProjectIn) -> Status[Project]:
+    viewer = viewer_of(request)
+    project = project_create(
+        viewer=viewer,
+        company=company_get(viewer, payload.company_id),
+        client=client_get(viewer, payload.client_id),
+        manager=person_get(viewer, payload.manager_id),
+        code=payload.code,
+        name=payload.name,
+        status=payload.status,
+        start_date=payload.start_date,
+        end_date=payload.end_date,
+        budget_minutes=payload.budget_minutes,
+        budget_amount_minor=payload.budget_amount_minor,
+    )
+    return Status(201, project_get(viewer, project.pk))
+
+
+@router.get("/{project_id}", response=responses(ProjectOut), summary="Get a project")
+def project_detail(request: HttpRequest, project_id: Id) -> Project:
+    return project_get(viewer_of(request), project_id)
+
+
+@router.patch("/{project_id}", response=responses(ProjectOut), summary="Change a project")
+def project_change(request: HttpRequest, project_id: Id, payload: ProjectPatch) -> Project:
+    viewer = viewer_of(request)
+    project = project_get(viewer, project_id)
+    changes: dict[str, Any] = payload.model_dump(exclude_unset=True, exclude_none=True)
+    if "manager_id" in changes:
+        changes["manager"] = person_get(viewer, changes.pop("manager_id"))
+    project_update(viewer=viewer, project=project, **changes)
+    return project_get(viewer, project_id)
+
+
+# members --------------------------------------------------------------------------------------
+@router.get("/{project_id}/members", response=responses(list[PersonOut]), summary="People on a project")
+@paginate(Pages)
+def member_list(request: HttpRequest, project_id: Id) -> QuerySet[Person]:
+    return members_of(project_get(viewer_of(request), project_id))
+
+
+@router.post("/{project_id}/members", response=responses(PersonOut, 201), summary="Add a person to a project")
+def member_add(request: HttpRequest, project_id: Id, payload: MemberIn) -> Status[Person]:
+    viewer = viewer_of(request)
+    project = project_get(viewer, project_id)
+    person = person_get(viewer, payload.person_id)
+    project_member_add(viewer=viewer, project=project, person=person)
+    return Status(201, person)
+
+
+# tasks ----------------------------------------------------------------------------------------
+def _task_of(viewer: Viewer, project_id: int, task_id: int) -> Task:
+    """A task of this project (404 for a task of another project, even a visible one)."""
+    task = task_get(viewer, task_id)
+    if task.project_id != project_id:
+        raise NotFound("No such task in this project.")
+    return task
+
+
+def _parent(viewer: Viewer, changes: dict[str, Any]) -> None:
+    if "parent_id" in changes:
+        changes["parent"] = task_get(viewer, changes.pop("parent_id"))
+
+
+@router.get("/{project_id}/tasks", response=responses(list[TaskOut]), summary="Tasks of a project (WBS order)")
+@paginate(Pages)
+def task_list(request: HttpRequest, project_id: Id) -> QuerySet[Task]:
+    return tasks_of(project_get(viewer_of(request), project_id))
+
+
+@router.post("/{project_id}/tasks", response=responses(TaskOut, 201), summary="Add a task")
+def task_add(request: HttpRequest, project_id: Id, payload: TaskIn) -> Status[Task]:
+    viewer = viewer_of(request)
+    project = project_get(viewer, project_id)
+    values: dict[str, Any] = payload.model_dump()
+    parent_id = values.pop("parent_id")
+    parent = task_get(viewer, parent_id) if parent_id is not None else None
+    return Status(201, task_create(viewer=viewer, project=project, parent=parent, **values))
+
+
+@router.get("/{project_id}/tasks/{task_id}", response=responses(TaskOut), summary="Get a task")
+def task_detail(request: HttpRequest, project_id: Id, task_id: Id) -> Task:
+    viewer = viewer_of(request)
+    return _task_of(viewer, project_get(viewer, project_id).pk, task_id)
+
+
+@router.patch("/{project_id}/tasks/{task_id}", response=responses(TaskOut), summary="Change a task")
+def task_change(request: HttpRequest, project_id: Id, task_id: Id, payload: TaskPatch) -> Task:
+    viewer = viewer_of(request)
+    task = _task_of(viewer, project_get(viewer, project_id).pk, task_id)
+    changes: dict[str, Any] = payload.model_dump(exclude_unset=True, exclude_none=True)
+    _parent(viewer, changes)
+    return task_update(viewer=viewer, task=task, **changes)
+
+
+# rates ----------------------------------------------------------------------------------------
+@router.get("/{project_id}/rates", response=responses(list[BillRateOut]), summary="Bill rates of a project")
+@paginate(Pages)
+def rate_list(request: HttpRequest, project_id: Id) -> list[BillRate]:
+    return bill_rates_of(project_get(viewer_of(request), project_id).pk)
+
+
+@router.post(
+    "/{project_id}/rates",
+    response=responses(BillRateOut, 201),
+    summary="Set a role's bill rate (or a person's override) from a date on",
+)
+def rate_set(request: HttpRequest, project_id: Id, payload: BillRateIn) -> Status[BillRate]:
+    viewer = viewer_of(request)
+    project = project_get(viewer, project_id)
+    rate = bill_rate_set(
+        viewer=viewer,
+        project=project,
+        valid_from=payload.valid_from,
+        hourly_rate=payload.hourly_rate,
+        role=role_get(viewer, payload.role_id) if payload.role_id is not None else None,
+        person=person_get(viewer, payload.person_id) if payload.person_id is not None else None,
+    )
+    return Status(201, rate)
+
+
+@router.get(
+    "/{project_id}/profitability",
+    response=responses(ProjectFiguresOut),
+    summary="Billed, WIP, cost, margin and budget burn of a project",
+)
+def project_profitability(request: HttpRequest, project_id: Id) -> ProjectFigures:
+    viewer = viewer_of(request)
+    return project_figures_get(viewer, project_get(viewer, project_id))

@@ -1,0 +1,135 @@
+"""Shapes of projects, their tasks, members and bill rates."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from ninja import Field, Schema
+
+from margin.api.schemas.common import Code, HourlyRate, Id, MinorUnits, MoneyOut, Name, money, rate_text
+from margin.projects.actions import MAX_BUDGET_MINUTES
+from margin.projects.models import Project
+from margin.rates.models import BillRate
+
+ProjectStatusIn = Literal["planned", "active", "on_hold", "closed"]
+BudgetMinutes = Annotated[int, Field(ge=0, le=MAX_BUDGET_MINUTES, description="Minutes (0 to 10 million hours)")]
+
+
+class ProjectIn(Schema):
+    company_id: Id
+    client_id: Id
+    manager_id: Id = Field(description="The person who manages the project")
+    code: Code
+    name: Name
+    status: ProjectStatusIn = "active"
+    start_date: date | None = None
+    end_date: date | None = None
+    budget_minutes: BudgetMinutes = 0
+    budget_amount_minor: MinorUnits = 0
+
+
+class ProjectPatch(Schema):
+    """Only the fields sent are changed (null means: leave as is)."""
+
+    code: Code | None = None
+    name: Name | None = None
+    status: ProjectStatusIn | None = None
+    manager_id: Id | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    budget_minutes: BudgetMinutes | None = None
+    budget_amount_minor: MinorUnits | None = None
+
+
+class ProjectOut(Schema):
+    id: int
+    code: str
+    name: str
+    status: str
+    company_id: int
+    client_id: int
+    client_name: str
+    manager_id: int
+    currency: str
+    start_date: date | None
+    end_date: date | None
+    budget_minutes: int
+    budget_amount: MoneyOut
+
+    @staticmethod
+    def resolve_client_name(obj: Project) -> str:
+        return obj.client.name
+
+    @staticmethod
+    def resolve_budget_amount(obj: Project) -> MoneyOut:
+        return money(obj.budget_amount_minor, obj.currency)
+
+
+class MemberIn(Schema):
+    person_id: Id
+
+
+class TaskIn(Schema):
+    name: Name
+    parent_id: Id | None = None
+    planned_start: date | None = None
+    planned_finish: date | None = None
+    estimate_minutes: BudgetMinutes = 0
+    billable: bool = True
+
+
+class TaskPatch(Schema):
+    """Only the fields sent are changed (null means: leave as is)."""
+
+    name: Name | None = None
+    parent_id: Id | None = None
+    planned_start: date | None = None
+    planned_finish: date | None = None
+    estimate_minutes: BudgetMinutes | None = None
+    billable: bool | None = None
+    closed: bool | None = None
+
+
+class TaskOut(Schema):
+    id: int
+    project_id: int
+    parent_id: int | None
+    position: int
+    name: str
+    planned_start: date | None
+    planned_finish: date | None
+    estimate_minutes: int
+    billable: bool
+    closed: bool
+
+
+class BillRateIn(Schema):
+    """A role's rate on the project, or (with person_id instead) one person's override."""
+
+    valid_from: date
+    hourly_rate: HourlyRate
+    role_id: Id | None = None
+    person_id: Id | None = None
+
+
+class BillRateOut(Schema):
+    id: int
+    valid_from: date
+    hourly_rate: str
+    role_id: int | None
+    role_name: str | None
+    person_id: int | None
+    person_name: str | None
+
+    @staticmethod
+    def resolve_hourly_rate(obj: BillRate) -> str:
+        return rate_text(obj.hourly_rate)
+
+    @staticmethod
+    def resolve_role_name(obj: BillRate) -> str | None:
+        return obj.role.name if obj.role else None
+
+    @staticmethod
+    def resolve_person_name(obj: BillRate) -> str | None:
+        return obj.person.name if obj.person else None

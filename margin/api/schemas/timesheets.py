@@ -1,0 +1,113 @@
+"""Shapes of time entries, the week grid and approvals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from ninja import Field, Schema
+
+from margin.api.schemas.common import Id, Minutes, MoneyOut, Note, Reason, money, rate_text
+from margin.timesheets.models import EntryStatus, TimeEntry
+
+EntryIds = Annotated[list[Id], Field(min_length=1, max_length=1000)]
+
+
+class TimeEntryIn(Schema):
+    project_id: Id
+    task_id: Id | None = None
+    person_id: Id | None = Field(None, description="Someone else's time (administrators only); default: yours")
+    work_date: date
+    minutes: Minutes
+    billable: bool | None = Field(None, description="Default: the task's billable flag")
+    note: Note = ""
+
+
+class TimeEntryPatch(Schema):
+    """Only the fields sent are changed (null means: leave as is). Drafts and rejected entries only."""
+
+    task_id: Id | None = None
+    work_date: date | None = None
+    minutes: Minutes | None = None
+    billable: bool | None = None
+    note: Note | None = None
+
+
+class TimeEntryOut(Schema):
+    id: int
+    project_id: int
+    task_id: int | None
+    person_id: int
+    work_date: date
+    minutes: int
+    billable: bool
+    note: str
+    status: str = Field(description="draft, submitted, approved or rejected")
+    rejection_reason: str
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    bill_rate: str | None = Field(description="Hourly rate the entry was valued at on approval")
+    bill_amount: MoneyOut | None = Field(description="Value of the entry, once approved")
+    billed: bool = Field(description="Taken by an invoice")
+
+    @staticmethod
+    def resolve_bill_rate(obj: TimeEntry) -> str | None:
+        return rate_text(obj.bill_rate) if obj.status == EntryStatus.APPROVED and obj.bill_rate is not None else None
+
+    @staticmethod
+    def resolve_bill_amount(obj: TimeEntry) -> MoneyOut | None:
+        return money(obj.bill_amount_minor, obj.currency) if obj.status == EntryStatus.APPROVED else None
+
+    @staticmethod
+    def resolve_billed(obj: TimeEntry) -> bool:
+        return obj.invoice_line_id is not None
+
+
+class WeekIn(Schema):
+    week: date = Field(description="Any day of the week; the week starts on its Monday")
+    person_id: Id | None = Field(None, description="Someone else's week (administrators only)")
+
+
+class WeekCellIn(Schema):
+    task_id: Id
+    work_date: date
+    minutes: int = Field(ge=0, le=24 * 60, description="The cell's total in minutes; 0 empties it")
+    note: Note | None = None
+
+
+class DecisionIn(Schema):
+    entry_ids: EntryIds
+
+
+class RejectIn(Schema):
+    entry_ids: EntryIds
+    reason: Reason
+
+
+class WeekCellOut(Schema):
+    work_date: date
+    minutes: int
+    status: str
+    entry_ids: list[int]
+    note: str
+    rejection_reason: str
+    editable: bool
+
+
+class WeekRowOut(Schema):
+    project_id: int
+    project_code: str
+    project_name: str
+    task_id: int | None
+    task_name: str
+    cells: list[WeekCellOut]
+    total: int
+
+
+class WeekOut(Schema):
+    monday: date
+    days: list[date]
+    rows: list[WeekRowOut]
+    day_totals: list[int]
+    total: int
+    has_drafts: bool

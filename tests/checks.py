@@ -1,0 +1,65 @@
+"""Assertions that action tests share: a refused call changed nothing; a change wrote its audit row.
+
+    with refused(Conflict, entry, match="billed"):
+        time_entry_update(viewer=..., entry=entry, minutes=30)
+
+`refused` counts the rows of every Margin table (and users) before and after, and compares the
+stored columns of the given objects, so a refusal that wrote anything at all (an audit row, a
+half-made invoice, a changed column) fails the test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.db import models
+
+from margin.core.errors import DomainError
+from margin.core.models import AuditEntry
+
+APP_LABELS = {"auth", "core", "accounts", "crm", "projects", "rates", "timesheets", "billing"}
+
+
+def table_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model._default_manager.count()
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.app_label in APP_LABELS
+    }
+
+
+def stored(*objects: models.Model) -> list[dict[str, Any] | None]:
+    """The stored columns of each object, read from the database now."""
+    return [type(obj)._default_manager.filter(pk=obj.pk).values().first() for obj in objects]
+
+
+@contextmanager
+def refused(
+    error: type[DomainError], *objects: models.Model, match: str | None = None
+) -> Iterator[pytest.ExceptionInfo[DomainError]]:
+    """The block raises `error` (message matching `match`) and the database is exactly as before."""
+    counts, rows = table_counts(), stored(*objects)
+    with pytest.raises(error, match=match) as info:
+        yield info
+    assert info.value.message, "a refusal must say why"
+    assert table_counts() == counts, "a refused call changed the number of rows"
+    assert stored(*objects) == rows, "a refused call changed an object"
+
+
+def audit_rows(action: str, obj: models.Model | None = None) -> list[AuditEntry]:
+    """Audit rows of one action (for one object when given), oldest first."""
+    rows = AuditEntry.objects.filter(action=action)
+    if obj is not None:
+        rows = rows.filter(object_type=obj._meta.label_lower, object_id=obj.pk)
+    return list(rows.order_by("id"))
+
+
+def audit_row(action: str, obj: models.Model | None = None) -> AuditEntry:
+    """The one audit row of an action on an object (fails if there is none or several)."""
+    rows = audit_rows(action, obj)
+    assert len(rows) == 1, f"expected one {action} audit row, found {len(rows)}"
+    return rows[0]
