@@ -18,7 +18,10 @@ def approved_entries(firm: Firm, *, count: int, minutes: int = 60, weeks_ago: in
     monday = week_start(timezone.localdate()) - timedelta(days=7 * weeks_ago)
     entries = [
         time_entry_create(
-            viewer=firm.member, project=firm.project, task=firm.build, work_date=monday + timedelta(days=i % 7),
+            viewer=firm.member,
+            project=firm.project,
+            task=firm.build,
+            work_date=monday + timedelta(days=i % 7),
             minutes=minutes,
         )
         for i in range(count)

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from margin.accounts.models import Person, Role
+from margin.accounts.models import Membership, Person, Role
+from margin.accounts.queries import viewer_for
 from margin.core.errors import Forbidden, Invalid, NotFound
 from margin.rates.actions import bill_rate_set, cost_rate_set
 from margin.rates.models import BillRate, CostRate
@@ -125,4 +126,9 @@ def test_cost_rate_set_refusals(firm: Firm) -> None:
         cost_rate_set(viewer=firm.finance, person=rival_person, valid_from=APRIL, hourly_cost=Decimal(1))
     with refused(Invalid):
         cost_rate_set(viewer=firm.finance, person=firm.member_person, valid_from=APRIL, hourly_cost=Decimal(-5))
+    Membership.objects.get(user=firm.finance_user).companies.set([firm.eur])
+    with refused(NotFound):  # finance restricted to the EUR company cannot price the USD company's people
+        cost_rate_set(
+            viewer=viewer_for(firm.finance_user), person=firm.member_person, valid_from=APRIL, hourly_cost=Decimal(1)
+        )
     assert CostRate.objects.filter(person=firm.member_person).count() == 1
