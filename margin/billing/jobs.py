@@ -29,4 +29,10 @@ def invoice_run(*, job_run_id: int, user_id: int, company_id: int, up_to: str) -
     except DomainError as error:
         job_run_finish(job_run_id, error=error.message)
         return
+    except Exception:
+        # Never leave the run "running" forever: show a failure, keep the traceback in the task result.
+        job_run_finish(
+            job_run_id, error="The invoice run failed unexpectedly; nothing after the last project was drafted."
+        )
+        raise
     job_run_finish(job_run_id, result={"invoices": [i.pk for i in invoices], "count": len(invoices)})

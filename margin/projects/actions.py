@@ -150,6 +150,14 @@ def project_member_add(*, viewer: Viewer, project: Project, person: Person) -> P
         raise Forbidden("Only the project's manager or an administrator may add members.")
     if person.organisation_id != viewer.organisation_id:
         raise NotFound("No such person.")
+    if person.company.base_currency != project.currency:
+        # Their cost is in another currency than the project's: it cannot be valued until exchange
+        # rates exist (ADR 0006).
+        raise Invalid(
+            f"{person.name} is costed in {person.company.base_currency} and project {project.code} bills in "
+            f"{project.currency}; people of another currency cannot join yet.",
+            field="person",
+        )
     member, created = ProjectMember.objects.get_or_create(project=project, person=person)
     if created:
         audit.record(

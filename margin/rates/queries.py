@@ -26,9 +26,11 @@ def bill_rates_by_project(project_ids: Iterable[int]) -> dict[int, list[DatedRat
 
 def cost_rates_by_person(person_ids: Iterable[int]) -> dict[int, list[DatedRate]]:
     table: dict[int, list[DatedRate]] = defaultdict(list)
-    rows = CostRate.objects.filter(person_id__in=list(person_ids)).values_list("person_id", "valid_from", "hourly_cost")
-    for person_id, valid_from, cost in rows:
-        table[person_id].append(DatedRate(valid_from=valid_from, rate=cost, person_id=person_id))
+    rows = CostRate.objects.filter(person_id__in=list(person_ids)).values_list(
+        "person_id", "valid_from", "hourly_cost", "currency"
+    )
+    for person_id, valid_from, cost, currency in rows:
+        table[person_id].append(DatedRate(valid_from=valid_from, rate=cost, person_id=person_id, currency=currency))
     return table
 
 

@@ -18,6 +18,7 @@ class DatedRate:
     rate: Decimal
     role_id: int | None = None
     person_id: int | None = None
+    currency: str | None = None
 
 
 def latest_on(rates: Iterable[DatedRate], day: date) -> DatedRate | None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -16,9 +17,9 @@ from margin.accounts.models import Person
 from margin.accounts.queries import Viewer
 from margin.core import audit
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
-from margin.core.periods import MINUTES_PER_DAY
+from margin.core.periods import MINUTES_PER_DAY, week_start
 from margin.core.text import clean_text
-from margin.projects.models import Project, ProjectStatus, Task
+from margin.projects.models import Project, ProjectMember, ProjectStatus, Task
 from margin.projects.queries import can_manage, in_scope, is_member
 from margin.rates.queries import bill_rates_by_project, cost_rates_by_person
 from margin.timesheets import rules
@@ -216,8 +217,9 @@ def week_cell_set(
 
 @transaction.atomic
 def time_entries_submit(*, viewer: Viewer, monday: date, person: Person | None = None) -> int:
-    """Submit every draft or rejected entry of one person's week for approval."""
+    """Submit every draft or rejected entry of one person's week (the week holding `monday`)."""
     who = _resolve_person(viewer, person)
+    monday = week_start(monday)
     entries = TimeEntry.objects.select_for_update().filter(
         person=who, work_date__range=(monday, monday + timedelta(days=6)), status__in=EDITABLE
     )
@@ -409,6 +411,11 @@ def time_entries_import(*, viewer: Viewer, rows: Sequence[ImportRow], approved: 
             "id", flat=True
         )
     )
+    members = set(
+        ProjectMember.objects.filter(project_id__in=projects, person_id__in=people).values_list(
+            "project_id", "person_id"
+        )
+    )
     today, ahead = _today(), _max_future_days()
     day_totals: dict[tuple[int, date], int] = defaultdict(int)
     entries: list[TimeEntry] = []
@@ -418,6 +425,8 @@ def time_entries_import(*, viewer: Viewer, rows: Sequence[ImportRow], approved: 
             raise NotFound(f"Row {number}: no such project or person.")
         if row.task_id is not None and (row.task_id not in tasks or tasks[row.task_id].project_id != project.pk):
             raise NotFound(f"Row {number}: no such task in project {project.code}.")
+        if (project.pk, row.person_id) not in members and project.manager_id != row.person_id:
+            raise Forbidden(f"Row {number}: person {row.person_id} is not a member of project {project.code}.")
         try:
             task = tasks[row.task_id] if row.task_id is not None else None
             _check_open(project, task, summary=row.task_id in summaries)
@@ -449,7 +458,7 @@ def time_entries_import(*, viewer: Viewer, rows: Sequence[ImportRow], approved: 
             entry.decided_at = now
             entry.decided_by_id = viewer.user_id
             entry.submitted_at = now
-    TimeEntry.objects.bulk_create(entries, batch_size=5000)
+    _insert_entries(entries)
     first = entries[0]
     audit.record(
         organisation_id=viewer.organisation_id,
@@ -459,6 +468,46 @@ def time_entries_import(*, viewer: Viewer, rows: Sequence[ImportRow], approved: 
         after={"rows": len(entries), "approved": approved},
     )
     return len(entries)
+
+
+def _insert_entries(entries: list[TimeEntry]) -> None:
+    """Insert new entries: the first through the ORM (its id names the audit row), the rest in one
+    COPY (PostgreSQL) or one executemany (SQLite).
+
+    `bulk_create` spends most of a large import preparing values field by field (100,000 rows: about
+    9 of 18 s on SQLite, bench/run.py); here each column's adapter is chosen once.
+    """
+    entries[0].save(force_insert=True)  # sets its created_at and updated_at
+    rest = entries[1:]
+    if not rest:
+        return
+    for entry in rest:
+        entry.created_at, entry.updated_at = entries[0].created_at, entries[0].updated_at
+    fields: list[Any] = [f for f in TimeEntry._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(str(f.column) for f in fields)
+    table = TimeEntry._meta.db_table
+    ops = connection.ops
+
+    def adapter(field: Any) -> Callable[[Any], Any]:
+        kind = field.get_internal_type()
+        if kind == "DateTimeField":
+            return ops.adapt_datetimefield_value
+        if kind == "DateField":
+            return ops.adapt_datefield_value
+        if kind == "DecimalField":
+            return lambda v: ops.adapt_decimalfield_value(v, field.max_digits, field.decimal_places)
+        return lambda v: v
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            names = [f.attname for f in fields]
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for entry in rest:
+                    copy.write_row([getattr(entry, name) for name in names])
+        else:
+            adapters = [(f.attname, adapter(f)) for f in fields]
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
+            cursor.executemany(sql, [tuple(adapt(getattr(e, name)) for name, adapt in adapters) for e in rest])
 
 
 def _check_import_day_totals(day_totals: dict[tuple[int, date], int]) -> None:

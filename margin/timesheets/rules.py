@@ -73,6 +73,11 @@ def value_entry(
     cost = latest_on(cost_rates, work_date)
     if cost is None:
         raise Invalid(f"{person_name} has no cost rate on {work_date}; finance must set one first.")
+    if cost.currency is not None and cost.currency != currency:
+        raise Invalid(
+            f"{person_name}'s cost rate is in {cost.currency} but the project is in {currency}; "
+            "it cannot be valued until exchange rates exist."
+        )
     bill = bill_rate_for(bill_rates, person_id=person_id, role_id=role_id, day=work_date)
     if billable and bill is None:
         raise Invalid(f"The project has no bill rate for {person_name}'s role on {work_date}; set one first.")
