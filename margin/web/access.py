@@ -1,0 +1,90 @@
+"""Who may open a screen: sign-in, the `Viewer`, role checks, and domain errors turned into HTTP.
+
+Every view of the web UI is wrapped by `viewer_view`: it signs the user in (or sends them to the
+sign-in page, with an htmx-aware redirect), builds the viewer, and maps the domain's errors so that
+nothing a user sends can end in a 500: `NotFound` → 404, `Forbidden` → 403, any other
+`DomainError` → its 4xx status with the message in the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Concatenate, ParamSpec
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render, resolve_url
+from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
+
+from margin.accounts.models import AccessRole
+from margin.accounts.queries import Viewer, viewer_for
+from margin.core.errors import DomainError, Forbidden, NotFound
+
+P = ParamSpec("P")
+
+
+class HtmxRequest(HttpRequest):
+    """A request that went through django-htmx's middleware."""
+
+    htmx: HtmxDetails
+
+
+def viewer_view(
+    view: Callable[Concatenate[HtmxRequest, Viewer, P], HttpResponse],
+) -> Callable[Concatenate[HtmxRequest, P], HttpResponse]:
+    """Require a signed-in member of an organisation and pass their `Viewer` to the view."""
+
+    @wraps(view)
+    def wrapped(request: HtmxRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            if request.htmx:
+                return HttpResponseClientRedirect(resolve_url(settings.LOGIN_URL))
+            return redirect_to_login(request.get_full_path())
+        try:
+            viewer = viewer_for(request.user)
+        except NotFound:
+            raise PermissionDenied("Your account does not belong to any organisation.") from None
+        try:
+            return view(request, viewer, *args, **kwargs)
+        except PermissionDenied as denied:
+            if request.htmx:
+                return domain_error_response(request, Forbidden(str(denied) or "You may not do this."))
+            raise
+        except Http404 as missing:
+            if request.htmx:
+                return domain_error_response(request, NotFound(str(missing) or "Not found."))
+            raise
+        except DomainError as error:
+            if request.htmx:
+                return domain_error_response(request, error)
+            if isinstance(error, NotFound):
+                raise Http404(error.message) from error
+            if isinstance(error, Forbidden):
+                raise PermissionDenied(error.message) from error
+            return domain_error_response(request, error)
+
+    return wrapped
+
+
+def domain_error_response(request: HtmxRequest, error: DomainError) -> HttpResponse:
+    """The message of a refused request, as a page or (for htmx) as an alert fragment."""
+    template = "web/errors/error.html#message" if request.htmx else "web/errors/error.html"
+    return render(request, template, {"message": error.message, "status": error.status}, status=error.status)
+
+
+def can_approve(viewer: Viewer) -> bool:
+    return viewer.is_admin or viewer.role == AccessRole.MANAGER
+
+
+def require_approver(viewer: Viewer) -> None:
+    if not can_approve(viewer):
+        raise PermissionDenied("Only project managers and administrators approve time.")
+
+
+def require_finance(viewer: Viewer) -> None:
+    if not viewer.is_finance:
+        raise PermissionDenied("Only finance and administrators work with invoices.")

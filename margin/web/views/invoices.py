@@ -1,0 +1,166 @@
+"""Invoices (finance and administrators): the list, the invoice run, a draft's detail with issue and
+discard, and the printable invoice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from margin.accounts.queries import Viewer, companies_visible
+from margin.billing.actions import invoice_discard, invoice_issue
+from margin.billing.jobs import invoice_run as invoice_run_job
+from margin.billing.models import Invoice, InvoiceStatus
+from margin.billing.queries import invoice_get, invoice_lines, invoices_visible
+from margin.core.errors import DomainError
+from margin.core.jobruns import job_run_get, job_run_start
+from margin.core.models import JobRun, JobRunStatus
+from margin.web.access import HtmxRequest, require_finance, viewer_view
+from margin.web.forms import InvoiceIssueForm, InvoiceRunForm
+from margin.web.pages import page
+
+PAGE_SIZE = 50
+STATUS_FILTERS = {"draft": InvoiceStatus.DRAFT, "issued": InvoiceStatus.ISSUED}
+
+
+def _list_context(viewer: Viewer, status: str, page_number: str | None = None) -> dict[str, Any]:
+    invoices = invoices_visible(viewer).order_by("-created_at", "-id")
+    counts = {key: invoices.filter(status=value).count() for key, value in STATUS_FILTERS.items()}
+    if status in STATUS_FILTERS:
+        invoices = invoices.filter(status=STATUS_FILTERS[status])
+    else:
+        status = ""
+    page_obj = Paginator(invoices, PAGE_SIZE).get_page(page_number)
+    return {
+        "invoices": page_obj.object_list,
+        "page_obj": page_obj,
+        "status_filter": status,
+        "counts": counts,
+        "all_count": sum(counts.values()),
+    }
+
+
+@viewer_view
+def invoice_list(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
+    require_finance(viewer)
+    status = request.GET.get("status", "")
+    context = {
+        **_list_context(viewer, status, request.GET.get("page")),
+        "run_form": InvoiceRunForm(companies=companies_visible(viewer)),
+    }
+    return page(request, viewer, "web/invoices/list.html", context, active="invoices")
+
+
+def _run_context(viewer: Viewer, run: JobRun) -> dict[str, Any]:
+    result = run.result or {}
+    ids = [int(i) for i in result.get("invoices", [])] if isinstance(result, dict) else []
+    drafts = invoices_visible(viewer).filter(id__in=ids).order_by("project__code") if ids else Invoice.objects.none()
+    finished = run.status in (JobRunStatus.DONE, JobRunStatus.FAILED)
+    return {"run": run, "finished": finished, "drafts": drafts}
+
+
+@require_POST
+@viewer_view
+def invoice_run(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
+    require_finance(viewer)
+    form = InvoiceRunForm(request.POST, companies=companies_visible(viewer))
+    if not form.is_valid():
+        if request.htmx:
+            return render(request, "web/invoices/list.html#run_form", {"run_form": form}, status=422)
+        context = {**_list_context(viewer, ""), "run_form": form}
+        return page(request, viewer, "web/invoices/list.html", context, active="invoices", status=422)
+    run = job_run_start(organisation_id=viewer.organisation_id, user_id=viewer.user_id, kind="invoice_run")
+    invoice_run_job.enqueue(
+        job_run_id=run.pk,
+        user_id=viewer.user_id,
+        company_id=form.cleaned_data["company"].pk,
+        up_to=form.cleaned_data["up_to"].isoformat(),
+    )
+    run.refresh_from_db()
+    if request.htmx:
+        context = {"run_form": InvoiceRunForm(companies=companies_visible(viewer)), **_run_context(viewer, run)}
+        return render(request, "web/invoices/list.html#run_form", context)
+    return redirect(reverse("web:invoice_run_status", args=[run.pk]))
+
+
+@viewer_view
+def invoice_run_status(request: HtmxRequest, viewer: Viewer, run_id: int) -> HttpResponse:
+    require_finance(viewer)
+    run = job_run_get(organisation_id=viewer.organisation_id, job_run_id=run_id)
+    if request.htmx:
+        return render(request, "web/invoices/list.html#run_progress", _run_context(viewer, run))
+    context = {
+        **_list_context(viewer, ""),
+        **_run_context(viewer, run),
+        "run_form": InvoiceRunForm(companies=companies_visible(viewer)),
+    }
+    return page(request, viewer, "web/invoices/list.html", context, active="invoices")
+
+
+def _detail_context(invoice: Invoice, **extra: Any) -> dict[str, Any]:
+    return {"invoice": invoice, "lines": invoice_lines(invoice), **extra}
+
+
+@viewer_view
+def invoice_detail(request: HtmxRequest, viewer: Viewer, invoice_id: int) -> HttpResponse:
+    invoice = invoice_get(viewer, invoice_id)
+    require_finance(viewer)
+    context = _detail_context(invoice, issue_form=InvoiceIssueForm(initial={"payment_days": 30}))
+    return page(request, viewer, "web/invoices/detail.html", context, active="invoices")
+
+
+@require_POST
+@viewer_view
+def invoice_issue_view(request: HtmxRequest, viewer: Viewer, invoice_id: int) -> HttpResponse:
+    invoice = invoice_get(viewer, invoice_id)
+    require_finance(viewer)
+    form = InvoiceIssueForm(request.POST)
+    status = 422
+    if form.is_valid():
+        try:
+            invoice = invoice_issue(
+                viewer=viewer,
+                invoice=invoice,
+                issue_date=form.cleaned_data["issue_date"],
+                payment_days=form.cleaned_data["payment_days"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+            status = error.status
+            invoice = invoice_get(viewer, invoice_id)  # as it is now (it may have been issued meanwhile)
+        else:
+            notice = f"Invoice {invoice.number} is issued."
+            if not request.htmx:
+                messages.success(request, notice)
+                return redirect(reverse("web:invoice", args=[invoice.pk]))
+            return render(
+                request, "web/invoices/detail.html#invoice", _detail_context(invoice, notice=notice, issue_form=None)
+            )
+    context = _detail_context(invoice, issue_form=form)
+    if request.htmx:
+        return render(request, "web/invoices/detail.html#invoice", context, status=status)
+    return page(request, viewer, "web/invoices/detail.html", context, active="invoices", status=status)
+
+
+@require_POST
+@viewer_view
+def invoice_discard_view(request: HtmxRequest, viewer: Viewer, invoice_id: int) -> HttpResponse:
+    invoice = invoice_get(viewer, invoice_id)
+    require_finance(viewer)
+    label = f"Draft #{invoice.pk} of {invoice.project.code}"
+    invoice_discard(viewer=viewer, invoice=invoice)
+    messages.success(request, f"{label} was discarded; its time is unbilled again.")
+    url = reverse("web:invoices")
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@viewer_view
+def invoice_print(request: HtmxRequest, viewer: Viewer, invoice_id: int) -> HttpResponse:
+    invoice = invoice_get(viewer, invoice_id)
+    return render(request, "web/invoices/print.html", _detail_context(invoice, viewer_is_finance=viewer.is_finance))

@@ -1,0 +1,123 @@
+"""Project page: header, profitability, the WBS with estimate vs logged, recent time, invoices; and
+for finance the "draft invoice up to a date" form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from margin.accounts.queries import Viewer
+from margin.billing.actions import invoice_draft_create
+from margin.billing.queries import invoices_visible
+from margin.core.errors import Conflict, Invalid
+from margin.projects.models import Project, Task
+from margin.projects.queries import can_manage, project_get, tasks_of
+from margin.reporting.queries import project_profitability
+from margin.timesheets.queries import minutes_by_task, time_entries_visible
+from margin.web.access import HtmxRequest, require_finance, viewer_view
+from margin.web.forms import InvoiceDraftForm
+from margin.web.pages import page
+
+RECENT_ENTRIES = 15
+
+
+@dataclass
+class TaskLine:
+    """A task of the WBS as shown: its depth, and estimate and logged time rolled up from subtasks."""
+
+    task: Task
+    depth: int
+    estimate_minutes: int
+    logged_minutes: int
+    is_summary: bool
+
+    @property
+    def burn_pct(self) -> int | None:
+        if self.estimate_minutes <= 0:
+            return None
+        return round(100 * self.logged_minutes / self.estimate_minutes)
+
+
+def wbs(project: Project) -> list[TaskLine]:
+    """Tasks in tree order (parents before their children), with roll-ups."""
+    tasks = list(tasks_of(project))
+    logged = minutes_by_task(project.pk)
+    children: dict[int | None, list[Task]] = {}
+    for task in tasks:
+        children.setdefault(task.parent_id, []).append(task)
+    lines: list[TaskLine] = []
+
+    def visit(task: Task, depth: int) -> tuple[int, int]:
+        line = TaskLine(task, depth, task.estimate_minutes, logged.get(task.pk, 0), task.pk in children)
+        lines.append(line)
+        child_estimate = child_logged = 0
+        for child in children.get(task.pk, []):
+            estimate, minutes = visit(child, depth + 1)
+            child_estimate += estimate
+            child_logged += minutes
+        line.logged_minutes += child_logged
+        if line.estimate_minutes == 0:
+            line.estimate_minutes = child_estimate
+        return line.estimate_minutes, line.logged_minutes
+
+    for root in children.get(None, []):
+        visit(root, 0)
+    return lines
+
+
+def _project_page(
+    request: HtmxRequest, viewer: Viewer, project: Project, draft_form: InvoiceDraftForm | None, status: int = 200
+) -> HttpResponse:
+    entries = (
+        time_entries_visible(viewer)
+        .filter(project=project)
+        .select_related("person", "task")
+        .order_by("-work_date", "-id")[:RECENT_ENTRIES]
+    )
+    invoices = invoices_visible(viewer).filter(project=project).order_by("-created_at", "-id")
+    untasked = minutes_by_task(project.pk).get(None, 0)
+    context: dict[str, Any] = {
+        "project": project,
+        "figures": project_profitability(project),
+        "tasks": wbs(project),
+        "untasked_minutes": untasked,
+        "entries": entries,
+        "invoices": invoices,
+        "can_manage": can_manage(viewer, project),
+        "draft_form": draft_form,
+    }
+    return page(request, viewer, "web/projects/project.html", context, active="home", status=status)
+
+
+@viewer_view
+def project_detail(request: HtmxRequest, viewer: Viewer, project_id: int) -> HttpResponse:
+    project = project_get(viewer, project_id)
+    form = InvoiceDraftForm(initial={"up_to": timezone.localdate()}) if viewer.is_finance else None
+    return _project_page(request, viewer, project, form)
+
+
+@require_POST
+@viewer_view
+def invoice_draft(request: HtmxRequest, viewer: Viewer, project_id: int) -> HttpResponse:
+    project = project_get(viewer, project_id)
+    require_finance(viewer)
+    form = InvoiceDraftForm(request.POST)
+    if form.is_valid():
+        try:
+            invoice = invoice_draft_create(viewer=viewer, project=project, up_to=form.cleaned_data["up_to"])
+        except (Invalid, Conflict) as error:
+            form.add_error(None, error.message)
+        else:
+            url = reverse("web:invoice", args=[invoice.pk])
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    if request.htmx:
+        context = {"project": project, "draft_form": form}
+        return render(request, "web/projects/project.html#draft_form", context, status=422)
+    return _project_page(request, viewer, project, form, status=422)

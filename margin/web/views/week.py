@@ -1,0 +1,178 @@
+"""My week: a grid of (project, task) rows × 7 days, saved cell by cell with htmx, then submitted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from margin.accounts.models import Person
+from margin.accounts.queries import Viewer
+from margin.core.errors import DomainError, NotFound
+from margin.core.periods import week_start
+from margin.projects.models import Task
+from margin.projects.queries import task_get
+from margin.timesheets.actions import time_entries_submit, week_cell_set
+from margin.timesheets.queries import Week, WeekRow, tasks_open_to, week_of
+from margin.web.access import HtmxRequest, viewer_view
+from margin.web.forms import WeekCellForm
+from margin.web.pages import page
+
+WORKDAYS = 5
+
+
+@dataclass(frozen=True)
+class Day:
+    index: int
+    date: date
+    total: int
+    capacity: int
+
+    @property
+    def over(self) -> bool:
+        """More than the day's capacity (weekends have none, so they are never flagged)."""
+        return 0 < self.capacity < self.total
+
+    @property
+    def fill_pct(self) -> int:
+        if self.capacity <= 0:
+            return 100 if self.total else 0
+        return min(100, round(100 * self.total / self.capacity))
+
+
+def _capacity(person_id: int) -> int:
+    weekly = Person.objects.filter(pk=person_id).values_list("weekly_capacity_minutes", flat=True).first()
+    return int(weekly or 0)
+
+
+def _extra_task_ids(person_id: int, raw: list[str]) -> list[int]:
+    """Rows asked for with ?add=<task id>: only tasks the person may log time on."""
+    ids = {int(value) for value in raw if value.isdigit() and len(value) < 19}
+    if not ids:
+        return []
+    return list(tasks_open_to(person_id).filter(id__in=ids).values_list("id", flat=True))
+
+
+def week_context(person_id: int, monday: date, extra_task_ids: list[int] | None = None) -> dict[str, Any]:
+    week: Week = week_of(person_id, monday, extra_task_ids=extra_task_ids)
+    weekly = _capacity(person_id)
+    per_day = weekly // WORKDAYS
+    days = [
+        Day(i, d, total, per_day if d.weekday() < WORKDAYS else 0)
+        for i, (d, total) in enumerate(zip(week.days, week.day_totals, strict=True))
+    ]
+    shown = {row.task_id for row in week.rows}
+    addable = [t for t in tasks_open_to(person_id) if t.pk not in shown]
+    draft_minutes = sum(
+        c.minutes for r in week.rows for c in r.cells if c.status in ("draft", "rejected") and r.task_id is not None
+    )
+    return {
+        "week": week,
+        "monday": monday,
+        "sunday": monday + timedelta(days=6),
+        "days": days,
+        "today": timezone.localdate(),
+        "weekly_capacity": weekly,
+        "addable": addable,
+        "draft_minutes": draft_minutes,
+        "previous_monday": monday - timedelta(days=7),
+        "next_monday": monday + timedelta(days=7),
+        "this_monday": week_start(timezone.localdate()),
+    }
+
+
+def _grid(request: HtmxRequest, person_id: int, monday: date, extra: dict[str, Any], status: int = 200) -> HttpResponse:
+    context = {**week_context(person_id, monday), **extra}
+    return render(request, "web/week/week.html#grid", context, status=status)
+
+
+@viewer_view
+def week(request: HtmxRequest, viewer: Viewer, day: date | None = None) -> HttpResponse:
+    monday = week_start(day or timezone.localdate())
+    if viewer.person_id is None:
+        return page(request, viewer, "web/week/week.html", {"no_person": True, "monday": monday}, active="week")
+    context = week_context(viewer.person_id, monday, _extra_task_ids(viewer.person_id, request.GET.getlist("add")))
+    if request.htmx and request.htmx.target == "week-grid":
+        return render(request, "web/week/week.html#grid", context)
+    return page(request, viewer, "web/week/week.html", context, active="week")
+
+
+def _cell_response(
+    request: HtmxRequest,
+    person_id: int,
+    task: Task,
+    work_date: date,
+    *,
+    error: str = "",
+    typed: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The cell (swapped in place) and, after a save, the totals it changes (out-of-band swaps)."""
+    monday = week_start(work_date)
+    context = week_context(person_id, monday, [task.pk])
+    row: WeekRow = next(r for r in context["week"].rows if r.task_id == task.pk)
+    context.update(
+        row=row,
+        cell=row.cells[(work_date - monday).days],
+        error=error,
+        typed=typed,
+        saved=not error,
+    )
+    return render(request, "web/week/cell.html", context, status=status)
+
+
+@require_POST
+@viewer_view
+def week_cell(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
+    form = WeekCellForm(request.POST)
+    if viewer.person_id is None:
+        raise NotFound("You have no person record to log time as.")
+    if not form.is_valid() and ("task" in form.errors or "date" in form.errors):
+        raise NotFound("No such cell.")
+    task = task_get(viewer, form.cleaned_data["task"])
+    work_date: date = form.cleaned_data["date"]
+    typed = request.POST.get("value", "").replace("\x00", "")
+    if not form.is_valid():
+        return _cell_response(
+            request, viewer.person_id, task, work_date, error=str(form.errors["value"][0]), typed=typed, status=422
+        )
+    try:
+        week_cell_set(viewer=viewer, task=task, work_date=work_date, minutes=form.cleaned_data["value"])
+    except DomainError as error:
+        return _cell_response(
+            request, viewer.person_id, task, work_date, error=error.message, typed=typed, status=error.status
+        )
+    return _cell_response(request, viewer.person_id, task, work_date)
+
+
+@require_POST
+@viewer_view
+def week_submit(request: HtmxRequest, viewer: Viewer, day: date) -> HttpResponse:
+    monday = week_start(day)
+    if viewer.person_id is None:
+        raise NotFound("You have no person record to log time as.")
+    try:
+        count = time_entries_submit(viewer=viewer, monday=monday)
+    except DomainError as error:
+        if request.htmx:
+            return _grid(
+                request,
+                viewer.person_id,
+                monday,
+                {"notice": error.message, "notice_level": "danger"},
+                status=error.status,
+            )
+        context = {**week_context(viewer.person_id, monday), "notice": error.message, "notice_level": "danger"}
+        return page(request, viewer, "web/week/week.html", context, active="week", status=error.status)
+    notice = f"Submitted {count} {'entry' if count == 1 else 'entries'} for approval."
+    if request.htmx:
+        return _grid(request, viewer.person_id, monday, {"notice": notice, "notice_level": "success"})
+    messages.success(request, notice)
+    return redirect(reverse("web:week_on", args=[monday]))
