@@ -23,7 +23,7 @@ INVOICE_FIELDS = ["status", "number", "issue_date", "due_date", "total_minor", "
 DEFAULT_PAYMENT_DAYS = 30
 
 
-def _require_finance(viewer: Viewer) -> None:
+def require_finance(viewer: Viewer) -> None:
     if not viewer.is_finance:
         raise Forbidden("Only finance and administrators may invoice.")
 
@@ -96,7 +96,7 @@ def _minutes_on(invoice: Invoice) -> int:
 @transaction.atomic
 def invoice_draft_create(*, viewer: Viewer, project: Project, up_to: date) -> Invoice:
     """Draft an invoice of a project's approved, unbilled, billable time up to a date."""
-    _require_finance(viewer)
+    require_finance(viewer)
     if project.organisation_id != viewer.organisation_id or project.company_id not in viewer.company_ids:
         raise NotFound("No such project.")
     invoice = _draft(viewer, project, up_to)
@@ -110,7 +110,7 @@ def invoices_draft_all(
 ) -> list[Invoice]:
     """The invoice run: one draft per project of the company with time to bill, each in its own
     transaction so a long run never holds every project locked at once."""
-    _require_finance(viewer)
+    require_finance(viewer)
     if company.organisation_id != viewer.organisation_id or company.pk not in viewer.company_ids:
         raise NotFound("No such company.")
     projects = list(projects_with_unbilled_time(company_id=company.pk, up_to=up_to))
@@ -129,7 +129,7 @@ def invoices_draft_all(
 def invoice_discard(*, viewer: Viewer, invoice: Invoice) -> None:
     """Delete a draft; its time becomes unbilled again."""
     _check_scope(viewer, invoice)
-    _require_finance(viewer)
+    require_finance(viewer)
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status != InvoiceStatus.DRAFT:
         raise Conflict("An issued invoice cannot be discarded; it is corrected by a credit note.")
@@ -160,7 +160,7 @@ def invoice_issue(
 ) -> Invoice:
     """Issue a draft: give it the next number of its company and year; it is frozen from now on."""
     _check_scope(viewer, invoice)
-    _require_finance(viewer)
+    require_finance(viewer)
     invoice = Invoice.objects.select_for_update().select_related("company").get(pk=invoice.pk)
     if invoice.status != InvoiceStatus.DRAFT:
         raise Conflict(f"Invoice {invoice.number} is issued already.")

@@ -7,10 +7,14 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django_tasks import task
 
-from margin.accounts.queries import company_get, viewer_for
-from margin.billing.actions import invoices_draft_all
-from margin.core.errors import DomainError
-from margin.core.jobruns import job_run_finish, job_run_progress
+from margin.accounts.models import Company
+from margin.accounts.queries import Viewer, company_get, viewer_for
+from margin.billing.actions import invoices_draft_all, require_finance
+from margin.core.errors import DomainError, NotFound
+from margin.core.jobruns import job_run_finish, job_run_progress, job_run_start
+from margin.core.models import JobRun
+
+INVOICE_RUN = "invoice_run"
 
 
 @task()
@@ -36,3 +40,13 @@ def invoice_run(*, job_run_id: int, user_id: int, company_id: int, up_to: str) -
         )
         raise
     job_run_finish(job_run_id, result={"invoices": [i.pk for i in invoices], "count": len(invoices)})
+
+
+def invoice_run_start(*, viewer: Viewer, company: Company, up_to: date) -> JobRun:
+    """Queue an invoice run for a company; the returned JobRun shows its progress."""
+    require_finance(viewer)
+    if company.organisation_id != viewer.organisation_id or company.pk not in viewer.company_ids:
+        raise NotFound("No such company.")
+    run = job_run_start(organisation_id=viewer.organisation_id, user_id=viewer.user_id, kind=INVOICE_RUN)
+    invoice_run.enqueue(job_run_id=run.pk, user_id=viewer.user_id, company_id=company.pk, up_to=up_to.isoformat())
+    return run

@@ -21,17 +21,14 @@ from margin.api.schemas.billing import (
 from margin.api.schemas.common import Id, responses
 from margin.api.security import viewer_of
 from margin.billing.actions import invoice_discard, invoice_draft_create, invoice_issue
-from margin.billing.jobs import invoice_run
+from margin.billing.jobs import invoice_run_start as start_invoice_run
 from margin.billing.models import Invoice, InvoiceLine
 from margin.billing.queries import invoice_get, invoice_lines, invoices_visible
-from margin.core.errors import Forbidden
-from margin.core.jobruns import job_run_get, job_run_start
+from margin.core.jobruns import job_run_get
 from margin.core.models import JobRun
 from margin.projects.queries import project_get
 
 router = Router(tags=["invoices"])
-
-INVOICE_RUN = "invoice_run"
 
 
 class InvoiceFilter(Schema):
@@ -67,13 +64,7 @@ def invoice_draft(request: HttpRequest, payload: InvoiceDraftIn) -> Status[Invoi
 def invoice_run_start(request: HttpRequest, payload: InvoiceRunIn) -> Status[JobRun]:
     """Runs in the background; follow it at GET /invoices/runs/{id} (done of total, status)."""
     viewer = viewer_of(request)
-    company = company_get(viewer, payload.company_id)
-    if not viewer.is_finance:
-        raise Forbidden("Only finance and administrators may invoice.")
-    run = job_run_start(organisation_id=viewer.organisation_id, user_id=viewer.user_id, kind=INVOICE_RUN)
-    invoice_run.enqueue(
-        job_run_id=run.pk, user_id=viewer.user_id, company_id=company.pk, up_to=payload.up_to.isoformat()
-    )
+    run = start_invoice_run(viewer=viewer, company=company_get(viewer, payload.company_id), up_to=payload.up_to)
     run.refresh_from_db()
     return Status(202, run)
 

@@ -15,11 +15,11 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from margin.accounts.queries import Viewer, companies_visible
 from margin.billing.actions import invoice_discard, invoice_issue
-from margin.billing.jobs import invoice_run as invoice_run_job
+from margin.billing.jobs import invoice_run_start
 from margin.billing.models import Invoice, InvoiceStatus
 from margin.billing.queries import invoice_get, invoice_lines, invoices_visible
 from margin.core.errors import DomainError
-from margin.core.jobruns import job_run_get, job_run_start
+from margin.core.jobruns import job_run_get
 from margin.core.models import JobRun, JobRunStatus
 from margin.web.access import HtmxRequest, require_finance, viewer_view
 from margin.web.forms import InvoiceIssueForm, InvoiceRunForm
@@ -75,13 +75,7 @@ def invoice_run(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
             return render(request, "web/invoices/list.html#run_form", {"run_form": form}, status=422)
         context = {**_list_context(viewer, ""), "run_form": form}
         return page(request, viewer, "web/invoices/list.html", context, active="invoices", status=422)
-    run = job_run_start(organisation_id=viewer.organisation_id, user_id=viewer.user_id, kind="invoice_run")
-    invoice_run_job.enqueue(
-        job_run_id=run.pk,
-        user_id=viewer.user_id,
-        company_id=form.cleaned_data["company"].pk,
-        up_to=form.cleaned_data["up_to"].isoformat(),
-    )
+    run = invoice_run_start(viewer=viewer, company=form.cleaned_data["company"], up_to=form.cleaned_data["up_to"])
     run.refresh_from_db()
     if request.htmx:
         context = {"run_form": InvoiceRunForm(companies=companies_visible(viewer)), **_run_context(viewer, run)}
