@@ -22,9 +22,13 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-# A fixed key is only acceptable for local use; production must set SECRET_KEY (see docs/deploy.md).
-SECRET_KEY = os.environ.get("SECRET_KEY", "margin-local-development-key-change-me-in-production")
+LOCAL_SECRET_KEY = "margin-local-development-key-change-me-in-production"
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver", "[::1]"}
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+# A fixed key is only acceptable on this machine; serving any other host needs SECRET_KEY set.
+SECRET_KEY = os.environ.get("SECRET_KEY", LOCAL_SECRET_KEY)
+if SECRET_KEY == LOCAL_SECRET_KEY and not set(ALLOWED_HOSTS) <= LOCAL_HOSTS:
+    raise RuntimeError("Set SECRET_KEY: the built-in key is only for local use (see docs/deploy.md).")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
 
 INSTALLED_APPS = [
@@ -50,6 +54,7 @@ INSTALLED_APPS = [
     "margin.reporting",
     "margin.api",
     "margin.web",
+    "margin.demo",
 ]
 
 MIDDLEWARE = [
@@ -112,6 +117,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# WhiteNoise expects the collectstatic folder to exist even when it serves from the finders.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 NODE_MODULES = BASE_DIR / "node_modules"
 # Front-end libraries come from npm (package.json); we serve their published dist folders as is.
 STATICFILES_DIRS = [
