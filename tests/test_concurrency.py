@@ -81,16 +81,16 @@ def approved_history(firm: Firm, days: int) -> int:
 
 
 def assert_billed_once(total_minutes: int) -> None:
-    billed = TimeEntry.objects.filter(invoice_line__isnull=False)
+    billed = TimeEntry.objects.filter(billing__isnull=False)
     assert billed.count() == TimeEntry.objects.count()  # every entry is on a line ...
     assert billed.aggregate(m=Sum("minutes"))["m"] == total_minutes  # ... and minutes are conserved
     for invoice in Invoice.objects.all():
         lines = InvoiceLine.objects.filter(invoice=invoice)
         assert invoice.total_minor == lines.aggregate(t=Sum("amount_minor"))["t"]
         assert invoice.total_minutes == lines.aggregate(m=Sum("minutes"))["m"]
-        assert invoice.total_minutes == billed.filter(invoice_line__invoice=invoice).aggregate(m=Sum("minutes"))["m"]
+        assert invoice.total_minutes == billed.filter(billing__line__invoice=invoice).aggregate(m=Sum("minutes"))["m"]
         for line in lines:
-            assert line.minutes == TimeEntry.objects.filter(invoice_line=line).aggregate(m=Sum("minutes"))["m"]
+            assert line.minutes == TimeEntry.objects.filter(billing__line=line).aggregate(m=Sum("minutes"))["m"]
     assert sum(Invoice.objects.values_list("total_minutes", flat=True)) == total_minutes
 
 

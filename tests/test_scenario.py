@@ -43,7 +43,7 @@ def test_billable_hour_chain(firm: Firm) -> None:
         ("Design — Senior Consultant", 45, 11250),
     ]
     assert invoice.total_minor == 106250
-    assert TimeEntry.objects.filter(invoice_line__invoice=invoice).count() == 3  # not the non-billable one
+    assert TimeEntry.objects.filter(billing__line__invoice=invoice).count() == 3  # not the non-billable one
 
     figures = project_profitability(firm.project)
     assert (figures.billed_minor, figures.wip_minor) == (0, 106250)

@@ -5,19 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from django.db import transaction
-from django.db.models import Sum
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from margin.accounts.models import Company
 from margin.accounts.queries import Viewer
 from margin.billing import rules
-from margin.billing.models import Invoice, InvoiceLine, InvoiceSequence, InvoiceStatus
-from margin.billing.queries import line_groups, projects_with_unbilled_time, time_entries_unbilled
+from margin.billing.models import BilledTime, Invoice, InvoiceLine, InvoiceSequence, InvoiceStatus
+from margin.billing.queries import line_groups_of, time_entries_unbilled_of
 from margin.core import audit
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from margin.projects.models import Project
-from margin.timesheets.models import TimeEntry
+from margin.timesheets.models import EntryStatus, TimeEntry
 
 INVOICE_FIELDS = ["status", "number", "issue_date", "due_date", "total_minor", "total_minutes"]
 DEFAULT_PAYMENT_DAYS = 30
@@ -33,28 +32,46 @@ def _check_scope(viewer: Viewer, invoice: Invoice) -> None:
         raise NotFound("No such invoice.")
 
 
-def _draft(viewer: Viewer, project: Project, up_to: date) -> Invoice | None:
-    """The draft for one project, or None when it has nothing to bill. Runs inside a transaction."""
-    # One invoice run per project at a time: the project row lock queues a second one behind the
-    # first, which then finds the time already taken. The NULL-only UPDATE below is the backstop.
-    Project.objects.select_for_update().filter(pk=project.pk).first()
-    groups = line_groups(project=project, up_to=up_to)
-    if not groups:
-        return None
-    drafts = rules.build_lines(groups, project.currency)
-    invoice = Invoice.objects.create(
-        organisation_id=project.organisation_id,
-        company_id=project.company_id,
-        client_id=project.client_id,
-        project=project,
-        currency=project.currency,
-        period_end=up_to,
-        created_by_id=viewer.user_id,
-        total_minor=sum(d.amount_minor for d in drafts),
-        total_minutes=sum(d.minutes for d in drafts),
-    )
-    lines = InvoiceLine.objects.bulk_create(
+def _draft_invoices(
+    viewer: Viewer,
+    *,
+    company_id: int,
+    up_to: date,
+    project_id: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Invoice]:
+    """Draft one invoice per project with unbilled time, set-based: one GROUP BY reads the lines of
+    every project, one INSERT … SELECT links every entry to its line. Runs inside a transaction.
+    """
+    unbilled = time_entries_unbilled_of(company_id=company_id, up_to=up_to, project_id=project_id)
+    # Lock the projects (in id order, so two runs cannot deadlock): a second run for the same
+    # projects waits here, then finds their time taken. BilledTime's key is the backstop.
+    projects = list(Project.objects.select_for_update().filter(id__in=unbilled.values("project_id")).order_by("id"))
+    groups = line_groups_of(unbilled)
+    # Read after the locks: a run that waited for another finds its time gone and drafts nothing.
+    projects = [p for p in projects if groups.get(p.pk)]
+    if not projects:
+        return []
+    drafts = {p.pk: rules.build_lines(groups[p.pk], p.currency) for p in projects}
+    invoices = Invoice.objects.bulk_create(
         [
+            Invoice(
+                organisation_id=p.organisation_id,
+                company_id=p.company_id,
+                client_id=p.client_id,
+                project=p,
+                currency=p.currency,
+                period_end=up_to,
+                created_by_id=viewer.user_id,
+                total_minor=sum(d.amount_minor for d in drafts[p.pk]),
+                total_minutes=sum(d.minutes for d in drafts[p.pk]),
+            )
+            for p in projects
+        ]
+    )
+    lines = []
+    for done, invoice in enumerate(invoices):
+        lines += [
             InvoiceLine(
                 invoice=invoice,
                 position=d.position,
@@ -64,33 +81,85 @@ def _draft(viewer: Viewer, project: Project, up_to: date) -> Invoice | None:
                 minutes=d.minutes,
                 hourly_rate=d.hourly_rate,
                 amount_minor=d.amount_minor,
+                time_value_minor=d.time_value_minor,
             )
-            for d in drafts
+            for d in drafts[invoice.project_id]
         ]
-    )
-    taken = 0
-    for line, draft in zip(lines, drafts, strict=True):
-        # Set-based: one UPDATE per line takes every matching entry that no invoice holds yet.
-        taken += (
-            time_entries_unbilled(project=project, up_to=up_to)
-            .filter(**{"task_id": draft.task_id, "role_id": draft.role_id, "bill_rate": draft.hourly_rate})
-            .update(invoice_line=line)
-        )
-    if taken == 0 or _minutes_on(invoice) != invoice.total_minutes:
-        # Another transaction took some of this time between our read and our write: start again.
-        raise Conflict("Time on this project changed while the invoice was drafted; try again.")
-    audit.record(
+        if progress is not None and done:
+            progress(done, len(invoices))
+    InvoiceLine.objects.bulk_create(lines, batch_size=2000)
+    taken = _bill_time(invoices, up_to)
+    if taken != sum(g.entries for per_project in groups.values() for g in per_project):
+        # Time changed between our read and our write (it cannot while we hold the project locks,
+        # unless a writer skipped them): refuse rather than bill a different set than we priced.
+        raise Conflict("Time on these projects changed while the invoices were drafted; try again.")
+    audit.record_many(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,
         action="invoice.draft",
-        obj=invoice,
-        after={**audit.snapshot(invoice, INVOICE_FIELDS), "entries": taken, "period_end": up_to.isoformat()},
+        changes=[
+            audit.Change(
+                "billing.invoice",
+                invoice.pk,
+                None,
+                {
+                    **audit.snapshot(invoice, INVOICE_FIELDS),
+                    "entries": sum(g.entries for g in groups[invoice.project_id]),
+                    "period_end": up_to.isoformat(),
+                },
+            )
+            for invoice in invoices
+        ],
     )
-    return invoice
+    if progress is not None:
+        progress(len(invoices), len(invoices))
+    return invoices
 
 
-def _minutes_on(invoice: Invoice) -> int:
-    return int(TimeEntry.objects.filter(invoice_line__invoice=invoice).aggregate(m=Sum("minutes"))["m"] or 0)
+# Every unbilled, approved, billable entry of the new invoices' projects up to the date, matched to
+# the line of its task, role and rate. Plain equalities only, run once for time on a task and once
+# for time without one: a NULL-safe comparison (COALESCE, IS NOT DISTINCT FROM) hides the join's
+# size from PostgreSQL's planner, which then picks a nested loop that is quadratic in the run's size.
+# Approved time always has a role (valuation sets it), so the role needs no NULL case.
+_LINK_TIME = """
+    INSERT INTO {billed} (time_entry_id, line_id)
+    SELECT e.id, l.id
+    FROM {invoice} i
+    JOIN {line} l ON l.invoice_id = i.id
+    JOIN {entry} e ON e.project_id = i.project_id AND {task_match}
+        AND e.role_id = l.role_id AND e.bill_rate = l.hourly_rate
+    WHERE i.id IN ({invoice_ids})
+        AND e.status = %s AND e.billable = %s AND e.work_date <= %s
+        AND NOT EXISTS (SELECT 1 FROM {billed} b WHERE b.time_entry_id = e.id)
+"""
+_ON_A_TASK = "e.task_id = l.task_id"
+_WITHOUT_TASK = "e.task_id IS NULL AND l.task_id IS NULL"
+
+
+def _bill_time(invoices: list[Invoice], up_to: date) -> int:
+    """Link every entry the invoices priced to its line; returns how many.
+
+    The entry is BilledTime's primary key, so an entry another invoice took in the meantime makes
+    the insert fail rather than bill it twice.
+    """
+    params: list[int | str | bool | date] = [*(i.pk for i in invoices), EntryStatus.APPROVED, True, up_to]
+    taken = 0
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            for task_match in (_ON_A_TASK, _WITHOUT_TASK):
+                sql = _LINK_TIME.format(
+                    billed=BilledTime._meta.db_table,
+                    invoice=Invoice._meta.db_table,
+                    line=InvoiceLine._meta.db_table,
+                    entry=TimeEntry._meta.db_table,
+                    task_match=task_match,
+                    invoice_ids=", ".join(["%s"] * len(invoices)),
+                )
+                cursor.execute(sql, params)
+                taken += int(cursor.rowcount)
+    except IntegrityError:
+        raise Conflict("Some of this time was invoiced at the same moment by someone else; try again.") from None
+    return taken
 
 
 @transaction.atomic
@@ -99,30 +168,22 @@ def invoice_draft_create(*, viewer: Viewer, project: Project, up_to: date) -> In
     require_finance(viewer)
     if project.organisation_id != viewer.organisation_id or project.company_id not in viewer.company_ids:
         raise NotFound("No such project.")
-    invoice = _draft(viewer, project, up_to)
-    if invoice is None:
+    invoices = _draft_invoices(viewer, company_id=project.company_id, up_to=up_to, project_id=project.pk)
+    if not invoices:
         raise Invalid(f"Project {project.code} has no approved billable time to invoice up to {up_to}.")
-    return invoice
+    return invoices[0]
 
 
+@transaction.atomic
 def invoices_draft_all(
     *, viewer: Viewer, company: Company, up_to: date, progress: Callable[[int, int], None] | None = None
 ) -> list[Invoice]:
-    """The invoice run: one draft per project of the company with time to bill, each in its own
-    transaction so a long run never holds every project locked at once."""
+    """The invoice run: one draft per project of the company with time to bill, all in one
+    transaction (a run is all-or-nothing), reporting progress per project."""
     require_finance(viewer)
     if company.organisation_id != viewer.organisation_id or company.pk not in viewer.company_ids:
         raise NotFound("No such company.")
-    projects = list(projects_with_unbilled_time(company_id=company.pk, up_to=up_to))
-    invoices: list[Invoice] = []
-    for done, project in enumerate(projects, start=1):
-        with transaction.atomic():
-            invoice = _draft(viewer, project, up_to)
-        if invoice is not None:
-            invoices.append(invoice)
-        if progress is not None:
-            progress(done, len(projects))
-    return invoices
+    return _draft_invoices(viewer, company_id=company.pk, up_to=up_to, progress=progress)
 
 
 @transaction.atomic
@@ -133,7 +194,7 @@ def invoice_discard(*, viewer: Viewer, invoice: Invoice) -> None:
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status != InvoiceStatus.DRAFT:
         raise Conflict("An issued invoice cannot be discarded; it is corrected by a credit note.")
-    TimeEntry.objects.filter(invoice_line__invoice=invoice).update(invoice_line=None)
+    BilledTime.objects.filter(line__invoice=invoice).delete()
     audit.record(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,

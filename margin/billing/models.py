@@ -60,9 +60,29 @@ class InvoiceLine(models.Model):
     minutes = models.BigIntegerField()
     hourly_rate = models.DecimalField(max_digits=14, decimal_places=4)
     amount_minor = models.BigIntegerField()
+    # The sum of the billed entries' own valuations (each rounded on approval). It can differ from
+    # amount_minor, rounded once per line, by a few minor units; profitability uses it to take
+    # exactly the billed time out of WIP.
+    time_value_minor = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["invoice", "position", "id"]
+
+
+class BilledTime(models.Model):
+    """Which invoice line billed which time entry. The entry is the primary key, so an entry is
+    billed at most once by construction; invoicing fills this table with INSERT … SELECT."""
+
+    time_entry = models.OneToOneField(
+        "timesheets.TimeEntry", primary_key=True, on_delete=models.PROTECT, related_name="billing"
+    )
+    line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, related_name="billed_time")
+
+    class Meta:
+        verbose_name_plural = "billed time"
+
+    def __str__(self) -> str:
+        return f"entry {self.pk} on line {self.line_id}"
 
 
 class InvoiceSequence(models.Model):

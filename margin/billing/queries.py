@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from margin.accounts.queries import Viewer
 from margin.billing.models import Invoice, InvoiceLine
@@ -31,41 +32,44 @@ def invoice_lines(invoice: Invoice) -> QuerySet[InvoiceLine]:
     return InvoiceLine.objects.filter(invoice=invoice).select_related("task", "role").order_by("position", "id")
 
 
+def time_entries_unbilled_of(*, company_id: int, up_to: date, project_id: int | None = None) -> QuerySet[TimeEntry]:
+    """Approved billable time of a company (or one of its projects) up to a date, not yet billed."""
+    entries = TimeEntry.objects.filter(
+        company_id=company_id, status=EntryStatus.APPROVED, billable=True, billing__isnull=True, work_date__lte=up_to
+    )
+    return entries if project_id is None else entries.filter(project_id=project_id)
+
+
 def time_entries_unbilled(*, project: Project, up_to: date) -> QuerySet[TimeEntry]:
     """Approved billable time of a project up to a date that no invoice has taken yet."""
-    return TimeEntry.objects.filter(
-        project=project, status=EntryStatus.APPROVED, billable=True, invoice_line__isnull=True, work_date__lte=up_to
-    )
+    return time_entries_unbilled_of(company_id=project.company_id, up_to=up_to, project_id=project.pk)
 
 
-def line_groups(*, project: Project, up_to: date) -> list[LineGroup]:
-    """Unbilled time summed by task, role and rate: one GROUP BY in the database."""
+def line_groups_of(entries: QuerySet[TimeEntry]) -> dict[int, list[LineGroup]]:
+    """Time summed by project, task, role and rate: one GROUP BY in the database for all projects."""
     rows = (
-        time_entries_unbilled(project=project, up_to=up_to)
-        .values("task_id", "task__name", "role_id", "role__name", "bill_rate")
-        .annotate(minutes=Sum("minutes"))
+        entries.values("project_id", "task_id", "task__name", "role_id", "role__name", "bill_rate")
+        .annotate(minutes=Sum("minutes"), time_value=Sum("bill_amount_minor"), entries=Count("id"))
         .order_by()
     )
-    return [
-        LineGroup(
-            task_id=r["task_id"],
-            task_name=r["task__name"] or "General",
-            role_id=r["role_id"],
-            role_name=r["role__name"] or "",
-            hourly_rate=Decimal(r["bill_rate"] or 0),
-            minutes=int(r["minutes"]),
+    groups: dict[int, list[LineGroup]] = defaultdict(list)
+    for r in rows:
+        groups[r["project_id"]].append(
+            LineGroup(
+                task_id=r["task_id"],
+                task_name=r["task__name"] or "General",
+                role_id=r["role_id"],
+                role_name=r["role__name"] or "",
+                hourly_rate=Decimal(r["bill_rate"] or 0),
+                minutes=int(r["minutes"]),
+                time_value_minor=int(r["time_value"]),
+                entries=int(r["entries"]),
+            )
         )
-        for r in rows
-    ]
+    return groups
 
 
 def projects_with_unbilled_time(*, company_id: int, up_to: date) -> QuerySet[Project]:
     """Projects of a company that have approved billable time up to a date not yet invoiced."""
-    unbilled = TimeEntry.objects.filter(
-        company_id=company_id,
-        status=EntryStatus.APPROVED,
-        billable=True,
-        invoice_line__isnull=True,
-        work_date__lte=up_to,
-    ).values("project_id")
+    unbilled = time_entries_unbilled_of(company_id=company_id, up_to=up_to).values("project_id")
     return Project.objects.filter(id__in=unbilled).order_by("code")

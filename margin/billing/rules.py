@@ -18,6 +18,8 @@ class LineGroup:
     role_name: str
     hourly_rate: Decimal
     minutes: int
+    time_value_minor: int = 0  # the entries' own valuations, summed
+    entries: int = 0
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class LineDraft:
     minutes: int
     hourly_rate: Decimal
     amount_minor: int
+    time_value_minor: int
 
 
 def build_lines(groups: list[LineGroup], currency: str) -> list[LineDraft]:
@@ -46,6 +49,7 @@ def build_lines(groups: list[LineGroup], currency: str) -> list[LineDraft]:
             minutes=g.minutes,
             hourly_rate=g.hourly_rate,
             amount_minor=value_of_minutes(g.minutes, g.hourly_rate, currency).to_minor(),
+            time_value_minor=g.time_value_minor,
         )
         for i, g in enumerate(ordered)
     ]

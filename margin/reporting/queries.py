@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Q, QuerySet, Sum
 
 from margin.accounts.queries import Viewer
-from margin.billing.models import Invoice, InvoiceStatus
+from margin.billing.models import InvoiceLine, InvoiceStatus
 from margin.core.errors import Forbidden
 from margin.core.money import Money
 from margin.projects.models import Project
@@ -112,7 +112,7 @@ def profitability(projects: QuerySet[Project]) -> list[ProjectFigures]:
     )
     ids = [r["id"] for r in rows]
     approved = Q(status=EntryStatus.APPROVED)
-    not_on_issued = Q(invoice_line__isnull=True) | Q(invoice_line__invoice__status=InvoiceStatus.DRAFT)
+    # Read from the covering index timeentry_project_figures alone: no join, no table rows.
     time = {
         t["project_id"]: t
         for t in TimeEntry.objects.filter(project_id__in=ids)
@@ -122,20 +122,23 @@ def profitability(projects: QuerySet[Project]) -> list[ProjectFigures]:
             logged=Sum("minutes"),
             approved_minutes=Sum("minutes", filter=approved),
             cost=Sum("cost_amount_minor", filter=approved),
-            wip=Sum("bill_amount_minor", filter=approved & Q(billable=True) & not_on_issued),
+            billable_value=Sum("bill_amount_minor", filter=approved & Q(billable=True)),
         )
         .order_by()
     }
-    billed = dict(
-        Invoice.objects.filter(project_id__in=ids, status=InvoiceStatus.ISSUED)
-        .values("project_id")
-        .annotate(total=Sum("total_minor"))
+    # An invoice's total is the sum of its lines (ARCHITECTURE §4); each line also carries the value
+    # of the time it billed, which is what leaves WIP when the invoice is issued.
+    billed = {
+        b["invoice__project_id"]: b
+        for b in InvoiceLine.objects.filter(invoice__project_id__in=ids, invoice__status=InvoiceStatus.ISSUED)
+        .values("invoice__project_id")
+        .annotate(total=Sum("amount_minor"), time_value=Sum("time_value_minor"))
         .order_by()
-        .values_list("project_id", "total")
-    )
+    }
     figures = []
     for r in rows:
         t: Any = time.get(r["id"], {})
+        b: Any = billed.get(r["id"], {})
         figures.append(
             ProjectFigures(
                 project_id=r["id"],
@@ -145,8 +148,8 @@ def profitability(projects: QuerySet[Project]) -> list[ProjectFigures]:
                 manager_name=r["manager__name"],
                 status=r["status"],
                 currency=r["currency"],
-                billed_minor=int(billed.get(r["id"]) or 0),
-                wip_minor=int(t.get("wip") or 0),
+                billed_minor=int(b.get("total") or 0),
+                wip_minor=int(t.get("billable_value") or 0) - int(b.get("time_value") or 0),
                 cost_minor=int(t.get("cost") or 0),
                 logged_minutes=int(t.get("logged") or 0),
                 approved_minutes=int(t.get("approved_minutes") or 0),

@@ -68,8 +68,14 @@ def _check_target(project: Project, task: Task | None, person: Person) -> None:
         raise Forbidden(f"{person.name} is not a member of project {project.code}.")
 
 
+def _is_billed(entry: TimeEntry) -> bool:
+    return TimeEntry.objects.filter(pk=entry.pk, billing__isnull=False).exists()
+
+
 def _check_editable(entry: TimeEntry) -> None:
-    if entry.invoice_line_id is not None:
+    # Billed time is always approved, so the status check alone would refuse it; the billed check
+    # first gives the precise reason.
+    if entry.status == EntryStatus.APPROVED and _is_billed(entry):
         raise Conflict("This entry is billed and can no longer be changed.")
     if entry.status not in EDITABLE:
         raise Conflict(f"This entry is {entry.get_status_display().lower()} and can no longer be changed.")
@@ -193,7 +199,7 @@ def week_cell_set(
     entries = list(
         TimeEntry.objects.select_for_update().filter(person_id=viewer.person_id, task=task, work_date=work_date)
     )
-    locked = [e for e in entries if e.status not in EDITABLE or e.invoice_line_id is not None]
+    locked = [e for e in entries if e.status not in EDITABLE]  # billed time is approved, so locked too
     if locked:
         raise Conflict(
             f"{work_date:%a %d %b} on {task.name!r} is {locked[0].get_status_display().lower()}; it cannot be changed."

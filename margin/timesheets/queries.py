@@ -16,14 +16,15 @@ from margin.timesheets.models import EntryStatus, TimeEntry
 
 
 def time_entries_visible(viewer: Viewer) -> QuerySet[TimeEntry]:
-    """Your own entries, and every entry of the projects you can see as a manager or finance."""
-    own = Q(person_id=viewer.person_id) if viewer.person_id else Q(pk__in=[])
-    if viewer.sees_all_projects:
-        return TimeEntry.objects.filter(organisation_id=viewer.organisation_id, company_id__in=viewer.company_ids)
-    managed = Q(project__manager_id=viewer.person_id) if viewer.person_id else Q(pk__in=[])
-    return TimeEntry.objects.filter(
-        Q(organisation_id=viewer.organisation_id, company_id__in=viewer.company_ids) & (own | managed)
-    )
+    """Your own entries, and every entry of the projects you can see as a manager or finance.
+
+    Each comes with its billing row (reverse one-to-one), so "is it billed?" costs no query."""
+    scope = Q(organisation_id=viewer.organisation_id, company_id__in=viewer.company_ids)
+    if not viewer.sees_all_projects:
+        own = Q(person_id=viewer.person_id) if viewer.person_id else Q(pk__in=[])
+        managed = Q(project__manager_id=viewer.person_id) if viewer.person_id else Q(pk__in=[])
+        scope &= own | managed
+    return TimeEntry.objects.filter(scope).select_related("billing")
 
 
 def time_entry_get(viewer: Viewer, entry_id: int) -> TimeEntry:
@@ -149,7 +150,7 @@ def approvals_pending(viewer: Viewer) -> QuerySet[TimeEntry]:
         projects = projects.filter(manager_id=viewer.person_id)
     return (
         TimeEntry.objects.filter(project__in=projects, status=EntryStatus.SUBMITTED)
-        .select_related("project", "task", "person")
+        .select_related("project", "task", "person", "billing")
         .order_by("person__name", "work_date", "id")
     )
 

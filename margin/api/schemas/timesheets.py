@@ -60,7 +60,8 @@ class TimeEntryOut(Schema):
 
     @staticmethod
     def resolve_billed(obj: TimeEntry) -> bool:
-        return obj.invoice_line_id is not None
+        # Querysets of entries select_related("billing"), so this reads no row of its own.
+        return getattr(obj, "billing", None) is not None
 
 
 class WeekIn(Schema):

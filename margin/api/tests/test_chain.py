@@ -49,7 +49,7 @@ def test_billable_hour_chain_through_the_api(firm: Firm, api_as) -> None:  # typ
         ("Design — Consultant", 90, 15000),
         ("Design — Senior Consultant", 45, 11250),
     ]
-    assert TimeEntry.objects.filter(invoice_line__invoice_id=invoice["id"]).count() == 3  # not the non-billable one
+    assert TimeEntry.objects.filter(billing__line__invoice_id=invoice["id"]).count() == 3  # not the non-billable one
 
     figures = maya.get(f"/projects/{firm.project.pk}/profitability").json()
     assert (figures["billed"]["amount_minor"], figures["wip"]["amount_minor"]) == (0, 106250)

@@ -38,7 +38,7 @@ def test_draft_lines_issue(firm: Firm, finance) -> None:  # type: ignore[no-unty
     )
     assert draft["total"] == {"amount_minor": 45000, "amount": "450.00", "currency": "USD"}
     assert draft["total_minutes"] == 270
-    assert TimeEntry.objects.filter(invoice_line__invoice_id=draft["id"]).count() == 3
+    assert TimeEntry.objects.filter(billing__line__invoice_id=draft["id"]).count() == 3
 
     lines = finance.get(f"/invoices/{draft['id']}/lines").json()
     assert lines["count"] == 1
@@ -79,7 +79,7 @@ def test_discard_releases_the_time(firm: Firm, finance) -> None:  # type: ignore
     invoice = invoice_draft_create(viewer=firm.finance, project=firm.project, up_to=timezone.localdate())
     assert finance.post(f"/invoices/{invoice.pk}/discard").status_code == 204
     assert not Invoice.objects.filter(pk=invoice.pk).exists()
-    assert TimeEntry.objects.filter(pk__in=[e.pk for e in entries], invoice_line__isnull=True).count() == 2
+    assert TimeEntry.objects.filter(pk__in=[e.pk for e in entries], billing__isnull=True).count() == 2
     error_of(finance.get(f"/invoices/{invoice.pk}"), 404, "not_found")
 
 

@@ -14,7 +14,7 @@ from margin.accounts.models import Membership, Person
 from margin.accounts.queries import viewer_for
 from margin.billing.actions import invoice_discard, invoice_draft_create, invoice_issue, invoices_draft_all
 from margin.billing.jobs import invoice_run
-from margin.billing.models import Invoice, InvoiceLine, InvoiceSequence
+from margin.billing.models import BilledTime, Invoice, InvoiceLine, InvoiceSequence
 from margin.billing.queries import invoice_get, invoice_lines, projects_with_unbilled_time, time_entries_unbilled
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from margin.core.jobruns import job_run_start
@@ -125,7 +125,7 @@ def test_draft_groups_lines_by_task_role_and_rate(firm: Firm) -> None:
     # Every entry points at the line that bills it.
     for entry in entries:
         entry.refresh_from_db()
-        line = InvoiceLine.objects.get(pk=entry.invoice_line_id)
+        line = InvoiceLine.objects.get(billed_time__time_entry=entry)
         assert (line.invoice_id, line.task_id, line.role_id, line.hourly_rate) == (
             invoice.pk,
             entry.task_id,
@@ -155,11 +155,11 @@ def test_draft_takes_only_approved_billable_time_up_to_the_date(firm: Firm) -> N
     time_entries_submit(viewer=firm.member2, monday=MONDAY)
     time_entries_approve(viewer=firm.manager, entry_ids=[unbillable.pk])
     invoice = invoice_draft_create(viewer=firm.finance, project=firm.project, up_to=MONDAY + timedelta(days=2))
-    assert list(TimeEntry.objects.filter(invoice_line__invoice=invoice)) == [taken[0]]
+    assert list(TimeEntry.objects.filter(billing__line__invoice=invoice)) == [taken[0]]
     assert invoice.total_minor == 10000
     left = time_entries_unbilled(project=firm.project, up_to=SUNDAY)
     assert list(left) == [taken[1]]  # the later entry; not the unbillable one, not the draft
-    assert TimeEntry.objects.get(pk=draft.pk).invoice_line_id is None
+    assert not BilledTime.objects.filter(time_entry=draft).exists()
 
 
 def test_line_level_rounding(firm: Firm) -> None:
@@ -226,7 +226,7 @@ def test_discard_releases_the_time(firm: Firm) -> None:
     pk, total = invoice.pk, invoice.total_minor
     invoice_discard(viewer=firm.finance, invoice=invoice)
     assert not Invoice.objects.filter(pk=pk).exists() and not InvoiceLine.objects.filter(invoice_id=pk).exists()
-    assert TimeEntry.objects.filter(invoice_line__isnull=False).count() == 0
+    assert TimeEntry.objects.filter(billing__isnull=False).count() == 0
     row = audit_rows("invoice.discard")[0]
     assert (row.object_id, row.actor_id, row.before["total_minor"], row.after) == (
         pk,
@@ -248,7 +248,7 @@ def test_discard_refusals(firm: Firm) -> None:
     issued = invoice_issue(viewer=firm.finance, invoice=invoice)
     with refused(Conflict, issued, match="cannot be discarded"):
         invoice_discard(viewer=firm.finance, invoice=issued)
-    assert TimeEntry.objects.filter(invoice_line__invoice=issued).count() == 5
+    assert TimeEntry.objects.filter(billing__line__invoice=issued).count() == 5
 
 
 # --- issuing -----------------------------------------------------------------------------------

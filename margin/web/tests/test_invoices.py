@@ -124,7 +124,7 @@ def test_discard_a_draft(
     assert response.status_code == 200
     assert response["HX-Redirect"] == reverse("web:invoices")
     assert not Invoice.objects.exists()
-    assert not TimeEntry.objects.filter(invoice_line__isnull=False).exists()
+    assert not TimeEntry.objects.filter(billing__isnull=False).exists()
 
 
 def test_an_issued_invoice_cannot_be_discarded(
