@@ -55,7 +55,7 @@ contracts: venv
 	$(BIN)/lint-imports
 
 migrations-check: venv
-	DJANGO_SETTINGS_MODULE=config.test_settings $(PY) manage.py makemigrations --check --dry-run
+	env -u MARGIN_TEST_DATABASE_URL DJANGO_SETTINGS_MODULE=config.test_settings $(PY) manage.py makemigrations --check --dry-run
 
 pytest: pytest-sqlite pytest-postgres
 
