@@ -31,21 +31,13 @@ def _pct(part: int, whole: int) -> Decimal | None:
 
 
 @dataclass(frozen=True)
-class ProjectFigures:
-    project_id: int
-    code: str
-    name: str
-    client_name: str
-    manager_name: str
-    status: str
+class Figures:
+    """Money figures in one currency and the rules derived from them (one place for each rule)."""
+
     currency: str
     billed_minor: int
     wip_minor: int
     cost_minor: int
-    logged_minutes: int
-    approved_minutes: int
-    budget_minutes: int
-    budget_amount_minor: int
 
     @property
     def revenue_minor(self) -> int:
@@ -58,14 +50,6 @@ class ProjectFigures:
     @property
     def margin_pct(self) -> Decimal | None:
         return _pct(self.margin_minor, self.revenue_minor)
-
-    @property
-    def hours_burn_pct(self) -> Decimal | None:
-        return _pct(self.logged_minutes, self.budget_minutes)
-
-    @property
-    def money_burn_pct(self) -> Decimal | None:
-        return _pct(self.revenue_minor, self.budget_amount_minor)
 
     def money(self, minor: int) -> Money:
         return Money.from_minor(minor, self.currency)
@@ -90,9 +74,43 @@ class ProjectFigures:
     def margin(self) -> Money:
         return self.money(self.margin_minor)
 
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectFigures(Figures):
+    project_id: int
+    code: str
+    name: str
+    client_name: str
+    manager_name: str
+    status: str
+    logged_minutes: int
+    approved_minutes: int
+    budget_minutes: int
+    budget_amount_minor: int
+
+    @property
+    def hours_burn_pct(self) -> Decimal | None:
+        return _pct(self.logged_minutes, self.budget_minutes)
+
+    @property
+    def money_burn_pct(self) -> Decimal | None:
+        return _pct(self.revenue_minor, self.budget_amount_minor)
+
     @property
     def budget_amount(self) -> Money:
         return self.money(self.budget_amount_minor)
+
+
+def totals_by_currency(figures: list[ProjectFigures]) -> list[Figures]:
+    """The firm's figures per currency (amounts of two currencies are never added), largest first."""
+    sums: dict[str, list[int]] = {}
+    for f in figures:
+        total = sums.setdefault(f.currency, [0, 0, 0])
+        total[0] += f.billed_minor
+        total[1] += f.wip_minor
+        total[2] += f.cost_minor
+    totals = [Figures(currency, *total) for currency, total in sums.items()]
+    return sorted(totals, key=lambda t: (-t.revenue_minor, t.currency))
 
 
 def profitability(projects: QuerySet[Project]) -> list[ProjectFigures]:

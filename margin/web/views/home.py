@@ -2,74 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
 
 from margin.accounts.queries import Viewer
-from margin.core.money import Money
-from margin.reporting.queries import ProjectFigures, profitability_visible
+from margin.reporting.queries import ProjectFigures, profitability_visible, totals_by_currency
 from margin.web.access import HtmxRequest, viewer_view
 from margin.web.pages import page
 
 # Bar colours of the chart, one per currency (Tabler's blue, purple, teal, orange).
 _CURRENCY_COLOURS = ["#066fd1", "#ae3ec9", "#0ca678", "#f76707"]
 _NEGATIVE = "#d63939"
-
-
-@dataclass
-class CurrencyTotals:
-    """The firm's figures in one currency (no conversion: amounts of two currencies never add)."""
-
-    currency: str
-    billed_minor: int = 0
-    wip_minor: int = 0
-    cost_minor: int = 0
-
-    @property
-    def revenue_minor(self) -> int:
-        return self.billed_minor + self.wip_minor
-
-    @property
-    def margin_minor(self) -> int:
-        return self.revenue_minor - self.cost_minor
-
-    @property
-    def margin_pct(self) -> Decimal | None:
-        if self.revenue_minor <= 0:
-            return None
-        return (Decimal(self.margin_minor) * 100 / Decimal(self.revenue_minor)).quantize(Decimal("0.1"))
-
-    def money(self, minor: int) -> Money:
-        return Money.from_minor(minor, self.currency)
-
-    @property
-    def revenue(self) -> Money:
-        return self.money(self.revenue_minor)
-
-    @property
-    def wip(self) -> Money:
-        return self.money(self.wip_minor)
-
-    @property
-    def cost(self) -> Money:
-        return self.money(self.cost_minor)
-
-    @property
-    def margin(self) -> Money:
-        return self.money(self.margin_minor)
-
-
-def totals_by_currency(figures: list[ProjectFigures]) -> list[CurrencyTotals]:
-    totals: dict[str, CurrencyTotals] = {}
-    for f in figures:
-        t = totals.setdefault(f.currency, CurrencyTotals(f.currency))
-        t.billed_minor += f.billed_minor
-        t.wip_minor += f.wip_minor
-        t.cost_minor += f.cost_minor
-    return sorted(totals.values(), key=lambda t: (-t.revenue_minor, t.currency))
 
 
 def margin_chart(figures: list[ProjectFigures]) -> dict[str, Any]:
