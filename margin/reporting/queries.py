@@ -10,7 +10,7 @@ Definitions (docs/glossary.md):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
@@ -27,7 +27,8 @@ from margin.timesheets.models import EntryStatus, TimeEntry
 def _pct(part: int, whole: int) -> Decimal | None:
     if whole <= 0:
         return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+    # Half up, like money (ADR 0001): 31.25 % shows as 31.3 %.
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
