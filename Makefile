@@ -34,11 +34,14 @@ migrate: venv
 demo: migrate
 	$(PY) manage.py demo --if-empty
 
+# The background worker (invoice runs) runs beside the web server and stops with it.
 serve:
 	@echo ""
 	@echo "Margin is running on http://$(HOST):$(PORT)/"
 	@$(PY) manage.py demo --print-logins
 	@echo ""
+	$(PY) manage.py db_worker --no-reload -v 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # --- quality and tests -----------------------------------------------------------------------
