@@ -10,7 +10,17 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from margin.api import errors
-from margin.api.routers import accounts, clients, companies, invoices, people, projects, roles, time_entries
+from margin.api.routers import (
+    accounts,
+    clients,
+    companies,
+    invoices,
+    people,
+    planning,
+    projects,
+    roles,
+    time_entries,
+)
 from margin.api.security import BearerToken, SessionAuth
 
 api = NinjaAPI(
@@ -33,3 +43,4 @@ api.add_router("/clients", clients.router)
 api.add_router("/projects", projects.router)
 api.add_router("/time-entries", time_entries.router)
 api.add_router("/invoices", invoices.router)
+api.add_router("/", planning.router)

@@ -6,7 +6,7 @@ from datetime import date
 
 from django.urls import path, register_converter
 
-from margin.web.views import approvals, auth, home, invoices, projects, week
+from margin.web.views import approvals, auth, gantt, home, invoices, projects, week
 
 
 class IsoDateConverter:
@@ -29,6 +29,7 @@ urlpatterns = [
     path("signout/", auth.sign_out, name="logout"),
     path("", home.home, name="home"),
     path("projects/<int:project_id>/", projects.project_detail, name="project"),
+    path("projects/<int:project_id>/gantt/", gantt.project_gantt, name="project_gantt"),
     path("projects/<int:project_id>/invoice/", projects.invoice_draft, name="project_invoice_draft"),
     path("week/", week.week, name="week"),
     path("week/cell/", week.week_cell, name="week_cell"),

@@ -92,6 +92,7 @@ def _project_page(
         "invoices": invoices,
         "can_manage": can_manage(viewer, project),
         "draft_form": draft_form,
+        "tab": "overview",
     }
     return page(request, viewer, "web/projects/project.html", context, active="home", status=status)
 
