@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "margin.api",
     "margin.web",
     "margin.demo",
+    "margin.integrations",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +127,7 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
     ("vendor/frappe-gantt", NODE_MODULES / "frappe-gantt" / "dist"),
+    ("vendor/sortablejs", NODE_MODULES / "sortablejs"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -8,5 +8,6 @@ from margin.api.main import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("", include("margin.integrations.urls")),
     path("", include("margin.web.urls")),
 ]

@@ -12,9 +12,11 @@ from ninja import NinjaAPI
 from margin.api import errors
 from margin.api.routers import (
     accounts,
+    board,
     clients,
     companies,
     invoices,
+    leveling,
     people,
     planning,
     projects,
@@ -44,3 +46,5 @@ api.add_router("/projects", projects.router)
 api.add_router("/time-entries", time_entries.router)
 api.add_router("/invoices", invoices.router)
 api.add_router("/", planning.router)
+api.add_router("/", leveling.router)
+api.add_router("/", board.router)

@@ -6,7 +6,7 @@ from datetime import date
 
 from django.urls import path, register_converter
 
-from margin.web.views import approvals, auth, gantt, home, invoices, projects, week
+from margin.web.views import approvals, auth, board, gantt, home, invoices, projects, week
 
 
 class IsoDateConverter:
@@ -30,6 +30,10 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("projects/<int:project_id>/", projects.project_detail, name="project"),
     path("projects/<int:project_id>/gantt/", gantt.project_gantt, name="project_gantt"),
+    path("projects/<int:project_id>/board/", board.project_board, name="project_board"),
+    path("board/", board.my_board, name="board"),
+    path("board/tasks/<int:task_id>/move/", board.board_move, name="board_move"),
+    path("board/columns/<int:column_id>/", board.board_column_edit, name="board_column"),
     path("projects/<int:project_id>/invoice/", projects.invoice_draft, name="project_invoice_draft"),
     path("week/", week.week, name="week"),
     path("week/cell/", week.week_cell, name="week_cell"),

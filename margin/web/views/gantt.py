@@ -6,21 +6,49 @@ sends every drag, resize, indent/outdent and link to it, and redraws from the an
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.utils import timezone
 
 from margin.accounts.queries import Viewer
-from margin.projects.models import Baseline
+from margin.core.errors import DomainError
+from margin.core.money import Money
+from margin.projects.models import Baseline, Project
 from margin.projects.queries import can_manage, project_get
+from margin.reporting.earned_value import project_earned_value
 from margin.web.access import HtmxRequest, viewer_view
 from margin.web.pages import page
+
+
+def _earned_value(project: Project, slots: list[int]) -> dict[str, object] | None:
+    """SPI, CPI, EAC and VAC today against the project's first saved baseline (None without a baseline)."""
+    if not slots:
+        return None
+    index = min(slots)
+    today = timezone.localdate()
+    try:
+        report = project_earned_value(project, baseline_index=index, status_date=today)
+    except DomainError:
+        return None
+    figures, currency = report.project, report.currency
+    baseline = Baseline.objects.filter(project=project, index=index).values_list("name", flat=True).first()
+    return {
+        "baseline_name": baseline or f"baseline {index}",
+        "status_date": today,
+        "spi": figures.spi,
+        "cpi": figures.cpi,
+        "eac": None if figures.eac is None else str(Money.from_minor(figures.eac, currency)),
+        "vac": None if figures.vac is None else str(Money.from_minor(figures.vac, currency)),
+    }
 
 
 @viewer_view
 def project_gantt(request: HtmxRequest, viewer: Viewer, project_id: int) -> HttpResponse:
     project = project_get(viewer, project_id)
+    slots = list(Baseline.objects.filter(project=project).values_list("index", flat=True))
     context = {
         "project": project,
         "can_manage": can_manage(viewer, project),
         "tab": "plan",
-        "baseline_slots": list(Baseline.objects.filter(project=project).values_list("index", flat=True)),
+        "baseline_slots": slots,
+        "earned_value": _earned_value(project, slots),
     }
     return page(request, viewer, "web/projects/gantt.html", context, active="home")

@@ -114,6 +114,7 @@
   function barClass(t) {
     if (t.summary) return t.critical ? "g-summary-critical" : "g-summary";
     if (t.milestone) return t.critical ? "g-milestone-critical" : "g-milestone";
+    if (state.delays && state.delays[t.id] > 0) return "g-leveled"; // a leveling proposal delays it (leveling.js)
     return t.critical ? "g-critical" : "g-task";
   }
 
@@ -220,7 +221,9 @@
         '<span class="plan-wbs">' + esc(t.wbs) + "</span>" +
         '<span class="plan-name" style="padding-left:' + t.depth * 0.9 + 'rem">' + toggle +
         (t.summary ? "<strong>" + esc(name) + "</strong>" : esc(name)) + "</span>" +
-        '<span class="plan-dur">' + days(t.duration_minutes) + "</span>" + moves + "</div>"
+        '<span class="plan-dur">' + days(t.duration_minutes) +
+        (state.delays && state.delays[t.id] > 0 ? ' <span class="badge bg-orange-lt plan-delay" title="Leveling delay (working days)">+' + days(state.delays[t.id]) + "</span>" : "") +
+        "</span>" + moves + "</div>"
       );
     });
     $("plan-rows").innerHTML = html.join("");
@@ -266,8 +269,8 @@
       return {
         id: String(t.id),
         name: (t.milestone ? "◆ " : "") + t.name,
-        start: day(t.start),
-        end: day(t.finish),
+        start: day(state.leveled && state.leveled[t.id] ? state.leveled[t.id].start : t.start),
+        end: day(state.leveled && state.leveled[t.id] ? state.leveled[t.id].finish : t.finish),
         progress: t.percent_complete,
         dependencies: (preds[t.id] || []).filter(function (id) { return shown[id]; }).join(","),
         custom_class: barClass(t),
@@ -365,5 +368,7 @@
     });
   }
 
+  // leveling.js shows a leveling proposal on this chart through these.
+  window.marginPlan = { state: state, render: render, load: load, say: say, call: call };
   load();
 })();

@@ -1,0 +1,1 @@
+"""Outside systems: one package per system (exports, imports, feeds)."""

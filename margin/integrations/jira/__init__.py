@@ -1,0 +1,1 @@
+"""Jira: tasks from a Jira CSV export."""

@@ -1,0 +1,1 @@
+"""MS Project XML (MSPDI): export and import of a project plan."""

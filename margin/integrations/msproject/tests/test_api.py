@@ -1,0 +1,53 @@
+"""The MS Project endpoints of /api/v1, through the real URLconf, with a personal API token."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from margin.accounts.actions import api_token_create
+from margin.integrations.conftest import Planned
+from margin.integrations.msproject import mspdi
+from margin.projects.models import Dependency, Task
+
+
+def _bearer(user: object) -> dict[str, str]:
+    _, secret = api_token_create(user=user, name="test")  # type: ignore[arg-type]
+    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+
+def test_export_xml(planned: Planned) -> None:
+    auth = _bearer(planned.firm.member_user)
+    answer = Client().get(f"/api/v1/projects/{planned.firm.project.pk}/export.xml", **auth)
+    assert answer.status_code == 200 and answer["Content-Type"].startswith("application/xml")
+    assert len(mspdi.read(answer.content).tasks) == Task.objects.filter(project=planned.firm.project).count()
+    missing = Client().get(f"/api/v1/projects/{planned.firm.other_project.pk}/export.xml", **auth)
+    assert missing.status_code == 404 and missing.json()["detail"]
+    assert Client().get(f"/api/v1/projects/{planned.firm.project.pk}/export.xml").status_code == 401
+
+
+def test_import_multipart(planned: Planned) -> None:
+    auth = _bearer(planned.firm.manager_user)
+    xml = Client().get(f"/api/v1/projects/{planned.firm.project.pk}/export.xml", **auth).content
+    url = f"/api/v1/projects/{planned.empty.pk}/import"
+    answer = Client().post(url, {"file": SimpleUploadedFile("p.xml", xml)}, **auth)
+    assert answer.status_code == 201, answer.content
+    assert answer.json() == {"project_id": planned.empty.pk, "tasks": 6}
+    assert Dependency.objects.filter(project=planned.empty).count() == 4
+    again = Client().post(url, {"file": SimpleUploadedFile("p.xml", xml)}, **auth)
+    assert again.status_code == 409 and again.json()["field"] == "file"
+
+
+def test_import_refusals_change_nothing(planned: Planned) -> None:
+    url = f"/api/v1/projects/{planned.empty.pk}/import"
+    manager = _bearer(planned.firm.manager_user)
+    bad = Client().post(url, {"file": SimpleUploadedFile("p.xml", b"<Project><Tasks><Task>")}, **manager)
+    assert bad.status_code == 422 and "well-formed" in bad.json()["detail"]
+    member = _bearer(planned.firm.member_user)
+    xml = b"<Project><Tasks><Task><UID>1</UID><Name>A</Name></Task></Tasks></Project>"
+    other = Client().post(
+        f"/api/v1/projects/{planned.firm.project.pk}/import", {"file": SimpleUploadedFile("p.xml", xml)}, **member
+    )
+    assert other.status_code == 403
+    assert not Task.objects.filter(project=planned.empty).exists()
+    assert not Task.objects.filter(name="A").exists()

@@ -1,0 +1,1 @@
+"""Trello: tasks from a Trello CSV export."""

@@ -1,0 +1,258 @@
+"""Reads for resource leveling: a project's plan and assignments → the leveling engine's problem, and back.
+
+Queries level: nothing here writes (``margin.projects.actions`` stores proposals and applies them).
+
+Time: the engine works in integer working minutes on the project calendar, counted from the project's start
+(:func:`leveling_input_of` keeps the origin so leveled starts map back to dates).
+
+Resources, in this first version:
+
+- a person assigned to a task is a resource of capacity 100 (one person at 100 %);
+- a resource pool is a resource of capacity ``max_units``;
+- only **this project's** assignments are considered: a person busy on another project at the same time is
+  not seen here (cross-project leveling is a later step);
+- a single assignment above its resource's capacity (a person at 150 %) cannot be leveled away; the capacity is
+  raised to that demand for leveling, and the over-allocation check still reports it.
+
+Which tasks move: automatic leaf tasks that are not started, whose constraint is "as soon as possible",
+"start no earlier than" or "finish no earlier than". Manual tasks, started or finished tasks and tasks with
+another constraint stay where they are (fixed). Each movable task may start no earlier than its CPM early start
+(links and constraints included). Links between leaf tasks go to the engine; a link that touches a summary task
+is kept by the reschedule that follows an accept (delays become "start no earlier than" constraints).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import pairwise
+
+from django.db.models import QuerySet
+
+from margin.accounts.queries import Viewer
+from margin.core.errors import NotFound
+from margin.projects.models import (
+    Assignment,
+    Constraint,
+    Dependency,
+    LevelingProposal,
+    Project,
+    ResourcePool,
+    Scheduling,
+    Task,
+)
+from margin.projects.planning import Plan, network_of, project_start_of, to_aware
+from margin.projects.queries import projects_visible
+from margin.scheduling.calendars import Calendar
+from margin.scheduling.cpm import Schedule
+from margin.scheduling.leveling import Activity, Demand, LeveledSchedule, LevelingProblem, Precedence, Resource
+
+PERSON_CAPACITY = 100
+MOVABLE_CONSTRAINTS = frozenset({Constraint.ASAP, Constraint.SNET, Constraint.FNET})
+
+
+def person_resource(person_id: int) -> str:
+    return f"person:{person_id}"
+
+
+def pool_resource(pool_id: int) -> str:
+    return f"pool:{pool_id}"
+
+
+@dataclass(frozen=True)
+class LevelingInput:
+    """A project's leveling problem with what is needed to read the answer back."""
+
+    plan: Plan
+    schedule: Schedule
+    calendar: Calendar
+    origin: int  # the project's start in working minutes on the project calendar
+    problem: LevelingProblem
+    names: dict[str, str]  # resource id → "Tom Baker" / "Designers (pool)"
+    capacities: dict[str, int]  # the real capacities (before a single oversized demand raised one)
+
+
+def _leaves(plan: Plan) -> list[Task]:
+    parents = {t.parent_id for t in plan.tasks if t.parent_id is not None}
+    return [t for t in plan.tasks if t.pk not in parents]
+
+
+def _movable(task: Task) -> bool:
+    return (
+        task.scheduling == Scheduling.AUTO
+        and task.constraint in MOVABLE_CONSTRAINTS
+        and task.actual_start is None
+        and task.actual_finish is None
+        and task.percent_complete == 0
+    )
+
+
+def leveling_input_of(project: Project) -> LevelingInput:
+    """The project's current plan (scheduled now from the stored network) as a leveling problem."""
+    plan = network_of(project)
+    result = plan.schedule()
+    calendar = result.calendar
+    origin = calendar.to_working(project_start_of(project))
+    leaves = _leaves(plan)
+    leaf_ids = {t.pk for t in leaves}
+    activities: list[Activity] = []
+    durations: dict[int, int] = {}
+    for task in leaves:
+        w = result.working(task.pk)
+        duration = w.finish - w.start
+        durations[task.pk] = duration
+        start = w.start - origin
+        if _movable(task):
+            release = max(0, w.early_start - origin)
+            activities.append(Activity(task.pk, duration, release=release, priority=1 if task.critical else 0))
+        else:
+            activities.append(Activity(task.pk, duration, release=min(0, start), fixed_start=start))
+    precedences = [
+        Precedence(
+            d.predecessor_id,
+            d.successor_id,
+            d.kind,  # type: ignore[arg-type]
+            d.lag_minutes if d.lag_percent is None else durations[d.predecessor_id] * d.lag_percent // 100,
+        )
+        for d in Dependency.objects.filter(project=project).order_by("id")
+        if d.predecessor_id in leaf_ids and d.successor_id in leaf_ids
+    ]
+    names: dict[str, str] = {}
+    capacities: dict[str, int] = {}
+    demands: list[Demand] = []
+    rows = Assignment.objects.filter(task__project=project, task_id__in=leaf_ids).select_related("person", "pool")
+    for a in rows.order_by("id"):
+        if a.person is not None:
+            key = person_resource(a.person.pk)
+            names[key] = a.person.name
+            capacities[key] = PERSON_CAPACITY
+        else:
+            pool: ResourcePool = a.pool  # type: ignore[assignment]
+            key = pool_resource(pool.pk)
+            names[key] = f"{pool.name} (pool)"
+            capacities[key] = pool.max_units
+        if durations.get(a.task_id, 0) > 0:
+            demands.append(Demand(a.task_id, key, a.units))
+    largest: dict[str, int] = {}
+    for demand in demands:
+        largest[str(demand.resource)] = max(largest.get(str(demand.resource), 0), demand.units)
+    resources = [Resource(key, max(cap, largest.get(key, 0))) for key, cap in capacities.items()]
+    problem = LevelingProblem.build(activities, precedences, resources, demands)
+    return LevelingInput(plan, result, calendar, origin, problem, names, capacities)
+
+
+def _moment(calendar: Calendar, working: int, *, as_finish: bool) -> datetime:
+    return to_aware(calendar.from_working(working, as_finish=as_finish))
+
+
+def leveling_result(data: LevelingInput, leveled: LeveledSchedule) -> dict[str, object]:
+    """What a proposal stores: each task's leveled start/finish (ISO, aware) and delay, the makespan, the bound."""
+    durations = {a.id: a.duration for a in data.problem.activities}
+    tasks: dict[str, dict[str, object]] = {}
+    for task_id, start in leveled.starts.items():
+        n = start + data.origin
+        duration = durations[task_id]
+        begin = _moment(data.calendar, n, as_finish=duration == 0 and start > 0)
+        end = _moment(data.calendar, n + duration, as_finish=n + duration > data.origin)
+        tasks[str(task_id)] = {
+            "start": begin.isoformat(),
+            "finish": end.isoformat(),
+            "delay_minutes": int(leveled.delays.get(task_id, 0)),
+        }
+    return {
+        "tasks": tasks,
+        "makespan": leveled.makespan,
+        "lower_bound": leveled.lower_bound,
+        "proven_optimal": leveled.proven_optimal,
+        "violations": [{"task_id": v.activity, "kind": v.kind, "message": v.message} for v in leveled.violations],
+    }
+
+
+@dataclass(frozen=True)
+class Overallocation:
+    resource: str
+    name: str
+    capacity: int
+    start: datetime
+    finish: datetime
+    demand: int
+    task_ids: tuple[int, ...]
+
+
+def overallocations_of(project: Project) -> list[Overallocation]:
+    """Per resource, the periods of the current plan where this project's demand exceeds the capacity."""
+    data = leveling_input_of(project)
+    starts = {a.id: data.schedule.working(a.id).start - data.origin for a in data.problem.activities}
+    durations = {a.id: a.duration for a in data.problem.activities}
+    by_resource: dict[str, list[Demand]] = {}
+    for demand in data.problem.demands:
+        by_resource.setdefault(str(demand.resource), []).append(demand)
+    out: list[Overallocation] = []
+    for key, demands in by_resource.items():
+        capacity = data.capacities[key]
+        points = sorted(
+            {starts[d.activity] for d in demands} | {starts[d.activity] + durations[d.activity] for d in demands}
+        )
+        current: tuple[int, int, set[int]] | None = None  # (from, peak, tasks)
+        last_end = 0
+        for begin, end in pairwise(points):
+            running = [
+                d for d in demands if starts[d.activity] <= begin and starts[d.activity] + durations[d.activity] >= end
+            ]
+            load = sum(d.units for d in running)
+            if load > capacity:
+                ids = {int(d.activity) for d in running}
+                current = (current[0], max(current[1], load), current[2] | ids) if current else (begin, load, ids)
+                last_end = end
+                continue
+            if current is not None:
+                out.append(_overallocation(data, key, capacity, current, last_end))
+                current = None
+        if current is not None:
+            out.append(_overallocation(data, key, capacity, current, last_end))
+    return out
+
+
+def _overallocation(
+    data: LevelingInput, key: str, capacity: int, current: tuple[int, int, set[int]], end: int
+) -> Overallocation:
+    begin, peak, ids = current
+    return Overallocation(
+        resource=key,
+        name=data.names[key],
+        capacity=capacity,
+        start=_moment(data.calendar, begin + data.origin, as_finish=False),
+        finish=_moment(data.calendar, end + data.origin, as_finish=True),
+        demand=peak,
+        task_ids=tuple(sorted(ids)),
+    )
+
+
+# --- access ------------------------------------------------------------------------------------
+
+
+def leveling_proposal_get(viewer: Viewer, proposal_id: int) -> LevelingProposal:
+    """A proposal of a project the viewer may see; NotFound otherwise."""
+    proposal = (
+        LevelingProposal.objects.filter(pk=proposal_id, project__in=projects_visible(viewer))
+        .select_related("project", "job_run")
+        .first()
+    )
+    if proposal is None:
+        raise NotFound("No such leveling.")
+    return proposal
+
+
+def resource_pools_visible(viewer: Viewer) -> QuerySet[ResourcePool]:
+    return ResourcePool.objects.filter(organisation_id=viewer.organisation_id).order_by("name", "id")
+
+
+def resource_pool_get(viewer: Viewer, pool_id: int) -> ResourcePool:
+    pool = resource_pools_visible(viewer).filter(pk=pool_id).first()
+    if pool is None:
+        raise NotFound("No such resource pool.")
+    return pool
+
+
+def assignments_of(task: Task) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(task=task).select_related("person", "pool").order_by("id")
