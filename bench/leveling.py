@@ -178,6 +178,7 @@ def write_reports(args: argparse.Namespace, rows: list[dict[str, Any]], meta: di
             if meta.get("resumed_count")
             else []
         ),
+        *([f"Note: {meta['note']}"] if meta.get("note") else []),
         "",
         "| set | instances | mean % above reference | reference | mean % above critical path "
         "| (reference's % above CP) | = reference | proven optimal | invalid | mean s | max s | CPU s per s "
