@@ -469,6 +469,23 @@ def dependency_delete(*, viewer: Viewer, dependency: Dependency) -> Rescheduled:
     return _reschedule(project)
 
 
+def _finish_task_change(
+    viewer: Viewer, project: Project, locked: Task, task: Task, *, action: str, before: dict[str, object]
+) -> Rescheduled:
+    """After a saved change to one task's plan: reschedule, audit it, refresh the caller's copy."""
+    moved = _reschedule(project)
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action=action,
+        obj=locked,
+        before=before,
+        after=audit.snapshot(locked, SCHEDULE_FIELDS),
+    )
+    task.refresh_from_db()
+    return moved
+
+
 def _check_moment(value: object, field: str) -> None:
     if value is not None and (not isinstance(value, datetime) or timezone.is_naive(value)):
         raise Invalid("Give a date and time with its time zone.", field=field)
@@ -530,17 +547,7 @@ def task_schedule_update(
     if ConstraintType(locked.constraint) not in DATED_CONSTRAINTS:
         locked.constraint_date = None
     locked.save()
-    moved = _reschedule(project)
-    audit.record(
-        organisation_id=viewer.organisation_id,
-        actor_id=viewer.user_id,
-        action="task.schedule",
-        obj=locked,
-        before=before,
-        after=audit.snapshot(locked, SCHEDULE_FIELDS),
-    )
-    task.refresh_from_db()
-    return moved
+    return _finish_task_change(viewer, project, locked, task, action="task.schedule", before=before)
 
 
 def _become_summary(task: Task) -> None:
@@ -569,17 +576,7 @@ def task_indent(*, viewer: Viewer, task: Task) -> Rescheduled:
     locked.position = Task.objects.filter(parent=above).count()
     locked.save(update_fields=["parent", "position"])
     _become_summary(above)
-    moved = _reschedule(project)
-    audit.record(
-        organisation_id=viewer.organisation_id,
-        actor_id=viewer.user_id,
-        action="task.indent",
-        obj=locked,
-        before=before,
-        after=audit.snapshot(locked, SCHEDULE_FIELDS),
-    )
-    task.refresh_from_db()
-    return moved
+    return _finish_task_change(viewer, project, locked, task, action="task.indent", before=before)
 
 
 @transaction.atomic
@@ -598,17 +595,7 @@ def task_outdent(*, viewer: Viewer, task: Task) -> Rescheduled:
     locked.parent_id = parent.parent_id
     locked.position = parent.position + 1
     locked.save(update_fields=["parent", "position"])
-    moved = _reschedule(project)
-    audit.record(
-        organisation_id=viewer.organisation_id,
-        actor_id=viewer.user_id,
-        action="task.outdent",
-        obj=locked,
-        before=before,
-        after=audit.snapshot(locked, SCHEDULE_FIELDS),
-    )
-    task.refresh_from_db()
-    return moved
+    return _finish_task_change(viewer, project, locked, task, action="task.outdent", before=before)
 
 
 @transaction.atomic
