@@ -23,7 +23,7 @@ import random
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth.hashers import make_password
@@ -39,7 +39,9 @@ from margin.billing.models import Invoice
 from margin.crm import actions as crm
 from margin.crm.models import Client
 from margin.projects import actions as projects
+from margin.projects.leveling_actions import assignment_create
 from margin.projects.models import Project, ProjectStatus, Task
+from margin.projects.planning import to_aware
 from margin.rates import actions as rates
 from margin.timesheets import actions as timesheets
 from margin.timesheets.actions import ImportRow
@@ -984,6 +986,53 @@ def _projects(built: _Built, clients: dict[str, Client], plan: Plan) -> None:
                 valid_from=start,
                 hourly_rate=Decimal(personal_rate),
             )
+        _schedule(built, spec, project, plan)
+
+
+def _working_days(start: date, finish: date) -> int:
+    return sum(1 for n in range((finish - start).days + 1) if (start + timedelta(days=n)).weekday() < 5)
+
+
+def _schedule(built: _Built, spec: ProjectSpec, project: Project, plan: Plan) -> None:
+    """Each task scheduled over its planned dates (a duration and "start no earlier than"), assigned to the
+    person who logs most on it (else a member whose role fits, else the manager), and the plan saved as
+    baseline 0 with its planned cost, so earned value has money."""
+    manager = built.viewers[spec.manager]
+    logged: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for e in plan.entries:
+        if e.code == spec.code and not e.reject_reason:
+            logged[e.task][e.username] += e.minutes
+    members = [p for p in PEOPLE if any(code == spec.code for code, _ in p.assignments)]
+    for leaf in planned_tasks(spec, plan.calendar):
+        task = built.tasks[(spec.code, leaf.spec.name)]
+        projects.task_schedule_update(
+            viewer=manager,
+            task=task,
+            duration_minutes=max(1, _working_days(leaf.start, leaf.finish)) * 480,
+            constraint="SNET",
+            constraint_date=to_aware(datetime.combine(leaf.start, time(9))),
+        )
+        by_minutes = sorted(logged[leaf.spec.name].items(), key=lambda kv: (-kv[1], kv[0]))
+        fitting = [p.username for p in members if ROLE_TAGS.get(p.role, frozenset()) & leaf.spec.tags]
+        who = by_minutes[0][0] if by_minutes else (fitting[0] if fitting else spec.manager)
+        assignment_create(viewer=manager, task=task, person=built.people[who])
+    rates.baseline_save_valued(viewer=manager, project=project, index=0, name="Signed-off plan")
+
+
+def _progress(built: _Built, plan: Plan) -> None:
+    """Each task's % complete: the share of its estimate logged so far (at most 100)."""
+    logged: dict[tuple[str, str], int] = defaultdict(int)
+    for e in plan.entries:
+        if not e.reject_reason:
+            logged[(e.code, e.task)] += e.minutes
+    for spec in PROJECTS:
+        manager = built.viewers[spec.manager]
+        for leaf in planned_tasks(spec, plan.calendar):
+            task = built.tasks[(spec.code, leaf.spec.name)]
+            done = logged.get((spec.code, leaf.spec.name), 0)
+            if done and task.estimate_minutes:
+                percent = min(100, round(100 * done / task.estimate_minutes))
+                projects.task_schedule_update(viewer=manager, task=task, percent_complete=percent)
 
 
 def _history(built: _Built, plan: Plan) -> None:
@@ -1112,6 +1161,7 @@ def build_demo_firm(*, anchor: date | None = None, progress: Callable[[str], Non
     _invoice_months(built, plan)
     done(STEPS[4])
     _recent_weeks(built, plan)
+    _progress(built, plan)
     done(STEPS[5])
     _draft_invoice(built, plan)
     done(STEPS[6])

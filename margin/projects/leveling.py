@@ -9,8 +9,13 @@ Resources, in this first version:
 
 - a person assigned to a task is a resource of capacity 100 (one person at 100 %);
 - a resource pool is a resource of capacity ``max_units``;
-- only **this project's** assignments are considered: a person busy on another project at the same time is
-  not seen here (cross-project leveling is a later step);
+- the same people and pools are also busy on **other projects** of the organisation: each assignment of theirs
+  on another project's scheduled, unfinished leaf task (projects not closed) that overlaps this plan's horizon
+  (from the project start to its current finish plus all of its movable work, the latest a serial leveling
+  can finish) is fed to the engine as a fixed activity (``load:<assignment id>``): capacity already used.
+  Those are never moved, never stored in a proposal and never counted in its makespan; an over-allocation is
+  reported only where one of this project's tasks runs. Other projects' tasks are measured on this project's
+  calendar;
 - a single assignment above its resource's capacity (a person at 150 %) cannot be leveled away; the capacity is
   raised to that demand for leveling, and the over-allocation check still reports it.
 
@@ -19,15 +24,22 @@ Which tasks move: automatic leaf tasks that are not started, whose constraint is
 another constraint stay where they are (fixed). Each movable task may start no earlier than its CPM early start
 (links and constraints included). Links between leaf tasks go to the engine; a link that touches a summary task
 is kept by the reschedule that follows an accept (delays become "start no earlier than" constraints).
+
+A proposal stores the :func:`plan_fingerprint` of the plan it leveled (this project's tasks, links, durations,
+constraints, progress and assignments, the capacities of its pools, the project start); accepting refuses when the
+plan has changed since. Other projects' load is not part of it (a busy organisation would make every proposal
+stale): accepting after another project moved keeps this proposal's answer.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from margin.accounts.queries import Viewer
 from margin.core.errors import NotFound
@@ -37,11 +49,12 @@ from margin.projects.models import (
     Dependency,
     LevelingProposal,
     Project,
+    ProjectStatus,
     ResourcePool,
     Scheduling,
     Task,
 )
-from margin.projects.planning import Plan, network_of, project_start_of, to_aware
+from margin.projects.planning import Plan, network_of, project_start_of, to_aware, to_local
 from margin.projects.queries import projects_visible
 from margin.scheduling.calendars import Calendar
 from margin.scheduling.cpm import Schedule
@@ -49,6 +62,7 @@ from margin.scheduling.leveling import Activity, Demand, LeveledSchedule, Leveli
 
 PERSON_CAPACITY = 100
 MOVABLE_CONSTRAINTS = frozenset({Constraint.ASAP, Constraint.SNET, Constraint.FNET})
+LOAD_PREFIX = "load:"  # activity ids of other projects' load
 
 
 def person_resource(person_id: int) -> str:
@@ -70,6 +84,41 @@ class LevelingInput:
     problem: LevelingProblem
     names: dict[str, str]  # resource id → "Tom Baker" / "Designers (pool)"
     capacities: dict[str, int]  # the real capacities (before a single oversized demand raised one)
+    fingerprint: str = ""  # plan_fingerprint of the plan leveled
+    own: frozenset[int] = frozenset()  # this project's activity ids (the rest is other projects' load)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def plan_fingerprint(project: Project, tasks: list[Task] | None = None) -> str:
+    """A hash of what leveling reads from this project (tasks, links, durations, constraints, progress,
+    assignments, pool capacities, the start): equal means the plan has not changed since."""
+    rows = tasks if tasks is not None else list(Task.objects.filter(project=project))
+    task_part = sorted(
+        [
+            t.pk, t.parent_id, t.duration_minutes, t.scheduling, t.constraint, _iso(t.constraint_date),
+            _iso(t.start) if t.scheduling == Scheduling.MANUAL else None, _iso(t.actual_start),
+            _iso(t.actual_finish), int(t.percent_complete), t.leveling_delay_minutes,
+        ]
+        for t in rows
+    )  # fmt: skip
+    links = sorted(
+        json.dumps(list(row))
+        for row in Dependency.objects.filter(project=project).values_list(
+            "predecessor_id", "successor_id", "kind", "lag_minutes", "lag_percent"
+        )
+    )
+    assignments = sorted(
+        json.dumps(list(row))
+        for row in Assignment.objects.filter(task__project=project).values_list(
+            "task_id", "person_id", "pool_id", "units", "pool__max_units"
+        )
+    )
+    start = project_start_of(project).isoformat()
+    text = json.dumps([start, task_part, links, assignments], separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _leaves(plan: Plan) -> list[Task]:
@@ -133,12 +182,61 @@ def leveling_input_of(project: Project) -> LevelingInput:
             capacities[key] = pool.max_units
         if durations.get(a.task_id, 0) > 0:
             demands.append(Demand(a.task_id, key, a.units))
+    own = frozenset(int(a.id) for a in activities)
+    horizon = max((w.finish - origin for w in (result.working(t.pk) for t in leaves)), default=0)
+    horizon += sum(a.duration for a in activities if a.fixed_start is None)
+    load, load_demands = _other_load(project, calendar, origin, horizon, capacities)
+    activities += load
+    demands += load_demands
     largest: dict[str, int] = {}
     for demand in demands:
         largest[str(demand.resource)] = max(largest.get(str(demand.resource), 0), demand.units)
     resources = [Resource(key, max(cap, largest.get(key, 0))) for key, cap in capacities.items()]
     problem = LevelingProblem.build(activities, precedences, resources, demands)
-    return LevelingInput(plan, result, calendar, origin, problem, names, capacities)
+    fingerprint = plan_fingerprint(project, plan.tasks)
+    return LevelingInput(plan, result, calendar, origin, problem, names, capacities, fingerprint, own)
+
+
+def _other_load(
+    project: Project, calendar: Calendar, origin: int, horizon: int, capacities: dict[str, int]
+) -> tuple[list[Activity], list[Demand]]:
+    """Other projects' assignments of this plan's people and pools, as fixed activities (see the module doc)."""
+    people = [int(k.removeprefix("person:")) for k in capacities if k.startswith("person:")]
+    pools = [int(k.removeprefix("pool:")) for k in capacities if k.startswith("pool:")]
+    if not people and not pools:
+        return [], []
+    begin = to_aware(calendar.from_working(origin, as_finish=False))
+    end = to_aware(calendar.from_working(origin + max(horizon, 0), as_finish=True))
+    rows = (
+        Assignment.objects.filter(Q(person_id__in=people) | Q(pool_id__in=pools))
+        .filter(
+            task__project__organisation_id=project.organisation_id,
+            task__children__isnull=True,
+            task__start__isnull=False,
+            task__finish__gt=begin,
+            task__start__lt=end,
+            task__actual_finish__isnull=True,
+            task__percent_complete__lt=100,
+        )
+        .exclude(task__project=project)
+        .exclude(task__project__status=ProjectStatus.CLOSED)
+        .values_list("id", "person_id", "pool_id", "units", "task__start", "task__finish")
+        .order_by("id")
+    )
+    activities: list[Activity] = []
+    demands: list[Demand] = []
+    for pk, person_id, pool_id, units, start, finish in rows:
+        local_start, local_finish = to_local(start), to_local(finish)
+        assert local_start is not None and local_finish is not None
+        first = max(calendar.to_working(local_start), origin) - origin
+        last = calendar.to_working(local_finish) - origin
+        if last <= first:
+            continue
+        key = person_resource(person_id) if person_id is not None else pool_resource(pool_id)
+        activity_id = f"{LOAD_PREFIX}{pk}"
+        activities.append(Activity(activity_id, last - first, release=0, fixed_start=first))
+        demands.append(Demand(activity_id, key, units))
+    return activities, demands
 
 
 def _moment(calendar: Calendar, working: int, *, as_finish: bool) -> datetime:
@@ -149,7 +247,11 @@ def leveling_result(data: LevelingInput, leveled: LeveledSchedule) -> dict[str, 
     """What a proposal stores: each task's leveled start/finish (ISO, aware) and delay, the makespan, the bound."""
     durations = {a.id: a.duration for a in data.problem.activities}
     tasks: dict[str, dict[str, object]] = {}
+    makespan = 0
     for task_id, start in leveled.starts.items():
+        if task_id not in data.own:
+            continue  # another project's load: fixed, not this plan's
+        makespan = max(makespan, start + durations[task_id])
         n = start + data.origin
         duration = durations[task_id]
         begin = _moment(data.calendar, n, as_finish=duration == 0 and start > 0)
@@ -159,12 +261,20 @@ def leveling_result(data: LevelingInput, leveled: LeveledSchedule) -> dict[str, 
             "finish": end.isoformat(),
             "delay_minutes": int(leveled.delays.get(task_id, 0)),
         }
+    loaded = len(data.own) < len(data.problem.activities)
     return {
         "tasks": tasks,
-        "makespan": leveled.makespan,
-        "lower_bound": leveled.lower_bound,
+        # With other projects' load, the engine's makespan and bound include it: the plan's own finish instead,
+        # and a bound no later than it.
+        "makespan": makespan if loaded else leveled.makespan,
+        "lower_bound": min(leveled.lower_bound, makespan) if loaded else leveled.lower_bound,
         "proven_optimal": leveled.proven_optimal,
-        "violations": [{"task_id": v.activity, "kind": v.kind, "message": v.message} for v in leveled.violations],
+        "violations": [
+            {"task_id": v.activity, "kind": v.kind, "message": v.message}
+            for v in leveled.violations
+            if v.activity in data.own
+        ],
+        "fingerprint": data.fingerprint,
     }
 
 
@@ -182,7 +292,10 @@ class Overallocation:
 def overallocations_of(project: Project) -> list[Overallocation]:
     """Per resource, the periods of the current plan where this project's demand exceeds the capacity."""
     data = leveling_input_of(project)
-    starts = {a.id: data.schedule.working(a.id).start - data.origin for a in data.problem.activities}
+    starts = {
+        a.id: (data.schedule.working(a.id).start - data.origin if a.id in data.own else int(a.fixed_start or 0))
+        for a in data.problem.activities
+    }
     durations = {a.id: a.duration for a in data.problem.activities}
     by_resource: dict[str, list[Demand]] = {}
     for demand in data.problem.demands:
@@ -200,8 +313,8 @@ def overallocations_of(project: Project) -> list[Overallocation]:
                 d for d in demands if starts[d.activity] <= begin and starts[d.activity] + durations[d.activity] >= end
             ]
             load = sum(d.units for d in running)
-            if load > capacity:
-                ids = {int(d.activity) for d in running}
+            ids = {int(d.activity) for d in running if d.activity in data.own}
+            if load > capacity and ids:
                 current = (current[0], max(current[1], load), current[2] | ids) if current else (begin, load, ids)
                 last_end = end
                 continue

@@ -20,7 +20,7 @@ from margin.core.errors import Conflict, Forbidden, Invalid
 from margin.core.models import JobRun
 from margin.core.text import clean_text
 from margin.projects.actions import Rescheduled, _check_scope, _plan_lock, _reschedule
-from margin.projects.leveling import leveling_input_of, leveling_result
+from margin.projects.leveling import leveling_input_of, leveling_result, plan_fingerprint
 from margin.projects.models import (
     Assignment,
     Constraint,
@@ -191,8 +191,13 @@ def _proposal_lock(viewer: Viewer, proposal: LevelingProposal) -> tuple[Project,
 def leveling_accept(*, viewer: Viewer, proposal: LevelingProposal) -> Rescheduled:
     """Apply a proposal: each delayed automatic task gets its leveling delay and a "start no earlier than"
     constraint at its leveled start; every other task of the proposal has its leveling delay cleared. Then
-    the project is rescheduled, so every link still holds."""
+    the project is rescheduled, so every link still holds.
+
+    Refused (Conflict, nothing changed) when the plan is no longer the one leveled: its fingerprint
+    (``margin.projects.leveling.plan_fingerprint``) differs from the one the proposal stored."""
     project, locked = _proposal_lock(viewer, proposal)
+    if (locked.result or {}).get("fingerprint") != plan_fingerprint(project):
+        raise Conflict("The plan changed since this leveling was computed; level again.")
     entries: dict[str, dict[str, Any]] = (locked.result or {}).get("tasks", {})
     tasks = Task.objects.select_for_update().filter(project=project, pk__in=[int(k) for k in entries])
     changes: list[audit.Change] = []

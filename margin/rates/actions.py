@@ -11,8 +11,10 @@ from margin.accounts.models import Person, Role
 from margin.accounts.queries import Viewer
 from margin.core import audit
 from margin.core.errors import Forbidden, Invalid, NotFound
-from margin.projects.models import Project
+from margin.projects.actions import baseline_save
+from margin.projects.models import Baseline, Project
 from margin.projects.queries import can_manage, in_scope
+from margin.rates.costing import planned_task_costs
 from margin.rates.models import BillRate, CostRate, RateCard
 
 MAX_RATE = Decimal("1000000")
@@ -99,3 +101,27 @@ def cost_rate_set(*, viewer: Viewer, person: Person, valid_from: date, hourly_co
         after={"person": person.pk, "valid_from": valid_from.isoformat(), "hourly_cost": str(hourly_cost)},
     )
     return rate
+
+
+@transaction.atomic
+def baseline_save_valued(
+    *, viewer: Viewer, project: Project, index: int | None = None, name: str | None = None, overwrite: bool = False
+) -> Baseline:
+    """Save the current plan as a baseline with each task's planned cost (``margin.rates.costing``).
+
+    Every caller that saves a baseline goes through here, so no baseline is saved without its costs. The
+    permission checks and the audit row are ``projects.actions.baseline_save``'s; the costs are read in the
+    same transaction, under the plan's lock (taken here first, so the costs and the dates are of one plan)."""
+    if not in_scope(viewer, project):
+        raise NotFound("No such project.")
+    if not can_manage(viewer, project):
+        raise Forbidden("Only the project's manager or an administrator may change the plan.")
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    return baseline_save(
+        viewer=viewer,
+        project=project,
+        index=index,
+        name=name,
+        overwrite=overwrite,
+        task_costs=planned_task_costs(project),
+    )

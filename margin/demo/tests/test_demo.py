@@ -21,8 +21,10 @@ from margin.billing.models import Invoice, InvoiceStatus
 from margin.core.models import AuditEntry
 from margin.crm.models import Client
 from margin.demo.firm import DEMO_PASSWORD, PEOPLE, WEEKS, build_demo_firm, make_plan
-from margin.projects.models import Project, Task
+from margin.projects.models import Baseline, Project, Task
+from margin.rates.costing import planned_costs
 from margin.rates.models import BillRate, CostRate
+from margin.reporting.earned_value import project_earned_value
 from margin.reporting.queries import profitability, profitability_visible
 from margin.timesheets.models import EntryStatus, TimeEntry
 from margin.timesheets.queries import approvals_pending
@@ -152,6 +154,14 @@ def test_the_command_builds_a_live_firm(db: None) -> None:
     assert approvals_pending(maya).exists()
     billed = sum(f.billed_minor for f in profitability(Project.objects.all()))
     assert billed == issued.aggregate(total=Sum("total_minor"))["total"]
+
+    # Every project has a costed baseline, and earned value has money: PV, EV and AC are not zero.
+    for project in Project.objects.all():
+        baseline = Baseline.objects.get(project=project, index=0)
+        assert baseline.cost_minor > 0 and planned_costs(project).unvalued == {}
+    for project in Project.objects.filter(status="active"):
+        ev = project_earned_value(project, baseline_index=0, status_date=timezone.localdate()).project
+        assert ev.pv > 0 and ev.ev > 0 and ev.ac > 0 and ev.cpi is not None and ev.spi is not None
 
     # --if-empty leaves a loaded database alone; without it the command refuses.
     assert "no demo firm loaded" in _run("--if-empty")

@@ -9,7 +9,9 @@ import pytest
 
 from margin.core.errors import NotFound
 from margin.projects import actions
+from margin.projects.leveling_actions import assignment_create
 from margin.projects.models import BaselineTask
+from margin.rates import actions as rates
 from margin.reporting.earned_value import project_earned_value
 from margin.timesheets.actions import ImportRow, time_entries_import
 from tests.firm import Firm
@@ -25,7 +27,7 @@ def baselined(firm: Firm) -> Firm:
     actions.task_schedule_update(viewer=firm.manager, task=firm.build, duration_minutes=3 * 480)
     actions.dependency_create(viewer=firm.manager, predecessor=firm.design, successor=firm.build)
     baseline = actions.baseline_save(viewer=firm.manager, project=firm.project, index=0)
-    # The planning layer does not value tasks yet: give the baseline its costs here.
+    # Round costs set by hand (valued baselines: margin/rates/tests/test_costing.py).
     BaselineTask.objects.filter(baseline=baseline, task=firm.design).update(cost_minor=100_000)
     BaselineTask.objects.filter(baseline=baseline, task=firm.build).update(cost_minor=300_000)
     actions.task_schedule_update(viewer=firm.manager, task=firm.design, percent_complete=100)
@@ -72,3 +74,31 @@ def test_earned_value_before_any_work(baselined: Firm) -> None:
 def test_missing_baseline_is_not_found(baselined: Firm) -> None:
     with pytest.raises(NotFound, match="Baseline 3"):
         project_earned_value(baselined.project, baseline_index=3, status_date=date(2026, 1, 7))
+
+
+def test_earned_value_has_money_with_a_valued_baseline(firm: Firm) -> None:
+    f = firm
+    _plan_with_a_raise(f)
+    assignment_create(viewer=f.manager, task=f.design, person=f.member_person)
+    assignment_create(viewer=f.manager, task=f.build, person=f.member_person)
+    rates.baseline_save_valued(viewer=f.manager, project=f.project, index=0)
+    actions.task_schedule_update(viewer=f.manager, task=f.design, percent_complete=50)
+    row = ImportRow(f.project.pk, f.design.pk, f.member_person.pk, date(2026, 1, 5), 480)  # 8 h at 40.00
+    time_entries_import(viewer=f.admin, rows=[row], approved=True)
+    ev = project_earned_value(f.project, baseline_index=0, status_date=date(2026, 1, 16))
+    # BAC = 1,600.00 + 6,000.00; by 16 Jan, 10 of Design's 20 days are planned (800.00) and half is done.
+    assert ev.project.bac == 760_000
+    assert ev.project.pv == 80_000
+    assert ev.project.ev == 80_000
+    assert ev.project.ac == 32_000
+    assert ev.project.spi == Decimal("1")
+    assert ev.project.cpi == Decimal("2.5")
+
+
+def _plan_with_a_raise(f: Firm) -> None:
+    """Design: 20 days from Mon 5 Jan; Build after it, from Mon 2 Feb. Tom's cost goes 40 → 50 on 1 Feb."""
+    actions.project_update(viewer=f.manager, project=f.project, start_date=MONDAY)
+    actions.task_schedule_update(viewer=f.manager, task=f.design, duration_minutes=20 * 480)
+    actions.task_schedule_update(viewer=f.manager, task=f.build, duration_minutes=10 * 480)
+    actions.dependency_create(viewer=f.manager, predecessor=f.design, successor=f.build)
+    rates.cost_rate_set(viewer=f.admin, person=f.member_person, valid_from=date(2026, 2, 1), hourly_cost=Decimal("50"))
