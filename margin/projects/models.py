@@ -73,6 +73,11 @@ class Project(models.Model):
     end_date = models.DateField(null=True, blank=True)
     budget_minutes = models.BigIntegerField(default=0)
     budget_amount_minor = models.BigIntegerField(default=0)
+    # The project's own working calendar (e.g. from an imported MS Project file); None: its company's, else the
+    # organisation default (see margin.projects.planning.calendar_row_of).
+    calendar = models.ForeignKey(
+        "WorkCalendar", null=True, blank=True, on_delete=models.SET_NULL, related_name="projects"
+    )
     members = models.ManyToManyField("accounts.Person", through="ProjectMember", related_name="projects")
     created_at = models.DateTimeField(auto_now_add=True)
 

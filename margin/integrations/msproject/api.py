@@ -5,8 +5,10 @@ package never imports them)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Router, Schema, UploadedFile
+from ninja import Field, File, Router, Schema, UploadedFile
 from ninja.responses import Status
 
 from margin.api.schemas.common import Id, responses
@@ -30,6 +32,15 @@ XML_ANSWER = {
 class ImportOut(Schema):
     project_id: int
     tasks: int
+    links: int
+    calendar: str = Field(description="The name of the calendar the project is now scheduled on")
+    calendars: int = Field(description="Calendars created (0: the project's or an identical calendar was kept)")
+    resources_matched: int = Field(description="File resources matched to people (by e-mail, then by name)")
+    pools: int = Field(description="File resources mapped to resource pools (matched by name or created)")
+    pools_created: int
+    assignments: int
+    baselines: int = Field(description="Baselines imported (each replaces the project's baseline of its number)")
+    warnings: list[str] = Field(description="What in the file was not imported, and why")
 
 
 @router.get(
@@ -48,12 +59,12 @@ def msproject_export(request: HttpRequest, project_id: Id) -> HttpResponse:
 @router.post(
     "/projects/{project_id}/import",
     response=responses(ImportOut, 201),
-    summary="Build an empty project's plan from an MS Project XML file (all or nothing)",
+    summary="Build an empty project's plan from an MS Project XML file (all or nothing); counts and warnings",
 )
 def msproject_import(request: HttpRequest, project_id: Id, file: File[UploadedFile]) -> Status[ImportOut]:
     viewer = viewer_of(request)
     project = project_get(viewer, project_id)
     if file.size is not None and file.size > MAX_UPLOAD_BYTES:
         raise Invalid("The file is larger than 20 MB.", field="file")
-    count = project_import_mspdi(viewer=viewer, project=project, data=bytes(file.read()))
-    return Status(201, ImportOut(project_id=project.pk, tasks=count))
+    result = project_import_mspdi(viewer=viewer, project=project, data=bytes(file.read()))
+    return Status(201, ImportOut(project_id=project.pk, **{**asdict(result), "warnings": list(result.warnings)}))

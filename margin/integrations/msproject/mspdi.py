@@ -26,6 +26,12 @@ LINK_NAMES = {code: name for name, code in LINK_CODES.items()}
 LAG_FORMAT_DAYS, LAG_FORMAT_HOURS, LAG_FORMAT_PERCENT = 7, 5, 19
 DURATION_FORMAT_DAYS = 7
 MAX_TASKS = 20_000
+RESOURCE_CODES = {"material": 0, "work": 1, "cost": 2}
+RESOURCE_NAMES = {code: name for name, code in RESOURCE_CODES.items()}
+MAX_BASELINE = 10  # Baseline, Baseline1 … Baseline10
+# MS Project's Standard calendar, for weekdays a base calendar leaves out: Mon–Fri 08:00–12:00, 13:00–17:00.
+STANDARD_DAY = [(480, 720), (780, 1020)]
+STANDARD_WEEK = {day: list(STANDARD_DAY) if day < 5 else [] for day in range(7)}
 
 
 class MspdiError(ValueError):
@@ -69,6 +75,7 @@ class MsTask:
     links: tuple[MsLink, ...] = ()
     baselines: tuple[MsBaseline, ...] = ()
     line: int = 0
+    calendar_uid: int | None = None  # the task's own calendar (Task/CalendarUID), None: the project's
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,9 @@ class MsResource:
     name: str
     email: str = ""
     max_units: int = 100  # percent: 1200 = twelve at 100 %
-    pool: bool = False
+    pool: bool = False  # generic (IsGeneric): a role or team, not one person
+    kind: str = "work"  # MSPDI Type: 0 material, 1 work, 2 cost
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,8 @@ class MsAssignment:
 
 @dataclass(frozen=True)
 class MsCalendar:
+    """A calendar with its base calendars resolved: every weekday and every exception it inherits is here."""
+
     name: str = "Standard"
     # weekday (0 = Monday … 6) → [(start, end) minutes since midnight]
     week: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
@@ -105,6 +116,9 @@ class MsProject:
     resources: list[MsResource] = field(default_factory=list)
     assignments: list[MsAssignment] = field(default_factory=list)
     minutes_per_day: int = 480
+    # Read only: the project summary task's (UID 0) baselines, and the other calendars tasks name by UID.
+    project_baselines: tuple[MsBaseline, ...] = ()
+    task_calendars: dict[int, MsCalendar] = field(default_factory=dict)
 
 
 # --- values --------------------------------------------------------------------------------------
@@ -273,8 +287,9 @@ def write(project: MsProject) -> bytes:
         _add(el, "UID", res.uid)
         _add(el, "ID", number)
         _add(el, "Name", res.name)
-        _add(el, "Type", 1)  # work
+        _add(el, "Type", RESOURCE_CODES[res.kind])
         _add(el, "IsNull", False)
+        _add(el, "IsGeneric", res.pool)
         if res.email:
             _add(el, "EmailAddress", res.email)
         _add(el, "MaxUnits", f"{Decimal(res.max_units) / 100:.2f}")
@@ -316,15 +331,20 @@ class _Reader:
     def __init__(self, root: Element, lines: dict[int, int]) -> None:
         self.root = root
         self.lines = lines
+        self.index: dict[int, dict[str, Element]] = {}
 
     def fail(self, element: Element, message: str) -> MspdiError:
         return MspdiError(f"<{_local(element.tag)}> on line {self.lines.get(id(element), '?')}: {message}")
 
     def child(self, element: Element, name: str) -> Element | None:
-        for kid in element:
-            if _local(kid.tag) == name:
-                return kid
-        return None
+        """The first child of that name (an index of each element's children is built once: tasks have ~40)."""
+        index = self.index.get(id(element))
+        if index is None:
+            index = {}
+            for kid in element:
+                index.setdefault(_local(kid.tag), kid)
+            self.index[id(element)] = index
+        return index.get(name)
 
     def at(self, element: Element, name: str) -> Element:
         """The named child to blame in an error, else the element itself (an empty Element is falsy)."""
@@ -408,18 +428,7 @@ class _Reader:
         percent = self.integer(element, "PercentComplete", 0)
         if not 0 <= percent <= 100:
             raise self.fail(element, f"% complete {percent} is not between 0 and 100.")
-        baselines = tuple(
-            MsBaseline(
-                number=self.integer(b, "Number", 0),
-                start=self.moment(b, "Start") or datetime.min,
-                finish=self.moment(b, "Finish") or datetime.min,
-                duration_minutes=self.duration(b, "Duration"),
-                work_minutes=self.duration(b, "Work"),
-                cost_minor=int(self.decimal(b, "Cost", Decimal(0))),
-            )
-            for b in self.children(element, "Baseline")
-            if self.child(b, "Start") is not None and self.child(b, "Finish") is not None
-        )
+        baselines = self.baselines(element)
         name = self.text(element, "Name")
         if not name:
             raise self.fail(element, f"task UID {uid} has no <Name>.")
@@ -443,7 +452,39 @@ class _Reader:
             links=tuple(self.link(pl) for pl in self.children(element, "PredecessorLink")),
             baselines=baselines,
             line=self.lines.get(id(element), 0),
+            calendar_uid=self.calendar_uid(element),
         )
+
+    def calendar_uid(self, element: Element) -> int | None:
+        uid = self.integer(element, "CalendarUID", -1)
+        return None if uid < 0 else uid
+
+    def baselines(self, element: Element) -> tuple[MsBaseline, ...]:
+        """A task's ``<Baseline>`` elements with dates (MS Project writes some with a cost only: skipped)."""
+        out: dict[int, MsBaseline] = {}
+        for b in self.children(element, "Baseline"):
+            number = self.integer(b, "Number", 0)
+            if not 0 <= number <= MAX_BASELINE:
+                raise self.fail(self.at(b, "Number"), f"baseline number {number} is not between 0 and {MAX_BASELINE}.")
+            start, finish = self.moment(b, "Start"), self.moment(b, "Finish")
+            if start is None or finish is None:
+                continue
+            if finish < start:
+                raise self.fail(b, f"baseline {number} finishes ({finish:%Y-%m-%d %H:%M}) before it starts.")
+            cost = self.decimal(b, "Cost", Decimal(0))
+            if cost < 0:
+                raise self.fail(self.at(b, "Cost"), f"the baseline cost {cost} is negative.")
+            if number in out:
+                raise self.fail(b, f"baseline {number} is given twice.")
+            out[number] = MsBaseline(
+                number=number,
+                start=start,
+                finish=finish,
+                duration_minutes=self.duration(b, "Duration"),
+                work_minutes=self.duration(b, "Work"),
+                cost_minor=int(cost.to_integral_value()),  # MSPDI costs are in cents (minor units)
+            )
+        return tuple(out[n] for n in sorted(out))
 
     def intervals(self, element: Element) -> list[tuple[int, int]]:
         out: list[tuple[int, int]] = []
@@ -453,34 +494,71 @@ class _Reader:
                 start, end = _minutes_of(self.text(slot, "FromTime")), _minutes_of(self.text(slot, "ToTime"))
             except ValueError:
                 raise self.fail(slot, "FromTime/ToTime is not a time of day.") from None
-            out.append((start, end or 24 * 60))
+            end = end or 24 * 60
+            if end <= start:
+                raise self.fail(slot, f"the working time {_clock(start)}–{_clock(end)} ends before it starts.")
+            if out and start < out[-1][1]:
+                raise self.fail(slot, "working times overlap or are not in order.")
+            out.append((start, end))
         return out
 
-    def calendar(self, uid: int) -> MsCalendar:
+    def _calendar_rows(self) -> dict[int, Element]:
+        rows: dict[int, Element] = {}
         calendars = self.child(self.root, "Calendars")
         for cal in self.children(calendars, "Calendar") if calendars is not None else []:
-            if self.integer(cal, "UID", -1) != uid:
-                continue
-            week: dict[int, list[tuple[int, int]]] = {}
-            exceptions: dict[date, list[tuple[int, int]]] = {}
-            days = self.child(cal, "WeekDays")
-            for day in self.children(days, "WeekDay") if days is not None else []:
-                day_type = self.integer(day, "DayType", -1)
-                working = self.flag(day, "DayWorking")
-                if 1 <= day_type <= 7:
-                    week[(day_type + 5) % 7] = self.intervals(day) if working else []
-                elif day_type == 0:
-                    period = self.child(day, "TimePeriod")
-                    if period is not None:
-                        self._exception_days(period, self.intervals(day) if working else [], exceptions)
-            excs = self.child(cal, "Exceptions")
-            for exc in self.children(excs, "Exception") if excs is not None else []:
-                period = self.child(exc, "TimePeriod")
+            uid = self.integer(cal, "UID")
+            if uid in rows:
+                raise self.fail(cal, f"two calendars have the UID {uid}.")
+            rows[uid] = cal
+        return rows
+
+    def _own(self, cal: Element) -> tuple[dict[int, list[tuple[int, int]]], dict[date, list[tuple[int, int]]]]:
+        """What a calendar itself says (weekdays and exceptions), before its base calendar fills the rest."""
+        week: dict[int, list[tuple[int, int]]] = {}
+        exceptions: dict[date, list[tuple[int, int]]] = {}
+        days = self.child(cal, "WeekDays")
+        for day in self.children(days, "WeekDay") if days is not None else []:
+            day_type = self.integer(day, "DayType")
+            working = self.flag(day, "DayWorking")
+            if 1 <= day_type <= 7:
+                week[(day_type + 5) % 7] = self.intervals(day) if working else []
+            elif day_type == 0:
+                period = self.child(day, "TimePeriod")
                 if period is not None:
-                    working = self.flag(exc, "DayWorking")
-                    self._exception_days(period, self.intervals(exc) if working else [], exceptions)
-            return MsCalendar(self.text(cal, "Name") or "Standard", week, exceptions)
-        return MsCalendar()
+                    self._exception_days(period, self.intervals(day) if working else [], exceptions)
+            else:
+                raise self.fail(self.at(day, "DayType"), f"DayType {day_type} is not 0–7 (0 an exception, 1 Sunday).")
+        excs = self.child(cal, "Exceptions")
+        for exc in self.children(excs, "Exception") if excs is not None else []:
+            period = self.child(exc, "TimePeriod")
+            if period is None:
+                raise self.fail(exc, "an exception needs a <TimePeriod>.")
+            working = self.flag(exc, "DayWorking")
+            self._exception_days(period, self.intervals(exc) if working else [], exceptions)
+        return week, exceptions
+
+    def calendar(self, uid: int, rows: dict[int, Element] | None = None) -> MsCalendar:
+        """The calendar ``uid`` with its chain of base calendars (BaseCalendarUID) resolved."""
+        rows = self._calendar_rows() if rows is None else rows
+        chain: list[Element] = []
+        current: int = uid
+        while current >= 0 and current in rows:
+            cal = rows[current]
+            if cal in chain:
+                raise self.fail(cal, f"calendar UID {current} is its own base calendar (a loop).")
+            chain.append(cal)
+            current = self.integer(cal, "BaseCalendarUID", -1)
+        if current >= 0 and chain:
+            raise self.fail(self.at(chain[-1], "BaseCalendarUID"), f"no calendar with UID {current}.")
+        week: dict[int, list[tuple[int, int]]] = dict(STANDARD_WEEK)
+        exceptions: dict[date, list[tuple[int, int]]] = {}
+        for cal in reversed(chain):  # the root first, each derived calendar overriding it
+            own_week, own_exceptions = self._own(cal)
+            week.update(own_week)
+            exceptions.update(own_exceptions)
+        if not any(week.values()):
+            raise self.fail(chain[0], "the calendar has no working time in its week.")
+        return MsCalendar(self.text(chain[0], "Name") or "Standard", week, exceptions)
 
     def _exception_days(
         self, period: Element, intervals: list[tuple[int, int]], out: dict[date, list[tuple[int, int]]]
@@ -519,10 +597,25 @@ class _Reader:
             name = self.text(row, "Name")
             if uid == 0 or not name or self.flag(row, "IsNull"):
                 continue
-            units = int(self.decimal(row, "MaxUnits", Decimal(1)) * 100)
+            units = int((self.decimal(row, "MaxUnits", Decimal(1)) * 100).to_integral_value())
             if units <= 0:
-                raise self.fail(row, "MaxUnits must be above 0.")
-            resources.append(MsResource(uid, name, self.text(row, "EmailAddress"), units))
+                raise self.fail(self.at(row, "MaxUnits"), "MaxUnits must be above 0.")
+            code = self.integer(row, "Type", 1)
+            if code not in RESOURCE_NAMES:
+                raise self.fail(self.at(row, "Type"), f"unknown resource type {code} (0 material, 1 work, 2 cost).")
+            resources.append(
+                MsResource(
+                    uid,
+                    name,
+                    self.text(row, "EmailAddress"),
+                    units,
+                    pool=self.flag(row, "IsGeneric"),
+                    kind=RESOURCE_NAMES[code],
+                    line=self.lines.get(id(row), 0),
+                )
+            )
+        if len({r.uid for r in resources}) != len(resources):
+            raise self.fail(res_el if res_el is not None else self.root, "two resources have the same UID.")
         res_uids = {r.uid for r in resources}
         assignments: list[MsAssignment] = []
         asg_el = self.child(self.root, "Assignments")
@@ -530,21 +623,37 @@ class _Reader:
             task_uid, res_uid = self.integer(row, "TaskUID"), self.integer(row, "ResourceUID", -65535)
             if task_uid not in known or res_uid not in res_uids:
                 continue  # unassigned placeholders (ResourceUID -65535) and the summary task
-            units = int(self.decimal(row, "Units", Decimal(1)) * 100)
+            units = int((self.decimal(row, "Units", Decimal(1)) * 100).to_integral_value())
             if units <= 0:
-                raise self.fail(row, "Units must be above 0.")
+                raise self.fail(self.at(row, "Units"), "Units must be above 0.")
             assignments.append(MsAssignment(task_uid, res_uid, units))
         start = self.moment(self.root, "StartDate") or min(
             (t.start for t in tasks if t.start is not None), default=datetime(2000, 1, 1)
         )
+        summary_row = next((row for row in task_rows if self.integer(row, "UID", -1) == 0), None)
+        calendar_rows = self._calendar_rows()
+        project_uid = self.integer(self.root, "CalendarUID", -1)
+        if project_uid >= 0 and project_uid not in calendar_rows:
+            raise self.fail(self.at(self.root, "CalendarUID"), f"no calendar with UID {project_uid}.")
+        task_calendars: dict[int, MsCalendar] = {}
+        for task in tasks:
+            if task.calendar_uid is None or task.calendar_uid in task_calendars:
+                continue
+            if task.calendar_uid not in calendar_rows:
+                raise MspdiError(
+                    f"<CalendarUID> of task {task.name!r} (line {task.line}): no calendar with UID {task.calendar_uid}."
+                )
+            task_calendars[task.calendar_uid] = self.calendar(task.calendar_uid, calendar_rows)
         return MsProject(
             name=self.text(self.root, "Name") or self.text(self.root, "Title") or "Imported project",
             start=start,
             tasks=tasks,
-            calendar=self.calendar(self.integer(self.root, "CalendarUID", 1)),
+            calendar=self.calendar(project_uid, calendar_rows) if project_uid >= 0 else MsCalendar(),
             resources=resources,
             assignments=assignments,
             minutes_per_day=self.integer(self.root, "MinutesPerDay", 480),
+            project_baselines=self.baselines(summary_row) if summary_row is not None else (),
+            task_calendars=task_calendars,
         )
 
 

@@ -1,9 +1,9 @@
-"""MS Project XML on the web: download a project's plan, upload a plan into an empty project."""
+"""MS Project XML on the web: download a project's plan, upload a plan into an empty project (the page then shows
+what was imported and the file's warnings, with a link to the plan)."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.http import HttpResponse
 from django.views.decorators.http import require_http_methods
 
 from margin.accounts.queries import Viewer
@@ -45,12 +45,13 @@ def msproject_import(request: HtmxRequest, viewer: Viewer, project_id: int) -> H
         "can_manage": can_manage(viewer, project),
         "has_tasks": Task.objects.filter(project=project).exists(),
         "error": "",
+        "result": None,
     }
     if request.method == "POST":
         try:
-            project_import_mspdi(viewer=viewer, project=project, data=uploaded_bytes(request))
+            context["result"] = project_import_mspdi(viewer=viewer, project=project, data=uploaded_bytes(request))
         except Invalid as error:
             context["error"] = error.message
             return page(request, viewer, "integrations/msproject_import.html", context, active="home", status=422)
-        return HttpResponseRedirect(reverse("web:project_gantt", args=[project.pk]))
+        context["has_tasks"] = True
     return page(request, viewer, "integrations/msproject_import.html", context, active="home")

@@ -32,7 +32,19 @@ def test_import_multipart(planned: Planned) -> None:
     url = f"/api/v1/projects/{planned.empty.pk}/import"
     answer = Client().post(url, {"file": SimpleUploadedFile("p.xml", xml)}, **auth)
     assert answer.status_code == 201, answer.content
-    assert answer.json() == {"project_id": planned.empty.pk, "tasks": 6}
+    assert answer.json() == {
+        "project_id": planned.empty.pk,
+        "tasks": 6,
+        "links": 4,
+        "calendar": "Standard",
+        "calendars": 0,
+        "resources_matched": 3,
+        "pools": 1,
+        "pools_created": 0,
+        "assignments": 2,
+        "baselines": 1,
+        "warnings": [],
+    }
     assert Dependency.objects.filter(project=planned.empty).count() == 4
     again = Client().post(url, {"file": SimpleUploadedFile("p.xml", xml)}, **auth)
     assert again.status_code == 409 and again.json()["field"] == "file"

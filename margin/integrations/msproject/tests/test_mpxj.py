@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import pytest
 
 from margin.integrations.conftest import Planned
 from margin.integrations.msproject.exchange import project_export_mspdi, project_import_mspdi
-from margin.projects.models import Dependency, Task
+from margin.projects.models import Assignment, BaselineTask, CalendarException, Dependency, ResourcePool, Task
 from margin.projects.planning import to_local
 
 jpype = pytest.importorskip("jpype")
@@ -81,15 +81,33 @@ def test_mpxj_reads_margins_export(planned: Planned, tmp_path: Path, jvm: None) 
     }
     assert units == {(planned.design.pk, 100.0), (planned.build.pk, 200.0)}
     assert _py(tasks[planned.design.pk].getBaselineStart()) == to_local(planned.design.start)
+    assert _py(tasks[planned.design.pk].getBaselineFinish()) == to_local(planned.design.finish)
+    saved = BaselineTask.objects.get(task=planned.design, baseline__index=0)
+    assert _minutes(tasks[planned.design.pk].getBaselineWork()) == saved.work_minutes
+    assert round(float(tasks[planned.design.pk].getBaselineCost().doubleValue()) * 100) == saved.cost_minor
+    people = {str(r.getName()): r for r in read.getResources() if r.getName()}
+    assert str(people["Tom"].getEmailAddress()) == "tom@example.test"
+    assert bool(people["Developers"].getGeneric()) and not bool(people["Tom"].getGeneric())
+    assignees = {
+        (int(a.getTask().getUniqueID()), str(a.getResource().getName()))
+        for a in read.getResourceAssignments()
+        if a.getResource() is not None
+    }
+    assert assignees == {(planned.design.pk, "Tom"), (planned.build.pk, "Developers")}
 
 
 def test_margin_imports_a_file_mpxj_writes(planned: Planned, tmp_path: Path, jvm: None) -> None:
-    from java.time import LocalDateTime
-    from org.mpxj import Duration, ProjectFile, Relation, RelationType, TimeUnit
+    """MPXJ writes a plan with a calendar exception, resources (one matched by e-mail, one generic, one nobody
+    knows), assignments and baseline 0; Margin imports the same tasks, links, calendar, resources and baselines."""
+    from java.lang import Double
+    from java.time import LocalDate, LocalDateTime
+    from org.mpxj import Availability, Duration, ProjectFile, Relation, RelationType, TimeUnit
+    from org.mpxj.common import LocalDateTimeHelper
     from org.mpxj.mspdi import MSPDIWriter
 
     project = ProjectFile()
-    calendar = project.addDefaultBaseCalendar()
+    calendar = project.addDefaultBaseCalendar()  # MS Project's Standard: Mon–Fri 08–12, 13–17
+    calendar.addCalendarException(LocalDate.of(2026, 3, 3), LocalDate.of(2026, 3, 3))  # Tuesday off
     project.getProjectProperties().setDefaultCalendar(calendar)
     project.getProjectProperties().setStartDate(LocalDateTime.of(2026, 3, 2, 8, 0))
     phase = project.addTask()
@@ -97,6 +115,11 @@ def test_margin_imports_a_file_mpxj_writes(planned: Planned, tmp_path: Path, jvm
     dig = phase.addTask()
     dig.setName("Dig")
     dig.setDuration(Duration.getInstance(2, TimeUnit.DAYS))
+    dig.setBaselineStart(LocalDateTime.of(2026, 2, 23, 8, 0))
+    dig.setBaselineFinish(LocalDateTime.of(2026, 2, 24, 17, 0))
+    dig.setBaselineDuration(Duration.getInstance(2, TimeUnit.DAYS))
+    dig.setBaselineWork(Duration.getInstance(16, TimeUnit.HOURS))
+    dig.setBaselineCost(Double(1234.5))
     pour = phase.addTask()
     pour.setName("Pour")
     pour.setDuration(Duration.getInstance(3, TimeUnit.DAYS))
@@ -116,11 +139,27 @@ def test_margin_imports_a_file_mpxj_writes(planned: Planned, tmp_path: Path, jvm
         .type(RelationType.FINISH_START)
         .lag(Duration.getInstance(-4, TimeUnit.HOURS))
     )
+    tom = project.addResource()
+    tom.setName("Thomas (from the file)")
+    tom.setEmailAddress("TOM@example.test")
+    crew = project.addResource()
+    crew.setName("Concrete crew")
+    crew.setGeneric(True)
+    crew.getAvailability().add(
+        Availability(LocalDateTimeHelper.START_DATE_NA, LocalDateTimeHelper.END_DATE_NA, Double(300.0))
+    )
+    stranger = project.addResource()
+    stranger.setName("Zed Stranger")
+    dig.addResourceAssignment(tom)
+    pour.addResourceAssignment(crew).setUnits(Double(200.0))
+    pour.addResourceAssignment(stranger)
     path = tmp_path / "mpxj.xml"
     MSPDIWriter().write(project, str(path))
 
-    count = project_import_mspdi(viewer=planned.firm.manager, project=planned.empty, data=path.read_bytes())
-    assert count == 4
+    result = project_import_mspdi(viewer=planned.firm.manager, project=planned.empty, data=path.read_bytes())
+    assert (result.tasks, result.links, result.resources_matched, result.pools, result.pools_created) == (4, 2, 1, 1, 1)
+    assert (result.assignments, result.baselines, result.calendars) == (2, 1, 1)
+    assert len(result.warnings) == 1 and "Zed Stranger" in result.warnings[0]
     rows = {t.name: t for t in Task.objects.filter(project=planned.empty).select_related("parent")}
     assert set(rows) == {"Groundwork", "Dig", "Pour", "Handover"}
     assert rows["Dig"].parent == rows["Groundwork"] and rows["Pour"].parent == rows["Groundwork"]
@@ -135,8 +174,27 @@ def test_margin_imports_a_file_mpxj_writes(planned: Planned, tmp_path: Path, jvm
         for d in Dependency.objects.filter(project=planned.empty).select_related("predecessor", "successor")
     }
     assert links == {("Dig", "Pour", "SS", 480), ("Pour", "Handover", "FS", -240)}
-    # Scheduled by Margin's engine on its calendar (Mon–Fri 09–13, 14–18) from Monday 2 March 2026.
-    assert to_local(rows["Dig"].start) == datetime(2026, 3, 2, 9)
-    assert to_local(rows["Pour"].start) == datetime(2026, 3, 3, 9)
-    assert to_local(rows["Pour"].finish) == datetime(2026, 3, 5, 18)
-    assert to_local(rows["Handover"].finish) == datetime(2026, 3, 5, 13)  # 4 working hours before 18:00
+    # Scheduled by Margin's engine on the file's calendar (Mon–Fri 08–12, 13–17, Tuesday 3 March off).
+    planned.empty.refresh_from_db()
+    assert planned.empty.calendar is not None
+    assert planned.empty.calendar.week["0"] == [[480, 720], [780, 1020]] and planned.empty.calendar.week["5"] == []
+    assert list(CalendarException.objects.filter(calendar=planned.empty.calendar).values_list("date", "intervals")) == [
+        (date(2026, 3, 3), [])
+    ]
+    assert to_local(rows["Dig"].start) == datetime(2026, 3, 2, 8)
+    assert to_local(rows["Dig"].finish) == datetime(2026, 3, 4, 17)  # the Tuesday is skipped
+    assert to_local(rows["Pour"].start) == datetime(2026, 3, 4, 8)  # a working day after Dig's start
+    assert to_local(rows["Pour"].finish) == datetime(2026, 3, 6, 17)
+    assert to_local(rows["Handover"].finish) == datetime(2026, 3, 6, 12)  # 4 working hours before 17:00
+    people = {(a.task.name, a.person.name if a.person else a.pool.name, a.units) for a in Assignment.objects.filter(
+        task__project=planned.empty).select_related("task", "person", "pool")}  # fmt: skip
+    assert people == {("Dig", "Tom", 100), ("Pour", "Concrete crew", 200)}
+    assert ResourcePool.objects.get(name="Concrete crew").max_units == 300
+    base = BaselineTask.objects.select_related("baseline").get(task=rows["Dig"])
+    assert (base.baseline.index, to_local(base.start), to_local(base.finish)) == (
+        0,
+        datetime(2026, 2, 23, 8),
+        datetime(2026, 2, 24, 17),
+    )
+    assert (base.duration_minutes, base.work_minutes, base.cost_minor) == (960, 960, 123450)
+    assert base.baseline.cost_minor == 123450 and base.baseline.work_minutes == 960

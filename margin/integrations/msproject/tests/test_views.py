@@ -33,13 +33,20 @@ def test_export_of_another_organisations_project_is_404(planned: Planned) -> Non
     assert client.get(f"/projects/{planned.firm.other_project.pk}/msproject/export.xml").status_code == 404
 
 
-def test_upload_imports_and_redirects_to_the_plan(planned: Planned) -> None:
+def test_upload_imports_and_shows_what_was_imported(planned: Planned) -> None:
     client = _client(planned.firm.manager_user)
     url = f"/projects/{planned.empty.pk}/msproject/import/"
     assert b'type="file"' in client.get(url).content
     xml = client.get(f"/projects/{planned.firm.project.pk}/msproject/export.xml").content
+    xml = xml.replace(b"<Resources>", b"<Resources><Resource><UID>77</UID><Name>Nobody here</Name></Resource>")
     answer = client.post(url, {"file": SimpleUploadedFile("plan.xml", xml, content_type="application/xml")})
-    assert answer.status_code == 302 and answer["Location"] == f"/projects/{planned.empty.pk}/gantt/"
+    assert answer.status_code == 200
+    body = answer.content.decode()
+    assert 'data-testid="count-tasks">6<' in body and 'data-testid="count-links">4<' in body
+    assert 'data-testid="count-assignments">2<' in body and 'data-testid="count-baselines">1<' in body
+    assert "Nobody here" in body and 'data-testid="import-warnings"' in body
+    assert f'href="/projects/{planned.empty.pk}/gantt/"' in body
+    assert 'type="file"' not in body  # the project has tasks now
     assert Task.objects.filter(project=planned.empty).count() == 6
 
 
