@@ -13,6 +13,7 @@ from margin.api import errors
 from margin.api.routers import (
     accounts,
     board,
+    calendars,
     clients,
     companies,
     invoices,
@@ -48,3 +49,4 @@ api.add_router("/invoices", invoices.router)
 api.add_router("/", planning.router)
 api.add_router("/", leveling.router)
 api.add_router("/", board.router)
+api.add_router("/calendars", calendars.router)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from margin.accounts.models import Person
+from margin.accounts.models import Company, Person
 from margin.accounts.queries import Viewer
 from margin.core.errors import NotFound
-from margin.projects.models import Project, ProjectMember, Task
+from margin.projects.models import CalendarException, Project, ProjectMember, Task, WorkCalendar
 
 
 def projects_visible(viewer: Viewer) -> QuerySet[Project]:
@@ -67,3 +67,61 @@ def members_of(project: Project) -> QuerySet[Person]:
         .select_related("role", "company")
         .order_by("name", "id")
     )
+
+
+# --- working calendars ----------------------------------------------------------------------------
+
+
+def calendars_visible(viewer: Viewer) -> QuerySet[WorkCalendar]:
+    """The organisation default, and the calendars of the companies (and their people) the viewer may see."""
+    return (
+        WorkCalendar.objects.filter(organisation_id=viewer.organisation_id)
+        .filter(
+            Q(company__isnull=True, person__isnull=True)
+            | Q(company_id__in=viewer.company_ids)
+            | Q(person__company_id__in=viewer.company_ids)
+        )
+        .select_related("company", "person", "parent")
+    )
+
+
+def calendar_get(viewer: Viewer, calendar_id: int) -> WorkCalendar:
+    calendar = calendars_visible(viewer).filter(id=calendar_id).first()
+    if calendar is None:
+        raise NotFound("No such calendar.")
+    return calendar
+
+
+def calendar_exception_get(viewer: Viewer, exception_id: int) -> CalendarException:
+    exception = (
+        CalendarException.objects.filter(id=exception_id, calendar__in=calendars_visible(viewer))
+        .select_related("calendar")
+        .first()
+    )
+    if exception is None:
+        raise NotFound("No such calendar exception.")
+    return exception
+
+
+def calendar_scope_ok(viewer: Viewer, calendar: WorkCalendar) -> bool:
+    """The calendar is of the viewer's organisation and (for a company's or person's) of a company they see."""
+    if calendar.organisation_id != viewer.organisation_id:
+        return False
+    if calendar.person is not None:
+        return calendar.person.company_id in viewer.company_ids
+    return calendar.company_id is None or calendar.company_id in viewer.company_ids
+
+
+def can_edit_calendar(viewer: Viewer, calendar: WorkCalendar) -> bool:
+    """Administrators edit calendars: an administrator limited to some companies edits those companies' and
+    their people's calendars; the organisation default only an administrator of every company."""
+    if not viewer.is_admin or not calendar_scope_ok(viewer, calendar):
+        return False
+    if calendar.company_id is None and calendar.person_id is None:
+        return viewer_sees_every_company(viewer)
+    return True
+
+
+def viewer_sees_every_company(viewer: Viewer) -> bool:
+    every = set(Company.objects.filter(organisation_id=viewer.organisation_id).values_list("id", flat=True))
+    return every <= set(viewer.company_ids)

@@ -111,3 +111,102 @@ class DecisionForm(forms.Form):
         if self.reason_required and not reason:
             raise forms.ValidationError("Give a reason so the person knows what to fix.")
         return reason
+
+
+# --- working calendars -------------------------------------------------------------------------------
+
+WEEKDAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Countries whose public holidays the `holidays` package knows, by name."""
+    from holidays.registry import COUNTRIES
+
+    names = {codes[1]: module.replace("_", " ").title() for module, codes in COUNTRIES.items()}
+    return [("", "No public holidays"), *sorted(names.items(), key=lambda item: item[1])]
+
+
+def subdivision_choices(country: str) -> list[tuple[str, str]]:
+    """The states or regions of a country with holidays of their own ('' = the whole country)."""
+    import holidays
+
+    choices: list[tuple[str, str]] = [("", "Whole country")]
+    if not country:
+        return choices
+    try:
+        entity = holidays.country_holidays(country)
+    except NotImplementedError:
+        return choices
+    names: dict[str, str] = {}
+    for name, code in getattr(entity, "subdivisions_aliases", {}).items():
+        names.setdefault(code, name)
+    return choices + [(code, f"{code} — {names[code]}" if code in names else code) for code in entity.subdivisions]
+
+
+class CalendarWeekForm(TablerForm):
+    """A calendar's name, weekly hours (one text per weekday), public holidays and parent."""
+
+    name = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"class": "form-control"}))
+    country = forms.ChoiceField(required=False, widget=forms.Select(attrs={"class": "form-select"}))
+    subdivision = forms.ChoiceField(required=False, widget=forms.Select(attrs={"class": "form-select"}))
+    parent = forms.TypedChoiceField(coerce=int, required=False, empty_value=None,
+                                    widget=forms.Select(attrs={"class": "form-select"}))  # fmt: skip
+
+    def __init__(self, *args: Any, parents: list[tuple[int, str]], country: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        country = (self.data.get("country") if self.is_bound else country) or ""
+        country_field = self.fields["country"]
+        assert isinstance(country_field, forms.ChoiceField)
+        country_field.choices = country_choices()
+        sub = self.fields["subdivision"]
+        assert isinstance(sub, forms.ChoiceField)
+        sub.choices = subdivision_choices(str(country).upper()[:2])
+        parent = self.fields["parent"]
+        assert isinstance(parent, forms.TypedChoiceField)
+        parent.choices = [("", "None (a base calendar)"), *parents]
+        for day, label in enumerate(WEEKDAY_LABELS):
+            self.fields[f"day_{day}"] = forms.CharField(
+                label=label, max_length=200, required=False,
+                widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "day off"}),
+            )  # fmt: skip
+            self.fields[f"inherit_{day}"] = forms.BooleanField(
+                label="inherit", required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+            )
+
+    def week(self) -> dict[str, str | None]:
+        """Weekday → its intervals text, or None where the parent decides."""
+        return {
+            str(day): None if self.cleaned_data.get(f"inherit_{day}") else self.cleaned_data.get(f"day_{day}", "")
+            for day in range(7)
+        }
+
+    def day_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"day_{day}"], self[f"inherit_{day}"]) for day in range(7)]
+
+
+class CalendarCreateForm(TablerForm):
+    """A new calendar: the organisation's default, a company's or a person's."""
+
+    name = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"class": "form-control"}))
+    owner = forms.ChoiceField(label="For", widget=forms.Select(attrs={"class": "form-select"}))
+
+    def __init__(self, *args: Any, owners: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ChoiceField)
+        owner.choices = owners
+
+
+class CalendarExceptionForm(TablerForm):
+    first = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    last = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+    )
+    intervals = forms.CharField(
+        label="Working hours", max_length=200, required=False,
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "none: a day off"}),
+    )  # fmt: skip
+    name = forms.CharField(
+        max_length=200, required=False,
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "e.g. Company offsite"}),
+    )  # fmt: skip
