@@ -10,7 +10,9 @@ from django.test import Client
 from django.urls import reverse
 
 from margin.projects import actions
+from margin.projects.leveling_actions import assignment_create
 from margin.projects.models import BaselineTask
+from margin.rates.actions import baseline_save_valued
 from margin.timesheets.actions import ImportRow, time_entries_import
 from tests.firm import Firm
 
@@ -46,3 +48,20 @@ def test_earned_value_card_only_with_a_baseline(sign_in: Callable[[User], Client
     assert 'data-testid="ev-cpi">1.5625<' in html
     assert 'data-testid="ev-eac">640.00 USD<' in html
     assert 'data-testid="ev-vac">360.00 USD<' in html
+    assert 'data-testid="ev-bac">1,000.00 USD<' in html
+    assert 'data-testid="ev-pv">1,000.00 USD<' in html
+    assert 'data-testid="ev-ev">500.00 USD<' in html
+    assert 'data-testid="ev-ac">320.00 USD<' in html
+    # Build has 120 h of work and no cost in this baseline: the card says so.
+    assert 'data-testid="ev-unvalued"' in html and "1 task of this baseline has planned work" in html
+
+
+def test_earned_value_card_with_a_valued_baseline(sign_in: Callable[[User], Client], firm: Firm) -> None:
+    """Saved through the rates layer, the baseline has every task's cost: no unvalued warning."""
+    actions.project_update(viewer=firm.manager, project=firm.project, start_date=date(2026, 1, 5))
+    assignment_create(viewer=firm.manager, task=firm.design, person=firm.member_person)  # 40 h at 40.00
+    assignment_create(viewer=firm.manager, task=firm.build, person=firm.member2_person)  # 120 h at 45.00
+    baseline_save_valued(viewer=firm.manager, project=firm.project, index=0)
+    html = _page(sign_in(firm.manager_user), firm)
+    assert 'data-testid="ev-bac">7,000.00 USD<' in html
+    assert 'data-testid="ev-unvalued"' not in html

@@ -11,7 +11,7 @@ from django.utils import timezone
 from margin.accounts.queries import Viewer
 from margin.core.errors import DomainError
 from margin.core.money import Money
-from margin.projects.models import Baseline, Project
+from margin.projects.models import Baseline, BaselineTask, Project
 from margin.projects.queries import can_manage, project_get
 from margin.reporting.earned_value import project_earned_value
 from margin.web.access import HtmxRequest, viewer_view
@@ -30,9 +30,22 @@ def _earned_value(project: Project, slots: list[int]) -> dict[str, object] | Non
         return None
     figures, currency = report.project, report.currency
     baseline = Baseline.objects.filter(project=project, index=index).values_list("name", flat=True).first()
+    # Leaf tasks of the baseline with planned work but no cost (nobody assigned, no cost rate): EV undercounts.
+    unvalued = BaselineTask.objects.filter(
+        baseline__project=project, baseline__index=index, summary=False, work_minutes__gt=0, cost_minor=0
+    ).count()
+
+    def money(minor: int) -> str:
+        return str(Money.from_minor(minor, currency))
+
     return {
         "baseline_name": baseline or f"baseline {index}",
         "status_date": today,
+        "bac": money(figures.bac),
+        "pv": money(figures.pv),
+        "ev": money(figures.ev),
+        "ac": money(figures.ac),
+        "unvalued": unvalued,
         "spi": figures.spi,
         "cpi": figures.cpi,
         "eac": None if figures.eac is None else str(Money.from_minor(figures.eac, currency)),

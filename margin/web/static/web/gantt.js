@@ -1,7 +1,11 @@
 /* The project plan: frappe-gantt fed by GET /api/v1/projects/{id}/gantt; every drag, resize, progress change,
    indent/outdent, link and baseline goes through the API, which reschedules; the chart then redraws from the
    fresh data (moved successors, critical path, summaries). Dates are shown by day in the project's time zone:
-   the API answers datetimes in that zone, so their first ten characters are the local day. */
+   the API answers datetimes in that zone, so their first ten characters are the local day.
+   A resize sends the new finish day and the server counts the duration on the project's calendar. A manager draws a
+   link by dragging from the circle at either end of a bar onto another bar (its start or finish half picks the kind).
+   Long outlines are drawn as a window: only the rows near the viewport go to frappe-gantt, between spacers of the
+   height of the rows left out, on a timeline fixed for the whole plan; scrolling moves the window. */
 (function () {
   "use strict";
 
@@ -15,9 +19,18 @@
   // Above this many tasks the chart opens with the top-level summaries collapsed (an outline, as MS Project's
   // "outline level 1"); every summary row of the list expands or collapses its subtasks.
   var COLLAPSE_OVER = 300;
+  // Above this many rows only a window of them (the visible ones and MARGIN_ROWS either side) is drawn.
+  var WINDOW_OVER = 150;
+  var MARGIN_ROWS = 40;
+  var ROW_HEIGHT = 34; // bar_height + padding below; the task list rows have the same height (margin.css)
+  var LINK_KINDS = { finishstart: "FS", startstart: "SS", finishfinish: "FF", startfinish: "SF" };
+  var KIND_NAMES = { FS: "Finish-to-start", SS: "Start-to-start", FF: "Finish-to-finish", SF: "Start-to-finish" };
   var state = {
     data: null, byId: {}, mode: "Week", baseline: "", first: true, rescheduled: false, collapsed: null,
+    rows: [], preds: {}, span: null, from: 0, to: 0,
   };
+  var busy = false; // a mouse button is down on the chart (a drag): the window waits for it
+  var linking = null; // a link being drawn
   var gantt = null;
 
   var QUARTER = {
@@ -81,6 +94,7 @@
       state.data = data;
       state.byId = {};
       data.tasks.forEach(function (t) { state.byId[String(t.id)] = t; });
+      renderLinks(data);
       if (state.collapsed === null) {
         state.collapsed = {};
         if (data.tasks.length > COLLAPSE_OVER) {
@@ -118,14 +132,6 @@
     return t.critical ? "g-critical" : "g-task";
   }
 
-  function weekdays(start, end) {
-    var n = 0;
-    for (var d = new Date(start); d <= end; d.setDate(d.getDate() + 1)) {
-      if (d.getDay() !== 0 && d.getDay() !== 6) n += 1;
-    }
-    return Math.max(n, 1);
-  }
-
   // frappe-gantt 1.x reports a date change on every mouse move of a drag; keep the last one and send it when the
   // mouse button is released.
   var pending = null;
@@ -134,22 +140,30 @@
     pending = { id: task.id, start: new Date(start), end: new Date(end) };
   }
 
+  // A move sends the new start (the duration stays); a resize sends the new finish day (and the new start when the
+  // left end was dragged), and the server counts the duration in working time of the task's calendar.
   function flushDateChange() {
     var change = pending;
     pending = null;
     var row = change && state.byId[change.id];
     if (!row) return;
-    if (isoDay(change.start) !== day(row.start)) {
-      send("PATCH", "/tasks/" + row.id + "/schedule", { start: isoDay(change.start) + "T00:00:00" });
-    } else if (isoDay(change.end) !== day(row.finish)) {
-      send("PATCH", "/tasks/" + row.id + "/schedule", {
-        duration_minutes: weekdays(change.start, change.end) * DAY_MINUTES,
-      });
+    var start = isoDay(change.start), finish = isoDay(change.end);
+    var moved = start !== day(row.start), stretched = finish !== day(row.finish);
+    if (moved && stretched) {
+      send("PATCH", "/tasks/" + row.id + "/schedule", { start: start + "T00:00:00" });
+    } else if (moved) {
+      send("PATCH", "/tasks/" + row.id + "/schedule", { start: start + "T00:00:00", finish: finish });
+    } else if (stretched) {
+      send("PATCH", "/tasks/" + row.id + "/schedule", { finish: finish });
     }
   }
 
   document.addEventListener("mouseup", function () {
     if (pending) window.setTimeout(flushDateChange, 0);
+    if (busy) {
+      busy = false;
+      window.setTimeout(follow, 0); // a window move held back during the drag
+    }
   });
 
   function onProgressChange(task, progress) {
@@ -229,7 +243,15 @@
     $("plan-rows").innerHTML = html.join("");
   }
 
-  function renderLinks(data) {
+  // The link form's task lists and the links table. On a long plan the lists are filled when first opened and the
+  // table shows its first LINKS_SHOWN rows until "Show all" (thousands of rows cost the page's layout dearly).
+  var LINKS_SHOWN = 100;
+  var allLinks = false;
+
+  function fillTaskOptions() {
+    var data = state.data;
+    if (!data || state.optionsFor === data) return;
+    state.optionsFor = data;
     var options = data.tasks.map(function (t) { return '<option value="' + t.id + '">' + esc(t.wbs + " " + t.name) + "</option>"; }).join("");
     ["link-pred", "link-succ"].forEach(function (id) {
       var select = $(id);
@@ -238,41 +260,121 @@
       select.innerHTML = options;
       if (keep) select.value = keep;
     });
-    $("plan-links").innerHTML = data.links.map(function (l) {
+  }
+
+  ["link-pred", "link-succ"].forEach(function (id) {
+    var select = $(id);
+    if (!select) return;
+    select.addEventListener("mousedown", fillTaskOptions);
+    select.addEventListener("focus", fillTaskOptions);
+  });
+
+  function renderLinks(data) {
+    if (!$("plan-links")) return;
+    if (data.tasks.length <= WINDOW_OVER) fillTaskOptions();
+    var links = allLinks ? data.links : data.links.slice(0, LINKS_SHOWN);
+    var html = links.map(function (l) {
       var p = state.byId[String(l.predecessor_id)], s = state.byId[String(l.successor_id)];
       var lag = l.lag_percent !== null ? l.lag_percent + " %" : l.lag_minutes ? days(l.lag_minutes) + " d" : "";
       var remove = canManage ? '<button type="button" class="btn btn-sm" data-unlink="' + l.id + '">Remove</button>' : "";
       return "<tr><td>" + esc(p ? p.name : "?") + "</td><td>" + esc(s ? s.name : "?") + "</td><td>" + l.kind + "</td><td>" + lag + "</td><td class=\"text-end\">" + remove + "</td></tr>";
     }).join("") || '<tr><td colspan="5" class="text-secondary">No links yet.</td></tr>';
+    if (links.length < data.links.length) {
+      html += '<tr><td colspan="5"><button type="button" class="btn btn-sm" data-all-links>Show all ' + data.links.length + " links</button></td></tr>";
+    }
+    $("plan-links").innerHTML = html;
   }
 
-  function render() {
-    var began = performance.now();
-    var data = state.data;
-    var preds = {};
-    data.links.forEach(function (l) { (preds[l.successor_id] = preds[l.successor_id] || []).push(String(l.predecessor_id)); });
+  // frappe-gantt sizes its timeline from the tasks it is given; a window of rows must keep the whole plan's timeline,
+  // so the dates are computed with two anchors spanning every row.
+  var PlanGantt = null;
+  function planGantt() {
+    if (PlanGantt) return PlanGantt;
+    PlanGantt = class extends window.Gantt {
+      setup_gantt_dates(refresh) {
+        var real = this.tasks;
+        if (state.span) this.tasks = real.concat(state.span);
+        try {
+          super.setup_gantt_dates(refresh);
+        } finally {
+          this.tasks = real;
+        }
+      }
+    };
+    return PlanGantt;
+  }
+
+  function visibleRows() {
     var rows = [];
     var hideBelow = null;
-    data.tasks.forEach(function (t) {
+    state.data.tasks.forEach(function (t) {
       if (hideBelow !== null && t.depth > hideBelow) return;
       hideBelow = null;
       if (!t.start) return;
       rows.push(t);
       if (t.summary && state.collapsed[t.id]) hideBelow = t.depth;
     });
+    return rows;
+  }
+
+  function startOf(t) { return day(state.leveled && state.leveled[t.id] ? state.leveled[t.id].start : t.start); }
+  function finishOf(t) { return day(state.leveled && state.leveled[t.id] ? state.leveled[t.id].finish : t.finish); }
+
+  // The rows to draw: all of them, or on a long outline those around the viewport of the split pane.
+  function inView() {
+    var pane = $("plan-split");
+    var first = Math.floor(Math.max(pane.scrollTop - 85, 0) / ROW_HEIGHT);
+    // The pane is at most 75 % of the window high (margin.css); before the first draw it is still empty.
+    return [first, first + Math.ceil(Math.max(pane.clientHeight, window.innerHeight) / ROW_HEIGHT) + 1];
+  }
+
+  function windowAt() {
+    var n = state.rows.length;
+    if (n <= WINDOW_OVER) return [0, n];
+    var seen = inView();
+    return [Math.max(0, seen[0] - MARGIN_ROWS), Math.min(n, seen[1] + MARGIN_ROWS)];
+  }
+
+  function render() {
+    var data = state.data;
+    var preds = {};
+    data.links.forEach(function (l) { (preds[l.successor_id] = preds[l.successor_id] || []).push(String(l.predecessor_id)); });
+    state.preds = preds;
+    state.rows = visibleRows();
+    $("plan-finish").textContent = data.finish ? "Finish " + day(data.finish) : "";
+    var first = null, last = null;
+    state.rows.forEach(function (t) {
+      var a = startOf(t), b = finishOf(t);
+      if (first === null || a < first) first = a;
+      if (last === null || b > last) last = b;
+    });
+    state.span = first === null ? null : [{ _start: parseDay(first), _end: parseDay(last) }, { _start: parseDay(first), _end: parseDay(last) }];
+    state.span && state.span[1]._end.setDate(state.span[1]._end.getDate() + 1);
+    var range = windowAt();
+    draw(range[0], range[1]);
+  }
+
+  // Draws rows [from, to) of state.rows: the task list and the chart, with spacers for the rows left out.
+  function draw(from, to) {
+    var began = performance.now();
+    state.from = from;
+    state.to = to;
+    var rows = state.rows.slice(from, to);
+    var above = from * ROW_HEIGHT + "px", below = (state.rows.length - to) * ROW_HEIGHT + "px";
+    var list = $("plan-rows");
+    renderList(rows);
+    list.style.paddingTop = above;
+    list.style.paddingBottom = below;
     var shown = {};
     rows.forEach(function (t) { shown[t.id] = true; });
-    renderList(rows);
-    renderLinks(data);
-    $("plan-finish").textContent = data.finish ? "Finish " + day(data.finish) : "";
     var tasks = rows.map(function (t) {
       return {
         id: String(t.id),
         name: (t.milestone ? "◆ " : "") + t.name,
-        start: day(state.leveled && state.leveled[t.id] ? state.leveled[t.id].start : t.start),
-        end: day(state.leveled && state.leveled[t.id] ? state.leveled[t.id].finish : t.finish),
+        start: startOf(t),
+        end: finishOf(t),
         progress: t.percent_complete,
-        dependencies: (preds[t.id] || []).filter(function (id) { return shown[id]; }).join(","),
+        dependencies: (state.preds[t.id] || []).filter(function (id) { return shown[id]; }).join(","),
         custom_class: barClass(t),
       };
     });
@@ -280,6 +382,9 @@
     var scroller = holder.querySelector(".gantt-container");
     var left = scroller ? scroller.scrollLeft : null;
     holder.innerHTML = "";
+    holder.style.paddingTop = above;
+    holder.style.paddingBottom = below;
+    holder.classList.toggle("plan-windowed", rows.length < state.rows.length);
     if (!tasks.length) {
       holder.innerHTML = '<p class="text-secondary p-3">No tasks yet.</p>';
       gantt = null;
@@ -289,7 +394,9 @@
     var modes = MODES.filter(function (m) { return (m.name || m) === state.mode; }).concat(
       MODES.filter(function (m) { return (m.name || m) !== state.mode; })
     );
-    gantt = new window.Gantt(holder, tasks, {
+    var Chart = planGantt();
+    var spanDays = state.span ? (state.span[1]._end - state.span[0]._start) / 86400000 : 0;
+    gantt = new Chart(holder, tasks, {
       view_modes: modes,
       bar_height: 20,
       padding: 14,
@@ -298,19 +405,178 @@
       today_button: true,
       infinite_padding: false,
       popup_on: "click",
-      // Shading weekends walks every day of the timeline (slow on long plans): only on plans of modest size.
-      holidays: rows.length <= 500 ? { "var(--g-weekend-highlight-color)": "weekend" } : {},
+      // Shading weekends walks every day of the timeline (slow on long plans): only on plans of a year or so.
+      holidays: spanDays <= 400 ? { "var(--g-weekend-highlight-color)": "weekend" } : {},
       popup: popup,
       scroll_to: state.first ? day(rows[0].start) : null,
       on_date_change: onDateChange,
       on_progress_change: onProgressChange,
-      on_view_change: function () { drawBaselines(this); },
+      on_view_change: function () { drawBaselines(this); linker(this); },
     });
     state.first = false;
     var container = holder.querySelector(".gantt-container");
     if (left !== null && container) container.scrollLeft = left;
     root.dataset.renderMs = String(Math.round(performance.now() - began));
+    root.dataset.rows = String(state.rows.length);
+    root.dataset.window = from + "-" + to;
     root.dataset.ready = String(Date.now());
+  }
+
+  // Scrolling a long outline: redraw the window once the viewport nears its edge (not during a drag).
+  var following = false;
+  function follow() {
+    following = false;
+    if (!state.data || state.rows.length <= WINDOW_OVER) return;
+    if (busy || linking) return;
+    var seen = inView();
+    var slack = MARGIN_ROWS / 2;
+    if ((state.from > 0 && seen[0] - state.from < slack) || (state.to < state.rows.length && state.to - seen[1] < slack)) {
+      var want = windowAt();
+      draw(want[0], want[1]);
+    }
+  }
+  $("plan-split").addEventListener("scroll", function () {
+    if (!following) {
+      following = true;
+      window.requestAnimationFrame(follow);
+    }
+  }, { passive: true });
+  $("gantt").addEventListener("mousedown", function () { busy = true; });
+
+  // Drawing a link: a circle at each end of the bar under the mouse; drag from one onto another bar. The half of the
+  // target bar under the mouse picks its end: from a finish to a start is FS, start to start SS, finish to finish FF,
+  // start to finish SF.
+  var SVG = "http://www.w3.org/2000/svg";
+  function linker(chart) {
+    if (!canManage || !chart || !chart.$svg) return;
+    var svg = chart.$svg;
+    var old = svg.querySelector(".plan-linker");
+    if (old) old.remove();
+    var layer = document.createElementNS(SVG, "g");
+    layer.setAttribute("class", "plan-linker");
+    var ends = ["start", "finish"].map(function (end) {
+      var c = document.createElementNS(SVG, "circle");
+      c.setAttribute("class", "plan-link-handle");
+      c.setAttribute("r", "5");
+      c.setAttribute("data-end", end);
+      c.setAttribute("data-testid", "link-handle-" + end);
+      var title = document.createElementNS(SVG, "title");
+      title.textContent = "Drag onto another bar to link from this task's " + end;
+      c.appendChild(title);
+      layer.appendChild(c);
+      return c;
+    });
+    var line = document.createElementNS(SVG, "line");
+    line.setAttribute("class", "plan-link-line");
+    layer.appendChild(line);
+    svg.appendChild(layer);
+    var hideTimer = null;
+
+    function place(wrapper) {
+      var bar = wrapper.querySelector(".bar");
+      if (!bar) return;
+      var x = +bar.getAttribute("x"), w = +bar.getAttribute("width"), y = +bar.getAttribute("y") + +bar.getAttribute("height") / 2;
+      ends[0].setAttribute("cx", x - 8);
+      ends[1].setAttribute("cx", x + w + 8);
+      ends.forEach(function (c) { c.setAttribute("cy", y); c.setAttribute("data-task", wrapper.getAttribute("data-id")); });
+      layer.classList.add("is-shown");
+    }
+
+    svg.addEventListener("mouseover", function (event) {
+      if (linking || busy) return;
+      var wrapper = event.target.closest(".bar-wrapper");
+      if (wrapper || event.target.closest(".plan-linker")) {
+        window.clearTimeout(hideTimer);
+        if (wrapper) place(wrapper);
+      } else {
+        window.clearTimeout(hideTimer);
+        hideTimer = window.setTimeout(function () { layer.classList.remove("is-shown"); }, 400);
+      }
+    });
+
+    ends.forEach(function (circle) {
+      circle.addEventListener("mousedown", function (event) {
+        if (event.button !== 0) return;
+        event.preventDefault();
+        event.stopPropagation();
+        var x = +circle.getAttribute("cx"), y = +circle.getAttribute("cy");
+        linking = { from: circle.getAttribute("data-task"), end: circle.getAttribute("data-end"), svg: svg, line: line, target: null, kind: null };
+        line.setAttribute("x1", x);
+        line.setAttribute("y1", y);
+        line.setAttribute("x2", x);
+        line.setAttribute("y2", y);
+        layer.classList.add("is-linking");
+        document.addEventListener("mousemove", linkMove);
+        document.addEventListener("mouseup", linkDrop);
+        document.addEventListener("keydown", linkKey);
+        var from = state.byId[linking.from];
+        say("Linking from the " + linking.end + " of " + (from ? from.name : "?") + ": drop on another bar's start or finish (Esc cancels).");
+      });
+    });
+  }
+
+  function linkTarget(event) {
+    var hit = document.elementFromPoint(event.clientX, event.clientY);
+    var wrapper = hit && hit.closest && hit.closest(".bar-wrapper");
+    if (!wrapper || wrapper.getAttribute("data-id") === linking.from) return null;
+    var bar = wrapper.querySelector(".bar").getBoundingClientRect();
+    var end = event.clientX < bar.left + bar.width / 2 ? "start" : "finish";
+    return { wrapper: wrapper, id: wrapper.getAttribute("data-id"), end: end };
+  }
+
+  function linkMove(event) {
+    if (!linking) return;
+    var box = linking.svg.getBoundingClientRect();
+    linking.line.setAttribute("x2", event.clientX - box.left);
+    linking.line.setAttribute("y2", event.clientY - box.top);
+    var target = linkTarget(event);
+    if (linking.target && (!target || target.wrapper !== linking.target.wrapper)) linking.target.wrapper.classList.remove("plan-link-target");
+    linking.target = target;
+    var from = state.byId[linking.from];
+    if (target) {
+      target.wrapper.classList.add("plan-link-target");
+      var kind = LINK_KINDS[linking.end + target.end];
+      var to = state.byId[target.id];
+      say(KIND_NAMES[kind] + " (" + kind + "): " + (from ? from.name : "?") + " → " + (to ? to.name : "?"));
+    }
+  }
+
+  function linkEnd() {
+    document.removeEventListener("mousemove", linkMove);
+    document.removeEventListener("mouseup", linkDrop);
+    document.removeEventListener("keydown", linkKey);
+    var done = linking;
+    linking = null;
+    if (done) {
+      if (done.target) done.target.wrapper.classList.remove("plan-link-target");
+      var layer = done.svg.querySelector(".plan-linker");
+      if (layer) layer.classList.remove("is-linking", "is-shown");
+    }
+    return done;
+  }
+
+  function linkDrop(event) {
+    if (!linking) return;
+    var target = linkTarget(event);
+    var done = linkEnd();
+    if (!target) {
+      say("No link: drop the line on another task's bar.");
+      window.setTimeout(follow, 0);
+      return;
+    }
+    send("POST", "/projects/" + projectId + "/dependencies", {
+      predecessor_id: +done.from,
+      successor_id: +target.id,
+      kind: LINK_KINDS[done.end + target.end],
+      lag_minutes: 0,
+    });
+  }
+
+  function linkKey(event) {
+    if (event.key !== "Escape" || !linking) return;
+    linkEnd();
+    say("Link cancelled.");
+    window.setTimeout(follow, 0);
   }
 
   root.addEventListener("click", function (event) {
@@ -319,6 +585,9 @@
     if (button.dataset.toggle) {
       state.collapsed[button.dataset.toggle] = !state.collapsed[button.dataset.toggle];
       render();
+    } else if (button.dataset.allLinks !== undefined) {
+      allLinks = true;
+      renderLinks(state.data);
     } else if (button.dataset.expandAll !== undefined) {
       state.collapsed = {};
       render();
