@@ -10,11 +10,13 @@ database) and converted with :func:`to_local` / :func:`to_aware` at this boundar
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from margin.projects.models import (
@@ -31,7 +33,7 @@ from margin.scheduling import network as net
 from margin.scheduling.baselines import Baseline as EngineBaseline
 from margin.scheduling.baselines import BaselineTask as EngineBaselineTask
 from margin.scheduling.baselines import Variance, variance
-from margin.scheduling.calendars import DAY_INTERVALS, Calendar, CalendarSpec, Intervals
+from margin.scheduling.calendars import DAY_INTERVALS, Calendar, CalendarError, CalendarSpec, Intervals
 from margin.scheduling.cpm import Schedule, schedule
 
 DEFAULT_CALENDAR_NAME = "Standard"
@@ -66,7 +68,11 @@ def _intervals(raw: object) -> Intervals:
 
 
 def calendar_row_of(project: Project) -> WorkCalendar | None:
-    """The project's calendar: its company's, else the organisation default (None: not created yet)."""
+    """The project's calendar: its own, else its company's, else the organisation default (None: not created yet)."""
+    if project.calendar_id is not None:
+        own = WorkCalendar.objects.filter(pk=project.calendar_id).first()
+        if own is not None:
+            return own
     rows = WorkCalendar.objects.filter(organisation_id=project.organisation_id, person__isnull=True)
     return (
         rows.filter(company_id=project.company_id).order_by("id").first()
@@ -110,12 +116,31 @@ def project_start_of(project: Project) -> date:
     return timezone.localtime(project.created_at, project_zone()).date()
 
 
-def _engine_task(task: Task, parents: set[int]) -> net.Task:
+def person_calendars(organisation_id: int, person_ids: Iterable[int | None]) -> dict[int, Calendar]:
+    """The own calendars of these people (person id → compiled calendar); people without one are left out."""
+    wanted = {pk for pk in person_ids if pk is not None}
+    if not wanted:
+        return {}
+    rows = WorkCalendar.objects.filter(organisation_id=organisation_id, person_id__in=wanted).select_related("parent")
+    return {row.person_id: Calendar(_spec(row)) for row in rows if row.person_id is not None}
+
+
+def calendar_of_task(task: Task) -> Calendar:
+    """The calendar a (leaf) task is scheduled on: its assignee's own calendar, else the project's."""
+    if task.assignee_id is not None:
+        own = person_calendars(task.project.organisation_id, [task.assignee_id]).get(task.assignee_id)
+        if own is not None:
+            return own
+    return calendar_of(task.project)
+
+
+def _engine_task(task: Task, parents: set[int], cost: int = 0, calendar: str | None = None) -> net.Task:
     manual = task.scheduling == Scheduling.MANUAL and task.pk not in parents
     summary = task.pk in parents
     return net.Task(
         id=task.pk,
         name=task.name,
+        calendar=None if summary else calendar,
         duration=task.duration_minutes,
         parent=task.parent_id,
         manual=manual,
@@ -126,6 +151,7 @@ def _engine_task(task: Task, parents: set[int]) -> net.Task:
         actual_finish=to_local(task.actual_finish),
         percent_complete=task.percent_complete,
         work=task.estimate_minutes,
+        cost=cost,
     )
 
 
@@ -149,15 +175,32 @@ class Plan:
         return schedule(self.network, project_start_of(self.project))
 
 
-def network_of(project: Project, *, tasks: list[Task] | None = None, calendar: Calendar | None = None) -> Plan:
-    """The project's network as stored (``tasks``: already loaded rows, e.g. locked or just changed)."""
+def network_of(
+    project: Project,
+    *,
+    tasks: list[Task] | None = None,
+    calendar: Calendar | None = None,
+    task_costs: Mapping[int, int] | None = None,
+) -> Plan:
+    """The project's network as stored (``tasks``: already loaded rows, e.g. locked or just changed).
+
+    ``task_costs``: each task's planned cost in minor units (``margin.rates.costing.planned_task_costs``; the
+    projects layer cannot value work itself). Without it every task costs 0."""
+    costs = task_costs or {}
     rows = tasks if tasks is not None else list(Task.objects.filter(project=project).order_by("position", "id"))
     parents = {t.parent_id for t in rows if t.parent_id is not None}
     links = [engine_link(d) for d in Dependency.objects.filter(project=project).order_by("id")]
+    # A task done by someone with a calendar of their own (a 4-day week, their country's holidays) is
+    # scheduled on that calendar, as MS Project schedules a task on its resource's calendar.
+    own = person_calendars(project.organisation_id, (t.assignee_id for t in rows if t.pk not in parents))
     network = net.Network(
-        tasks=[_engine_task(t, parents) for t in rows],
+        tasks=[
+            _engine_task(t, parents, costs.get(t.pk, 0), own[t.assignee_id].id if t.assignee_id in own else None)
+            for t in rows
+        ],
         links=links,
         calendar=calendar or calendar_of(project),
+        calendars={c.id: c for c in own.values()},
     )
     return Plan(project, rows, network)
 
@@ -219,9 +262,12 @@ def engine_baseline(baseline: Baseline, calendar_id: str) -> EngineBaseline:
     )
 
 
-def baseline_variance(project: Project, baseline: Baseline) -> Variance:
-    """The current plan (scheduled now from the stored network) against a saved baseline."""
-    plan = network_of(project)
+def baseline_variance(project: Project, baseline: Baseline, task_costs: Mapping[int, int] | None = None) -> Variance:
+    """The current plan (scheduled now from the stored network) against a saved baseline.
+
+    ``task_costs``: the current planned cost per task (``margin.rates.costing``); without it the current plan
+    costs 0 and the cost variance is minus the baseline's cost."""
+    plan = network_of(project, task_costs=task_costs)
     current = plan.schedule()
     return variance(current, engine_baseline(baseline, current.calendar.id))
 
@@ -337,3 +383,109 @@ def gantt_of(project: Project, baseline_index: int | None = None) -> Gantt:
         )
         stack.extend((k, f"{code}.{n}", depth + 1) for n, k in reversed(list(enumerate(kids, 1))))
     return Gantt(project.pk, project_start_of(project), finish, baseline_index, tasks, links)
+
+
+# --- working calendars (reads for the calendar screens) --------------------------------------------
+
+
+def calendar_for_row(row: WorkCalendar) -> Calendar:
+    """The compiled calendar of one row, with everything it inherits from its parents."""
+    return Calendar(_spec(row))
+
+
+def calendar_chain_rows(row: WorkCalendar) -> list[WorkCalendar]:
+    """The row, its parent, … up to the root (a loop stops at the first repeat)."""
+    out: list[WorkCalendar] = []
+    seen: set[int] = set()
+    current: WorkCalendar | None = row
+    while current is not None and current.pk not in seen:
+        seen.add(current.pk)
+        out.append(current)
+        current = current.parent
+    return out
+
+
+def projects_on_calendar(row: WorkCalendar) -> list[Project]:
+    """The projects whose plan uses ``row``: their calendar (see :func:`calendar_row_of`) is ``row`` or derives
+    from it. Closed projects are left out (their plan is history)."""
+    rows = {c.pk: c for c in WorkCalendar.objects.filter(organisation_id=row.organisation_id)}
+    by_company: dict[int, WorkCalendar] = {}
+    default: WorkCalendar | None = None
+    for cal in sorted(rows.values(), key=lambda c: c.pk):
+        if cal.person_id is not None:
+            continue
+        if cal.company_id is None:
+            default = default or cal
+        else:
+            by_company.setdefault(cal.company_id, cal)
+
+    def uses(cal: WorkCalendar | None) -> bool:
+        seen: set[int] = set()
+        while cal is not None and cal.pk not in seen:
+            if cal.pk == row.pk:
+                return True
+            seen.add(cal.pk)
+            cal = rows.get(cal.parent_id) if cal.parent_id is not None else None
+        return False
+
+    companies = [company for company, cal in by_company.items() if uses(cal)]
+    open_projects = Project.objects.filter(organisation_id=row.organisation_id).exclude(status="closed")
+    # A project with a calendar of its own (an MS Project import) plans on it, not on its company's.
+    own_calendar = [pk for pk, cal in rows.items() if cal.person_id is None and uses(cal)]
+    on_shared = open_projects.filter(calendar__isnull=True)
+    if uses(default):
+        shared = on_shared.exclude(company_id__in=[c for c, cal in by_company.items() if not uses(cal)])
+    else:
+        shared = on_shared.filter(company_id__in=companies)
+    projects = open_projects.filter(Q(pk__in=shared.values("pk")) | Q(calendar_id__in=own_calendar))
+    # Tasks done by someone whose own calendar is (or derives from) this one are scheduled on it too.
+    people = [cal.person_id for cal in rows.values() if cal.person_id is not None and uses(cal)]
+    if people:
+        staffed = open_projects.filter(tasks__assignee_id__in=people).values("pk")
+        projects = open_projects.filter(Q(pk__in=projects.values("pk")) | Q(pk__in=staffed))
+    return list(projects.order_by("id"))
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    """One date of a calendar: its working time and why it does (not) work."""
+
+    day: date
+    intervals: Intervals
+    minutes: int
+    kind: str  # "working", "weekend", "holiday" or "exception"
+    reason: str  # the holiday's or exception's name, "Weekend", or "" for an ordinary working day
+
+
+MAX_CALENDAR_DAYS = 400
+
+
+def calendar_days(row: WorkCalendar, first: date, last: date) -> list[CalendarDay]:
+    """Each date from ``first`` to ``last`` inclusive (at most :data:`MAX_CALENDAR_DAYS`)."""
+    if last < first:
+        raise CalendarError("The period ends before it starts.", field="to")
+    if (last - first).days + 1 > MAX_CALENDAR_DAYS:
+        raise CalendarError(f"Ask for at most {MAX_CALENDAR_DAYS} days at a time.", field="to")
+    calendar = calendar_for_row(row)
+    chain = calendar_chain_rows(row)
+    exceptions: list[dict[date, CalendarException]] = [
+        {e.date: e for e in CalendarException.objects.filter(calendar=level, date__range=(first, last))}
+        for level in chain
+    ]
+    out: list[CalendarDay] = []
+    for i in range((last - first).days + 1):
+        day = first + timedelta(days=i)
+        intervals = calendar.intervals_on(day)
+        minutes = sum(e - s for s, e in intervals)
+        holiday = calendar.holiday_name(day)
+        exception = next((level[day] for level in exceptions if day in level), None)
+        if holiday is not None:
+            kind, reason = "holiday", holiday
+        elif exception is not None:
+            kind, reason = "exception", exception.name or ("Working exception" if minutes else "Non-working exception")
+        elif not intervals:
+            kind, reason = "weekend", "Weekend" if day.weekday() >= 5 else "Non-working day"
+        else:
+            kind, reason = "working", ""
+        out.append(CalendarDay(day, intervals, minutes, kind, reason))
+    return out

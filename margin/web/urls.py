@@ -6,7 +6,7 @@ from datetime import date
 
 from django.urls import path, register_converter
 
-from margin.web.views import approvals, auth, board, gantt, home, invoices, projects, week
+from margin.web.views import approvals, auth, board, calendars, gantt, home, invoices, projects, tasks, week
 
 
 class IsoDateConverter:
@@ -31,6 +31,21 @@ urlpatterns = [
     path("projects/<int:project_id>/", projects.project_detail, name="project"),
     path("projects/<int:project_id>/gantt/", gantt.project_gantt, name="project_gantt"),
     path("projects/<int:project_id>/board/", board.project_board, name="project_board"),
+    path("projects/<int:project_id>/tasks/", tasks.project_tasks, name="project_tasks"),
+    path("projects/<int:project_id>/tasks/add/", tasks.task_add, name="task_add"),
+    path("tasks/<int:task_id>/", tasks.task_detail, name="task"),
+    path("tasks/<int:task_id>/cell/", tasks.task_cell, name="task_cell"),
+    path("tasks/<int:task_id>/indent/", tasks.task_shift, {"direction": "indent"}, name="task_indent"),
+    path("tasks/<int:task_id>/outdent/", tasks.task_shift, {"direction": "outdent"}, name="task_outdent"),
+    path("tasks/<int:task_id>/links/", tasks.task_link_add, name="task_link_add"),
+    path("tasks/<int:task_id>/links/<int:link_id>/delete/", tasks.task_link_delete, name="task_link_delete"),
+    path("tasks/<int:task_id>/assignments/", tasks.task_assignment_add, name="task_assignment_add"),
+    path(
+        "tasks/<int:task_id>/assignments/<int:assignment_id>/delete/",
+        tasks.task_assignment_delete,
+        name="task_assignment_delete",
+    ),
+    path("tasks/<int:task_id>/delete/", tasks.task_remove, name="task_delete"),
     path("board/", board.my_board, name="board"),
     path("board/tasks/<int:task_id>/move/", board.board_move, name="board_move"),
     path("board/columns/<int:column_id>/", board.board_column_edit, name="board_column"),
@@ -49,4 +64,15 @@ urlpatterns = [
     path("invoices/<int:invoice_id>/issue/", invoices.invoice_issue_view, name="invoice_issue"),
     path("invoices/<int:invoice_id>/discard/", invoices.invoice_discard_view, name="invoice_discard"),
     path("invoices/<int:invoice_id>/print/", invoices.invoice_print, name="invoice_print"),
+    path("calendars/", calendars.calendar_list, name="calendars"),
+    path("calendars/new/", calendars.calendar_new, name="calendar_new"),
+    path("calendars/subdivisions/", calendars.calendar_subdivisions, name="calendar_subdivisions"),
+    path("calendars/<int:calendar_id>/", calendars.calendar_detail, name="calendar"),
+    path("calendars/<int:calendar_id>/delete/", calendars.calendar_remove, name="calendar_delete"),
+    path("calendars/<int:calendar_id>/exceptions/", calendars.calendar_exception_new, name="calendar_exception_add"),
+    path(
+        "calendars/<int:calendar_id>/exceptions/<int:exception_id>/delete/",
+        calendars.calendar_exception_delete,
+        name="calendar_exception_delete",
+    ),
 ]

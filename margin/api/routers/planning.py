@@ -26,7 +26,6 @@ from margin.api.security import viewer_of
 from margin.core.errors import NotFound
 from margin.projects.actions import (
     Rescheduled,
-    baseline_save,
     dependency_create,
     dependency_delete,
     project_reschedule,
@@ -37,6 +36,8 @@ from margin.projects.actions import (
 from margin.projects.models import Baseline, Dependency
 from margin.projects.planning import baseline_of, baseline_variance, gantt_of, project_zone, to_aware
 from margin.projects.queries import project_get, task_get
+from margin.rates.actions import baseline_save_valued
+from margin.rates.costing import planned_costs
 from margin.scheduling.baselines import TaskVariance
 
 router = Router(tags=["planning"])
@@ -160,6 +161,7 @@ def task_schedule(request: HttpRequest, task_id: Id, payload: ScheduleIn) -> dic
         constraint=payload.constraint,
         constraint_date=_aware(payload.constraint_date),
         percent_complete=payload.percent_complete,
+        finish=payload.finish,
     )
     return _change(moved)
 
@@ -184,7 +186,7 @@ def outdent(request: HttpRequest, task_id: Id) -> dict[str, Any]:
 def baseline_add(request: HttpRequest, project_id: Id, payload: BaselineIn) -> Status[Baseline]:
     viewer = viewer_of(request)
     project = project_get(viewer, project_id)
-    baseline = baseline_save(
+    baseline = baseline_save_valued(
         viewer=viewer, project=project, index=payload.index, name=payload.name, overwrite=payload.overwrite
     )
     return Status(201, baseline)
@@ -214,11 +216,13 @@ def baseline_variance_get(request: HttpRequest, project_id: Id, index: int) -> d
     baseline = baseline_of(project, index)
     if baseline is None:
         raise NotFound(f"This project has no baseline {index}.")
-    result = baseline_variance(project, baseline)
+    costs = planned_costs(project)
+    result = baseline_variance(project, baseline, costs.costs)
     return {
         "baseline": result.baseline,
         "project": _variance_row(result.project),
         "tasks": [_variance_row(v) for v in result.tasks.values()],
         "added": list(result.added),
         "removed": list(result.removed),
+        "unvalued": [{"task_id": t, "reason": r} for t, r in sorted(costs.unvalued.items())],
     }

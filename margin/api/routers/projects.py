@@ -30,7 +30,14 @@ from margin.api.schemas.reporting import ProjectFiguresOut
 from margin.api.security import viewer_of
 from margin.core.errors import NotFound
 from margin.crm.queries import client_get
-from margin.projects.actions import project_create, project_member_add, project_update, task_create, task_update
+from margin.projects.actions import (
+    project_create,
+    project_member_add,
+    project_update,
+    task_create,
+    task_delete,
+    task_update,
+)
 from margin.projects.models import Project, Task
 from margin.projects.queries import members_of, project_get, projects_visible, task_get, tasks_of
 from margin.rates.actions import bill_rate_set
@@ -183,6 +190,18 @@ def task_change(request: HttpRequest, project_id: Id, task_id: Id, payload: Task
     changes: dict[str, Any] = payload.model_dump(exclude_unset=True, exclude_none=True)
     _parent(viewer, changes)
     return task_update(viewer=viewer, task=task, **changes)
+
+
+@router.delete(
+    "/{project_id}/tasks/{task_id}",
+    response=responses(None, 204),
+    summary="Delete a task (not a summary task, not one with time logged); reschedules the plan",
+)
+def task_remove(request: HttpRequest, project_id: Id, task_id: Id) -> Status[None]:
+    viewer = viewer_of(request)
+    task = _task_of(viewer, project_get(viewer, project_id).pk, task_id)
+    task_delete(viewer=viewer, task=task)
+    return Status(204, None)
 
 
 # rates ----------------------------------------------------------------------------------------

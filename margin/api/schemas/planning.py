@@ -102,6 +102,11 @@ class ScheduleIn(Schema):
     constraint: ConstraintIn | None = None
     constraint_date: datetime | None = None
     percent_complete: int | None = Field(None, ge=0, le=100)
+    finish: date | None = Field(
+        None,
+        description="A resize: the duration becomes the working minutes on the project's calendar from the task's "
+        "start (or the `start` sent) to the end of this day. Not with `duration_minutes`.",
+    )
 
 
 class BaselineIn(Schema):
@@ -133,9 +138,18 @@ class TaskVarianceOut(Schema):
     duration_days: str
 
 
+class UnvaluedOut(Schema):
+    task_id: int
+    reason: str = Field(description="Why its planned work has no cost: nobody is assigned, no cost rate, ...")
+
+
 class VarianceOut(Schema):
     baseline: str
     project: TaskVarianceOut
     tasks: list[TaskVarianceOut]
     added: list[int] = Field(description="Tasks in the plan that the baseline does not have")
     removed: list[int]
+    unvalued: list[UnvaluedOut] = Field(
+        description="Leaf tasks of the current plan whose planned work (or part of it) could not be valued: "
+        "counted at 0 in the current cost"
+    )

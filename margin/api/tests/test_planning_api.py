@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 
 from margin.api.tests.conftest import Api, error_of, unchanged
 from margin.projects import actions
-from margin.projects.models import Baseline, Dependency, Task
+from margin.projects.leveling_actions import assignment_create
+from margin.projects.models import Baseline, BaselineTask, Dependency, Task
 from tests.firm import Firm
 
 ApiAs = Callable[[User | None], Api]
@@ -154,6 +155,35 @@ def test_schedule_patch_refusals(plan: Firm, api_as: ApiAs) -> None:
         error_of(api_as(plan.other_project.manager.user).patch(url, {"duration_minutes": 60}), 404)
 
 
+def test_schedule_patch_finish_counts_working_time_of_the_calendar(plan: Firm, api_as: ApiAs) -> None:
+    """A resize sends the new finish day; the server counts the duration on the project's calendar (here Monday to
+    Thursday with a holiday on Tuesday 13 January), not on 8-hour weekdays."""
+    from margin.projects.models import CalendarException, WorkCalendar
+    from margin.projects.planning import DEFAULT_WEEK
+
+    cal = WorkCalendar.objects.create(
+        organisation_id=plan.project.organisation_id, company=plan.usd, name="Four days", week={**DEFAULT_WEEK, "4": []}
+    )
+    CalendarException.objects.create(calendar=cal, date=date(2026, 1, 13), intervals=[], name="Holiday")
+    api = api_as(plan.manager_user)
+    assert api.post(f"/projects/{plan.project.pk}/reschedule").status_code == 200
+    url = f"/tasks/{plan.build.pk}/schedule"
+    response = api.patch(url, {"finish": "2026-01-14"})  # Build starts Wednesday 7
+    assert response.status_code == 200, response.content
+    assert response.json()["moved"] == [
+        {"id": plan.build.pk, "start": "2026-01-07T09:00:00Z", "finish": "2026-01-14T18:00:00Z"}
+    ]
+    plan.build.refresh_from_db()
+    assert plan.build.duration_minutes == 4 * 480  # Wed, Thu, Mon, Wed; 8-hour weekdays would say 6 days
+    with unchanged(plan.design, plan.build):
+        body = error_of(api.patch(url, {"finish": "2026-01-06"}), 422)
+        assert body["field"] == "finish" and "before the start" in body["detail"]
+        error_of(api.patch(url, {"finish": "2026-01-14", "duration_minutes": 480}), 422)
+        error_of(api.patch(url, {"finish": "14/01/2026"}), 422, "validation_error")
+        error_of(api_as(plan.member_user).patch(url, {"finish": "2026-01-15"}), 403)
+        error_of(api_as(plan.other_project.manager.user).patch(url, {"finish": "2026-01-15"}), 404)
+
+
 def test_indent_and_outdent(plan: Firm, api_as: ApiAs) -> None:
     api = api_as(plan.manager_user)
     phase = actions.task_create(viewer=plan.manager, project=plan.project, name="Phase")
@@ -201,6 +231,26 @@ def test_baselines_and_variance(plan: Firm, api_as: ApiAs) -> None:
     assert Baseline.objects.filter(project=plan.project).count() == 11
     with unchanged(plan.project):
         error_of(api.post(url, {}), 422)
+
+
+def test_baseline_cost_and_cost_variance(plan: Firm, api_as: ApiAs) -> None:
+    """A saved baseline has the planned cost (Tom: 40 h at 40.00); adding work shows as cost variance."""
+    api = api_as(plan.manager_user)
+    url = f"/projects/{plan.project.pk}/baselines"
+    assignment_create(viewer=plan.manager, task=plan.design, person=plan.member_person)
+    response = api.post(url, {"name": "Costed"})
+    assert response.status_code == 201, response.content
+    assert response.json()["cost_minor"] == 160_000
+    assert dict(BaselineTask.objects.filter(baseline__project=plan.project).values_list("task_id", "cost_minor")) == {
+        plan.design.pk: 160_000,
+        plan.build.pk: 0,
+    }
+    actions.task_update(viewer=plan.manager, task=plan.design, estimate_minutes=50 * 60)
+    body = api.get(f"{url}/0/variance").json()
+    by_task = {row["task_id"]: row for row in body["tasks"]}
+    assert by_task[plan.design.pk]["cost_minor"] == 40_000  # 10 more hours at 40.00
+    assert body["project"]["cost_minor"] == 40_000
+    assert body["unvalued"] == [{"task_id": plan.build.pk, "reason": "nobody is assigned"}]
 
 
 def test_reschedule(plan: Firm, api_as: ApiAs) -> None:

@@ -225,6 +225,59 @@ def test_company_calendar_holiday_moves_the_plan(plan: Firm) -> None:
     assert plan.design.start == at(6, 9)
 
 
+def _four_day_week_with_a_holiday(plan: Firm) -> None:
+    """The project's company works Monday to Thursday, and Tuesday 13 January 2026 is a holiday."""
+    from margin.projects.models import CalendarException
+    from margin.projects.planning import DEFAULT_WEEK
+
+    cal = WorkCalendar.objects.create(
+        organisation_id=plan.project.organisation_id,
+        company=plan.usd,
+        name="Four days",
+        week={**DEFAULT_WEEK, "4": []},
+    )
+    CalendarException.objects.create(calendar=cal, date=date(2026, 1, 13), intervals=[], name="Holiday")
+    actions.project_reschedule(viewer=plan.manager, project=plan.project)
+    plan.build.refresh_from_db()
+    assert (plan.build.start, plan.build.finish) == (at(7, 9), at(12, 18))  # Wed, Thu, (Friday off) Mon
+
+
+def test_finish_sets_the_duration_in_working_time_of_the_calendar(plan: Firm) -> None:
+    _four_day_week_with_a_holiday(plan)
+    # Build, from Wednesday 7, resized to end on Wednesday 14: Wed, Thu, Mon, Wed (no Friday, Tuesday a holiday)
+    # is 4 working days, where 8-hour weekdays would make it 6.
+    moved = actions.task_schedule_update(viewer=plan.manager, task=plan.build, finish=date(2026, 1, 14))
+    assert plan.build.duration_minutes == 4 * 480
+    assert plan.build.finish == at(14, 18)
+    assert [m.task for m in moved] == [plan.build.pk]
+    row = audit_rows("task.schedule", plan.build)[-1]
+    assert row.before is not None and row.after is not None
+    assert row.before["duration_minutes"] == 3 * 480 and row.after["duration_minutes"] == 4 * 480
+    # Moved and resized at once (the left end dragged): the duration runs from the new start.
+    actions.task_schedule_update(viewer=plan.manager, task=plan.build, start=at(8, 0), finish=date(2026, 1, 14))
+    assert plan.build.duration_minutes == 3 * 480  # Thu, Mon, Wed
+    assert (plan.build.start, plan.build.finish) == (at(8, 9), at(14, 18))
+    assert plan.build.constraint == "SNET"
+    # A one-day task: the finish on its start day.
+    actions.task_schedule_update(viewer=plan.manager, task=plan.design, finish=date(2026, 1, 5))
+    assert plan.design.duration_minutes == 480
+
+
+def test_finish_refusals_change_nothing(plan: Firm) -> None:
+    _four_day_week_with_a_holiday(plan)
+    for kwargs, match in [
+        ({"finish": date(2026, 1, 6)}, "must not be before the start"),
+        ({"finish": date(2026, 1, 14), "duration_minutes": 480}, "either a finish or a duration"),
+        ({"finish": datetime(2026, 1, 14, 18, tzinfo=UTC)}, "as a day"),
+        ({"finish": date(2026, 1, 9), "start": at(9, 0)}, "no working time"),  # a Friday, off
+        ({"finish": date(9999, 12, 31)}, None),
+    ]:
+        with refused(Invalid, plan.design, plan.build, match=match):
+            actions.task_schedule_update(viewer=plan.manager, task=plan.build, **kwargs)  # type: ignore[arg-type]
+    with refused(Forbidden, plan.build):
+        actions.task_schedule_update(viewer=plan.member, task=plan.build, finish=date(2026, 1, 14))
+
+
 def test_baselines_save_limit_and_variance(plan: Firm) -> None:
     first = actions.baseline_save(viewer=plan.manager, project=plan.project, name="Signed off")
     assert (first.index, first.name) == (0, "Signed off")
