@@ -17,7 +17,6 @@ number of queries. Target: under 300 ms.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -27,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.fresh import django_on  # noqa: E402
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -35,27 +36,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="sqlite:////tmp/margin-bench/gantt.sqlite3")
     args = parser.parse_args()
 
-    url = args.database_url
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite://"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    else:
-        import psycopg
-
-        base, name = url.rsplit("/", 1)
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    django_on(args.database_url)
     from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -64,7 +45,6 @@ def main() -> None:
     from margin.projects.models import Dependency, Task
     from tests.firm import build_firm
 
-    call_command("migrate", verbosity=0)
     firm = build_firm()
     project = firm.project
     actions.project_update(viewer=firm.manager, project=project, start_date=date(2026, 1, 5))

@@ -15,7 +15,6 @@ project each time) and the time of each run is printed with the counts of its re
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -24,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.fresh import django_on  # noqa: E402
 
 
 def _file(tasks: int, links: int) -> bytes:
@@ -87,27 +88,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="sqlite:////tmp/margin-bench/mspdi.sqlite3")
     args = parser.parse_args()
 
-    url = args.database_url
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite://"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    else:
-        import psycopg
-
-        base, name = url.rsplit("/", 1)
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    django_on(args.database_url)
     from django.db import connection
 
     from margin.integrations.msproject import mspdi
@@ -115,7 +96,6 @@ def main() -> None:
     from margin.projects import actions
     from tests.firm import build_firm
 
-    call_command("migrate", verbosity=0)
     firm = build_firm()
     data = _file(args.tasks, args.links)
     parsed = mspdi.read(data)
