@@ -9,9 +9,19 @@ from margin.core import audit
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from margin.core.money import is_currency
 from margin.core.text import clean_text
-from margin.crm.models import Client
+from margin.crm.models import MAX_BILLING_INCREMENT, BillingRounding, Client
 
-FIELDS = ["name", "currency", "billing_email", "billing_address", "country", "tax_id", "active"]
+FIELDS = [
+    "name",
+    "currency",
+    "billing_email",
+    "billing_address",
+    "country",
+    "tax_id",
+    "active",
+    "billing_increment_minutes",
+    "billing_rounding",
+]
 
 
 def _check_may_edit(viewer: Viewer) -> None:
@@ -36,7 +46,27 @@ def _clean(values: dict[str, object]) -> dict[str, object]:
         cleaned["currency"] = currency
     if "active" in values:
         cleaned["active"] = bool(values["active"])
+    if "billing_increment_minutes" in values:
+        cleaned["billing_increment_minutes"] = check_billing_increment(values["billing_increment_minutes"])
+    if "billing_rounding" in values:
+        cleaned["billing_rounding"] = check_billing_rounding(values["billing_rounding"])
     return cleaned
+
+
+def check_billing_increment(value: object) -> int:
+    """0 (bill the exact minutes) up to 60 minutes."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_BILLING_INCREMENT:
+        raise Invalid(
+            f"A billing increment is a whole number of minutes from 0 (exact) to {MAX_BILLING_INCREMENT}.",
+            field="billing_increment_minutes",
+        )
+    return value
+
+
+def check_billing_rounding(value: object) -> str:
+    if value not in BillingRounding.values:
+        raise Invalid("Round billable time up or to the nearest increment.", field="billing_rounding")
+    return str(value)
 
 
 @transaction.atomic

@@ -5,6 +5,16 @@ from __future__ import annotations
 from django.db import models
 
 
+class BillingRounding(models.TextChoices):
+    """How worked minutes become billable minutes with an increment (margin.rates.rules.billable_minutes)."""
+
+    UP = "up", "Round up"
+    NEAREST = "nearest", "Round to the nearest"
+
+
+MAX_BILLING_INCREMENT = 60
+
+
 class Client(models.Model):
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="clients")
     name = models.CharField(max_length=200)
@@ -14,11 +24,21 @@ class Client(models.Model):
     country = models.CharField(max_length=2, blank=True)
     tax_id = models.CharField(max_length=64, blank=True)
     active = models.BooleanField(default=True)
+    # Each billable time entry is billed in steps of this many minutes (0: the exact minutes), rounded as
+    # `billing_rounding` says. A project's rate card may override both (rates.RateCard).
+    billing_increment_minutes = models.PositiveSmallIntegerField(default=0)
+    billing_rounding = models.CharField(max_length=8, choices=BillingRounding.choices, default=BillingRounding.UP)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="client_name_unique_in_org")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="client_name_unique_in_org"),
+            models.CheckConstraint(
+                condition=models.Q(billing_increment_minutes__lte=MAX_BILLING_INCREMENT),
+                name="client_billing_increment_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

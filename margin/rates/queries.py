@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import date
+from decimal import Decimal
 
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from margin.accounts.models import Person
 from margin.accounts.queries import Viewer
-from margin.core.errors import Forbidden
-from margin.rates.models import BillRate, CostRate
-from margin.rates.rules import DatedRate
+from margin.core.errors import Forbidden, Invalid, NotFound
+from margin.projects.models import Project
+from margin.rates.models import BillRate, CostRate, ExchangeRate, RateCard
+from margin.rates.rules import BillingIncrement, DatedRate, FxQuote, FxRate, convert_minor, currency_code, resolve_rate
 
 
 def bill_rates_by_project(project_ids: Iterable[int]) -> dict[int, list[DatedRate]]:
@@ -52,3 +55,126 @@ def cost_rates_visible(viewer: Viewer, person: Person) -> list[CostRate]:
     if not viewer.is_finance:
         raise Forbidden("Only administrators and finance may see cost rates.")
     return cost_rates_of(person.pk)
+
+
+# --- exchange rates -------------------------------------------------------------------------------
+
+
+def _latest_quote(organisation_id: int, day: date) -> Callable[[str, str], FxQuote | None]:
+    def latest(source: str, target: str) -> FxQuote | None:
+        row = (
+            ExchangeRate.objects.filter(
+                organisation_id=organisation_id, from_currency=source, to_currency=target, day__lte=day
+            )
+            .order_by("-day")
+            .values_list("day", "rate")
+            .first()
+        )
+        return FxQuote(source, target, row[0], row[1]) if row else None
+
+    return latest
+
+
+def exchange_rate_find(organisation_id: int, from_ccy: str, to_ccy: str, day: date) -> FxRate:
+    """The rate that applies on `day`, with how it was found and the date of its quote.
+
+    The latest rate on or before the day: direct or inverse (the more recent one), else crossed through
+    EUR (see `margin.rates.rules.resolve_rate`). Unknown currencies and missing rates raise Invalid."""
+    source = currency_code(from_ccy, field="from_currency")
+    target = currency_code(to_ccy, field="to_currency")
+    found = resolve_rate(source, target, _latest_quote(organisation_id, day))
+    if found is None:
+        raise Invalid(
+            f"No {source}→{target} rate on or before {day.isoformat()}: enter one under Exchange rates "
+            "or import the ECB reference rates.",
+            field="currency",
+            code="no_exchange_rate",
+        )
+    return found
+
+
+def exchange_rate_on(organisation_id: int, from_ccy: str, to_ccy: str, day: date) -> Decimal:
+    """How many `to_ccy` one `from_ccy` is worth on `day` (12 decimals). Invalid when unknown or missing."""
+    return exchange_rate_find(organisation_id, from_ccy, to_ccy, day).rate
+
+
+def convert(amount_minor: int, from_ccy: str, to_ccy: str, day: date, organisation_id: int) -> tuple[int, Decimal]:
+    """`amount_minor` (minor units of `from_ccy`) in minor units of `to_ccy` on `day`, and the rate used.
+
+    The amount is multiplied by the rate exactly and rounded once, half up, to the target's minor unit."""
+    found = exchange_rate_find(organisation_id, from_ccy, to_ccy, day)
+    return convert_minor(amount_minor, found.from_currency, found.to_currency, found.rate), found.rate
+
+
+def exchange_rates_visible(
+    viewer: Viewer,
+    *,
+    from_ccy: str | None = None,
+    to_ccy: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    source: str | None = None,
+) -> QuerySet[ExchangeRate]:
+    """The organisation's exchange rates (every member may read them: expenses are converted with them)."""
+    rows = ExchangeRate.objects.filter(organisation_id=viewer.organisation_id)
+    if from_ccy:
+        rows = rows.filter(from_currency=from_ccy.strip().upper())
+    if to_ccy:
+        rows = rows.filter(to_currency=to_ccy.strip().upper())
+    if since:
+        rows = rows.filter(day__gte=since)
+    if until:
+        rows = rows.filter(day__lte=until)
+    if source:
+        rows = rows.filter(source=source)
+    return rows.order_by("-day", "from_currency", "to_currency")
+
+
+def exchange_rate_get(viewer: Viewer, rate_id: int) -> ExchangeRate:
+    row = ExchangeRate.objects.filter(organisation_id=viewer.organisation_id, pk=rate_id).first()
+    if row is None:
+        raise NotFound("No such exchange rate.")
+    return row
+
+
+def exchange_rate_pairs(viewer: Viewer) -> list[tuple[str, str]]:
+    """The pairs that have at least one stored rate, for filters and the chart."""
+    return list(
+        ExchangeRate.objects.filter(organisation_id=viewer.organisation_id)
+        .values_list("from_currency", "to_currency")
+        .distinct()
+        .order_by("from_currency", "to_currency")
+    )
+
+
+# --- billing increments ---------------------------------------------------------------------------
+
+
+def billing_increments_by_project(project_ids: Iterable[int]) -> dict[int, BillingIncrement]:
+    """The billing increment of each project, in one query: the project's rate card when it sets one
+    (its rounding, or the client's when it sets none), else the project's client's."""
+    rows = Project.objects.filter(id__in=list(project_ids)).values_list(
+        "id",
+        "client__billing_increment_minutes",
+        "client__billing_rounding",
+        "rate_card__billing_increment_minutes",
+        "rate_card__billing_rounding",
+    )
+    table: dict[int, BillingIncrement] = {}
+    for project_id, client_step, client_rounding, card_step, card_rounding in rows:
+        if card_step is not None:
+            table[project_id] = BillingIncrement(card_step, card_rounding or client_rounding)
+        else:
+            table[project_id] = BillingIncrement(client_step, client_rounding)
+    return table
+
+
+def billing_increment_of(project: Project) -> tuple[BillingIncrement, str, BillingIncrement]:
+    """(what applies to the project's time, "project" or "client", the client's own increment)."""
+    client = project.client
+    own = BillingIncrement(client.billing_increment_minutes, client.billing_rounding)
+    effective = billing_increments_by_project([project.pk])[project.pk]
+    card_minutes = (
+        RateCard.objects.filter(project_id=project.pk).values_list("billing_increment_minutes", flat=True).first()
+    )
+    return effective, "project" if card_minutes is not None else "client", own

@@ -33,6 +33,8 @@ def test_client_create(firm: Firm) -> None:
         "country": "DE",
         "tax_id": "DE123",
         "active": True,
+        "billing_increment_minutes": 0,
+        "billing_rounding": "up",
     }
 
 
