@@ -21,7 +21,7 @@ from django.db import models
 from margin.core.errors import DomainError
 from margin.core.models import AuditEntry
 
-APP_LABELS = {"auth", "core", "accounts", "crm", "projects", "rates", "timesheets", "billing"}
+APP_LABELS = {"auth", "core", "accounts", "crm", "projects", "rates", "timesheets", "expenses", "billing"}
 
 
 def table_counts() -> dict[str, int]:

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from margin.accounts.models import Company
 from margin.accounts.queries import Viewer
 from margin.billing import rules
-from margin.billing.models import BilledTime, Invoice, InvoiceLine, InvoiceSequence, InvoiceStatus
-from margin.billing.queries import line_groups_of, time_entries_unbilled_of
+from margin.billing.models import BilledExpense, BilledTime, Invoice, InvoiceLine, InvoiceSequence, InvoiceStatus
+from margin.billing.queries import expense_items_of, expenses_unbilled_of, line_groups_of, time_entries_unbilled_of
 from margin.core import audit
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from margin.projects.models import Project
@@ -44,15 +45,24 @@ def _draft_invoices(
     every project, one INSERT … SELECT links every entry to its line. Runs inside a transaction.
     """
     unbilled = time_entries_unbilled_of(company_id=company_id, up_to=up_to, project_id=project_id)
+    unbilled_expenses = expenses_unbilled_of(company_id=company_id, up_to=up_to, project_id=project_id)
     # Lock the projects (in id order, so two runs cannot deadlock): a second run for the same
     # projects waits here, then finds their time taken. BilledTime's key is the backstop.
-    projects = list(Project.objects.select_for_update().filter(id__in=unbilled.values("project_id")).order_by("id"))
+    projects = list(
+        Project.objects.select_for_update()
+        .filter(Q(id__in=unbilled.values("project_id")) | Q(id__in=unbilled_expenses.values("project_id")))
+        .order_by("id")
+    )
     groups = line_groups_of(unbilled)
+    expenses = expense_items_of(unbilled_expenses)
     # Read after the locks: a run that waited for another finds its time gone and drafts nothing.
-    projects = [p for p in projects if groups.get(p.pk)]
+    projects = [p for p in projects if groups.get(p.pk) or expenses.get(p.pk)]
     if not projects:
         return []
-    drafts = {p.pk: rules.build_lines(groups[p.pk], p.currency) for p in projects}
+    drafts = {}
+    for p in projects:
+        time_lines = rules.build_lines(groups.get(p.pk, []), p.currency)
+        drafts[p.pk] = time_lines + rules.build_expense_lines(expenses.get(p.pk, []), first_position=len(time_lines))
     invoices = Invoice.objects.bulk_create(
         [
             Invoice(
@@ -69,7 +79,8 @@ def _draft_invoices(
             for p in projects
         ]
     )
-    lines = []
+    lines: list[InvoiceLine] = []
+    expense_of_line: list[int | None] = []
     for done, invoice in enumerate(invoices):
         lines += [
             InvoiceLine(
@@ -85,10 +96,12 @@ def _draft_invoices(
             )
             for d in drafts[invoice.project_id]
         ]
+        expense_of_line += [d.expense_line_id for d in drafts[invoice.project_id]]
         if progress is not None and done:
             progress(done, len(invoices))
     InvoiceLine.objects.bulk_create(lines, batch_size=2000)
-    taken = _bill_time(invoices, up_to)
+    _bill_expenses(lines, expense_of_line)
+    taken = _bill_time(invoices, up_to) if groups else 0
     if taken != sum(g.entries for per_project in groups.values() for g in per_project):
         # Time changed between our read and our write (it cannot while we hold the project locks,
         # unless a writer skipped them): refuse rather than bill a different set than we priced.
@@ -104,8 +117,10 @@ def _draft_invoices(
                 None,
                 {
                     **audit.snapshot(invoice, INVOICE_FIELDS),
-                    "entries": sum(g.entries for g in groups[invoice.project_id]),
+                    "entries": sum(g.entries for g in groups.get(invoice.project_id, [])),
                     "period_end": up_to.isoformat(),
+                    # Only when expenses were billed, so a time-only draft's row is as before.
+                    **({"expenses": len(expenses[invoice.project_id])} if expenses.get(invoice.project_id) else {}),
                 },
             )
             for invoice in invoices
@@ -162,6 +177,23 @@ def _bill_time(invoices: list[Invoice], up_to: date) -> int:
     return taken
 
 
+def _bill_expenses(lines: list[InvoiceLine], expense_of_line: list[int | None]) -> None:
+    """Link each expense to its invoice line in one statement. The expense line is BilledExpense's
+    primary key, so an expense another invoice took in the meantime fails the insert."""
+    links = [
+        BilledExpense(expense_line_id=expense_id, line_id=line.pk)
+        for line, expense_id in zip(lines, expense_of_line, strict=True)
+        if expense_id is not None
+    ]
+    if not links:
+        return
+    try:
+        with transaction.atomic():
+            BilledExpense.objects.bulk_create(links, batch_size=2000)
+    except IntegrityError:
+        raise Conflict("Some of these expenses were invoiced at the same moment by someone else; try again.") from None
+
+
 @transaction.atomic
 def invoice_draft_create(*, viewer: Viewer, project: Project, up_to: date) -> Invoice:
     """Draft an invoice of a project's approved, unbilled, billable time up to a date."""
@@ -170,7 +202,7 @@ def invoice_draft_create(*, viewer: Viewer, project: Project, up_to: date) -> In
         raise NotFound("No such project.")
     invoices = _draft_invoices(viewer, company_id=project.company_id, up_to=up_to, project_id=project.pk)
     if not invoices:
-        raise Invalid(f"Project {project.code} has no approved billable time to invoice up to {up_to}.")
+        raise Invalid(f"Project {project.code} has no approved billable time or expenses to invoice up to {up_to}.")
     return invoices[0]
 
 
@@ -195,6 +227,7 @@ def invoice_discard(*, viewer: Viewer, invoice: Invoice) -> None:
     if invoice.status != InvoiceStatus.DRAFT:
         raise Conflict("An issued invoice cannot be discarded; it is corrected by a credit note.")
     BilledTime.objects.filter(line__invoice=invoice).delete()
+    BilledExpense.objects.filter(line__invoice=invoice).delete()
     audit.record(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,

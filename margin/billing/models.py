@@ -94,3 +94,20 @@ class InvoiceSequence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["company", "year"], name="one_sequence_per_company_year")]
+
+
+class BilledExpense(models.Model):
+    """Which invoice line billed which approved, billable expense line (one invoice line per expense,
+    its amount the expense with markup). The expense line is the primary key, so an expense is billed
+    at most once by construction."""
+
+    expense_line = models.OneToOneField(
+        "expenses.ExpenseLine", primary_key=True, on_delete=models.PROTECT, related_name="billing"
+    )
+    line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, related_name="billed_expenses")
+
+    class Meta:
+        verbose_name_plural = "billed expenses"
+
+    def __str__(self) -> str:
+        return f"expense {self.pk} on line {self.line_id}"

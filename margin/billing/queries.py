@@ -9,9 +9,10 @@ from decimal import Decimal
 from django.db.models import Count, QuerySet, Sum
 
 from margin.accounts.queries import Viewer
-from margin.billing.models import Invoice, InvoiceLine
-from margin.billing.rules import LineGroup
+from margin.billing.models import BilledTime, Invoice, InvoiceLine
+from margin.billing.rules import ExpenseItem, LineGroup
 from margin.core.errors import NotFound
+from margin.expenses.models import ClaimStatus, ExpenseLine
 from margin.projects.models import Project
 from margin.projects.queries import projects_visible
 from margin.timesheets.models import EntryStatus, TimeEntry
@@ -32,6 +33,18 @@ def invoice_lines(invoice: Invoice) -> QuerySet[InvoiceLine]:
     return InvoiceLine.objects.filter(invoice=invoice).select_related("task", "role").order_by("position", "id")
 
 
+def worked_minutes_by_line(invoice: Invoice) -> dict[int, int]:
+    """The minutes worked behind each time line of an invoice (its lines bill the billable minutes,
+    rounded to the billing increment): one GROUP BY over the billed entries."""
+    rows = (
+        BilledTime.objects.filter(line__invoice=invoice)
+        .values("line_id")
+        .annotate(worked=Sum("time_entry__minutes"))
+        .order_by()
+    )
+    return {r["line_id"]: int(r["worked"]) for r in rows}
+
+
 def time_entries_unbilled_of(*, company_id: int, up_to: date, project_id: int | None = None) -> QuerySet[TimeEntry]:
     """Approved billable time of a company (or one of its projects) up to a date, not yet billed."""
     entries = TimeEntry.objects.filter(
@@ -46,10 +59,12 @@ def time_entries_unbilled(*, project: Project, up_to: date) -> QuerySet[TimeEntr
 
 
 def line_groups_of(entries: QuerySet[TimeEntry]) -> dict[int, list[LineGroup]]:
-    """Time summed by project, task, role and rate: one GROUP BY in the database for all projects."""
+    """Time summed by project, task, role and rate: one GROUP BY in the database for all projects.
+    The minutes are billable minutes (rounded to the billing increment), not the minutes worked."""
     rows = (
         entries.values("project_id", "task_id", "task__name", "role_id", "role__name", "bill_rate")
-        .annotate(minutes=Sum("minutes"), time_value=Sum("bill_amount_minor"), entries=Count("id"))
+        # Billed minutes: each entry's worked minutes rounded to its billing increment (TimeEntry.billable_minutes).
+        .annotate(minutes=Sum("billable_minutes"), time_value=Sum("bill_amount_minor"), entries=Count("id"))
         .order_by()
     )
     groups: dict[int, list[LineGroup]] = defaultdict(list)
@@ -73,3 +88,27 @@ def projects_with_unbilled_time(*, company_id: int, up_to: date) -> QuerySet[Pro
     """Projects of a company that have approved billable time up to a date not yet invoiced."""
     unbilled = time_entries_unbilled_of(company_id=company_id, up_to=up_to).values("project_id")
     return Project.objects.filter(id__in=unbilled).order_by("code")
+
+
+def expenses_unbilled_of(*, company_id: int, up_to: date, project_id: int | None = None) -> QuerySet[ExpenseLine]:
+    """Billable expense lines of approved (or reimbursed) claims on a company's projects (or one
+    project), dated up to a date, not yet billed."""
+    lines = ExpenseLine.objects.filter(
+        project__company_id=company_id,
+        billable=True,
+        claim__status__in=[ClaimStatus.APPROVED, ClaimStatus.REIMBURSED],
+        billing__isnull=True,
+        date__lte=up_to,
+    )
+    return lines if project_id is None else lines.filter(project_id=project_id)
+
+
+def expense_items_of(lines: QuerySet[ExpenseLine]) -> dict[int, list[ExpenseItem]]:
+    """The expenses to bill, by project: one query."""
+    rows = lines.values_list(
+        "id", "project_id", "task_id", "date", "category__name", "merchant", "markup_percent", "bill_amount_minor"
+    ).order_by()
+    items: dict[int, list[ExpenseItem]] = defaultdict(list)
+    for line_id, project_id, task_id, day, category, merchant, markup, amount in rows:
+        items[project_id].append(ExpenseItem(line_id, task_id, day, category, merchant, Decimal(markup), int(amount)))
+    return items

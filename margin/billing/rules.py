@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from margin.rates.rules import value_of_minutes
@@ -32,6 +33,47 @@ class LineDraft:
     hourly_rate: Decimal
     amount_minor: int
     time_value_minor: int
+    expense_line_id: int | None = None  # set on the line of a billed expense
+
+
+@dataclass(frozen=True)
+class ExpenseItem:
+    """An approved billable expense line, priced in the project's currency with its markup."""
+
+    expense_line_id: int
+    task_id: int | None
+    date: date
+    category: str
+    merchant: str
+    markup_percent: Decimal
+    amount_minor: int
+
+
+def build_expense_lines(items: list[ExpenseItem], *, first_position: int) -> list[LineDraft]:
+    """One invoice line per expense, after the time lines, oldest first: 'Expense 2026-03-10 — Travel —
+    Lufthansa (+10 %)', billed at the amount stored on the expense (converted, markup included)."""
+    ordered = sorted(items, key=lambda i: (i.date, i.expense_line_id))
+    drafts = []
+    for n, item in enumerate(ordered):
+        text = f"Expense {item.date.isoformat()} — {item.category}"
+        if item.merchant:
+            text += f" — {item.merchant}"
+        if item.markup_percent:
+            text += f" (+{item.markup_percent.normalize():f} %)"
+        drafts.append(
+            LineDraft(
+                position=first_position + n,
+                task_id=item.task_id,
+                role_id=None,
+                description=text[:400],
+                minutes=0,
+                hourly_rate=Decimal(0),
+                amount_minor=item.amount_minor,
+                time_value_minor=0,
+                expense_line_id=item.expense_line_id,
+            )
+        )
+    return drafts
 
 
 def build_lines(groups: list[LineGroup], currency: str) -> list[LineDraft]:

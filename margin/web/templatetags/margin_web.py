@@ -96,6 +96,7 @@ def status_badge(status: str) -> str:
         "approved": "bg-green-lt",
         "rejected": "bg-red-lt",
         "issued": "bg-green-lt",
+        "reimbursed": "bg-teal-lt",
         "active": "bg-green-lt",
         "planned": "bg-blue-lt",
         "on_hold": "bg-yellow-lt",

@@ -17,7 +17,7 @@ from margin.accounts.queries import Viewer, companies_visible
 from margin.billing.actions import invoice_discard, invoice_issue
 from margin.billing.jobs import invoice_run_start
 from margin.billing.models import Invoice, InvoiceStatus
-from margin.billing.queries import invoice_get, invoice_lines, invoices_visible
+from margin.billing.queries import invoice_get, invoice_lines, invoices_visible, worked_minutes_by_line
 from margin.core.errors import DomainError
 from margin.core.jobruns import job_run_get
 from margin.core.models import JobRun, JobRunStatus
@@ -98,7 +98,17 @@ def invoice_run_status(request: HtmxRequest, viewer: Viewer, run_id: int) -> Htt
 
 
 def _detail_context(invoice: Invoice, **extra: Any) -> dict[str, Any]:
-    return {"invoice": invoice, "lines": invoice_lines(invoice), **extra}
+    worked = worked_minutes_by_line(invoice)
+    lines = list(invoice_lines(invoice))
+    for line in lines:
+        line.worked_minutes = worked.get(line.pk)  # type: ignore[attr-defined]
+    return {
+        "invoice": invoice,
+        "lines": lines,
+        "worked_total": sum(worked.values()),
+        "rounded": any(w != line.minutes for line in lines if (w := worked.get(line.pk)) is not None),
+        **extra,
+    }
 
 
 @viewer_view

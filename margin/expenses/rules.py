@@ -1,0 +1,145 @@
+"""Pure rules of expenses (no Django): receipt types by content, image checks and thumbnails,
+mileage, per-diem and markup amounts.
+
+A receipt's type is decided by its bytes, never by its name or the type the browser claimed. Only
+JPEG, PNG, WebP, HEIC/HEIF and PDF pass; SVG, HTML, archives and anything else are refused. Images are
+opened header-first and their pixel count checked before any decoding, so a decompression bomb (a
+small file that decodes to gigabytes) is refused without being decoded.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from decimal import Decimal
+
+from PIL import Image
+
+from margin.core.errors import Invalid
+from margin.core.money import Money
+from margin.rates.rules import convert_minor
+
+MAX_RECEIPT_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # 40 MP: any phone photo; far below what a bomb decodes to
+MAX_SIDE = 12_000
+THUMBNAIL_SIZE = (320, 320)
+
+IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "image/heic": "heic",
+    "application/pdf": "pdf",
+}
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+
+# Pillow's own guard, in case anything opens an image outside `check_image`.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+def sniff(data: bytes) -> str | None:
+    """The content type of a file from its first bytes, or None when it is not an allowed type."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
+        return "image/heic"
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    return None
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    content_type: str
+    extension: str
+    width: int | None = None
+    height: int | None = None
+
+
+def check_receipt(data: bytes, *, max_bytes: int = MAX_RECEIPT_BYTES) -> CheckedFile:
+    """Refuse (Invalid, field "file") anything that is empty, too large, of a type not allowed, or an
+    image that does not decode as the type its bytes announce or whose size makes it a bomb."""
+    if not data:
+        raise Invalid("The receipt file is empty.", field="file")
+    if len(data) > max_bytes:
+        raise Invalid(
+            f"The receipt is {len(data) / 1024 / 1024:.1f} MB; the limit is {max_bytes // (1024 * 1024)} MB.",
+            field="file",
+        )
+    content_type = sniff(data)
+    if content_type is None:
+        raise Invalid("A receipt must be a JPEG, PNG, WebP or HEIC photo, or a PDF.", field="file")
+    if content_type == "application/pdf":
+        if b"%%EOF" not in data[-2048:]:
+            raise Invalid("This PDF is incomplete or damaged.", field="file")
+        return CheckedFile(content_type, "pdf")
+    if content_type == "image/heic":
+        # Pillow cannot read HEIC here: it is stored as sent (size-checked), without a thumbnail.
+        return CheckedFile(content_type, "heic")
+    width, height = check_image(data, content_type)
+    return CheckedFile(content_type, EXTENSIONS[content_type], width, height)
+
+
+def check_image(data: bytes, content_type: str) -> tuple[int, int]:
+    """Open the header only, check the dimensions, then decode (verify) within the limits."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[IMAGE_TYPES[content_type]]) as image:
+                width, height = image.size
+                if width <= 0 or height <= 0 or width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
+                    raise Invalid(
+                        f"The image is {width}×{height} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels.",
+                        field="file",
+                    )
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise Invalid(
+            f"The image is too large to open safely; the limit is {MAX_PIXELS // 1_000_000} megapixels.", field="file"
+        ) from None
+    except Invalid:
+        raise
+    except Exception:
+        raise Invalid("The image is damaged or not what its first bytes claim.", field="file") from None
+    return width, height
+
+
+def thumbnail(data: bytes, content_type: str) -> bytes | None:
+    """A small JPEG of an image already passed by `check_image`; None for PDFs and HEIC."""
+    if content_type not in IMAGE_TYPES:
+        return None
+    with Image.open(io.BytesIO(data), formats=[IMAGE_TYPES[content_type]]) as image:
+        image.draft("RGB", THUMBNAIL_SIZE)  # JPEG: decode at a reduced scale
+        small = image.convert("RGB")
+        small.thumbnail(THUMBNAIL_SIZE)
+        out = io.BytesIO()
+        small.save(out, format="JPEG", quality=80)
+        return out.getvalue()
+
+
+def mileage_amount(distance: Decimal, rate: Decimal, currency: str) -> int:
+    """Distance × rate per unit, rounded once to the currency's minor unit."""
+    return Money(distance * rate, currency).rounded().to_minor()
+
+
+def per_diem_amount(days: Decimal, rate: Decimal, currency: str) -> int:
+    return Money(days * rate, currency).rounded().to_minor()
+
+
+def with_markup(amount_minor: int, markup_percent: Decimal, currency: str) -> int:
+    """What the client is charged: the amount plus the markup, rounded once."""
+    base = Money.from_minor(amount_minor, currency)
+    return Money(base.amount * (1 + markup_percent / 100), currency).rounded().to_minor()
+
+
+def converted(amount_minor: int, from_currency: str, to_currency: str, rate: Decimal) -> int:
+    """An amount in another currency at a rate (1 from = rate to), rounded once."""
+    if from_currency == to_currency:
+        return amount_minor
+    return convert_minor(amount_minor, from_currency, to_currency, rate)
