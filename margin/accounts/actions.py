@@ -5,12 +5,22 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from datetime import date
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from margin.accounts.models import AccessRole, ApiToken, Company, Membership, Organisation, Person, Role
+from margin.accounts.models import (
+    AccessRole,
+    ApiToken,
+    Company,
+    Membership,
+    Organisation,
+    Person,
+    Role,
+    SubmitPeriod,
+)
 from margin.accounts.queries import Viewer
 from margin.core import audit
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -206,3 +216,96 @@ def api_token_authenticate(secret: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# --- time policy (issue 4) -----------------------------------------------------------------------
+
+TIME_POLICY_FIELDS = ["max_day_minutes", "max_future_days", "submit_period"]
+
+
+@transaction.atomic
+def company_time_policy_set(
+    *,
+    viewer: Viewer,
+    company: Company,
+    max_day_minutes: int,
+    max_future_days: int | None,
+    submit_period: str,
+) -> Company:
+    """A company's time policy: the most a person may log a day, how far ahead dates may be (None:
+    the installation's default) and whether people submit by week or by month. Administrators."""
+    _require_admin(viewer)
+    if company.organisation_id != viewer.organisation_id or company.pk not in viewer.company_ids:
+        raise NotFound("No such company.")
+    if isinstance(max_day_minutes, bool) or not isinstance(max_day_minutes, int) or not 1 <= max_day_minutes <= 1440:
+        raise Invalid("The daily maximum must be between 0:01 and 24:00 hours.", field="max_day_minutes")
+    if max_future_days is not None and (
+        isinstance(max_future_days, bool) or not isinstance(max_future_days, int) or not 0 <= max_future_days <= 366
+    ):
+        raise Invalid("Days ahead must be between 0 and 366.", field="max_future_days")
+    if submit_period not in SubmitPeriod.values:
+        raise Invalid("The submit period is week or month.", field="submit_period")
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    before = audit.snapshot(company, TIME_POLICY_FIELDS)
+    company.max_day_minutes = max_day_minutes
+    company.max_future_days = max_future_days
+    company.submit_period = submit_period
+    company.save(update_fields=TIME_POLICY_FIELDS)
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="company.time_policy",
+        obj=company,
+        before=before,
+        after=audit.snapshot(company, TIME_POLICY_FIELDS),
+    )
+    return company
+
+
+@transaction.atomic
+def person_start_date_set(*, viewer: Viewer, person: Person, start_date: date | None) -> Person:
+    """The day a person started: no time can be logged before it (None: no limit). Administrators."""
+    _require_admin(viewer)
+    if person.organisation_id != viewer.organisation_id or person.company_id not in viewer.company_ids:
+        raise NotFound("No such person.")
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    before = audit.snapshot(person, ["start_date"])
+    person.start_date = start_date
+    person.save(update_fields=["start_date"])
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="person.start_date",
+        obj=person,
+        before=before,
+        after=audit.snapshot(person, ["start_date"]),
+    )
+    return person
+
+
+@transaction.atomic
+def log_for_others_set(*, viewer: Viewer, person: Person, allowed: bool) -> Membership:
+    """Give or take a signed-in person's permission to log, change and submit time for other people
+    of their companies. Administrators."""
+    _require_admin(viewer)
+    if person.organisation_id != viewer.organisation_id or person.company_id not in viewer.company_ids:
+        raise NotFound("No such person.")
+    membership = (
+        Membership.objects.select_for_update().filter(organisation_id=viewer.organisation_id, user_id=person.user_id)
+        if person.user_id is not None
+        else Membership.objects.none()
+    ).first()
+    if membership is None:
+        raise Invalid(f"{person.name} does not sign in; only a user can log time for others.", field="person")
+    before = {"can_log_for_others": membership.can_log_for_others}
+    membership.can_log_for_others = bool(allowed)
+    membership.save(update_fields=["can_log_for_others"])
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="membership.log_for_others",
+        obj=membership,
+        before=before,
+        after={"can_log_for_others": membership.can_log_for_others, "person": person.pk},
+    )
+    return membership

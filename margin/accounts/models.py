@@ -17,6 +17,11 @@ class Organisation(models.Model):
         return self.name
 
 
+class SubmitPeriod(models.TextChoices):
+    WEEK = "week", "Week"
+    MONTH = "month", "Month"
+
+
 class Company(models.Model):
     """A legal entity of the firm: it employs people, runs projects and issues invoices."""
 
@@ -30,10 +35,21 @@ class Company(models.Model):
     email = models.EmailField(blank=True)
     # Invoice numbers look like 2026-0001: the year, then this many digits.
     invoice_number_digits = models.PositiveSmallIntegerField(default=4)
+    # Time policy (issue 4): how much a person may log a day, how far ahead, and the period people submit.
+    max_day_minutes = models.PositiveIntegerField(default=24 * 60)
+    # None: the installation's default (settings.MARGIN["MAX_FUTURE_DAYS"]).
+    max_future_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    submit_period = models.CharField(max_length=8, choices=SubmitPeriod.choices, default=SubmitPeriod.WEEK)
 
     class Meta:
         verbose_name_plural = "companies"
-        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="company_name_unique_in_org")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="company_name_unique_in_org"),
+            models.CheckConstraint(
+                condition=models.Q(max_day_minutes__gte=1) & models.Q(max_day_minutes__lte=24 * 60),
+                name="company_max_day_minutes_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -52,6 +68,8 @@ class Membership(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=AccessRole.choices, default=AccessRole.MEMBER)
+    # May log, change and submit time for other people of their companies (a team assistant, say).
+    can_log_for_others = models.BooleanField(default=False)
     # Empty means every company of the organisation.
     companies = models.ManyToManyField(Company, blank=True, related_name="+")
 
@@ -90,6 +108,8 @@ class Person(models.Model):
     # Contracted working minutes per week (capacity), 40 h by default.
     weekly_capacity_minutes = models.PositiveIntegerField(default=40 * 60)
     active = models.BooleanField(default=True)
+    # No time may be logged before this day (None: no limit).
+    start_date = models.DateField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "people"

@@ -20,6 +20,8 @@ class Viewer:
     role: str
     company_ids: frozenset[int]
     person_id: int | None
+    # May log, change and submit time for other people of their companies (Membership.can_log_for_others).
+    can_log_for_others: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -56,6 +58,7 @@ def viewer_for(user: AbstractBaseUser | AnonymousUser) -> Viewer:
         role=membership.role,
         company_ids=frozenset(chosen),
         person_id=person_id,
+        can_log_for_others=membership.can_log_for_others,
     )
 
 

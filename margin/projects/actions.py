@@ -62,6 +62,7 @@ PROJECT_FIELDS = [
     "end_date",
     "budget_minutes",
     "budget_amount_minor",
+    "notes_required",
 ]
 TASK_FIELDS = ["name", "parent", "planned_start", "planned_finish", "estimate_minutes", "billable", "closed"]
 MAX_BUDGET_MINUTES = 10_000_000 * 60  # ten million hours: refuses typos, allows any real project
@@ -152,6 +153,8 @@ def project_update(*, viewer: Viewer, project: Project, **changes: object) -> Pr
             value = clean_text(str(value or ""), field=field, max_length=200 if field == "name" else 32, required=True)
         elif field == "status" and value not in ProjectStatus.values:
             raise Invalid(f"Unknown status {value!r}.", field="status")
+        elif field == "notes_required" and not isinstance(value, bool):
+            raise Invalid("notes_required is yes or no.", field="notes_required")
         elif field == "manager":
             if not isinstance(value, Person) or value.organisation_id != viewer.organisation_id:
                 raise NotFound("No such manager.")

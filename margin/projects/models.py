@@ -79,6 +79,8 @@ class Project(models.Model):
         "WorkCalendar", null=True, blank=True, on_delete=models.SET_NULL, related_name="projects"
     )
     members = models.ManyToManyField("accounts.Person", through="ProjectMember", related_name="projects")
+    # Every time entry on the project must say what was done.
+    notes_required = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -17,12 +17,14 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
+from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from margin.accounts.models import AccessRole
 from margin.accounts.queries import Viewer, viewer_for
 from margin.core.errors import DomainError, Forbidden, NotFound
+from margin.timesheets.queries import delegations_in_force
 
 P = ParamSpec("P")
 
@@ -77,7 +79,10 @@ def domain_error_response(request: HtmxRequest, error: DomainError) -> HttpRespo
 
 
 def can_approve(viewer: Viewer) -> bool:
-    return viewer.is_admin or viewer.role == AccessRole.MANAGER
+    """Administrators, project managers, and anyone holding a delegation of approvals in force today."""
+    if viewer.is_admin or viewer.role == AccessRole.MANAGER:
+        return True
+    return viewer.person_id is not None and delegations_in_force(viewer.person_id, timezone.localdate()).exists()
 
 
 def require_approver(viewer: Viewer) -> None:

@@ -97,6 +97,7 @@ class PersonOut(Schema):
     user_id: int | None
     weekly_capacity_minutes: int
     active: bool
+    start_date: date | None = Field(description="No time may be logged before this day")
 
     @staticmethod
     def resolve_role_name(obj: Person) -> str:

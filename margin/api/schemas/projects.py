@@ -40,6 +40,7 @@ class ProjectPatch(Schema):
     end_date: date | None = None
     budget_minutes: BudgetMinutes | None = None
     budget_amount_minor: MinorUnits | None = None
+    notes_required: bool | None = Field(None, description="Every time entry on the project must have a note")
 
 
 class ProjectOut(Schema):
@@ -56,6 +57,7 @@ class ProjectOut(Schema):
     end_date: date | None
     budget_minutes: int
     budget_amount: MoneyOut
+    notes_required: bool
 
     @staticmethod
     def resolve_client_name(obj: Project) -> str:

@@ -56,6 +56,7 @@ def test_project_create(firm: Firm) -> None:
         "end_date": "2026-06-30",
         "budget_minutes": 6000,
         "budget_amount_minor": 1_000_000,
+        "notes_required": False,
     }
 
 
