@@ -46,8 +46,8 @@ def test_my_week_saves_cells_without_a_reload_and_submits(
     # a marker that a full page load would wipe out
     page.evaluate("window.__stillHere = true")
 
-    page.get_by_test_id("add-row-select").select_option(str(firm.design.pk))
-    page.get_by_test_id("add-row").click()
+    page.get_by_test_id("add-row-search").fill("Design")
+    page.locator(f"[data-add-task='{firm.design.pk}']").click()
     monday_cell = page.locator(f"#in-{firm.design.pk}-{monday:%Y%m%d}")
     expect(monday_cell).to_be_visible()
 

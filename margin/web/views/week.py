@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,14 +19,17 @@ from margin.accounts.queries import Viewer
 from margin.core.errors import DomainError, NotFound
 from margin.core.periods import week_start
 from margin.projects.models import Task
+from margin.projects.planning import person_calendars
 from margin.projects.queries import task_get
 from margin.timesheets.actions import time_entries_submit, week_cell_set
+from margin.timesheets.models import TimeEntry
 from margin.timesheets.queries import Week, WeekRow, tasks_open_to, week_of
 from margin.web.access import HtmxRequest, viewer_view
 from margin.web.forms import WeekCellForm
 from margin.web.pages import page
 
 WORKDAYS = 5
+SEARCH_LIMIT = 20
 
 
 @dataclass(frozen=True)
@@ -47,9 +51,18 @@ class Day:
         return min(100, round(100 * self.total / self.capacity))
 
 
-def _capacity(person_id: int) -> int:
-    weekly = Person.objects.filter(pk=person_id).values_list("weekly_capacity_minutes", flat=True).first()
-    return int(weekly or 0)
+def _capacities(person_id: int, days: list[date]) -> tuple[int, list[int]]:
+    """The week's capacity and each day's: from the person's own working calendar when they have one
+    (part-time days, holidays), else their weekly capacity spread over Monday to Friday."""
+    row = Person.objects.filter(pk=person_id).values_list("weekly_capacity_minutes", "organisation_id").first()
+    if row is None:
+        return 0, [0] * len(days)
+    weekly, organisation_id = int(row[0] or 0), row[1]
+    own = person_calendars(organisation_id, [person_id]).get(person_id)
+    if own is None:
+        return weekly, [weekly // WORKDAYS if d.weekday() < WORKDAYS else 0 for d in days]
+    per_day = [own.working_minutes_on(d) for d in days]
+    return sum(per_day), per_day
 
 
 def _extra_task_ids(person_id: int, raw: list[str]) -> list[int]:
@@ -62,14 +75,11 @@ def _extra_task_ids(person_id: int, raw: list[str]) -> list[int]:
 
 def week_context(person_id: int, monday: date, extra_task_ids: list[int] | None = None) -> dict[str, Any]:
     week: Week = week_of(person_id, monday, extra_task_ids=extra_task_ids)
-    weekly = _capacity(person_id)
-    per_day = weekly // WORKDAYS
+    weekly, per_day = _capacities(person_id, week.days)
     days = [
-        Day(i, d, total, per_day if d.weekday() < WORKDAYS else 0)
-        for i, (d, total) in enumerate(zip(week.days, week.day_totals, strict=True))
+        Day(i, d, total, capacity)
+        for i, (d, total, capacity) in enumerate(zip(week.days, week.day_totals, per_day, strict=True))
     ]
-    shown = {row.task_id for row in week.rows}
-    addable = [t for t in tasks_open_to(person_id) if t.pk not in shown]
     draft_minutes = sum(
         c.minutes for r in week.rows for c in r.cells if c.status in ("draft", "rejected") and r.task_id is not None
     )
@@ -80,7 +90,10 @@ def week_context(person_id: int, monday: date, extra_task_ids: list[int] | None 
         "days": days,
         "today": timezone.localdate(),
         "weekly_capacity": weekly,
-        "addable": addable,
+        "week_over": 0 < weekly < week.total,
+        "week_left": max(weekly - week.total, 0),
+        "week_over_by": max(week.total - weekly, 0) if weekly else 0,
+        "row_task_ids": [row.task_id for row in week.rows if row.task_id is not None],
         "draft_minutes": draft_minutes,
         "previous_monday": monday - timedelta(days=7),
         "next_monday": monday + timedelta(days=7),
@@ -93,15 +106,76 @@ def _grid(request: HtmxRequest, person_id: int, monday: date, extra: dict[str, A
     return render(request, "web/week/week.html#grid", context, status=status)
 
 
+def _last_week_task_ids(person_id: int, monday: date) -> list[int]:
+    """The tasks of last week's rows that are still open to the person (rows only: no hours copied)."""
+    previous = monday - timedelta(days=7)
+    logged = TimeEntry.objects.filter(
+        person_id=person_id, work_date__range=(previous, previous + timedelta(days=6)), task__isnull=False
+    ).values("task_id")
+    return list(tasks_open_to(person_id).filter(id__in=logged).values_list("id", flat=True))
+
+
 @viewer_view
 def week(request: HtmxRequest, viewer: Viewer, day: date | None = None) -> HttpResponse:
     monday = week_start(day or timezone.localdate())
     if viewer.person_id is None:
         return page(request, viewer, "web/week/week.html", {"no_person": True, "monday": monday}, active="week")
-    context = week_context(viewer.person_id, monday, _extra_task_ids(viewer.person_id, request.GET.getlist("add")))
+    extra = _extra_task_ids(viewer.person_id, request.GET.getlist("add"))
+    notice: dict[str, Any] = {}
+    if request.GET.get("copy") == "last":
+        copied = _last_week_task_ids(viewer.person_id, monday)
+        extra = sorted({*extra, *copied})
+        notice = (
+            {
+                "notice": f"Copied {len(copied)} {'row' if len(copied) == 1 else 'rows'} from last week (no hours).",
+                "notice_level": "success",
+            }
+            if copied
+            else {"notice": "Last week has no rows on tasks still open to you.", "notice_level": "warning"}
+        )
+    context = {**week_context(viewer.person_id, monday, extra), **notice}
     if request.htmx and request.htmx.target == "week-grid":
         return render(request, "web/week/week.html#grid", context)
     return page(request, viewer, "web/week/week.html", context, active="week")
+
+
+def _ids(raw: list[str]) -> set[int]:
+    return {int(value) for value in raw if value.isdigit() and len(value) < 19}
+
+
+@viewer_view
+def week_task_search(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
+    """Type-ahead over the tasks open to me: by task, project code or name, or client. `for=timer`
+    lists them as timer starts; otherwise as "add this row" links of the week being shown."""
+    if viewer.person_id is None:
+        raise NotFound("You have no person record to log time as.")
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
+    shown = _ids(request.GET.getlist("add"))
+    purpose = "timer" if request.GET.get("for") == "timer" else "row"
+    try:
+        monday = week_start(date.fromisoformat(request.GET.get("week", "")))
+    except ValueError:
+        monday = week_start(timezone.localdate())
+    tasks = tasks_open_to(viewer.person_id).select_related("project__client")
+    for word in query.split()[:5]:
+        tasks = tasks.filter(
+            Q(name__icontains=word)
+            | Q(project__code__icontains=word)
+            | Q(project__name__icontains=word)
+            | Q(project__client__name__icontains=word)
+        )
+    if purpose == "row":
+        tasks = tasks.exclude(id__in=shown)
+    found = list(tasks[: SEARCH_LIMIT + 1])
+    context = {
+        "tasks": found[:SEARCH_LIMIT],
+        "more": len(found) > SEARCH_LIMIT,
+        "query": query,
+        "purpose": purpose,
+        "monday": monday,
+        "shown": sorted(shown),
+    }
+    return render(request, "web/week/search.html", context)
 
 
 def _cell_response(
@@ -141,10 +215,27 @@ def week_cell(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
     typed = request.POST.get("value", "").replace("\x00", "")
     if not form.is_valid():
         return _cell_response(
-            request, viewer.person_id, task, work_date, error=str(form.errors["value"][0]), typed=typed, status=422
+            request,
+            viewer.person_id,
+            task,
+            work_date,
+            error=str(next(iter(form.errors.values()))[0]),
+            typed=typed,
+            status=422,
+        )
+    note = form.cleaned_data.get("note") if "note" in request.POST else None
+    if note and not form.cleaned_data["value"]:
+        return _cell_response(
+            request,
+            viewer.person_id,
+            task,
+            work_date,
+            error="Enter the time first: a note goes with the hours of a day.",
+            typed=typed,
+            status=422,
         )
     try:
-        week_cell_set(viewer=viewer, task=task, work_date=work_date, minutes=form.cleaned_data["value"])
+        week_cell_set(viewer=viewer, task=task, work_date=work_date, minutes=form.cleaned_data["value"], note=note)
     except DomainError as error:
         return _cell_response(
             request, viewer.person_id, task, work_date, error=error.message, typed=typed, status=error.status
