@@ -52,3 +52,39 @@ class JobRun(models.Model):
     @property
     def percent(self) -> int:
         return 100 if self.status == JobRunStatus.DONE else int(100 * self.done / self.total) if self.total else 0
+
+
+class Notification(models.Model):
+    """Something a user should know (a rejected entry, a reminder): shown under the bell until read.
+
+    `key` makes a notification idempotent: a job that runs twice for the same period writes one row
+    per user and key (empty key: no such guarantee). `emailed_at` records that the e-mail went out.
+    """
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=64)
+    text = models.TextField()
+    url = models.CharField(max_length=500, blank=True)
+    key = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The bell's unread count and the list, newest first.
+            models.Index(fields=["user", "organisation", "read_at"], name="notification_unread"),
+            models.Index(fields=["user", "organisation", "-created_at"], name="notification_recent"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "user", "key"],
+                condition=~models.Q(key=""),
+                name="notification_key_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}"

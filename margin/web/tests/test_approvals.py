@@ -104,10 +104,11 @@ def test_a_manager_cannot_approve_their_own_time(
     time_entries_submit(viewer=firm.manager, monday=last_monday)
     client = sign_in(firm.manager_user)
     html = client.get(reverse("web:approvals")).content.decode()
-    assert f'name="entry" value="{own.pk}"' not in html  # shown without a checkbox
-    response = client.post(reverse("web:approvals_approve"), {"entry": [own.pk]}, **HTMX)
-    assert response.status_code == 403
-    assert "own time" in response.content.decode()
+    assert f'data-entry="{own.pk}"' not in html and "Nothing to approve" in html  # not in one's own inbox
+    for data in ({"entry": [own.pk]}, {"one": own.pk}, {"scope": "filtered"}):
+        response = client.post(reverse("web:approvals_approve"), data, **HTMX)
+        assert response.status_code == 422, data
+        assert "alert-danger" in response.content.decode()
     own.refresh_from_db()
     assert own.status == EntryStatus.SUBMITTED
 

@@ -1,0 +1,34 @@
+/* The approvals inbox: open a row's rejection reason, and let Enter in a reason field reject
+   (instead of submitting the form's first button, which approves). */
+(function () {
+  "use strict";
+
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest("[data-reject-toggle]");
+    if (!toggle) return;
+    var row = document.getElementById("reject-" + toggle.getAttribute("data-reject-toggle"));
+    if (!row) return;
+    row.hidden = !row.hidden;
+    toggle.setAttribute("aria-expanded", row.hidden ? "false" : "true");
+    if (!row.hidden) {
+      var input = row.querySelector("input[type=text]");
+      if (input) input.focus();
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter") return;
+    var input = event.target.closest && event.target.closest("[data-enter-clicks]");
+    if (!input) return;
+    event.preventDefault();
+    var name = input.getAttribute("data-enter-clicks");
+    var button = document.getElementById(name) || document.querySelector('[data-testid="' + name + '"]');
+    if (button) button.click();
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    // After a refused rejection the row stays open: put the cursor back in its reason.
+    var open = document.querySelector(".approvals-rejectrow:not([hidden]) input.is-invalid");
+    if (open && event.target && event.target.id === "approvals") open.focus();
+  });
+})();
