@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run setup venv assets migrate demo serve test lint types contracts migrations-check pytest \
-        pytest-sqlite pytest-postgres browser-deps bench schema clean
+        pytest-sqlite pytest-postgres browser-deps bench bench-capture schema clean
 
 run: setup demo serve
 
@@ -83,6 +83,10 @@ schema: venv
 
 bench: venv assets
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Capture (issue 4): my week with 5 years of history, approving 10,000 entries, a 100,000-row CSV import.
+bench-capture: venv assets
+	$(PY) bench/capture.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
