@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "margin.projects",
     "margin.rates",
     "margin.timesheets",
+    "margin.expenses",
     "margin.billing",
     "margin.reporting",
     "margin.api",
@@ -129,6 +130,9 @@ STATICFILES_DIRS = [
     ("vendor/frappe-gantt", NODE_MODULES / "frappe-gantt" / "dist"),
     ("vendor/sortablejs", NODE_MODULES / "sortablejs"),
 ]
+# Uploaded files (expense receipts, time imports waiting for their commit). Never served as static files: receipts
+# go through margin.expenses.serving, which checks access and sends only the checked content type.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -151,6 +155,7 @@ TASKS = {
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Margin <margin@localhost>")
 
 LOGGING = {
     "version": 1,
@@ -163,4 +168,6 @@ LOGGING = {
 MARGIN = {
     # How far ahead of today a work date may be (days).
     "MAX_FUTURE_DAYS": int(os.environ.get("MARGIN_MAX_FUTURE_DAYS", "31")),
+    # The address people reach Margin at: links in e-mails start with it.
+    "BASE_URL": os.environ.get("MARGIN_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
 }

@@ -16,13 +16,18 @@ from margin.api.routers import (
     calendars,
     clients,
     companies,
+    exchange_rates,
+    expenses,
     invoices,
     leveling,
+    notifications,
     people,
+    periods,
     planning,
     projects,
     roles,
     time_entries,
+    timers,
 )
 from margin.api.security import BearerToken, SessionAuth
 
@@ -45,8 +50,13 @@ api.add_router("/roles", roles.router)
 api.add_router("/clients", clients.router)
 api.add_router("/projects", projects.router)
 api.add_router("/time-entries", time_entries.router)
+api.add_router("/timers", timers.router)
 api.add_router("/invoices", invoices.router)
 api.add_router("/", planning.router)
 api.add_router("/", leveling.router)
 api.add_router("/", board.router)
+api.add_router("/", periods.router)
 api.add_router("/calendars", calendars.router)
+api.add_router("/notifications", notifications.router)
+api.add_router("/exchange-rates", exchange_rates.router)
+api.add_router("/expenses", expenses.router)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -13,29 +14,67 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from margin.accounts.models import Person
+from margin.accounts.models import Company, Person
 from margin.accounts.queries import Viewer
 from margin.core import audit
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
-from margin.core.periods import MINUTES_PER_DAY, week_start
+from margin.core.periods import MINUTES_PER_DAY
 from margin.core.text import clean_text
 from margin.projects.models import Project, ProjectMember, ProjectStatus, Task
-from margin.projects.queries import can_manage, in_scope, is_member
-from margin.rates.queries import bill_rates_by_project, cost_rates_by_person
+from margin.projects.queries import in_scope, is_member
+from margin.rates.queries import bill_rates_by_project, billing_increments_by_project, cost_rates_by_person
+from margin.rates.rules import EXACT
+from margin.rates.rules import billable_minutes as round_to_increment
 from margin.timesheets import rules
-from margin.timesheets.models import EntryStatus, TimeEntry
-from margin.timesheets.queries import day_minutes
+from margin.timesheets.models import ApprovalDelegate, EntryStatus, PeriodLock, TimeEntry, Timer
+from margin.timesheets.notices import notify_rejected
+from margin.timesheets.queries import day_minutes, locked_through, locks_by_company, projects_approved_by
 
-ENTRY_FIELDS = ["project", "task", "person", "work_date", "minutes", "billable", "note", "status"]
+ENTRY_FIELDS = [
+    "project",
+    "task",
+    "person",
+    "work_date",
+    "minutes",
+    "billable",
+    "category",
+    "billable_minutes",
+    "note",
+    "status",
+]
 EDITABLE = (EntryStatus.DRAFT, EntryStatus.REJECTED)
+VALUATION_FIELDS = ["role", "bill_rate", "bill_amount_minor", "cost_rate", "cost_amount_minor"]
 
 
 def _today() -> date:
     return timezone.localdate()
 
 
-def _max_future_days() -> int:
-    return int(settings.MARGIN["MAX_FUTURE_DAYS"])
+def _max_future_days(company: Company | None = None) -> int:
+    """How far ahead a date may be: the company's policy, else the installation's default."""
+    if company is not None and company.max_future_days is not None:
+        return int(company.max_future_days)
+    default: Any = settings.MARGIN["MAX_FUTURE_DAYS"]
+    return int(default)
+
+
+def effective_max_future_days(company: Company) -> int:
+    return _max_future_days(company)
+
+
+def _policy(person: Person) -> Company:
+    """The time policy that applies to a person: their employer's."""
+    return Company.objects.get(pk=person.company_id)
+
+
+def may_log_for(viewer: Viewer, person: Person) -> bool:
+    """Logging, changing and submitting someone else's time: administrators, and members given the
+    permission (Membership.can_log_for_others) for the people of their companies."""
+    if person.pk == viewer.person_id:
+        return True
+    if person.organisation_id != viewer.organisation_id or person.company_id not in viewer.company_ids:
+        return False
+    return viewer.is_admin or viewer.can_log_for_others
 
 
 def _resolve_person(viewer: Viewer, person: Person | None) -> Person:
@@ -43,11 +82,33 @@ def _resolve_person(viewer: Viewer, person: Person | None) -> Person:
         if viewer.person_id is None:
             raise Invalid("You have no person record to log time as.", field="person")
         return Person.objects.get(pk=viewer.person_id)
-    if person.organisation_id != viewer.organisation_id:
+    if person.pk == viewer.person_id:
+        return person
+    if person.organisation_id != viewer.organisation_id or person.company_id not in viewer.company_ids:
         raise NotFound("No such person.")
-    if person.pk != viewer.person_id and not viewer.is_admin:
-        raise Forbidden("Only an administrator may log time for someone else.")
+    if not may_log_for(viewer, person):
+        raise Forbidden(
+            "You may not log time for someone else: that needs an administrator or the permission "
+            "to log time for others."
+        )
     return person
+
+
+def check_period_open(company_id: int, *days: date) -> None:
+    """The one check that a company's closed period is not touched: every write on time calls it
+    (create, change, delete, the week grid, submit, approve, reject, import)."""
+    through = locked_through(company_id)
+    if through is None or not days:
+        return
+    name = Company.objects.values_list("name", flat=True).get(pk=company_id)
+    rules.check_period_open(min(days), locked_through=through, company_name=name)
+
+
+def _check_policy(*, project: Project, person: Person, work_date: date, note: str, company: Company) -> None:
+    """The company's and project's rules for one entry (besides minutes, day total and the lock)."""
+    rules.check_work_date(work_date, today=_today(), max_future_days=_max_future_days(company))
+    rules.check_start_date(work_date, start_date=person.start_date, person_name=person.name)
+    rules.check_note(note, required=project.notes_required, project_code=project.code)
 
 
 def _check_open(project: Project, task: Task | None, *, summary: bool) -> None:
@@ -72,20 +133,26 @@ def _is_billed(entry: TimeEntry) -> bool:
     return TimeEntry.objects.filter(pk=entry.pk, billing__isnull=False).exists()
 
 
-def _check_editable(entry: TimeEntry) -> None:
+def _check_editable(entry: TimeEntry, *, approved_too: bool = False) -> None:
+    """Draft and rejected entries can be changed; an approved one that is not billed can be changed
+    (`approved_too`: it then goes back for approval); submitted and billed ones cannot."""
     # Billed time is always approved, so the status check alone would refuse it; the billed check
     # first gives the precise reason.
     if entry.status == EntryStatus.APPROVED and _is_billed(entry):
         raise Conflict("This entry is billed and can no longer be changed.")
-    if entry.status not in EDITABLE:
-        raise Conflict(f"This entry is {entry.get_status_display().lower()} and can no longer be changed.")
+    if entry.status in EDITABLE or (approved_too and entry.status == EntryStatus.APPROVED):
+        return
+    raise Conflict(f"This entry is {entry.get_status_display().lower()} and can no longer be changed.")
 
 
 def _check_own_or_admin(viewer: Viewer, entry: TimeEntry) -> None:
     if entry.organisation_id != viewer.organisation_id or entry.company_id not in viewer.company_ids:
         raise NotFound("No such time entry.")
-    if entry.person_id != viewer.person_id and not viewer.is_admin:
-        raise Forbidden("Only the person who logged this entry may change it.")
+    if entry.person_id != viewer.person_id and not may_log_for(viewer, entry.person):
+        raise Forbidden(
+            "Only the person who logged this entry may change it "
+            "(or an administrator, or someone allowed to log time for others)."
+        )
 
 
 @transaction.atomic
@@ -99,16 +166,29 @@ def time_entry_create(
     person: Person | None = None,
     billable: bool | None = None,
     note: str = "",
+    category: str = "work",
 ) -> TimeEntry:
     if not in_scope(viewer, project):
         raise NotFound("No such project.")
+    rules.check_category(category)
+    billable = rules.billable_in(
+        category, (task.billable if task is not None else True) if billable is None else billable
+    )
     who = _resolve_person(viewer, person)
     _check_target(project, task, who)
     rules.check_minutes(minutes)
-    rules.check_work_date(work_date, today=_today(), max_future_days=_max_future_days())
+    policy = _policy(who)
+    note = clean_text(note, field="note", max_length=2000)
+    _check_policy(project=project, person=who, work_date=work_date, note=note, company=policy)
+    check_period_open(project.company_id, work_date)
     # Lock the person's row so two requests cannot both pass the 24-hour check for the same day.
     Person.objects.select_for_update().filter(pk=who.pk).first()
-    rules.check_day_total(already_minutes=day_minutes(who.pk, work_date), new_minutes=minutes, work_date=work_date)
+    rules.check_day_total(
+        already_minutes=day_minutes(who.pk, work_date),
+        new_minutes=minutes,
+        work_date=work_date,
+        limit=policy.max_day_minutes,
+    )
     entry = TimeEntry.objects.create(
         organisation_id=project.organisation_id,
         company_id=project.company_id,
@@ -117,8 +197,10 @@ def time_entry_create(
         person=who,
         work_date=work_date,
         minutes=minutes,
-        billable=(task.billable if task is not None else True) if billable is None else billable,
-        note=clean_text(note, field="note", max_length=2000),
+        billable=billable,
+        category=category,
+        billable_minutes=_billable_minutes_of(project.pk, minutes, billable=billable),
+        note=note,
         currency=project.currency,
     )
     audit.record(
@@ -133,47 +215,75 @@ def time_entry_create(
 
 @transaction.atomic
 def time_entry_update(*, viewer: Viewer, entry: TimeEntry, **changes: object) -> TimeEntry:
-    """Change a draft or rejected entry (a rejected one goes back to draft)."""
+    """Change a draft or rejected entry (a rejected one goes back to draft), or an approved one that
+    is not billed: that one goes back to `submitted` for approval again, its valuation cleared."""
     entry = (
         TimeEntry.objects.select_for_update(of=("self",)).select_related("project", "task", "person").get(pk=entry.pk)
     )
     _check_own_or_admin(viewer, entry)
-    _check_editable(entry)
+    _check_editable(entry, approved_too=True)
+    check_period_open(entry.company_id, entry.work_date)
+    reapproval = entry.status == EntryStatus.APPROVED
     before = audit.snapshot(entry, ENTRY_FIELDS)
-    allowed = {"task", "work_date", "minutes", "billable", "note"}
+    if reapproval:
+        before.update(audit.snapshot(entry, VALUATION_FIELDS))
+    allowed = {"task", "work_date", "minutes", "billable", "note", "category"}
     for name, value in changes.items():
         if name not in allowed:
             raise Invalid(f"{name} cannot be changed on a time entry.", field=name)
         if name == "note":
             value = clean_text(str(value or ""), field="note", max_length=2000)
+        if name == "category":
+            value = rules.check_category(str(value))
         setattr(entry, name, value)
+    entry.billable = rules.billable_in(entry.category, bool(entry.billable))
+    if reapproval and audit.snapshot(entry, ENTRY_FIELDS) == {k: before[k] for k in ENTRY_FIELDS}:
+        return entry  # nothing changed: an approved entry stays approved
     _check_target(entry.project, entry.task, entry.person)
     rules.check_minutes(entry.minutes)
-    rules.check_work_date(entry.work_date, today=_today(), max_future_days=_max_future_days())
+    entry.billable_minutes = _billable_minutes_of(entry.project_id, entry.minutes, billable=entry.billable)
+    policy = _policy(entry.person)
+    _check_policy(
+        project=entry.project, person=entry.person, work_date=entry.work_date, note=entry.note, company=policy
+    )
+    check_period_open(entry.company_id, entry.work_date)
     Person.objects.select_for_update().filter(pk=entry.person_id).first()
     rules.check_day_total(
         already_minutes=day_minutes(entry.person_id, entry.work_date, exclude_ids=[entry.pk]),
         new_minutes=entry.minutes,
         work_date=entry.work_date,
+        limit=policy.max_day_minutes,
     )
-    entry.status = EntryStatus.DRAFT
+    if reapproval:
+        # Back for approval: the old valuation no longer describes the entry (approval values it again).
+        entry.status = EntryStatus.SUBMITTED
+        entry.submitted_at = timezone.now()
+        entry.decided_at = entry.decided_by = entry.role = entry.bill_rate = entry.cost_rate = None
+        entry.bill_amount_minor = entry.cost_amount_minor = 0
+    else:
+        entry.status = EntryStatus.DRAFT
     entry.save()
+    after = audit.snapshot(entry, ENTRY_FIELDS)
+    if reapproval:
+        after.update(audit.snapshot(entry, VALUATION_FIELDS))
+        after["sent_back_for_approval"] = True
     audit.record(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,
         action="time_entry.update",
         obj=entry,
         before=before,
-        after=audit.snapshot(entry, ENTRY_FIELDS),
+        after=after,
     )
     return entry
 
 
 @transaction.atomic
 def time_entry_delete(*, viewer: Viewer, entry: TimeEntry) -> None:
-    entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
+    entry = TimeEntry.objects.select_for_update(of=("self",)).select_related("person").get(pk=entry.pk)
     _check_own_or_admin(viewer, entry)
     _check_editable(entry)
+    check_period_open(entry.company_id, entry.work_date)
     audit.record(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,
@@ -222,16 +332,29 @@ def week_cell_set(
 
 
 @transaction.atomic
-def time_entries_submit(*, viewer: Viewer, monday: date, person: Person | None = None) -> int:
-    """Submit every draft or rejected entry of one person's week (the week holding `monday`)."""
+def time_entries_submit(
+    *, viewer: Viewer, monday: date | None = None, person: Person | None = None, day: date | None = None
+) -> int:
+    """Submit every draft or rejected entry of one person's period: the week, or the calendar month
+    when their company submits by month, holding `day` (or `monday`, the older name)."""
     who = _resolve_person(viewer, person)
-    monday = week_start(monday)
+    day = day or monday
+    if day is None:
+        raise Invalid("Say which period to submit.", field="day")
+    period = _policy(who).submit_period
+    first, last = rules.submit_period_of(day, period)
     entries = TimeEntry.objects.select_for_update().filter(
-        person=who, work_date__range=(monday, monday + timedelta(days=6)), status__in=EDITABLE
+        person=who, work_date__range=(first, last), status__in=EDITABLE
     )
-    states = dict(entries.values_list("id", "status"))
-    if not states:
-        raise Invalid("There is nothing to submit in this week.")
+    found = list(entries.values_list("id", "status", "company_id", "work_date"))
+    if not found:
+        raise Invalid(f"There is nothing to submit in this {period}.")
+    earliest: dict[int, date] = {}
+    for _, _, company_id, work_date in found:
+        earliest[company_id] = min(work_date, earliest.get(company_id, work_date))
+    for company_id, work_date in earliest.items():
+        check_period_open(company_id, work_date)
+    states = {pk: state for pk, state, _, _ in found}
     now = timezone.now()
     TimeEntry.objects.filter(id__in=list(states)).update(
         status=EntryStatus.SUBMITTED, submitted_at=now, rejection_reason=""
@@ -260,16 +383,25 @@ def _decidable(viewer: Viewer, entry_ids: Sequence[int]) -> list[TimeEntry]:
     )
     if len(entries) != len(set(entry_ids)):
         raise NotFound("Some of these entries do not exist.")
+    approved_here = set(
+        projects_approved_by(viewer).filter(id__in={e.project_id for e in entries}).values_list("id", flat=True)
+    )
+    earliest: dict[int, date] = {}
     for entry in entries:
-        if not can_manage(viewer, entry.project):
-            if entry.person_id == viewer.person_id or viewer.sees_all_projects:
+        if entry.project_id not in approved_here:
+            if entry.person_id == viewer.person_id or viewer.sees_all_projects or viewer.can_log_for_others:
                 # They can see this entry (their own time; finance sees all) but may not decide on it.
-                raise Forbidden("Only the project's manager or an administrator may approve or reject time.")
+                raise Forbidden(
+                    "Only the project's manager, their delegate or an administrator may approve or reject time."
+                )
             raise NotFound("Some of these entries do not exist.")
         if entry.status != EntryStatus.SUBMITTED:
             raise Conflict(f"Entry {entry.pk} is {entry.get_status_display().lower()}, not submitted.")
-        if entry.person_id == viewer.person_id and not viewer.is_admin:
+        if entry.person_id == viewer.person_id:
             raise Forbidden("You cannot approve or reject your own time.")
+        earliest[entry.company_id] = min(entry.work_date, earliest.get(entry.company_id, entry.work_date))
+    for company_id, work_date in earliest.items():
+        check_period_open(company_id, work_date)
     return entries
 
 
@@ -308,6 +440,7 @@ def value_entries(entries: Sequence[TimeEntry]) -> None:
         person = people[entry.person_id]
         valuation = rules.value_entry(
             minutes=entry.minutes,
+            billable_minutes=entry.billable_minutes,
             billable=entry.billable,
             work_date=entry.work_date,
             person_id=person.pk,
@@ -375,6 +508,8 @@ def time_entries_reject(*, viewer: Viewer, entry_ids: Sequence[int], reason: str
             for i in ids
         ],
     )
+    # The person sees why (in the app and by e-mail, sent once this transaction commits).
+    notify_rejected(organisation_id=viewer.organisation_id, actor_id=viewer.user_id, entries=entries, reason=reason)
     return len(ids)
 
 
@@ -387,6 +522,7 @@ class ImportRow:
     minutes: int
     billable: bool = True
     note: str = ""
+    category: str = "work"
 
 
 @transaction.atomic
@@ -412,17 +548,22 @@ def time_entries_import(*, viewer: Viewer, rows: Sequence[ImportRow], approved: 
         t.pk: t for t in Task.objects.filter(project_id__in=projects, id__in={r.task_id for r in rows if r.task_id})
     }
     summaries = set(Task.objects.filter(parent_id__in=list(tasks)).values_list("parent_id", flat=True))
-    people = set(
-        Person.objects.filter(id__in={r.person_id for r in rows}, organisation_id=viewer.organisation_id).values_list(
-            "id", flat=True
+    people = {
+        p.pk: p
+        for p in Person.objects.filter(id__in={r.person_id for r in rows}, organisation_id=viewer.organisation_id).only(
+            "id", "name", "company_id", "start_date"
         )
-    )
+    }
+    policies = {c.pk: c for c in Company.objects.filter(id__in={p.company_id for p in people.values()})}
+    ahead_of = {company_id: _max_future_days(c) for company_id, c in policies.items()}
+    locks = locks_by_company({p.company_id for p in projects.values()})
+    company_names = dict(Company.objects.filter(id__in=list(locks)).values_list("id", "name"))
     members = set(
         ProjectMember.objects.filter(project_id__in=projects, person_id__in=people).values_list(
             "project_id", "person_id"
         )
     )
-    today, ahead = _today(), _max_future_days()
+    today = _today()
     day_totals: dict[tuple[int, date], int] = defaultdict(int)
     entries: list[TimeEntry] = []
     for number, row in enumerate(rows, start=1):
@@ -437,9 +578,20 @@ def time_entries_import(*, viewer: Viewer, rows: Sequence[ImportRow], approved: 
             task = tasks[row.task_id] if row.task_id is not None else None
             _check_open(project, task, summary=row.task_id in summaries)
             rules.check_minutes(row.minutes)
-            rules.check_work_date(row.work_date, today=today, max_future_days=ahead)
-        except Invalid as error:
-            raise Invalid(f"Row {number}: {error.message}", field=error.field) from None
+            rules.check_category(row.category)
+            who = people[row.person_id]
+            rules.check_work_date(row.work_date, today=today, max_future_days=ahead_of[who.company_id])
+            rules.check_start_date(row.work_date, start_date=who.start_date, person_name=who.name)
+            note = clean_text(row.note, field="note", max_length=2000)
+            rules.check_note(note, required=project.notes_required, project_code=project.code)
+            if project.company_id in locks:
+                rules.check_period_open(
+                    row.work_date,
+                    locked_through=locks[project.company_id],
+                    company_name=company_names[project.company_id],
+                )
+        except (Invalid, Conflict) as error:
+            raise type(error)(f"Row {number}: {error.message}", field=error.field, code=error.code) from None
         day_totals[(row.person_id, row.work_date)] += row.minutes
         entries.append(
             TimeEntry(
@@ -450,13 +602,15 @@ def time_entries_import(*, viewer: Viewer, rows: Sequence[ImportRow], approved: 
                 person_id=row.person_id,
                 work_date=row.work_date,
                 minutes=row.minutes,
-                billable=row.billable,
-                note=clean_text(row.note, field="note", max_length=2000),
+                billable=rules.billable_in(row.category, row.billable),
+                category=row.category,
+                note=note,
                 currency=project.currency,
                 status=EntryStatus.APPROVED if approved else EntryStatus.DRAFT,
             )
         )
-    _check_import_day_totals(day_totals)
+    _set_billable_minutes(entries)
+    _check_import_day_totals(day_totals, {pk: policies[p.company_id].max_day_minutes for pk, p in people.items()})
     if approved:
         value_entries(entries)
         now = timezone.now()
@@ -517,7 +671,7 @@ def _insert_entries(entries: list[TimeEntry]) -> None:
             cursor.executemany(sql, [tuple(adapt(getattr(e, name)) for name, adapt in adapters) for e in rest])
 
 
-def _check_import_day_totals(day_totals: dict[tuple[int, date], int]) -> None:
+def _check_import_day_totals(day_totals: dict[tuple[int, date], int], limits: dict[int, int] | None = None) -> None:
     """Rows plus what is already logged must stay within 24 hours a person-day (one grouped query)."""
     if not day_totals:
         return
@@ -533,5 +687,300 @@ def _check_import_day_totals(day_totals: dict[tuple[int, date], int]) -> None:
         if (person_id, work_date) in day_totals:
             day_totals[(person_id, work_date)] += total
     for (person_id, work_date), total in day_totals.items():
-        if total > MINUTES_PER_DAY:
-            raise Invalid(f"Person {person_id} would have more than 24 hours on {work_date}.")
+        limit = (limits or {}).get(person_id, MINUTES_PER_DAY)
+        if total > limit:
+            what = "24 hours" if limit == MINUTES_PER_DAY else f"the daily maximum of {rules.hours_text(limit)} hours"
+            raise Invalid(f"Person {person_id} would have more than {what} on {work_date}.")
+
+
+# --- Period close and approval delegates (issue 4) -------------------------------------------------
+
+PERIOD_LOCK_FIELDS = ["company", "through", "note", "closed_at", "closed_by", "reopened_at", "reopened_by"]
+
+
+@transaction.atomic
+def period_close(*, viewer: Viewer, company: Company, through: date, note: str = "") -> PeriodLock:
+    """Close a company's books for time up to `through`, for everyone at once (finance, admins).
+
+    The lock date only moves forward; the earlier close stays in the history beneath it."""
+    if company.organisation_id != viewer.organisation_id or company.pk not in viewer.company_ids:
+        raise NotFound("No such company.")
+    if not viewer.is_finance:
+        raise Forbidden("Only finance or an administrator may close a period.")
+    if connection.vendor == "postgresql":
+        # Wait for the time writes in flight to commit and hold new ones until the close commits, so no
+        # write that checked the lock date before the close lands inside the closed period (the
+        # triggers of migration 0006 then see the lock). SQLite already serialises write transactions.
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {TimeEntry._meta.db_table} IN SHARE MODE")
+    # Closes of one company queue behind each other.
+    Company.objects.select_for_update().filter(pk=company.pk).first()
+    rules.check_lock_date(through, today=_today(), standing=locked_through(company.pk))
+    lock = PeriodLock.objects.create(
+        organisation_id=company.organisation_id,
+        company=company,
+        through=through,
+        note=clean_text(note, field="note", max_length=1000),
+        closed_at=timezone.now(),
+        closed_by_id=viewer.user_id,
+    )
+    open_entries = TimeEntry.objects.filter(
+        company_id=company.pk, work_date__lte=through, status__in=[*EDITABLE, EntryStatus.SUBMITTED]
+    ).count()
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="period.close",
+        obj=lock,
+        after={"company": company.pk, "through": str(through), "note": lock.note, "unapproved_entries": open_entries},
+    )
+    return lock
+
+
+@transaction.atomic
+def period_reopen(*, viewer: Viewer, lock: PeriodLock, reason: str) -> PeriodLock:
+    """Reopen a close: explicit (with a reason), audited, latest close first (locks stack)."""
+    if lock.organisation_id != viewer.organisation_id or lock.company_id not in viewer.company_ids:
+        raise NotFound("No such period close.")
+    if not viewer.is_finance:
+        raise Forbidden("Only finance or an administrator may reopen a period.")
+    reason = clean_text(reason, field="reason", max_length=1000, required=True)
+    Company.objects.select_for_update().filter(pk=lock.company_id).first()
+    lock = PeriodLock.objects.select_for_update().get(pk=lock.pk)
+    if lock.reopened_at is not None:
+        raise Conflict("This period has been reopened already.")
+    standing = locked_through(lock.company_id)
+    if standing is not None and standing > lock.through:
+        raise Conflict(f"The period up to {standing} is closed after this one; reopen that first.")
+    lock.reopened_at = timezone.now()
+    lock.reopened_by_id = viewer.user_id
+    lock.reopen_reason = reason
+    lock.save(update_fields=["reopened_at", "reopened_by", "reopen_reason"])
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="period.reopen",
+        obj=lock,
+        before={"through": str(lock.through), "standing": True},
+        after={"through": str(lock.through), "standing": False, "reason": reason},
+    )
+    return lock
+
+
+DELEGATE_FIELDS = ["project", "manager", "delegate", "valid_from", "valid_to"]
+
+
+@transaction.atomic
+def approval_delegate_add(
+    *,
+    viewer: Viewer,
+    delegate: Person,
+    project: Project | None = None,
+    manager: Person | None = None,
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+) -> ApprovalDelegate:
+    """Let `delegate` approve time for one project, or for every project `manager` manages.
+
+    A manager may delegate their own approvals (their projects, or all of them); an administrator
+    anyone's. Nobody approves their own time even as a delegate (the approval check refuses it)."""
+    if (project is None) == (manager is None):
+        raise Invalid("Delegate the approvals of one project or of one manager.", field="project")
+    if delegate.organisation_id != viewer.organisation_id or delegate.company_id not in viewer.company_ids:
+        raise NotFound("No such person.")
+    if project is not None:
+        if not in_scope(viewer, project):
+            raise NotFound("No such project.")
+        allowed = viewer.is_admin or project.manager_id == viewer.person_id
+        principal_id = project.manager_id
+    else:
+        assert manager is not None
+        if manager.organisation_id != viewer.organisation_id or manager.company_id not in viewer.company_ids:
+            raise NotFound("No such person.")
+        allowed = viewer.is_admin or manager.pk == viewer.person_id
+        principal_id = manager.pk
+    if not allowed:
+        raise Forbidden("Only the manager or an administrator may delegate these approvals.")
+    if delegate.pk == principal_id:
+        raise Invalid("The manager approves this time already.", field="delegate")
+    if valid_from is not None and valid_to is not None and valid_to < valid_from:
+        raise Invalid("The delegation must end on or after the day it starts.", field="valid_to")
+    row = ApprovalDelegate.objects.create(
+        organisation_id=viewer.organisation_id,
+        project=project,
+        manager=manager,
+        delegate=delegate,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        created_by_id=viewer.user_id,
+    )
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="approval_delegate.add",
+        obj=row,
+        after=audit.snapshot(row, DELEGATE_FIELDS),
+    )
+    return row
+
+
+@transaction.atomic
+def approval_delegate_remove(*, viewer: Viewer, row: ApprovalDelegate) -> None:
+    if row.organisation_id != viewer.organisation_id:
+        raise NotFound("No such delegation.")
+    principal_id = row.project.manager_id if row.project is not None else row.manager_id
+    if not (viewer.is_admin or principal_id == viewer.person_id):
+        raise Forbidden("Only the manager or an administrator may remove this delegation.")
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="approval_delegate.remove",
+        obj=row,
+        before=audit.snapshot(row, DELEGATE_FIELDS),
+    )
+    row.delete()
+
+
+# --- Timer (my week's stopwatch) -------------------------------------------------------------------
+# One running timer per person (a unique row per person in the database). Stopping turns it into a
+# draft entry of the day it started, through time_entry_create and so through every entry rule.
+
+TIMER_FIELDS = ["person", "project", "task", "note", "started_at"]
+
+
+def _timer_person(viewer: Viewer) -> Person:
+    if viewer.person_id is None:
+        raise Invalid("You have no person record to log time as.", field="person")
+    # Locking the person's row serialises two tabs starting or stopping at the same moment.
+    return Person.objects.select_for_update().get(pk=viewer.person_id)
+
+
+def _running_text(timer: Timer) -> str:
+    where = timer.task.name if timer.task is not None else timer.project.name
+    started = timezone.localtime(timer.started_at)
+    return f"{where!r} ({timer.project.code}), running since {started:%a %d %b %H:%M}"
+
+
+def timer_minutes(timer: Timer, now: datetime) -> int:
+    """Minutes the timer has run: whole seconds rounded up to the minute (a started minute counts), at least 1."""
+    seconds = max(int((now - timer.started_at).total_seconds()), 0)
+    return max(1, math.ceil(seconds / 60))
+
+
+@transaction.atomic
+def timer_start(
+    *,
+    viewer: Viewer,
+    project: Project,
+    task: Task | None = None,
+    note: str = "",
+    replace: bool = False,
+) -> Timer:
+    """Start my timer on a task (or a project). A running timer is refused (409, naming it) unless
+    `replace` asks to stop it first, which logs its time like a stop."""
+    if not in_scope(viewer, project):
+        raise NotFound("No such project.")
+    who = _timer_person(viewer)
+    _check_target(project, task, who)
+    note = clean_text(note, field="note", max_length=2000)
+    running = Timer.objects.filter(person=who).select_related("project", "task").first()
+    if running is not None:
+        if not replace:
+            raise Conflict(
+                f"Your timer is already running on {_running_text(running)}. Stop it first, or stop and start.",
+                code="timer_running",
+            )
+        _timer_stop_locked(viewer, running)
+    timer = Timer.objects.create(
+        organisation_id=project.organisation_id,
+        person=who,
+        project=project,
+        task=task,
+        note=note,
+        started_at=timezone.now(),
+    )
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="timer.start",
+        obj=timer,
+        after=audit.snapshot(timer, TIMER_FIELDS),
+    )
+    return timer
+
+
+def _timer_stop_locked(viewer: Viewer, timer: Timer) -> TimeEntry:
+    now = timezone.now()
+    started_day = timezone.localdate(timer.started_at)
+    if now - timer.started_at > timedelta(hours=24):
+        raise Invalid(
+            f"Your timer on {_running_text(timer)} has run for more than 24 hours. "
+            "Discard it and log the time in My week."
+        )
+    if timezone.localdate(now) != started_day:
+        raise Invalid(
+            f"Your timer on {_running_text(timer)} ran past midnight, and one entry cannot span two days. "
+            "Discard it and log the time of each day in My week."
+        )
+    entry = time_entry_create(
+        viewer=viewer,
+        project=timer.project,
+        task=timer.task,
+        work_date=started_day,
+        minutes=timer_minutes(timer, now),
+        note=timer.note,
+    )
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="timer.stop",
+        obj=timer,
+        before=audit.snapshot(timer, TIMER_FIELDS),
+        after={"time_entry": entry.pk, "minutes": entry.minutes},
+    )
+    timer.delete()
+    return entry
+
+
+@transaction.atomic
+def timer_stop(*, viewer: Viewer) -> TimeEntry:
+    """Stop my timer: its minutes (rounded up, at least 1) become a draft entry for the day it started."""
+    who = _timer_person(viewer)
+    timer = Timer.objects.filter(person=who).select_related("project", "task").first()
+    if timer is None:
+        raise NotFound("No timer is running.")
+    return _timer_stop_locked(viewer, timer)
+
+
+@transaction.atomic
+def timer_discard(*, viewer: Viewer) -> None:
+    """Throw my running timer away without logging anything."""
+    who = _timer_person(viewer)
+    timer = Timer.objects.filter(person=who).first()
+    if timer is None:
+        raise NotFound("No timer is running.")
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="timer.discard",
+        obj=timer,
+        before=audit.snapshot(timer, TIMER_FIELDS),
+    )
+    timer.delete()
+
+
+# --- billable minutes (helper F): worked minutes rounded to the billing increment -------------------
+
+
+def _billable_minutes_of(project_id: int, minutes: int, *, billable: bool) -> int:
+    increment = billing_increments_by_project([project_id]).get(project_id, EXACT) if billable else EXACT
+    return round_to_increment(minutes, increment, billable=billable)
+
+
+def _set_billable_minutes(entries: Sequence[TimeEntry]) -> None:
+    """Each entry's billable minutes from its project's increment (one query for all the projects)."""
+    increments = billing_increments_by_project({e.project_id for e in entries if e.billable})
+    for entry in entries:
+        entry.billable_minutes = round_to_increment(
+            entry.minutes, increments.get(entry.project_id, EXACT), billable=entry.billable
+        )

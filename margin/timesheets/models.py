@@ -13,6 +13,16 @@ class EntryStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+class TimeCategory(models.TextChoices):
+    """What the time was spent on. Only client work can be billed: the others force `billable` off."""
+
+    WORK = "work", "Client work"
+    INTERNAL = "internal", "Internal"
+    SALES = "sales", "Sales"
+    TRAINING = "training", "Training"
+    LEAVE = "leave", "Leave"
+
+
 class TimeEntry(models.Model):
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     company = models.ForeignKey("accounts.Company", on_delete=models.PROTECT, related_name="+")
@@ -25,8 +35,13 @@ class TimeEntry(models.Model):
     )
     person = models.ForeignKey("accounts.Person", on_delete=models.PROTECT, related_name="time_entries", db_index=False)
     work_date = models.DateField()
-    minutes = models.IntegerField()
+    minutes = models.IntegerField()  # worked
     billable = models.BooleanField(default=True)
+    category = models.CharField(max_length=16, choices=TimeCategory.choices, default=TimeCategory.WORK)
+    # What the client is billed: the worked minutes rounded to the billing increment of the project (its
+    # rate card) or else its client (margin.rates.rules.billable_minutes), computed whenever the entry is
+    # created, changed or imported; 0 for non-billable time. Valuation and invoices use these.
+    billable_minutes = models.IntegerField(default=0)
     note = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=EntryStatus.choices, default=EntryStatus.DRAFT)
     rejection_reason = models.TextField(blank=True)
@@ -71,7 +86,107 @@ class TimeEntry(models.Model):
             models.CheckConstraint(
                 condition=models.Q(minutes__gt=0) & models.Q(minutes__lte=24 * 60), name="time_entry_minutes_range"
             ),
+            models.CheckConstraint(
+                condition=models.Q(billable_minutes__gte=0) & (models.Q(billable=True) | models.Q(billable_minutes=0)),
+                name="time_entry_billable_minutes",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(category="work") | models.Q(billable=False),
+                name="time_entry_only_work_is_billable",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.work_date} {self.minutes}m"
+
+
+class PeriodLock(models.Model):
+    """A closed period: nothing of the company dated on or before `through` may be logged, changed,
+    submitted, decided, deleted or imported while the lock stands (reopened_at is null).
+
+    Locks stack: closing March while January is closed adds a row; reopening March leaves January
+    closed. Rows are never deleted, so they are the history of closes and reopens.
+    """
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="period_locks")
+    through = models.DateField()
+    note = models.TextField(blank=True)
+    closed_at = models.DateTimeField()
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reopen_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["company_id", "-closed_at", "-id"]
+        indexes = [models.Index(fields=["company", "through"], name="periodlock_company_through")]
+        constraints = [
+            # One standing lock per company and date.
+            models.UniqueConstraint(
+                fields=["company", "through"],
+                condition=models.Q(reopened_at__isnull=True),
+                name="periodlock_one_standing_per_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} closed through {self.through}"
+
+    @property
+    def standing(self) -> bool:
+        return self.reopened_at is None
+
+
+class ApprovalDelegate(models.Model):
+    """Someone who approves time in another's stead: for one project, or for every project a manager
+    manages; optionally only between two dates (a holiday cover)."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey(
+        "projects.Project", null=True, blank=True, on_delete=models.CASCADE, related_name="approval_delegates"
+    )
+    manager = models.ForeignKey(
+        "accounts.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="approval_delegations"
+    )
+    delegate = models.ForeignKey("accounts.Person", on_delete=models.CASCADE, related_name="approvals_delegated")
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(project__isnull=False) & models.Q(manager__isnull=True))
+                | (models.Q(project__isnull=True) & models.Q(manager__isnull=False)),
+                name="approvaldelegate_project_xor_manager",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_from__isnull=True)
+                | models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
+                name="approvaldelegate_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delegate_id} approves for {self.project_id or self.manager_id}"
+
+
+class Timer(models.Model):
+    """A running stopwatch on a task: at most one per person (a unique row per person), turned into a
+    draft time entry for the day it started when it is stopped."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    person = models.OneToOneField("accounts.Person", on_delete=models.CASCADE, related_name="timer")
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    task = models.ForeignKey("projects.Task", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    note = models.TextField(blank=True)
+    started_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"timer of {self.person_id} since {self.started_at:%Y-%m-%d %H:%M}"

@@ -5,24 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
 
 from margin.accounts.queries import Viewer
 from margin.core.errors import NotFound
+from margin.core.models import AuditEntry
 from margin.core.periods import week_days
-from margin.projects.models import ProjectMember, Task
-from margin.projects.queries import projects_visible
-from margin.timesheets.models import EntryStatus, TimeEntry
+from margin.projects.models import Project, ProjectMember, Task
+from margin.timesheets.models import ApprovalDelegate, EntryStatus, PeriodLock, TimeEntry, Timer
 
 
 def time_entries_visible(viewer: Viewer) -> QuerySet[TimeEntry]:
-    """Your own entries, and every entry of the projects you can see as a manager or finance.
+    """Your own entries, every entry of the projects you manage or approve as a delegate, and all of
+    your companies' entries for finance and for those who may log time for others.
 
     Each comes with its billing row (reverse one-to-one), so "is it billed?" costs no query."""
     scope = Q(organisation_id=viewer.organisation_id, company_id__in=viewer.company_ids)
-    if not viewer.sees_all_projects:
+    if not (viewer.sees_all_projects or viewer.can_log_for_others):
         own = Q(person_id=viewer.person_id) if viewer.person_id else Q(pk__in=[])
-        managed = Q(project__manager_id=viewer.person_id) if viewer.person_id else Q(pk__in=[])
+        managed = Q(project__in=projects_approved_by(viewer)) if viewer.person_id else Q(pk__in=[])
         scope &= own | managed
     return TimeEntry.objects.filter(scope).select_related("billing")
 
@@ -143,16 +145,118 @@ def tasks_open_to(person_id: int) -> QuerySet[Task]:
     )
 
 
-def approvals_pending(viewer: Viewer) -> QuerySet[TimeEntry]:
-    """Submitted entries of the projects this viewer approves (all of them for an administrator)."""
-    projects = projects_visible(viewer)
-    if not viewer.is_admin:
-        projects = projects.filter(manager_id=viewer.person_id)
-    return (
-        TimeEntry.objects.filter(project__in=projects, status=EntryStatus.SUBMITTED)
-        .select_related("project", "task", "person", "billing")
-        .order_by("person__name", "work_date", "id")
+def delegations_in_force(person_id: int, day: date) -> QuerySet[ApprovalDelegate]:
+    """The delegations a person holds on a day (no dates: always)."""
+    return ApprovalDelegate.objects.filter(delegate_id=person_id).filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gte=day)
     )
+
+
+def projects_approved_by(viewer: Viewer, *, day: date | None = None) -> QuerySet[Project]:
+    """The projects whose time this viewer approves today: all of an administrator's companies; for
+    anyone else, the projects they manage and those a delegation in force gives them (for one project,
+    or for every project of a manager)."""
+    scope = Project.objects.filter(organisation_id=viewer.organisation_id, company_id__in=viewer.company_ids)
+    if viewer.is_admin:
+        return scope
+    if viewer.person_id is None:
+        return scope.none()
+    delegations = delegations_in_force(viewer.person_id, day or timezone.localdate())
+    return scope.filter(
+        Q(manager_id=viewer.person_id)
+        | Q(id__in=delegations.filter(project__isnull=False).values("project_id"))
+        | Q(manager_id__in=delegations.filter(manager__isnull=False).values("manager_id"))
+    )
+
+
+def approves(viewer: Viewer, project: Project) -> bool:
+    return projects_approved_by(viewer).filter(pk=project.pk).exists()
+
+
+def approvals_pending(viewer: Viewer) -> QuerySet[TimeEntry]:
+    """Submitted entries waiting for this viewer: of the projects they approve, never their own time."""
+    entries = TimeEntry.objects.filter(project__in=projects_approved_by(viewer), status=EntryStatus.SUBMITTED)
+    if viewer.person_id is not None:
+        entries = entries.exclude(person_id=viewer.person_id)
+    return entries.select_related("project", "task", "person", "billing").order_by("person__name", "work_date", "id")
+
+
+def approval_delegates_visible(viewer: Viewer) -> QuerySet[ApprovalDelegate]:
+    """Delegations of the viewer's organisation: all for an administrator; otherwise the ones they
+    gave (as manager, or on a project they manage) or hold."""
+    rows = ApprovalDelegate.objects.filter(organisation_id=viewer.organisation_id).select_related(
+        "project", "manager", "delegate"
+    )
+    if viewer.is_admin:
+        return rows.filter(Q(project__isnull=True) | Q(project__company_id__in=viewer.company_ids))
+    if viewer.person_id is None:
+        return rows.none()
+    me = viewer.person_id
+    return rows.filter(Q(manager_id=me) | Q(project__manager_id=me) | Q(delegate_id=me))
+
+
+def approval_delegate_get(viewer: Viewer, delegate_id: int) -> ApprovalDelegate:
+    row = approval_delegates_visible(viewer).filter(id=delegate_id).first()
+    if row is None:
+        raise NotFound("No such delegation.")
+    return row
+
+
+# --- period close --------------------------------------------------------------------------------
+
+
+def locked_through(company_id: int) -> date | None:
+    """The company's lock date: nothing dated on or before it may change (None: nothing is closed)."""
+    through: date | None = PeriodLock.objects.filter(company_id=company_id, reopened_at__isnull=True).aggregate(
+        through=Max("through")
+    )["through"]
+    return through
+
+
+def locks_by_company(company_ids: set[int] | frozenset[int]) -> dict[int, date]:
+    """Lock dates of several companies in one query (companies with no standing lock are absent)."""
+    rows = (
+        PeriodLock.objects.filter(company_id__in=list(company_ids), reopened_at__isnull=True)
+        .values_list("company_id")
+        .annotate(through=Max("through"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def period_locks_visible(viewer: Viewer) -> QuerySet[PeriodLock]:
+    """Closes and reopens of the viewer's companies (everyone may see the lock dates)."""
+    return PeriodLock.objects.filter(
+        organisation_id=viewer.organisation_id, company_id__in=viewer.company_ids
+    ).select_related("company", "closed_by", "reopened_by")
+
+
+def period_lock_get(viewer: Viewer, lock_id: int) -> PeriodLock:
+    lock = period_locks_visible(viewer).filter(id=lock_id).first()
+    if lock is None:
+        raise NotFound("No such period close.")
+    return lock
+
+
+def changes_since_close(lock: PeriodLock) -> QuerySet[AuditEntry]:
+    """What happened to the company's time dated inside a closed period after it was closed: the audit
+    rows, newest first, of entries dated on or before the lock date (deleted ones found by the date and
+    project in their last picture). While the lock stands nothing can change, so these are the changes
+    made after a reopen (or by a database administrator)."""
+    entries = TimeEntry.objects.filter(company_id=lock.company_id, work_date__lte=lock.through).values("id")
+    since = AuditEntry.objects.filter(
+        organisation_id=lock.organisation_id, object_type="timesheets.timeentry", at__gt=lock.closed_at
+    )
+    # Deleted entries are known only by their last picture: read those few rows and keep the ones that
+    # were dated in the period on a project of the company.
+    company_projects = set(Project.objects.filter(company_id=lock.company_id).values_list("id", flat=True))
+    through = lock.through.isoformat()
+    deleted = [
+        row_id
+        for row_id, before in since.filter(action="time_entry.delete").values_list("id", "before")
+        if before and before.get("project") in company_projects and str(before.get("work_date", "9999")) <= through
+    ]
+    return since.filter(Q(object_id__in=entries) | Q(id__in=deleted)).select_related("actor").order_by("-at", "-id")
 
 
 def minutes_by_task(project_id: int) -> dict[int | None, int]:
@@ -165,3 +269,10 @@ def minutes_by_task(project_id: int) -> dict[int | None, int]:
         .order_by()
     )
     return {r["task_id"]: int(r["total"] or 0) for r in rows}
+
+
+def timer_current(viewer: Viewer) -> Timer | None:
+    """The viewer's running timer, if any (with its project and task)."""
+    if viewer.person_id is None:
+        return None
+    return Timer.objects.filter(person_id=viewer.person_id).select_related("project", "task").first()

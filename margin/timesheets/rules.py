@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from margin.core.errors import Invalid
+from margin.core.errors import Conflict, Invalid
 from margin.core.periods import MINUTES_PER_DAY
 from margin.rates.rules import DatedRate, bill_rate_for, latest_on, value_of_minutes
 
@@ -32,14 +32,67 @@ def check_work_date(work_date: date, *, today: date, max_future_days: int) -> No
         )
 
 
-def check_day_total(*, already_minutes: int, new_minutes: int, work_date: date) -> None:
-    """One person cannot log more than 24 hours in a day, over all their entries."""
-    if already_minutes + new_minutes > MINUTES_PER_DAY:
-        free = max(MINUTES_PER_DAY - already_minutes, 0)
+def hours_text(minutes: int) -> str:
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def check_day_total(*, already_minutes: int, new_minutes: int, work_date: date, limit: int = MINUTES_PER_DAY) -> None:
+    """One person cannot log more than the company's daily maximum (24 hours at most), over all entries."""
+    if already_minutes + new_minutes > limit:
+        free = max(limit - already_minutes, 0)
+        what = "24 hours" if limit == MINUTES_PER_DAY else f"the daily maximum of {hours_text(limit)} hours"
         raise Invalid(
-            f"That makes more than 24 hours on {work_date}: at most {free // 60}:{free % 60:02d} more can be logged.",
+            f"That makes more than {what} on {work_date}: at most {hours_text(free)} more can be logged.",
             field="minutes",
         )
+
+
+def check_start_date(work_date: date, *, start_date: date | None, person_name: str) -> None:
+    """No time before the day a person started."""
+    if start_date is not None and work_date < start_date:
+        raise Invalid(
+            f"{person_name} started on {start_date}; no time can be logged on {work_date}.", field="work_date"
+        )
+
+
+def check_note(note: str, *, required: bool, project_code: str) -> None:
+    """Some projects require every entry to say what was done."""
+    if required and not note.strip():
+        raise Invalid(f"Project {project_code} requires a note on every time entry.", field="note")
+
+
+def check_period_open(work_date: date, *, locked_through: date | None, company_name: str) -> None:
+    """Nothing dated on or before a company's lock date may be logged, changed, submitted or deleted."""
+    if locked_through is not None and work_date <= locked_through:
+        raise Conflict(
+            f"The period up to {locked_through} is closed for {company_name}; "
+            f"nothing dated {work_date} can be logged or changed.",
+            field="work_date",
+            code="period_closed",
+        )
+
+
+SUBMIT_PERIODS = ("week", "month")
+
+
+def submit_period_of(day: date, period: str) -> tuple[date, date]:
+    """The first and last day of the week (Monday to Sunday) or calendar month holding `day`."""
+    if period == "month":
+        first = day.replace(day=1)
+        following = (first + timedelta(days=32)).replace(day=1)
+        return first, following - timedelta(days=1)
+    if period == "week":
+        monday = day - timedelta(days=day.weekday())
+        return monday, monday + timedelta(days=6)
+    raise Invalid(f"Unknown submit period {period!r}.", field="submit_period")
+
+
+def check_lock_date(through: date, *, today: date, standing: date | None) -> None:
+    """A period can be closed up to today, and only beyond the date already closed."""
+    if through > today:
+        raise Invalid(f"{through} is in the future; a period can be closed up to today.", field="through")
+    if standing is not None and through <= standing:
+        raise Conflict(f"The period up to {standing} is closed already.", field="through")
 
 
 @dataclass(frozen=True)
@@ -64,11 +117,14 @@ def value_entry(
     currency: str,
     bill_rates: list[DatedRate],
     cost_rates: list[DatedRate],
+    billable_minutes: int | None = None,
 ) -> Valuation:
     """Value one entry: the person's override or their role's rate on the work date; their cost rate.
 
     A billable entry without a bill rate, or any entry without a cost rate, cannot be valued: it is
-    refused with a message naming who and when, rather than silently valued at zero.
+    refused with a message naming who and when, rather than silently valued at zero. The bill amount is
+    of the `billable_minutes` (worked minutes rounded to the billing increment; `minutes` when not
+    given), the cost of the minutes worked.
     """
     cost = latest_on(cost_rates, work_date)
     if cost is None:
@@ -85,9 +141,28 @@ def value_entry(
     return Valuation(
         role_id=role_id,
         bill_rate=bill_rate,
-        bill_amount_minor=value_of_minutes(minutes, bill_rate, currency).to_minor()
+        bill_amount_minor=value_of_minutes(
+            minutes if billable_minutes is None else billable_minutes, bill_rate, currency
+        ).to_minor()
         if billable and bill_rate is not None
         else 0,
         cost_rate=cost.rate,
         cost_amount_minor=value_of_minutes(minutes, cost.rate, currency).to_minor(),
     )
+
+
+# --- categories (helper F) -------------------------------------------------------------------------
+
+CATEGORIES = ("work", "internal", "sales", "training", "leave")  # TimeCategory's values
+BILLABLE_CATEGORY = "work"
+
+
+def check_category(category: str) -> str:
+    if category not in CATEGORIES:
+        raise Invalid(f"{category!r} is not a time category: use one of {', '.join(CATEGORIES)}.", field="category")
+    return category
+
+
+def billable_in(category: str, billable: bool) -> bool:
+    """Internal, sales, training and leave time is never billable, whatever was asked."""
+    return billable and category == BILLABLE_CATEGORY

@@ -44,6 +44,7 @@ class WeekCellForm(forms.Form):
     task = forms.IntegerField(min_value=1, max_value=MAX_ID)
     date = forms.DateField()
     value = forms.CharField(max_length=32, required=False, strip=True)
+    note = forms.CharField(max_length=2000, required=False, strip=True)
 
     def clean_value(self) -> int:
         text: str = self.cleaned_data["value"]
@@ -210,3 +211,43 @@ class CalendarExceptionForm(TablerForm):
         max_length=200, required=False,
         widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "e.g. Company offsite"}),
     )  # fmt: skip
+
+
+# --- exchange rates (helper F) ---------------------------------------------------------------------
+
+
+def _currency_input(placeholder: str) -> forms.TextInput:
+    return forms.TextInput(
+        attrs={"class": "form-control text-uppercase", "placeholder": placeholder, "maxlength": 3, "size": 4}
+    )
+
+
+class ExchangeRateFilterForm(forms.Form):
+    from_currency = forms.CharField(max_length=3, required=False, widget=_currency_input("From"))
+    to_currency = forms.CharField(max_length=3, required=False, widget=_currency_input("To"))
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    source = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any source"), ("manual", "Entered by hand"), ("ecb", "ECB")],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+
+class ExchangeRateForm(TablerForm):
+    from_currency = forms.CharField(label="From", max_length=3, widget=_currency_input("EUR"))
+    to_currency = forms.CharField(label="To", max_length=3, widget=_currency_input("USD"))
+    day = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    rate = forms.DecimalField(
+        label="Rate",
+        max_digits=24,
+        decimal_places=12,
+        widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "decimal", "placeholder": "1.0523"}),
+    )
+
+
+class EcbFileForm(TablerForm):
+    file = forms.FileField(
+        label="ECB file",
+        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".xml,.csv,.zip"}),
+    )

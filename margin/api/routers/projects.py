@@ -14,6 +14,7 @@ from margin.accounts.queries import Viewer, company_get, person_get, role_get
 from margin.api.pagination import Pages
 from margin.api.schemas.accounts import PersonOut
 from margin.api.schemas.common import Id, responses
+from margin.api.schemas.crm import BillingIncrementIn, BillingIncrementOut
 from margin.api.schemas.projects import (
     BillRateIn,
     BillRateOut,
@@ -40,9 +41,9 @@ from margin.projects.actions import (
 )
 from margin.projects.models import Project, Task
 from margin.projects.queries import members_of, project_get, projects_visible, task_get, tasks_of
-from margin.rates.actions import bill_rate_set
+from margin.rates.actions import bill_rate_set, billing_increment_set
 from margin.rates.models import BillRate
-from margin.rates.queries import bill_rates_of
+from margin.rates.queries import bill_rates_of, billing_increment_of
 from margin.reporting.queries import ProjectFigures, profitability, project_figures_get, projects_with_figures_visible
 
 router = Router(tags=["projects"])
@@ -228,6 +229,43 @@ def rate_set(request: HttpRequest, project_id: Id, payload: BillRateIn) -> Statu
         person=person_get(viewer, payload.person_id) if payload.person_id is not None else None,
     )
     return Status(201, rate)
+
+
+def _increment_out(project: Project) -> BillingIncrementOut:
+    effective, source, client = billing_increment_of(project)
+    return BillingIncrementOut(
+        billing_increment_minutes=effective.minutes,
+        billing_rounding=effective.rounding,
+        source=source,
+        client_increment_minutes=client.minutes,
+        client_rounding=client.rounding,
+    )
+
+
+@router.get(
+    "/{project_id}/billing-increment",
+    response=responses(BillingIncrementOut),
+    summary="The billing increment that applies to a project's time (its own, or its client's)",
+)
+def increment_get(request: HttpRequest, project_id: Id) -> BillingIncrementOut:
+    return _increment_out(project_get(viewer_of(request), project_id))
+
+
+@router.put(
+    "/{project_id}/billing-increment",
+    response=responses(BillingIncrementOut),
+    summary="Override the client's billing increment for this project (null minutes: use the client's)",
+)
+def increment_set(request: HttpRequest, project_id: Id, payload: BillingIncrementIn) -> BillingIncrementOut:
+    viewer = viewer_of(request)
+    project = project_get(viewer, project_id)
+    billing_increment_set(
+        viewer=viewer,
+        project=project,
+        minutes=payload.billing_increment_minutes,
+        rounding=payload.billing_rounding,
+    )
+    return _increment_out(Project.objects.select_related("client").get(pk=project.pk))
 
 
 @router.get(

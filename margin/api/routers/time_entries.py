@@ -79,8 +79,8 @@ def _week_person(viewer: Viewer, person_id: int | None) -> int:
             raise Invalid("You have no person record to log time as.", field="person_id")
         return viewer.person_id
     person = person_get(viewer, person_id)
-    if not viewer.is_admin:
-        raise Forbidden("Only an administrator may see someone else's week.")
+    if not (viewer.is_admin or viewer.can_log_for_others):
+        raise Forbidden("Only an administrator, or someone allowed to log time for others, may see their week.")
     return person.pk
 
 
@@ -102,11 +102,15 @@ def week_cell_put(request: HttpRequest, payload: WeekCellIn) -> Week:
     return week_of(_week_person(viewer, None), week_start(payload.work_date))
 
 
-@router.post("/submit", response=responses(Count), summary="Submit a week's draft and rejected entries")
+@router.post(
+    "/submit",
+    response=responses(Count),
+    summary="Submit the draft and rejected entries of the week (or month, per the company's policy) holding `week`",
+)
 def week_submit(request: HttpRequest, payload: WeekIn) -> Count:
     viewer = viewer_of(request)
     person = person_get(viewer, payload.person_id) if payload.person_id is not None else None
-    return Count(count=time_entries_submit(viewer=viewer, monday=week_start(payload.week), person=person))
+    return Count(count=time_entries_submit(viewer=viewer, day=payload.week, person=person))
 
 
 @router.post("/approve", response=responses(Count), summary="Approve submitted entries (values them)")
@@ -132,16 +136,21 @@ def entry_add(request: HttpRequest, payload: TimeEntryIn) -> Status[TimeEntry]:
         minutes=payload.minutes,
         billable=payload.billable,
         note=payload.note,
+        category=payload.category,
     )
     return Status(201, entry)
 
 
-@router.get("/{entry_id}", response=responses(TimeEntryOut), summary="Get a time entry")
+@router.get("/{int:entry_id}", response=responses(TimeEntryOut), summary="Get a time entry")
 def entry_detail(request: HttpRequest, entry_id: Id) -> TimeEntry:
     return time_entry_get(viewer_of(request), entry_id)
 
 
-@router.patch("/{entry_id}", response=responses(TimeEntryOut), summary="Change a draft or rejected entry")
+@router.patch(
+    "/{int:entry_id}",
+    response=responses(TimeEntryOut),
+    summary="Change a draft, rejected or (unbilled) approved entry; an approved one goes back for approval",
+)
 def entry_change(request: HttpRequest, entry_id: Id, payload: TimeEntryPatch) -> TimeEntry:
     viewer = viewer_of(request)
     entry = time_entry_get(viewer, entry_id)
@@ -151,7 +160,7 @@ def entry_change(request: HttpRequest, entry_id: Id, payload: TimeEntryPatch) ->
     return time_entry_update(viewer=viewer, entry=entry, **changes)
 
 
-@router.delete("/{entry_id}", response=responses(None, 204), summary="Delete a draft or rejected entry")
+@router.delete("/{int:entry_id}", response=responses(None, 204), summary="Delete a draft or rejected entry")
 def entry_delete(request: HttpRequest, entry_id: Id) -> Status[None]:
     viewer = viewer_of(request)
     time_entry_delete(viewer=viewer, entry=time_entry_get(viewer, entry_id))

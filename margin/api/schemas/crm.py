@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from ninja import Schema
+from typing import Annotated
+
+from ninja import Field, Schema
 
 from margin.api.schemas.common import Address, Country, Currency, Email, Name, TaxId
+from margin.crm.models import MAX_BILLING_INCREMENT, BillingRounding
+
+BillingIncrement = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=MAX_BILLING_INCREMENT,
+        description="Bill each entry in steps of this many minutes (e.g. 6 or 15); 0 bills the exact minutes",
+    ),
+]
 
 
 class ClientIn(Schema):
@@ -15,6 +27,8 @@ class ClientIn(Schema):
     country: Country = ""
     tax_id: TaxId = ""
     active: bool = True
+    billing_increment_minutes: BillingIncrement = 0
+    billing_rounding: BillingRounding = BillingRounding.UP
 
 
 class ClientPatch(Schema):
@@ -27,6 +41,8 @@ class ClientPatch(Schema):
     country: Country | None = None
     tax_id: TaxId | None = None
     active: bool | None = None
+    billing_increment_minutes: BillingIncrement | None = None
+    billing_rounding: BillingRounding | None = None
 
 
 class ClientOut(Schema):
@@ -38,3 +54,20 @@ class ClientOut(Schema):
     country: str
     tax_id: str
     active: bool
+    billing_increment_minutes: int
+    billing_rounding: str = Field(description="up or nearest (halves up, never below one increment)")
+
+
+class BillingIncrementIn(Schema):
+    """A project's own billing increment; null minutes: use the client's again."""
+
+    billing_increment_minutes: BillingIncrement | None = None
+    billing_rounding: BillingRounding | None = Field(None, description="null: the client's rounding")
+
+
+class BillingIncrementOut(Schema):
+    billing_increment_minutes: int = Field(description="What applies to the project's time (0: exact minutes)")
+    billing_rounding: str
+    source: str = Field(description="project (its own) or client")
+    client_increment_minutes: int
+    client_rounding: str

@@ -8,7 +8,7 @@ from typing import Annotated
 from ninja import Field, Schema
 
 from margin.api.schemas.common import Id, Minutes, MoneyOut, Note, Reason, money, rate_text
-from margin.timesheets.models import EntryStatus, TimeEntry
+from margin.timesheets.models import EntryStatus, TimeCategory, TimeEntry
 
 EntryIds = Annotated[list[Id], Field(min_length=1, max_length=1000)]
 
@@ -16,21 +16,28 @@ EntryIds = Annotated[list[Id], Field(min_length=1, max_length=1000)]
 class TimeEntryIn(Schema):
     project_id: Id
     task_id: Id | None = None
-    person_id: Id | None = Field(None, description="Someone else's time (administrators only); default: yours")
+    person_id: Id | None = Field(
+        None, description="Someone else's time (administrators, or those allowed to log for others); default: yours"
+    )
     work_date: date
     minutes: Minutes
     billable: bool | None = Field(None, description="Default: the task's billable flag")
     note: Note = ""
+    category: TimeCategory = Field(
+        TimeCategory.WORK, description="Only client work can be billable: internal, sales, training, leave never are"
+    )
 
 
 class TimeEntryPatch(Schema):
-    """Only the fields sent are changed (null means: leave as is). Drafts and rejected entries only."""
+    """Only the fields sent are changed (null means: leave as is). Drafts, rejected entries, and approved
+    entries not yet billed (which go back to submitted for approval again)."""
 
     task_id: Id | None = None
     work_date: date | None = None
     minutes: Minutes | None = None
     billable: bool | None = None
     note: Note | None = None
+    category: TimeCategory | None = None
 
 
 class TimeEntryOut(Schema):
@@ -39,8 +46,12 @@ class TimeEntryOut(Schema):
     task_id: int | None
     person_id: int
     work_date: date
-    minutes: int
+    minutes: int = Field(description="Minutes worked")
     billable: bool
+    category: str = Field(description="work, internal, sales, training or leave")
+    billable_minutes: int = Field(
+        description="Minutes billed: worked minutes rounded to the billing increment (0 when not billable)"
+    )
     note: str
     status: str = Field(description="draft, submitted, approved or rejected")
     rejection_reason: str

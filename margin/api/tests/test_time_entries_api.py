@@ -114,7 +114,7 @@ def test_manager_may_see_but_not_edit_members_time(firm: Firm, tom, maya) -> Non
         error_of(maya.delete(f"/time-entries/{entry.pk}"), 403, "forbidden")
 
 
-def test_submitted_and_approved_entries_cannot_be_edited(firm: Firm, tom, maya) -> None:  # type: ignore[no-untyped-def]
+def test_submitted_entries_cannot_be_edited_approved_ones_go_back(firm: Firm, tom, maya) -> None:  # type: ignore[no-untyped-def]
     entry = TimeEntry.objects.get(pk=_log(firm, tom)["id"])
     submitted = tom.post("/time-entries/submit", {"week": (last_monday() + timedelta(days=3)).isoformat()})
     assert submitted.json() == {"count": 1}
@@ -126,7 +126,7 @@ def test_submitted_and_approved_entries_cannot_be_edited(firm: Firm, tom, maya) 
     assert maya.post("/time-entries/approve", {"entry_ids": [entry.pk]}).json() == {"count": 1}
     entry.refresh_from_db()
     with unchanged(entry):
-        body = error_of(tom.patch(f"/time-entries/{entry.pk}", {"note": "later"}), 409, "conflict")
+        body = error_of(tom.delete(f"/time-entries/{entry.pk}"), 409, "conflict")
         assert "approved" in body["detail"]
         error_of(
             tom.put(
@@ -135,6 +135,14 @@ def test_submitted_and_approved_entries_cannot_be_edited(firm: Firm, tom, maya) 
             ),
             409,
         )
+    # Editing an approved entry (not billed) sends it back for approval (issue 4).
+    changed = tom.patch(f"/time-entries/{entry.pk}", {"note": "later"})
+    assert changed.status_code == 200, changed.content
+    assert (changed.json()["status"], changed.json()["note"], changed.json()["bill_amount"]) == (
+        "submitted",
+        "later",
+        None,
+    )
 
 
 def test_week_grid_cells_and_submit(firm: Firm, tom) -> None:  # type: ignore[no-untyped-def]
