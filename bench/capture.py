@@ -38,23 +38,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.fresh import fresh_database  # noqa: E402
+
 TARGETS = {"week_p95_ms": 150.0, "approve_s": 5.0, "csv_import_s": 30.0}
 PASSWORD = "bench-pass-123"
-
-
-def _fresh(url: str) -> None:
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite://"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _weekdays(first: date, last: date) -> list[date]:
@@ -76,7 +64,7 @@ def main() -> None:
     parser.add_argument("--csv-rows", type=int, default=100_000)
     args = parser.parse_args()
 
-    _fresh(args.database_url)
+    fresh_database(args.database_url)
     os.environ["DATABASE_URL"] = args.database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ["DEBUG"] = "0"

@@ -378,7 +378,6 @@ def _decidable(viewer: Viewer, entry_ids: Sequence[int]) -> list[TimeEntry]:
     entries = list(
         TimeEntry.objects.select_for_update()
         .filter(id__in=list(entry_ids), organisation_id=viewer.organisation_id, company_id__in=viewer.company_ids)
-        .select_related("project", "person")
         .order_by("id")
     )
     if len(entries) != len(set(entry_ids)):

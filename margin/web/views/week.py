@@ -89,6 +89,7 @@ def week_context(person_id: int, monday: date, extra_task_ids: list[int] | None 
         "sunday": monday + timedelta(days=6),
         "days": days,
         "today": timezone.localdate(),
+        "cell_url": reverse("web:week_cell"),  # once, not once per cell (the grid renders ~60 cells)
         "weekly_capacity": weekly,
         "week_over": 0 < weekly < week.total,
         "week_left": max(weekly - week.total, 0),
