@@ -26,12 +26,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from xml.etree.ElementTree import Element, ParseError, TreeBuilder
-
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import DefusedXMLParser
+from xml.etree.ElementTree import Element
 
 from margin.core.money import is_currency
+from margin.core.safexml import XmlRefused, parse_xml
 
 EUROFXREF_NS = "http://www.ecb.int/vocabulary/2002-08-01/eurofxref"
 MAX_FILE_BYTES = 32 * 1024 * 1024  # eurofxref-hist.xml is about 6 MB
@@ -169,36 +167,16 @@ def _day(text: str, where: str) -> date:
 # --- XML -------------------------------------------------------------------------------------------
 
 
-class _LineBuilder(TreeBuilder):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: dict[int, int] = {}
-        self.parser: DefusedXMLParser | None = None
-
-    def start(self, tag: str, attrs: dict[str, str]) -> Element:
-        element = super().start(tag, attrs)
-        if self.parser is not None:
-            self.lines[id(element)] = self.parser.parser.CurrentLineNumber
-        return element
-
-
 def _parse_xml(data: bytes) -> EcbFile:
-    builder = _LineBuilder()
-    parser = DefusedXMLParser(target=builder, forbid_dtd=False, forbid_entities=True, forbid_external=True)
-    builder.parser = parser
     try:
-        parser.feed(data)
-        root = parser.close()
-    except DefusedXmlException as refused:
-        raise EcbError(f"The file was refused: {refused} (entity declarations are not allowed).") from None
-    except ParseError as error:
-        line, column = error.position
-        raise EcbError(f"The file is not well-formed XML (line {line}, column {column}).") from None
+        root, lines = parse_xml(data)
+    except XmlRefused as refused:
+        raise EcbError(str(refused)) from None
     cube = f"{{{EUROFXREF_NS}}}Cube"
 
     def where(element: Element) -> str:
         attrs = " ".join(f'{k}="{v}"' for k, v in element.attrib.items())
-        return f"<Cube {attrs}> on line {builder.lines.get(id(element), '?')}".replace(" >", ">")
+        return f"<Cube {attrs}> on line {lines.get(id(element), '?')}".replace(" >", ">")
 
     rates: list[EcbRate] = []
     skipped: set[str] = set()

@@ -13,10 +13,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from xml.etree.ElementTree import Element, ParseError, SubElement, TreeBuilder, tostring
+from xml.etree.ElementTree import Element, SubElement, tostring
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import DefusedXMLParser
+from margin.core.safexml import XmlRefused, parse_xml
 
 NS = "http://schemas.microsoft.com/project"
 CONSTRAINT_CODES = {"ASAP": 0, "ALAP": 1, "MSO": 2, "MFO": 3, "SNET": 4, "SNLT": 5, "FNET": 6, "FNLT": 7}
@@ -306,21 +305,6 @@ def write(project: MsProject) -> bytes:
 
 
 # --- reading -------------------------------------------------------------------------------------
-
-
-class _LineBuilder(TreeBuilder):
-    """A tree builder that remembers on which line each element starts (for error messages)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: dict[int, int] = {}
-        self.parser: DefusedXMLParser | None = None
-
-    def start(self, tag: str, attrs: dict[str, str]) -> Element:
-        element = super().start(tag, attrs)
-        if self.parser is not None:
-            self.lines[id(element)] = self.parser.parser.CurrentLineNumber
-        return element
 
 
 def _local(tag: str) -> str:
@@ -659,15 +643,8 @@ class _Reader:
 
 def read(data: bytes) -> MsProject:
     """Parse an MSPDI document; anything malformed, unsafe or inconsistent raises :class:`MspdiError`."""
-    builder = _LineBuilder()
-    parser = DefusedXMLParser(target=builder, forbid_dtd=False, forbid_entities=True, forbid_external=True)
-    builder.parser = parser
     try:
-        parser.feed(data)
-        root = parser.close()
-    except DefusedXmlException as refused:
-        raise MspdiError(f"The file was refused: {refused} (entity declarations are not allowed).") from None
-    except ParseError as error:
-        line, column = error.position
-        raise MspdiError(f"The file is not well-formed XML (line {line}, column {column}).") from None
-    return _Reader(root, builder.lines).project()
+        root, lines = parse_xml(data)
+    except XmlRefused as refused:
+        raise MspdiError(str(refused)) from None
+    return _Reader(root, lines).project()
