@@ -29,6 +29,29 @@ def time_entries_visible(viewer: Viewer) -> QuerySet[TimeEntry]:
     return TimeEntry.objects.filter(scope).select_related("billing")
 
 
+def time_entries_filtered(
+    entries: QuerySet[TimeEntry],
+    *,
+    project_id: int | None = None,
+    person_id: int | None = None,
+    status: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[TimeEntry]:
+    """The list and export filters: each one given narrows ``entries``."""
+    if project_id:
+        entries = entries.filter(project_id=project_id)
+    if person_id:
+        entries = entries.filter(person_id=person_id)
+    if status:
+        entries = entries.filter(status=status)
+    if date_from:
+        entries = entries.filter(work_date__gte=date_from)
+    if date_to:
+        entries = entries.filter(work_date__lte=date_to)
+    return entries
+
+
 def time_entry_get(viewer: Viewer, entry_id: int) -> TimeEntry:
     entry = time_entries_visible(viewer).select_related("project", "task", "person").filter(id=entry_id).first()
     if entry is None:

@@ -36,7 +36,14 @@ from margin.timesheets.actions import (
     week_cell_set,
 )
 from margin.timesheets.models import TimeEntry
-from margin.timesheets.queries import Week, approvals_pending, time_entries_visible, time_entry_get, week_of
+from margin.timesheets.queries import (
+    Week,
+    approvals_pending,
+    time_entries_filtered,
+    time_entries_visible,
+    time_entry_get,
+    week_of,
+)
 
 router = Router(tags=["time entries"])
 
@@ -53,17 +60,7 @@ class EntryFilter(Schema):
 @paginate(Pages)
 def entry_list(request: HttpRequest, filters: Query[EntryFilter]) -> QuerySet[TimeEntry]:
     entries = time_entries_visible(viewer_of(request)).order_by("-work_date", "-id")
-    if filters.project_id:
-        entries = entries.filter(project_id=filters.project_id)
-    if filters.person_id:
-        entries = entries.filter(person_id=filters.person_id)
-    if filters.status:
-        entries = entries.filter(status=filters.status)
-    if filters.date_from:
-        entries = entries.filter(work_date__gte=filters.date_from)
-    if filters.date_to:
-        entries = entries.filter(work_date__lte=filters.date_to)
-    return entries
+    return time_entries_filtered(entries, **filters.dict())
 
 
 @router.get("/approvals", response=responses(list[TimeEntryOut]), summary="Submitted time waiting for your approval")

@@ -22,7 +22,7 @@ from margin.accounts.queries import Viewer
 from margin.core.errors import Invalid
 from margin.core.money import minor_units
 from margin.timesheets.models import TimeEntry
-from margin.timesheets.queries import time_entries_visible
+from margin.timesheets.queries import time_entries_filtered, time_entries_visible
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header
@@ -53,23 +53,16 @@ class TimeFilter:
             raise Invalid(f"Status is one of {', '.join(statuses)}.", field="status")
 
 
-def _has_field(name: str) -> bool:
-    return any(f.name == name for f in TimeEntry._meta.concrete_fields)
-
-
 def entries_for_export(viewer: Viewer, filters: TimeFilter) -> QuerySet[TimeEntry]:
     filters.check()
-    entries = time_entries_visible(viewer).select_related(None)
-    if filters.date_from:
-        entries = entries.filter(work_date__gte=filters.date_from)
-    if filters.date_to:
-        entries = entries.filter(work_date__lte=filters.date_to)
-    if filters.project_id:
-        entries = entries.filter(project_id=filters.project_id)
-    if filters.person_id:
-        entries = entries.filter(person_id=filters.person_id)
-    if filters.status:
-        entries = entries.filter(status=filters.status)
+    entries = time_entries_filtered(
+        time_entries_visible(viewer).select_related(None),
+        project_id=filters.project_id,
+        person_id=filters.person_id,
+        status=filters.status,
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+    )
     return entries.order_by("work_date", "person__name", "id")
 
 
@@ -89,9 +82,7 @@ def columns(viewer: Viewer) -> list[tuple[str, str]]:
         ("Notes", "note"),
         ("Hours", "minutes"),  # decimal hours, computed
     ]
-    if _has_field("billable_minutes"):
-        cols.append(("Billable minutes", "billable_minutes"))
-    cols += [("Status", "status"), ("Rejection reason", "rejection_reason")]
+    cols += [("Billable minutes", "billable_minutes"), ("Status", "status"), ("Rejection reason", "rejection_reason")]
     if viewer.is_finance:
         cols += [
             ("Role", "role__name"),
