@@ -1,8 +1,13 @@
-"""Fixtures shared by every test: a small firm built through the real actions."""
+"""Fixtures shared by every test: a small firm built through the real actions, and a clock that
+keeps timer tests away from midnight."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, time
+
 import pytest
+from django.utils import timezone
 
 from tests.firm import Firm, build_firm
 
@@ -10,3 +15,17 @@ from tests.firm import Firm, build_firm
 @pytest.fixture
 def firm(db: None) -> Firm:
     return build_firm()
+
+
+@pytest.fixture
+def midday(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """Move Django's clock to today's noon (local time) and let it run from there.
+
+    Timers started "42 minutes ago" must not cross midnight when the suite runs at 00:10, or they
+    would be refused as spanning two days. Returns the moved "now" at the time of the call.
+    """
+    real_now: Callable[[], datetime] = timezone.now
+    noon = timezone.make_aware(datetime.combine(timezone.localdate(), time(12)))
+    shift = real_now() - noon
+    monkeypatch.setattr(timezone, "now", lambda: real_now() - shift)
+    return timezone.now()

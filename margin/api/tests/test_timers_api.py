@@ -11,6 +11,9 @@ from margin.api.tests.conftest import error_of, unchanged
 from margin.timesheets.models import EntryStatus, TimeEntry, Timer
 from tests.firm import Firm
 
+# Timers started minutes "ago" must not cross midnight when the suite runs just after it.
+pytestmark = pytest.mark.usefixtures("midday")
+
 
 @pytest.fixture
 def tom(firm: Firm, api_as):  # type: ignore[no-untyped-def]

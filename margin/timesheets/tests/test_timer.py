@@ -16,6 +16,9 @@ from margin.timesheets.models import EntryStatus, TimeEntry, Timer
 from tests.checks import refused
 from tests.firm import Firm
 
+# Timers started minutes "ago" must not cross midnight when the suite runs just after it.
+pytestmark = pytest.mark.usefixtures("midday")
+
 
 def _age(timer: Timer, **delta: float) -> Timer:
     Timer.objects.filter(pk=timer.pk).update(started_at=timezone.now() - timedelta(**delta))
