@@ -296,19 +296,23 @@ def time_entry_delete(*, viewer: Viewer, entry: TimeEntry) -> None:
 
 @transaction.atomic
 def week_cell_set(
-    *, viewer: Viewer, task: Task, work_date: date, minutes: int, note: str | None = None
+    *,
+    viewer: Viewer,
+    task: Task,
+    work_date: date,
+    minutes: int,
+    note: str | None = None,
+    person: Person | None = None,
 ) -> TimeEntry | None:
-    """Set one cell of *my week* (task × day) to a total: one draft entry holds it; 0 empties the cell.
+    """Set one cell of a week grid (task × day) to a total: one draft entry holds it; 0 empties the cell.
 
-    A cell holding submitted or approved time cannot be changed from the grid.
+    The grid is the viewer's own, or `person`'s for those who may log time for others. A cell holding
+    submitted or approved time cannot be changed from the grid.
     """
-    if viewer.person_id is None:
-        raise Invalid("You have no person record to log time as.")
+    who = _resolve_person(viewer, person)
     if minutes < 0:
         raise Invalid("Enter a duration above zero.", field="minutes")
-    entries = list(
-        TimeEntry.objects.select_for_update().filter(person_id=viewer.person_id, task=task, work_date=work_date)
-    )
+    entries = list(TimeEntry.objects.select_for_update().filter(person_id=who.pk, task=task, work_date=work_date))
     locked = [e for e in entries if e.status not in EDITABLE]  # billed time is approved, so locked too
     if locked:
         raise Conflict(
@@ -320,7 +324,13 @@ def week_cell_set(
         return None
     if not entries:
         return time_entry_create(
-            viewer=viewer, project=task.project, task=task, work_date=work_date, minutes=minutes, note=note or ""
+            viewer=viewer,
+            project=task.project,
+            task=task,
+            work_date=work_date,
+            minutes=minutes,
+            note=note or "",
+            person=who,
         )
     first, *others = entries
     for other in others:  # several drafts in one cell (made through the API) merge into one

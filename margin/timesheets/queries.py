@@ -75,10 +75,11 @@ class WeekCell:
     entry_ids: list[int] = field(default_factory=list)
     note: str = ""
     rejection_reason: str = ""
+    closed: bool = False  # on or before the lock date of the row's company: nothing may change
 
     @property
     def editable(self) -> bool:
-        return self.status in ("", EntryStatus.DRAFT, EntryStatus.REJECTED)
+        return not self.closed and self.status in ("", EntryStatus.DRAFT, EntryStatus.REJECTED)
 
 
 @dataclass
@@ -89,6 +90,8 @@ class WeekRow:
     task_id: int | None
     task_name: str
     cells: list[WeekCell]
+    company_id: int = 0
+    notes_required: bool = False
 
     @property
     def total(self) -> int:
@@ -128,20 +131,23 @@ def week_of(person_id: int, monday: date, *, extra_task_ids: list[int] | None = 
     )
     rows: dict[tuple[int, int | None], WeekRow] = {}
 
-    def row_for(project_id: int, code: str, name: str, task_id: int | None, task_name: str) -> WeekRow:
-        key = (project_id, task_id)
+    def row_for(project: Project, task_id: int | None, task_name: str) -> WeekRow:
+        key = (project.pk, task_id)
         if key not in rows:
-            rows[key] = WeekRow(project_id, code, name, task_id, task_name, [WeekCell(d) for d in days])
+            rows[key] = WeekRow(
+                project.pk,
+                project.code,
+                project.name,
+                task_id,
+                task_name,
+                [WeekCell(d) for d in days],
+                company_id=project.company_id,
+                notes_required=project.notes_required,
+            )
         return rows[key]
 
     for entry in entries:
-        row = row_for(
-            entry.project_id,
-            entry.project.code,
-            entry.project.name,
-            entry.task_id,
-            entry.task.name if entry.task else "—",
-        )
+        row = row_for(entry.project, entry.task_id, entry.task.name if entry.task else "—")
         cell = row.cells[(entry.work_date - monday).days]
         cell.minutes += entry.minutes
         cell.entry_ids.append(entry.pk)
@@ -153,8 +159,19 @@ def week_of(person_id: int, monday: date, *, extra_task_ids: list[int] | None = 
             cell.status = entry.status
     if extra_task_ids:
         for task in Task.objects.filter(id__in=extra_task_ids).select_related("project"):
-            row_for(task.project_id, task.project.code, task.project.name, task.pk, task.name)
+            row_for(task.project, task.pk, task.name)
+    _close_locked_cells(list(rows.values()))
     return Week(monday=monday, days=days, rows=sorted(rows.values(), key=lambda r: (r.project_code, r.task_name)))
+
+
+def _close_locked_cells(rows: list[WeekRow]) -> None:
+    """Mark the cells on or before the lock date of their row's company (the grid greys them out)."""
+    locks = locks_by_company({row.company_id for row in rows})
+    for row in rows:
+        through = locks.get(row.company_id)
+        if through is not None:
+            for cell in row.cells:
+                cell.closed = cell.work_date <= through
 
 
 def tasks_open_to(person_id: int) -> QuerySet[Task]:

@@ -214,3 +214,39 @@ def test_phone_sized_week_and_timer(browser: Any, live_server: Any, browser_firm
     assert TimeEntry.objects.count() == 1  # only the 2:00 typed in the grid
     context.close()
     assert not errors, errors
+
+
+def test_logging_for_someone_else_with_a_closed_day_and_a_required_note(
+    page: Any, browser_firm: Firm, sign_in: Callable[[str], Any]
+) -> None:
+    """The administrator picks Tom's week; Monday is closed; the project needs notes, so typed hours
+    open the note first and are saved with it."""
+    from margin.projects.actions import project_update
+    from margin.timesheets.actions import period_close
+
+    firm = browser_firm
+    monday = week_start(timezone.localdate()) - timedelta(days=7)
+    tuesday = monday + timedelta(days=1)
+    project_update(viewer=firm.admin, project=firm.project, notes_required=True)
+    period_close(viewer=firm.finance, company=firm.usd, through=monday)
+    sign_in("acme-admin")
+    page.goto(f"/week/{monday.isoformat()}/")
+    page.locator("#week-person").select_option(label="Tom")
+    expect(page.get_by_test_id("logging-for")).to_contain_text("Tom")
+    _add_row(page, "Desi", firm.design.pk)
+    expect(page.get_by_test_id("week-closed")).to_be_visible()
+    expect(page.locator(f"#in-{firm.design.pk}-{monday:%Y%m%d}")).to_have_count(0)  # closed: no input
+
+    cell = page.locator(f"#in-{firm.design.pk}-{tuesday:%Y%m%d}")
+    cell.fill("1:45")
+    cell.press("Tab")
+    note = page.locator(f"#note-text-{firm.design.pk}-{tuesday:%Y%m%d}")
+    expect(note).to_be_focused()  # the note opened instead of a refused save
+    assert _minutes(firm, firm.design, tuesday) is None
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "week-for-others.png"), full_page=True)
+    note.fill("Workshop with the client")
+    note.press("Control+Enter")
+    expect(page.locator(f"#cell-{firm.design.pk}-{tuesday:%Y%m%d}")).to_have_attribute("data-state", "saved")
+    entry = TimeEntry.objects.get(task=firm.design, work_date=tuesday)
+    assert (entry.person_id, entry.minutes, entry.note) == (firm.member_person.pk, 105, "Workshop with the client")

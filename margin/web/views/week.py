@@ -14,16 +14,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from margin.accounts.models import Person
-from margin.accounts.queries import Viewer
-from margin.core.errors import DomainError, NotFound
+from margin.accounts.models import Company, Person
+from margin.accounts.queries import Viewer, people_visible, person_get
+from margin.core.errors import DomainError, Forbidden, NotFound
 from margin.core.periods import week_start
 from margin.projects.models import Task
 from margin.projects.planning import person_calendars
 from margin.projects.queries import task_get
-from margin.timesheets.actions import time_entries_submit, week_cell_set
+from margin.timesheets.actions import may_log_for, time_entries_submit, week_cell_set
 from margin.timesheets.models import TimeEntry
-from margin.timesheets.queries import Week, WeekRow, tasks_open_to, week_of
+from margin.timesheets.queries import Week, WeekRow, locked_through, tasks_open_to, week_of
 from margin.web.access import HtmxRequest, viewer_view
 from margin.web.forms import WeekCellForm
 from margin.web.pages import page
@@ -73,8 +73,47 @@ def _extra_task_ids(person_id: int, raw: list[str]) -> list[int]:
     return list(tasks_open_to(person_id).filter(id__in=ids).values_list("id", flat=True))
 
 
+@dataclass(frozen=True)
+class Subject:
+    """Whose week the grid shows: the viewer's own, or (`other`) someone they may log time for."""
+
+    person_id: int
+    other: Person | None = None
+
+    @property
+    def query(self) -> str:
+        """What every link and form of the grid carries to stay on the same person's week."""
+        return f"person={self.other.pk}" if self.other else ""
+
+
+def _subject(viewer: Viewer, raw: str | None) -> Subject | None:
+    """The person asked for with `person=<id>` (a 404 for strangers, a 403 without the permission),
+    else the viewer (None when they have no person record)."""
+    if raw and raw != str(viewer.person_id):
+        if not raw.isdigit() or len(raw) > 18:
+            raise NotFound("No such person.")
+        person = person_get(viewer, int(raw))
+        if not may_log_for(viewer, person):
+            raise Forbidden(
+                "You may not log time for someone else: that needs an administrator or the permission "
+                "to log time for others."
+            )
+        return Subject(person.pk, person)
+    if viewer.person_id is None:
+        return None
+    return Subject(viewer.person_id)
+
+
+def _people_to_log_for(viewer: Viewer) -> list[Person]:
+    """The picker of whose week to show: only for those who may log time for others."""
+    if not (viewer.is_admin or viewer.can_log_for_others):
+        return []
+    return list(people_visible(viewer).filter(active=True).select_related(None).order_by("name").only("id", "name"))
+
+
 def week_context(person_id: int, monday: date, extra_task_ids: list[int] | None = None) -> dict[str, Any]:
     week: Week = week_of(person_id, monday, extra_task_ids=extra_task_ids)
+    submit_period, through = _company_policy(person_id)
     weekly, per_day = _capacities(person_id, week.days)
     days = [
         Day(i, d, total, capacity)
@@ -99,11 +138,28 @@ def week_context(person_id: int, monday: date, extra_task_ids: list[int] | None 
         "previous_monday": monday - timedelta(days=7),
         "next_monday": monday + timedelta(days=7),
         "this_monday": week_start(timezone.localdate()),
+        "submit_period": submit_period,
+        # The banner over the grid; the cells themselves are greyed by their own project's company.
+        "closed_through": through if through is not None and through >= monday else None,
     }
 
 
-def _grid(request: HtmxRequest, person_id: int, monday: date, extra: dict[str, Any], status: int = 200) -> HttpResponse:
-    context = {**week_context(person_id, monday), **extra}
+def _company_policy(person_id: int) -> tuple[str, date | None]:
+    """What the person's company says about the grid: submit by "week" or "month", and its lock date."""
+    row = Company.objects.filter(people__id=person_id).values_list("pk", "submit_period").first()
+    if row is None:
+        return "week", None
+    return row[1], locked_through(row[0])
+
+
+def _context(subject: Subject, monday: date, extra_task_ids: list[int] | None = None) -> dict[str, Any]:
+    return {**week_context(subject.person_id, monday, extra_task_ids), "subject": subject}
+
+
+def _grid(
+    request: HtmxRequest, subject: Subject, monday: date, extra: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    context = {**_context(subject, monday), **extra}
     return render(request, "web/week/week.html#grid", context, status=status)
 
 
@@ -119,12 +175,15 @@ def _last_week_task_ids(person_id: int, monday: date) -> list[int]:
 @viewer_view
 def week(request: HtmxRequest, viewer: Viewer, day: date | None = None) -> HttpResponse:
     monday = week_start(day or timezone.localdate())
-    if viewer.person_id is None:
-        return page(request, viewer, "web/week/week.html", {"no_person": True, "monday": monday}, active="week")
-    extra = _extra_task_ids(viewer.person_id, request.GET.getlist("add"))
+    subject = _subject(viewer, request.GET.get("person"))
+    people = _people_to_log_for(viewer)
+    if subject is None:
+        context = {"no_person": True, "monday": monday, "people": people}
+        return page(request, viewer, "web/week/week.html", context, active="week")
+    extra = _extra_task_ids(subject.person_id, request.GET.getlist("add"))
     notice: dict[str, Any] = {}
     if request.GET.get("copy") == "last":
-        copied = _last_week_task_ids(viewer.person_id, monday)
+        copied = _last_week_task_ids(subject.person_id, monday)
         extra = sorted({*extra, *copied})
         notice = (
             {
@@ -134,7 +193,7 @@ def week(request: HtmxRequest, viewer: Viewer, day: date | None = None) -> HttpR
             if copied
             else {"notice": "Last week has no rows on tasks still open to you.", "notice_level": "warning"}
         )
-    context = {**week_context(viewer.person_id, monday, extra), **notice}
+    context = {**_context(subject, monday, extra), **notice, "people": people}
     if request.htmx and request.htmx.target == "week-grid":
         return render(request, "web/week/week.html#grid", context)
     return page(request, viewer, "web/week/week.html", context, active="week")
@@ -146,18 +205,20 @@ def _ids(raw: list[str]) -> set[int]:
 
 @viewer_view
 def week_task_search(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
-    """Type-ahead over the tasks open to me: by task, project code or name, or client. `for=timer`
-    lists them as timer starts; otherwise as "add this row" links of the week being shown."""
-    if viewer.person_id is None:
+    """Type-ahead over the tasks open to the grid's person: by task, project code or name, or client.
+    `for=timer` lists them as timer starts (always the viewer's own); otherwise as "add this row"
+    links of the week being shown."""
+    purpose = "timer" if request.GET.get("for") == "timer" else "row"
+    subject = _subject(viewer, request.GET.get("person") if purpose == "row" else None)
+    if subject is None:
         raise NotFound("You have no person record to log time as.")
     query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     shown = _ids(request.GET.getlist("add"))
-    purpose = "timer" if request.GET.get("for") == "timer" else "row"
     try:
         monday = week_start(date.fromisoformat(request.GET.get("week", "")))
     except ValueError:
         monday = week_start(timezone.localdate())
-    tasks = tasks_open_to(viewer.person_id).select_related("project__client")
+    tasks = tasks_open_to(subject.person_id).select_related("project__client")
     for word in query.split()[:5]:
         tasks = tasks.filter(
             Q(name__icontains=word)
@@ -175,13 +236,14 @@ def week_task_search(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
         "purpose": purpose,
         "monday": monday,
         "shown": sorted(shown),
+        "subject": subject,
     }
     return render(request, "web/week/search.html", context)
 
 
 def _cell_response(
     request: HtmxRequest,
-    person_id: int,
+    subject: Subject,
     task: Task,
     work_date: date,
     *,
@@ -191,7 +253,7 @@ def _cell_response(
 ) -> HttpResponse:
     """The cell (swapped in place) and, after a save, the totals it changes (out-of-band swaps)."""
     monday = week_start(work_date)
-    context = week_context(person_id, monday, [task.pk])
+    context = _context(subject, monday, [task.pk])
     row: WeekRow = next(r for r in context["week"].rows if r.task_id == task.pk)
     context.update(
         row=row,
@@ -207,64 +269,54 @@ def _cell_response(
 @viewer_view
 def week_cell(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
     form = WeekCellForm(request.POST)
-    if viewer.person_id is None:
+    subject = _subject(viewer, request.POST.get("person"))
+    if subject is None:
         raise NotFound("You have no person record to log time as.")
     if not form.is_valid() and ("task" in form.errors or "date" in form.errors):
         raise NotFound("No such cell.")
     task = task_get(viewer, form.cleaned_data["task"])
     work_date: date = form.cleaned_data["date"]
     typed = request.POST.get("value", "").replace("\x00", "")
+
+    def refused(message: str, status: int = 422) -> HttpResponse:
+        return _cell_response(request, subject, task, work_date, error=message, typed=typed, status=status)
+
     if not form.is_valid():
-        return _cell_response(
-            request,
-            viewer.person_id,
-            task,
-            work_date,
-            error=str(next(iter(form.errors.values()))[0]),
-            typed=typed,
-            status=422,
-        )
+        return refused(str(next(iter(form.errors.values()))[0]))
     note = form.cleaned_data.get("note") if "note" in request.POST else None
     if note and not form.cleaned_data["value"]:
-        return _cell_response(
-            request,
-            viewer.person_id,
-            task,
-            work_date,
-            error="Enter the time first: a note goes with the hours of a day.",
-            typed=typed,
-            status=422,
-        )
+        return refused("Enter the time first: a note goes with the hours of a day.")
     try:
-        week_cell_set(viewer=viewer, task=task, work_date=work_date, minutes=form.cleaned_data["value"], note=note)
-    except DomainError as error:
-        return _cell_response(
-            request, viewer.person_id, task, work_date, error=error.message, typed=typed, status=error.status
+        week_cell_set(
+            viewer=viewer,
+            task=task,
+            work_date=work_date,
+            minutes=form.cleaned_data["value"],
+            note=note,
+            person=subject.other,
         )
-    return _cell_response(request, viewer.person_id, task, work_date)
+    except DomainError as error:
+        return refused(error.message, error.status)
+    return _cell_response(request, subject, task, work_date)
 
 
 @require_POST
 @viewer_view
 def week_submit(request: HtmxRequest, viewer: Viewer, day: date) -> HttpResponse:
     monday = week_start(day)
-    if viewer.person_id is None:
+    subject = _subject(viewer, request.POST.get("person"))
+    if subject is None:
         raise NotFound("You have no person record to log time as.")
     try:
-        count = time_entries_submit(viewer=viewer, monday=monday)
+        count = time_entries_submit(viewer=viewer, day=monday, person=subject.other)
     except DomainError as error:
         if request.htmx:
-            return _grid(
-                request,
-                viewer.person_id,
-                monday,
-                {"notice": error.message, "notice_level": "danger"},
-                status=error.status,
-            )
-        context = {**week_context(viewer.person_id, monday), "notice": error.message, "notice_level": "danger"}
+            return _grid(request, subject, monday, {"notice": error.message, "notice_level": "danger"}, error.status)
+        context = {**_context(subject, monday), "notice": error.message, "notice_level": "danger"}
         return page(request, viewer, "web/week/week.html", context, active="week", status=error.status)
     notice = f"Submitted {count} {'entry' if count == 1 else 'entries'} for approval."
     if request.htmx:
-        return _grid(request, viewer.person_id, monday, {"notice": notice, "notice_level": "success"})
+        return _grid(request, subject, monday, {"notice": notice, "notice_level": "success"})
     messages.success(request, notice)
-    return redirect(reverse("web:week_on", args=[monday]))
+    url = reverse("web:week_on", args=[monday])
+    return redirect(f"{url}?{subject.query}" if subject.other else url)

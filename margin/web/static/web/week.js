@@ -150,8 +150,22 @@
     if (isCellInput(event.target)) { markState(event.target); }
   });
 
+  /* A project that needs a note with every entry: hours typed into a cell with no note open the
+     note instead of saving (the server refuses them anyway); "Save note" then sends both. */
+  function needsNote(el) {
+    return isCellInput(el) && el.dataset.noteRequired === "missing" && el.value.trim() !== "";
+  }
+
   document.addEventListener("htmx:beforeRequest", function (event) {
     var el = event.detail.elt;
+    if (needsNote(el)) {
+      event.preventDefault();
+      markState(el);
+      var pop = cellOf(el).querySelector("[data-note-pop]");
+      if (pop) pop.classList.add("week-note-needed");
+      openNote(el);
+      return;
+    }
     var td = el && el.closest && el.closest("td.week-cell");
     if (td) { td.dataset.state = "saving"; }
   });
