@@ -77,6 +77,17 @@ def may_log_for(viewer: Viewer, person: Person) -> bool:
     return viewer.is_admin or viewer.can_log_for_others
 
 
+def may_log_for_ids(viewer: Viewer, person_ids: set[int]) -> set[int]:
+    """Of these people, those the viewer may log time for (`may_log_for`, for many at once)."""
+    own = {viewer.person_id} & person_ids if viewer.person_id is not None else set()
+    if not (viewer.is_admin or viewer.can_log_for_others):
+        return own
+    others = Person.objects.filter(
+        id__in=person_ids, organisation_id=viewer.organisation_id, company_id__in=viewer.company_ids
+    ).values_list("id", flat=True)
+    return own | set(others)
+
+
 def _resolve_person(viewer: Viewer, person: Person | None) -> Person:
     if person is None:
         if viewer.person_id is None:
@@ -535,14 +546,15 @@ class ImportRow:
 
 
 @transaction.atomic
-def time_entries_import(*, viewer: Viewer, rows: Sequence[ImportRow], approved: bool = False) -> int:
-    """Load many entries at once (history from another system, bulk API): all rows or none.
+def time_entries_import(*, viewer: Viewer, rows: Sequence[ImportRow], approved: bool = False) -> list[int]:
+    """Load many entries at once (history from another system, bulk API): all rows or none. Returns
+    the new entries' ids in row order.
 
     Every row is checked by the same rules as a single entry; approved rows are valued exactly as
-    approval values them. Administrators only.
+    approval values them. Anyone may import drafts of their own time, and of the people they may log
+    time for (`may_log_for`); importing approved history is for administrators only.
     """
-    if not viewer.is_admin:
-        raise Forbidden("Only an administrator may import time.")
+    check_may_import(viewer, approved=approved)
     if not rows:
         raise Invalid("There are no rows to import.")
     projects = {
@@ -560,7 +572,7 @@ def time_entries_import(*, viewer: Viewer, rows: Sequence[ImportRow], approved: 
     people = {
         p.pk: p
         for p in Person.objects.filter(id__in={r.person_id for r in rows}, organisation_id=viewer.organisation_id).only(
-            "id", "name", "company_id", "start_date"
+            "id", "name", "company_id", "start_date", "organisation_id"
         )
     }
     policies = {c.pk: c for c in Company.objects.filter(id__in={p.company_id for p in people.values()})}
@@ -579,6 +591,8 @@ def time_entries_import(*, viewer: Viewer, rows: Sequence[ImportRow], approved: 
         project = projects.get(row.project_id)
         if project is None or row.person_id not in people:
             raise NotFound(f"Row {number}: no such project or person.")
+        if not may_log_for(viewer, people[row.person_id]):
+            raise Forbidden(f"Row {number}: you may not log time for {people[row.person_id].name}.")
         if row.task_id is not None and (row.task_id not in tasks or tasks[row.task_id].project_id != project.pk):
             raise NotFound(f"Row {number}: no such task in project {project.code}.")
         if (project.pk, row.person_id) not in members and project.manager_id != row.person_id:
@@ -636,7 +650,13 @@ def time_entries_import(*, viewer: Viewer, rows: Sequence[ImportRow], approved: 
         obj=first,
         after={"rows": len(entries), "approved": approved},
     )
-    return len(entries)
+    return [entry.pk for entry in entries]
+
+
+def check_may_import(viewer: Viewer, *, approved: bool) -> None:
+    """Who may load time in bulk: approved history bypasses approval, so administrators only."""
+    if approved and not viewer.is_admin:
+        raise Forbidden("Only an administrator may import time as approved.")
 
 
 def _insert_entries(entries: list[TimeEntry]) -> None:
@@ -651,9 +671,10 @@ def _insert_entries(entries: list[TimeEntry]) -> None:
     rest = entries[1:]
     if not rest:
         return
-    for entry in rest:
+    for entry, pk in zip(rest, _reserve_ids(entries[0].pk, len(rest)), strict=True):
+        entry.pk = pk
         entry.created_at, entry.updated_at = entries[0].created_at, entries[0].updated_at
-    fields: list[Any] = [f for f in TimeEntry._meta.concrete_fields if not f.primary_key]
+    fields: list[Any] = list(TimeEntry._meta.concrete_fields)
     columns = ", ".join(str(f.column) for f in fields)
     table = TimeEntry._meta.db_table
     ops = connection.ops
@@ -678,6 +699,24 @@ def _insert_entries(entries: list[TimeEntry]) -> None:
             adapters = [(f.attname, adapter(f)) for f in fields]
             sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
             cursor.executemany(sql, [tuple(adapt(getattr(e, name)) for name, adapt in adapters) for e in rest])
+
+
+def _reserve_ids(first_id: int, count: int) -> list[int]:
+    """Ids for `count` entries inserted after the one that got `first_id`, so callers learn every id.
+
+    PostgreSQL: drawn from the table's sequence (concurrent writers get other numbers). SQLite: the
+    transaction took the database's write lock with its first insert, so nobody else can insert and
+    the next numbers are free (AUTOINCREMENT moves its counter past explicit ids).
+    """
+    if connection.vendor != "postgresql":
+        return list(range(first_id + 1, first_id + 1 + count))
+    table = TimeEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, count],
+        )
+        return sorted(int(row[0]) for row in cursor.fetchall())
 
 
 def _check_import_day_totals(day_totals: dict[tuple[int, date], int], limits: dict[int, int] | None = None) -> None:

@@ -19,6 +19,7 @@ from margin.api.security import viewer_of
 from margin.core.errors import Invalid
 from margin.integrations.timecsv import export
 from margin.integrations.timecsv.imports import BulkItem, time_csv_import, time_csv_preview, time_entries_bulk
+from margin.timesheets.models import TimeCategory
 
 router = Router(tags=["time import and export"])
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -34,6 +35,7 @@ class BulkEntryIn(Schema):
     minutes: Minutes
     billable: bool | None = Field(None, description="Omitted: the task's default (billable without a task)")
     note: Note = ""
+    category: TimeCategory = Field(TimeCategory.WORK, description="Only client work can be billable")
 
 
 class BulkIn(Schema):
@@ -42,7 +44,9 @@ class BulkIn(Schema):
         description='"all": any row with an error and nothing is created (the results name every error); '
         '"valid": the rows without errors are created as one batch, the others reported',
     )
-    approved: bool = Field(False, description="Create the entries approved and valued (history from another system)")
+    approved: bool = Field(
+        False, description="Create the entries approved and valued (history from another system; administrators)"
+    )
     entries: list[BulkEntryIn] = Field(..., min_length=1, max_length=MAX_BULK)
 
 
@@ -67,13 +71,15 @@ class BulkOut(Schema):
 @router.post(
     "/time-entries/bulk",
     response=responses(BulkOut),
-    summary="Create up to 10,000 time entries in one request, with a result per entry (administrators)",
+    summary="Create up to 10,000 time entries in one request, with a result per entry",
     description=(
         "Every entry is checked by the same rules as a single entry (membership, open project and leaf task, "
         "1-1,440 minutes, dates, closed periods, 24 hours a person-day including what is already logged). "
         'With mode "all" (default) nothing is created unless every entry is valid; with mode "valid" the valid '
         "entries are created and the others reported. The answer is 200 either way: `ok`, `created`, and per entry "
-        "its new `id` or its `errors` (field and message). Entries are created as drafts unless `approved`."
+        "its new `id` or its `errors` (field and message). Entries are created as drafts unless `approved` "
+        "(administrators only). Anyone may send their own time; entries for other people need an administrator "
+        "or the permission to log time for others."
     ),
 )
 def time_entries_bulk_post(request: HttpRequest, payload: BulkIn) -> BulkOut:
@@ -88,6 +94,7 @@ def time_entries_bulk_post(request: HttpRequest, payload: BulkIn) -> BulkOut:
             minutes=e.minutes,
             billable=e.billable,
             note=e.note,
+            category=str(e.category.value),
         )
         for e in payload.entries
     ]

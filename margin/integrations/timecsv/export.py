@@ -82,7 +82,12 @@ def columns(viewer: Viewer) -> list[tuple[str, str]]:
         ("Notes", "note"),
         ("Hours", "minutes"),  # decimal hours, computed
     ]
-    cols += [("Billable minutes", "billable_minutes"), ("Status", "status"), ("Rejection reason", "rejection_reason")]
+    cols += [
+        ("Billable minutes", "billable_minutes"),
+        ("Category", "category"),  # read back by the import
+        ("Status", "status"),
+        ("Rejection reason", "rejection_reason"),
+    ]
     if viewer.is_finance:
         cols += [
             ("Role", "role__name"),

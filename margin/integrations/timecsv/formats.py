@@ -11,7 +11,9 @@ Column sets, as the tools export them (headers matched without regard to case or
 - Clockify (detailed report): Project, Client, Description, Task, User, Group, Email, Tags, Billable, Start Date,
   Start Time, End Date, End Time, Duration (h) (hh:mm:ss), Duration (decimal), Billable Rate (...), ...
 - Margin (its own export, so an export can be imported elsewhere): Date, Person, Email, Client, Project code,
-  Project, Task, Minutes, Billable, Notes, ...
+  Project, Task, Minutes, Billable, Notes, ..., Category.
+
+Any of them may carry a Category (or "Time category") column: client work, internal, sales, training or leave.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class TimeRow:
     task: str = ""
     minutes: int | None = None
     billable: bool | None = None  # None: the task's default
+    category: str = ""  # as written (a code or a label); matched to Margin's categories on import
     note: str = ""
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
 
@@ -352,6 +355,7 @@ _COLUMNS = [
     "duration (decimal)",
     "minutes",
     "billable?|billable",
+    "category|time category",
     "first name",
     "last name",
     "user|person",
@@ -425,6 +429,7 @@ def _read(
         row.billable = parse_bool(get("billable?|billable"))
     except ValueError as error:
         row.error(_label(header, c["billable?|billable"], "Billable"), str(error))
+    row.category = get("category|time category")
     return row
 
 

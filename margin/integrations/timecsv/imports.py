@@ -7,7 +7,10 @@ person known (by e-mail, else by unique name) in a company the importer sees; pr
 the client, else unique name) and open; task known in that project by name (or id), open and not a summary; the
 person is a member or the manager of the project; 1 to 1,440 minutes; the date between 2000-01-01 and the allowed
 days ahead; not in a closed period (when the company has a lock date); at most 24 hours a person-day counting what
-is already logged (rows beyond it are named). Administrators only, as `time_entries_import`.
+is already logged (rows beyond it are named); a known category (non-work time is never billable).
+
+Who may import is `time_entries_import`'s rule: drafts of one's own time and of the people one may log time for
+(rows for anyone else are named); approved history, administrators only.
 """
 
 from __future__ import annotations
@@ -25,13 +28,18 @@ from django.utils import timezone
 from margin.accounts.models import Company, Person
 from margin.accounts.queries import Viewer
 from margin.core.errors import DomainError, Forbidden, Invalid
-from margin.core.models import AuditEntry
 from margin.core.periods import MINUTES_PER_DAY, format_minutes
 from margin.integrations.timecsv import formats
 from margin.projects.models import Project, ProjectMember, ProjectStatus, Task
 from margin.timesheets import rules
-from margin.timesheets.actions import ImportRow, effective_max_future_days, time_entries_import
-from margin.timesheets.models import EntryStatus, TimeEntry
+from margin.timesheets.actions import (
+    ImportRow,
+    check_may_import,
+    effective_max_future_days,
+    may_log_for_ids,
+    time_entries_import,
+)
+from margin.timesheets.models import EntryStatus, TimeCategory, TimeEntry
 from margin.timesheets.queries import locks_by_company
 
 Progress = Callable[[int, int], None]  # (done, total): the import reports percent, total 100
@@ -50,6 +58,7 @@ class Candidate:
     work_date: date | None = None
     minutes: int | None = None
     billable: bool | None = None
+    category: str = TimeCategory.WORK.value
     note: str = ""
     errors: list[tuple[str, str]] = field(default_factory=list)
     # Shown in the preview:
@@ -141,9 +150,24 @@ class Preview:
         )
 
 
-def require_admin(viewer: Viewer) -> None:
-    if not viewer.is_admin:
-        raise Forbidden("Only an administrator may import time.")
+def require_importer(viewer: Viewer, *, approved: bool = False) -> None:
+    """Anyone with a person record (or the permission to log for others) may import drafts; approved: admins."""
+    check_may_import(viewer, approved=approved)
+    if viewer.person_id is None and not (viewer.is_admin or viewer.can_log_for_others):
+        raise Forbidden("You have no person record to import time for.")
+
+
+# A category cell holds Margin's codes or their labels ("Client work", "Internal", ...), in any case.
+CATEGORY_WORDS = {
+    **{str(code): str(code) for code in TimeCategory.values},
+    **{str(label).lower(): str(code) for code, label in TimeCategory.choices},
+    "": TimeCategory.WORK.value,
+}
+
+
+def category_of(text: str) -> str | None:
+    """Margin's category for a cell, or None when the cell names none of them."""
+    return CATEGORY_WORDS.get(" ".join(text.strip().lower().split()))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -267,6 +291,7 @@ def check(viewer: Viewer, rows: Sequence[Candidate], directory: _Directory, colu
         )
     )
     locks = locks_by_company({directory.projects[p].company_id for p in project_ids if p in directory.projects})
+    allowed = may_log_for_ids(viewer, person_ids)
     col = columns.get
     day_rows: dict[tuple[int, date], list[Candidate]] = defaultdict(list)
     for row in rows:
@@ -277,6 +302,12 @@ def check(viewer: Viewer, rows: Sequence[Candidate], directory: _Directory, colu
         if row.person_id is not None and row.person_id not in directory.person_names:
             row.error(col("person", "person_id"), "no such person")
             row.person_id = None
+        elif row.person_id is not None and row.person_id not in allowed:
+            row.error(
+                col("person", "person_id"),
+                f"you may not log time for {directory.person_names[row.person_id]} "
+                "(that needs an administrator or the permission to log time for others)",
+            )
         if project is not None:
             if project.status == ProjectStatus.CLOSED:
                 row.error(col("project", "project_id"), f"project {project.code} is closed")
@@ -399,12 +430,13 @@ def _columns(parsed: formats.ParsedFile) -> dict[str, str]:
     if parsed.format == "harvest" and "email" in actual:
         roles["person"] = actual["email"]
     roles["note"] = actual.get("notes") or actual.get("description") or "Notes"
+    roles["category"] = actual.get("category") or actual.get("time category") or "Category"
     return roles
 
 
 def time_csv_preview(*, viewer: Viewer, data: bytes, order: str = "auto", progress: Progress | None = None) -> Preview:
     """Read and check a file; nothing is written. File-level problems raise Invalid (field "file")."""
-    require_admin(viewer)
+    require_importer(viewer)
     if order not in ("auto", "mdy", "dmy"):
         raise Invalid("Choose month/day or day/month for the dates.", field="date_order")
     try:
@@ -429,6 +461,13 @@ def time_csv_preview(*, viewer: Viewer, data: bytes, order: str = "auto", progre
             project_label=" · ".join(p for p in (row.client, row.project_code or row.project) if p),
             task_label=row.task,
         )
+        category = category_of(row.category)
+        if category is None:
+            c.error(
+                columns["category"], f"{row.category!r} is not a time category (work, internal, sales, training, leave)"
+            )
+        else:
+            c.category = category
         if row.email or row.person_name:
             c.person_id, problem = directory.person(row.email, row.person_name)
             if problem:
@@ -469,24 +508,11 @@ def _commit(viewer: Viewer, candidates: Sequence[Candidate], *, approved: bool) 
             minutes=c.minutes or 0,
             billable=c.billable if c.billable is not None else defaults.get(c.task_id or 0, True),
             note=c.note.strip(),
+            category=c.category,
         )
         for c in candidates
     ]
-    count = time_entries_import(viewer=viewer, rows=rows, approved=approved)
-    # time_entries_import names its first entry in its audit row and gives every row of the batch the first
-    # entry's created_at: the batch's ids are those, in insertion (= row) order.
-    audit = AuditEntry.objects.filter(action="time_entry.import", actor_id=viewer.user_id).order_by("-id").first()
-    if audit is None:
-        return []
-    first = TimeEntry.objects.filter(pk=audit.object_id).values_list("created_at", flat=True).first()
-    if first is None:
-        return []
-    ids = list(
-        TimeEntry.objects.filter(organisation_id=viewer.organisation_id, id__gte=audit.object_id, created_at=first)
-        .order_by("id")
-        .values_list("id", flat=True)[:count]
-    )
-    return ids if len(ids) == count else []
+    return time_entries_import(viewer=viewer, rows=rows, approved=approved)
 
 
 def time_csv_import(
@@ -508,7 +534,7 @@ def time_csv_import(
         raise type(error)(f"Nothing was imported: {error.message}", field=error.field or "file") from None
     if progress is not None:
         progress(100, 100)
-    return len(ids) or preview.row_count
+    return len(ids)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -526,6 +552,7 @@ class BulkItem:
     person_email: str = ""
     billable: bool | None = None
     note: str = ""
+    category: str = TimeCategory.WORK.value
 
 
 @dataclass
@@ -540,7 +567,7 @@ def time_entries_bulk(
 ) -> tuple[int, list[BulkResult]]:
     """Create many entries at once. mode "all": any row error and nothing is created; mode "valid": the rows without
     errors are created (as one batch) and the others reported. Returns (created count, one result per item)."""
-    require_admin(viewer)
+    require_importer(viewer, approved=approved)
     if mode not in ("all", "valid"):
         raise Invalid("mode is 'all' or 'valid'.", field="mode")
     if not items:
@@ -556,6 +583,7 @@ def time_entries_bulk(
             minutes=item.minutes,
             billable=item.billable,
             note=item.note,
+            category=item.category,
         )
         if item.person_id is not None:
             c.person_id = item.person_id

@@ -16,7 +16,7 @@ from margin.accounts.queries import Viewer, viewer_for
 from margin.core.errors import DomainError, Invalid
 from margin.core.jobruns import job_run_finish, job_run_progress, job_run_start
 from margin.core.models import JobRun
-from margin.integrations.timecsv.imports import require_admin, time_csv_import
+from margin.integrations.timecsv.imports import require_importer, time_csv_import
 
 TIME_IMPORT = "time_import"
 BACKGROUND_ROWS = 2_000  # files with more lines are imported by a job, with a progress bar
@@ -94,7 +94,7 @@ def time_import_run(*, job_run_id: int, user_id: int, token: str, order: str, ap
 
 def time_import_start(*, viewer: Viewer, token: str, order: str = "auto", approved: bool = False) -> JobRun:
     """Queue the import of a kept file; the JobRun shows its progress and, when done, the count imported."""
-    require_admin(viewer)
+    require_importer(viewer, approved=approved)
     _path(viewer, token)
     run = job_run_start(organisation_id=viewer.organisation_id, user_id=viewer.user_id, kind=TIME_IMPORT)
     time_import_run.enqueue(job_run_id=run.pk, user_id=viewer.user_id, token=token, order=order, approved=approved)

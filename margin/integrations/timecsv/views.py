@@ -19,12 +19,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from margin.accounts.queries import Viewer, people_visible
-from margin.core.errors import Invalid
+from margin.core.errors import Invalid, NotFound
 from margin.core.jobruns import job_run_get
 from margin.core.models import JobRunStatus
 from margin.integrations.timecsv import export
 from margin.integrations.timecsv.api import export_file
-from margin.integrations.timecsv.imports import require_admin, time_csv_import, time_csv_preview
+from margin.integrations.timecsv.imports import require_importer, time_csv_import, time_csv_preview
 from margin.integrations.timecsv.jobs import (
     BACKGROUND_ROWS,
     TIME_IMPORT,
@@ -54,9 +54,9 @@ def _upload(request: HtmxRequest) -> bytes:
 @require_http_methods(["GET", "POST"])
 @viewer_view
 def time_import_view(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
-    require_admin(viewer)
     order = request.POST.get("date_order", "auto")
     approved = request.POST.get("approved") == "on"
+    require_importer(viewer, approved=approved)
     context: dict[str, Any] = {"error": "", "orders": ORDERS, "order": order, "approved": approved}
     if request.method == "GET":
         return page(request, viewer, TEMPLATE, context, active="time_import")
@@ -89,10 +89,10 @@ def time_import_view(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
 @require_GET
 @viewer_view
 def time_import_status(request: HtmxRequest, viewer: Viewer, run_id: int) -> HttpResponse:
-    require_admin(viewer)
+    require_importer(viewer)
     run = job_run_get(organisation_id=viewer.organisation_id, job_run_id=run_id)
-    if run.kind != TIME_IMPORT:
-        raise Invalid("No such import.")
+    if run.kind != TIME_IMPORT or (run.created_by_id != viewer.user_id and not viewer.is_admin):
+        raise NotFound("No such import.")
     context = {"run": run, "finished": run.status in (JobRunStatus.DONE, JobRunStatus.FAILED)}
     if request.htmx:
         return render(request, f"{TEMPLATE}#run_progress", context)
@@ -155,7 +155,7 @@ def time_export_view(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
         request,
         viewer,
         "integrations/time_export.html",
-        {"form": form, "can_import": viewer.is_admin},
+        {"form": form, "can_import": True},
         active="time_export",
         status=status,
     )

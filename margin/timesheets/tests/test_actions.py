@@ -536,14 +536,14 @@ def _row(firm: Firm, day: int = 0, minutes: int = 60, **extra: object) -> Import
 
 def test_import_drafts(firm: Firm) -> None:
     rows = [_row(firm, day=d) for d in range(5)] + [_row(firm, person_id=firm.member2_person.pk, note="x")]
-    assert time_entries_import(viewer=firm.admin, rows=rows) == 6
+    assert len(time_entries_import(viewer=firm.admin, rows=rows)) == 6
     assert TimeEntry.objects.filter(status="draft").count() == 6
     row = audit_row("time_entry.import")
     assert (row.actor_id, row.after) == (firm.admin_user.pk, {"rows": 6, "approved": False})
 
 
 def test_import_approved_values_entries_like_approval(firm: Firm) -> None:
-    assert time_entries_import(viewer=firm.admin, rows=[_row(firm, minutes=90)], approved=True) == 1
+    assert len(time_entries_import(viewer=firm.admin, rows=[_row(firm, minutes=90)], approved=True)) == 1
     entry = TimeEntry.objects.get()
     assert (entry.status, entry.bill_amount_minor, entry.cost_amount_minor) == ("approved", 15000, 6000)
     assert entry.decided_by_id == firm.admin_user.pk

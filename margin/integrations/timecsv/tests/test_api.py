@@ -83,12 +83,38 @@ def test_bulk_valid_mode_creates_the_good_rows(firm: Firm) -> None:
     assert TimeEntry.objects.count() == 3
 
 
+def test_a_member_sends_their_own_time_but_not_others_nor_approved_history(firm: Firm) -> None:
+    auth = _bearer(firm.member_user)
+    counts = table_counts()
+    status, body = _post(firm.member_user, {"entries": _entries(firm, 2)}, auth)  # Tom's and Lea's
+    assert status == 200 and not body["ok"] and body["created"] == 0 and table_counts() == counts
+    assert body["results"][0]["errors"] == []
+    assert body["results"][1]["errors"][0]["field"] == "person_id"
+    assert "may not log time for Lea" in body["results"][1]["errors"][0]["message"]
+    status, body = _post(firm.member_user, {"entries": _entries(firm, 1), "approved": True}, auth)
+    assert status == 403 and body["code"] == "forbidden" and table_counts() == counts
+    status, body = _post(firm.member_user, {"entries": _entries(firm, 1)}, auth)
+    assert status == 200 and body["created"] == 1
+    entry = TimeEntry.objects.get(pk=body["results"][0]["id"])
+    assert (entry.person_id, entry.status) == (firm.member_person.pk, "draft")
+
+
+def test_bulk_carries_the_category_and_non_work_is_never_billable(firm: Firm) -> None:
+    entries = _entries(firm, 2)
+    entries[0].update(category="training", billable=True)
+    status, body = _post(firm.admin_user, {"entries": entries})
+    assert status == 200 and body["created"] == 2
+    first, second = (TimeEntry.objects.get(pk=r["id"]) for r in body["results"])
+    assert (first.category, first.billable, first.billable_minutes) == ("training", False, 0)
+    assert (second.category, second.billable) == ("work", True)
+    status, body = _post(firm.admin_user, {"entries": [{**_entries(firm, 1)[0], "category": "holiday"}]})
+    assert status == 422 and TimeEntry.objects.count() == 2
+
+
 def test_bulk_refusals(firm: Firm) -> None:
-    status, body = _post(firm.member_user, {"entries": _entries(firm, 1)})
-    assert status == 403 and body["code"] == "forbidden"
-    status, body = _post(firm.admin_user, {"entries": []})
+    status, _ = _post(firm.admin_user, {"entries": []})
     assert status == 422
-    status, body = _post(firm.admin_user, {"entries": [{**_entries(firm, 1)[0], "minutes": 0}]})
+    status, _ = _post(firm.admin_user, {"entries": [{**_entries(firm, 1)[0], "minutes": 0}]})
     assert status == 422
     assert TimeEntry.objects.count() == 0
 

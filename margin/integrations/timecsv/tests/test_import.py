@@ -131,9 +131,30 @@ def test_closed_project_and_summary_task(firm: Firm) -> None:
     assert "summary task" in preview.shown_errors[0][2]
 
 
-def test_only_administrators_import(firm: Firm) -> None:
-    with refused(Forbidden):
+def test_without_the_permission_only_ones_own_time_is_imported(firm: Firm) -> None:
+    # Maya (a manager) may not log Tom's time: the row is named and nothing is imported
+    preview = time_csv_preview(viewer=firm.manager, data=HARVEST.encode())
+    assert [(line, column) for line, column, _ in preview.shown_errors] == [(2, "First Name")]
+    assert "you may not log time for Tom" in preview.shown_errors[0][2]
+    with refused(Invalid, match="may not log time for Tom"):
         time_csv_import(viewer=firm.manager, data=HARVEST.encode())
+    with refused(Forbidden, match="as approved"):
+        time_csv_import(viewer=firm.member, data=HARVEST.encode(), approved=True)
+    assert time_csv_import(viewer=firm.member, data=HARVEST.encode()) == 1  # Tom's own row
+
+
+def test_the_category_column_is_read_and_checked(firm: Firm) -> None:
+    header = "Date,Email,Project code,Task,Minutes,Billable,Notes,Category\n"
+    good = header + "2026-03-02,tom@example.test,GLX-1,Design,60,Yes,Course,Training\n"
+    good += "2026-03-03,tom@example.test,GLX-1,Design,30,Yes,Client call,\n"
+    assert time_csv_import(viewer=firm.admin, data=good.encode()) == 2
+    rows = list(TimeEntry.objects.order_by("work_date").values_list("category", "billable"))
+    assert rows == [("training", False), ("work", True)]
+    bad = header + "2026-03-04,tom@example.test,GLX-1,Design,60,Yes,x,Holiday\n"
+    preview = time_csv_preview(viewer=firm.admin, data=bad.encode())
+    assert preview.shown_errors == [
+        (2, "Category", "'Holiday' is not a time category (work, internal, sales, training, leave)")
+    ]
 
 
 def test_wrong_columns_and_encoding_refused(firm: Firm) -> None:

@@ -66,8 +66,14 @@ def test_someone_elses_token_is_refused(firm: Firm) -> None:
     assert answer.status_code == 422
 
 
-def test_members_cannot_import(firm: Firm) -> None:
-    assert _client(firm.member_user).get(URL).status_code == 403
+def test_members_import_their_own_time_but_not_approved_history(firm: Firm) -> None:
+    client = _client(firm.member_user)
+    assert client.get(URL).status_code == 200
+    html = client.post(URL, {"file": SimpleUploadedFile("t.csv", TOGGL.encode())}).content.decode()
+    client.post(URL, {"mode": "commit", "token": _token(html)})
+    assert list(TimeEntry.objects.values_list("person_id", "status")) == [(firm.member_person.pk, "draft")]
+    refused = client.post(URL, {"file": SimpleUploadedFile("t.csv", TOGGL.encode()), "approved": "on"})
+    assert refused.status_code == 403 and TimeEntry.objects.count() == 1
 
 
 def test_large_file_runs_as_a_job_with_progress(firm: Firm, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -87,7 +93,7 @@ def test_large_file_runs_as_a_job_with_progress(firm: Firm, monkeypatch: pytest.
 def test_export_page_and_download(firm: Firm) -> None:
     client = _client(firm.member_user)
     page = client.get("/time/export/")
-    assert page.status_code == 200 and "Import time" not in page.content.decode()
+    assert page.status_code == 200 and 'data-testid="nav-time-import"' in page.content.decode()
     answer = client.get("/time/export/", {"format": "csv", "date_from": "2026-03-01", "status": "draft"})
     assert answer.status_code == 200 and answer["Content-Type"].startswith("text/csv")
     assert b"".join(answer.streaming_content).decode("utf-8-sig").startswith("Date,Person,Email")
