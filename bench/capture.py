@@ -41,7 +41,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.fresh import fresh_database  # noqa: E402
 
-TARGETS = {"week_p95_ms": 150.0, "approve_s": 5.0, "csv_import_s": 30.0}
+# The inbox has no target in the issue; 300 ms is what a page of a tool people use all day should stay under.
+TARGETS = {"week_p95_ms": 150.0, "approve_s": 5.0, "csv_import_s": 30.0, "inbox_p95_ms": 300.0}
 PASSWORD = "bench-pass-123"
 
 
@@ -262,6 +263,27 @@ def main() -> None:
     ids = list(
         TimeEntry.objects.filter(person__in=approve_people, status=EntryStatus.SUBMITTED).values_list("id", flat=True)
     )
+    # The approvals inbox with all of them waiting: the first page, then page 2 filtered by over-capacity.
+    inbox = Client()
+    assert inbox.login(username="admin", password=PASSWORD)
+    for url in ("/approvals/", "/approvals/?over=1&page=2"):
+        assert inbox.get(url).status_code == 200
+        inbox_times = []
+        for _ in range(max(5, args.renders // 5)):
+            t0 = time.perf_counter()
+            answer = inbox.get(url)
+            inbox_times.append((time.perf_counter() - t0) * 1000)
+            assert answer.status_code == 200
+        inbox_times.sort()
+        key = "inbox_p95_ms" if url == "/approvals/" else "inbox_filtered_p95_ms"
+        results[key] = round(inbox_times[max(0, round(0.95 * len(inbox_times)) - 1)], 1)
+        print(
+            f"2a. GET {url} with {len(ids):,} waiting ({len(answer.content) // 1024} KiB): "
+            f"p50 {statistics.median(inbox_times):.1f} ms, p95 {results[key]} ms  (target p95 < "
+            f"{TARGETS['inbox_p95_ms']:.0f} ms)",
+            flush=True,
+        )
+
     t0 = time.perf_counter()
     approved = time_entries_approve(viewer=admin, entry_ids=ids)
     seconds = time.perf_counter() - t0

@@ -21,6 +21,7 @@ from margin.projects import actions as projects
 from margin.rates.actions import bill_rate_set, cost_rate_set
 from margin.timesheets.actions import time_entries_submit, time_entry_create
 from margin.timesheets.models import EntryStatus, TimeEntry
+from margin.web.views.approvals import GROUPS_PER_PAGE
 from tests.firm import RATE_FROM, Firm
 
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "approvals"}
@@ -229,19 +230,19 @@ def test_pages_and_a_fixed_number_of_queries(
     maya = sign_in(firm.manager_user)
     _many(firm, 2, 2, last_monday)
     small = _count(maya)
-    _many(firm, 6, 4, last_monday)  # 24 more person-weeks (30 in all): two pages of 20
+    _many(firm, 6, 4, last_monday)  # 24 more person-weeks (30 in all): three pages of 10
     Person.objects.filter(name__startswith="Person").update(weekly_capacity_minutes=60)
     assert _count(maya) <= small
     assert _count(maya, page=2) <= small
     assert _count(maya, over=1) <= small
     response = maya.get(reverse("web:approvals"))
-    assert len(response.context["groups"]) == 20
-    assert response.context["page_obj"].paginator.num_pages == 2
+    assert len(response.context["groups"]) == GROUPS_PER_PAGE == 10
+    assert response.context["page_obj"].paginator.num_pages == 3
     assert response.context["pending_count"] == 3 + 2 * 2 * 2 + 6 * 4 * 2
-    second = maya.get(reverse("web:approvals"), {"page": 2, "over": 1})
-    assert len(second.context["groups"]) == 28 - 20  # every Person-week (2×2 + 6×4) is over its 1 h capacity
+    third = maya.get(reverse("web:approvals"), {"page": 3, "over": 1})
+    assert len(third.context["groups"]) == 28 - 20  # every Person-week (2×2 + 6×4) is over its 1 h capacity
     assert 'data-testid="next-page"' in response.content.decode()
-    assert maya.get(reverse("web:approvals"), {"page": 99}).context["page_obj"].number == 2
+    assert maya.get(reverse("web:approvals"), {"page": 99}).context["page_obj"].number == 3
 
 
 def test_bulk_approve_of_many_filtered_entries(

@@ -40,7 +40,7 @@ from margin.web.access import HtmxRequest, require_approver, viewer_view
 from margin.web.forms import DecisionForm
 from margin.web.pages import page
 
-GROUPS_PER_PAGE = 20
+GROUPS_PER_PAGE = 10  # person-weeks: up to ~250 entries a page, each with its own buttons
 MAX_IDS = 50_000  # one bulk approval; far above a real inbox, keeps a request bounded
 
 

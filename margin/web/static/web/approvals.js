@@ -3,10 +3,29 @@
 (function () {
   "use strict";
 
+  /* An entry's rejection row is made on first use from the page's one template. */
+  function rejectRow(id, entryRow) {
+    var template = document.getElementById("reject-row-template");
+    if (!template || !entryRow || !/^\d+$/.test(id)) return null;
+    var row = template.content.firstElementChild.cloneNode(true);
+    row.id = "reject-" + id;
+    row.hidden = true;
+    row.querySelectorAll("[name], [value], [id], [data-enter-clicks]").forEach(function (el) {
+      ["name", "value", "id", "data-enter-clicks"].forEach(function (attr) {
+        var value = el.getAttribute(attr);
+        if (value && value.indexOf("ENTRY") !== -1) el.setAttribute(attr, value.replace("ENTRY", id));
+      });
+    });
+    entryRow.after(row);
+    if (window.htmx) window.htmx.process(row);
+    return row;
+  }
+
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest && event.target.closest("[data-reject-toggle]");
     if (!toggle) return;
-    var row = document.getElementById("reject-" + toggle.getAttribute("data-reject-toggle"));
+    var id = toggle.getAttribute("data-reject-toggle");
+    var row = document.getElementById("reject-" + id) || rejectRow(id, toggle.closest("tr"));
     if (!row) return;
     row.hidden = !row.hidden;
     toggle.setAttribute("aria-expanded", row.hidden ? "false" : "true");
