@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -587,6 +588,7 @@ def time_entries_import(*, viewer: Viewer, rows: Sequence[ImportRow], approved: 
     today = _today()
     day_totals: dict[tuple[int, date], int] = defaultdict(int)
     entries: list[TimeEntry] = []
+    new_entry = _entry_maker()
     for number, row in enumerate(rows, start=1):
         project = projects.get(row.project_id)
         if project is None or row.person_id not in people:
@@ -617,7 +619,7 @@ def time_entries_import(*, viewer: Viewer, rows: Sequence[ImportRow], approved: 
             raise type(error)(f"Row {number}: {error.message}", field=error.field, code=error.code) from None
         day_totals[(row.person_id, row.work_date)] += row.minutes
         entries.append(
-            TimeEntry(
+            new_entry(
                 organisation_id=project.organisation_id,
                 company_id=project.company_id,
                 project_id=project.pk,
@@ -653,6 +655,22 @@ def time_entries_import(*, viewer: Viewer, rows: Sequence[ImportRow], approved: 
     return [entry.pk for entry in entries]
 
 
+def _entry_maker() -> Callable[..., TimeEntry]:
+    """`TimeEntry(**values)` for a large batch, several times faster: Django's constructor resolves
+    every keyword and default per instance (2 s for 100,000 rows); positional values in the model's
+    field order take its fast path. Missing fields get their defaults, computed once."""
+    attnames = [f.attname for f in TimeEntry._meta.concrete_fields]
+    defaults = {f.attname: f.get_default() for f in TimeEntry._meta.concrete_fields}
+
+    def make(**values: Any) -> TimeEntry:
+        unknown = values.keys() - defaults.keys()
+        if unknown:
+            raise TypeError(f"TimeEntry has no field {sorted(unknown)[0]!r}")
+        return TimeEntry(*[values[a] if a in values else defaults[a] for a in attnames])
+
+    return make
+
+
 def check_may_import(viewer: Viewer, *, approved: bool) -> None:
     """Who may load time in bulk: approved history bypasses approval, so administrators only."""
     if approved and not viewer.is_admin:
@@ -682,7 +700,8 @@ def _insert_entries(entries: list[TimeEntry]) -> None:
     def adapter(field: Any) -> Callable[[Any], Any]:
         kind = field.get_internal_type()
         if kind == "DateTimeField":
-            return ops.adapt_datetimefield_value
+            # The batch shares its few timestamps (created, decided...): adapt each distinct one once.
+            return functools.lru_cache(maxsize=16)(ops.adapt_datetimefield_value)
         if kind == "DateField":
             return ops.adapt_datefield_value
         if kind == "DecimalField":
