@@ -5,7 +5,8 @@
   Conflict 409);
 - request validation (ninja/pydantic) → 422 with the list of problems;
 - a body that is not JSON → 400; unauthenticated → 401; a CSRF failure → 403;
-- a concurrent duplicate caught by a database constraint → 409.
+- a concurrent duplicate caught by a database constraint → 409;
+- a write refused by a database guard (a period closed meanwhile) → its domain error (409).
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import IntegrityError
+from django.db import DatabaseError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from margin.core.errors import DomainError
+from margin.core.errors import DomainError, from_database
 
 CODES = {
     400: "bad_request",
@@ -102,6 +103,17 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(IntegrityError)
     def integrity_error(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
         # Actions check uniqueness first; this only answers a race between two equal requests.
+        guarded = from_database(exc)
+        if guarded is not None:
+            return domain_error(request, guarded)
         return respond(
             request, 409, _body("This conflicts with a change made at the same time; try again.", "conflict")
         )
+
+    @api.exception_handler(DatabaseError)
+    def database_error(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
+        # PostgreSQL's period-close triggers raise (SQLSTATE P0001); anything else is a real failure.
+        guarded = from_database(exc)
+        if guarded is None:
+            raise exc
+        return domain_error(request, guarded)

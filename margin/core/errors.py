@@ -46,3 +46,19 @@ class Conflict(DomainError):
 
     status = 409
     code = "conflict"
+
+
+# Raised by the database triggers of timesheets/0006 (and any later ones that guard a closed period):
+# a write that passed the actions' check just before a concurrent period close.
+PERIOD_CLOSED_MARK = "period closed:"
+
+
+def from_database(error: Exception) -> DomainError | None:
+    """The domain error a database refusal stands for, when it is one of Margin's own guards."""
+    if PERIOD_CLOSED_MARK in str(error):
+        return Conflict(
+            "The period was closed while you were saving: time dated on or before the lock date cannot "
+            "change. Nothing was saved.",
+            code="period_closed",
+        )
+    return None

@@ -15,6 +15,7 @@ from typing import Concatenate, ParamSpec
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
 from django.utils import timezone
@@ -23,7 +24,7 @@ from django_htmx.middleware import HtmxDetails
 
 from margin.accounts.models import AccessRole
 from margin.accounts.queries import Viewer, viewer_for
-from margin.core.errors import DomainError, Forbidden, NotFound
+from margin.core.errors import DomainError, Forbidden, NotFound, from_database
 from margin.timesheets.queries import delegations_in_force
 
 P = ParamSpec("P")
@@ -51,7 +52,14 @@ def viewer_view(
         except NotFound:
             raise PermissionDenied("Your account does not belong to any organisation.") from None
         try:
-            return view(request, viewer, *args, **kwargs)
+            try:
+                return view(request, viewer, *args, **kwargs)
+            except DatabaseError as refused:
+                # A database guard (a period closed during the request) is a refusal, not a crash.
+                guarded = from_database(refused)
+                if guarded is None:
+                    raise
+                raise guarded from refused
         except PermissionDenied as denied:
             if request.htmx:
                 return domain_error_response(request, Forbidden(str(denied) or "You may not do this."))
