@@ -53,6 +53,10 @@ class JobRun(models.Model):
     def percent(self) -> int:
         return 100 if self.status == JobRunStatus.DONE else int(100 * self.done / self.total) if self.total else 0
 
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobRunStatus.DONE, JobRunStatus.FAILED)
+
 
 class Notification(models.Model):
     """Something a user should know (a rejected entry, a reminder): shown under the bell until read.

@@ -17,9 +17,8 @@ pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/margin-shots")
 
 
-def _ecb_csv(days: int) -> bytes:
+def _ecb_csv(days: int, start: date = date(2026, 6, 1)) -> bytes:
     lines = ["Date,USD,JPY,GBP,"]
-    start = date(2026, 6, 1)
     for n in range(days):
         day = start + timedelta(days=n)
         usd, jpy, gbp = 1.05 + 0.002 * (n % 17) - 0.001 * (n % 5), 160 + n % 9, 0.84 + 0.001 * (n % 7)
@@ -77,3 +76,20 @@ def test_invoice_shows_worked_and_billed_hours(page: Any, browser_firm: Firm, si
     expect(lines.get_by_role("row").nth(1)).to_contain_text("2.50")
     expect(lines.get_by_role("row").nth(1)).to_contain_text("3.00")
     page.screenshot(path=str(SHOTS / "invoice-worked-billed.png"), full_page=True)
+
+
+def test_the_full_history_goes_to_a_job_with_a_progress_bar(
+    page: Any, browser_firm: Firm, sign_in: Callable[[str], Any], tmp_path: Path
+) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    sign_in("finn")
+    page.goto("/exchange-rates/")
+    ecb = tmp_path / "eurofxref-hist.csv"
+    ecb.write_bytes(_ecb_csv(4000, start=date(2012, 1, 2)))  # ~120 KB: over the background threshold
+    page.get_by_test_id("fx-ecb").get_by_label("File").set_input_files(str(ecb))
+    page.get_by_test_id("fx-ecb").get_by_role("button", name="Import").click()
+    progress = page.get_by_test_id("ecb-progress")
+    expect(progress).to_have_attribute("data-status", "done")  # the test backend runs the job at once
+    expect(progress).to_contain_text("Imported 12000 ECB rates (12000 new) for 4000 days")
+    page.screenshot(path=str(SHOTS / "exchange-rates-job.png"), full_page=True)
+    assert ExchangeRate.objects.count() == 12000

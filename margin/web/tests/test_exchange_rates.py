@@ -105,3 +105,52 @@ def test_invoice_shows_worked_next_to_billed_hours(sign_in: Callable[[User], Cli
     html = sign_in(firm.finance_user).get(reverse("web:invoice", args=[invoice.pk])).content.decode()
     assert 'data-testid="invoice-worked">(2.50 worked)' in html
     assert ">Worked</th>" in html
+
+
+def _history(days: int) -> bytes:
+    """An eurofxref-hist.csv of `days` business days and 30 currencies (over the background threshold)."""
+    currencies = "USD,JPY,BGN,CZK,DKK,GBP,HUF,PLN,RON,SEK,CHF,ISK,NOK,TRY,AUD,BRL,CAD,CNY,HKD,IDR,ILS,INR,KRW,MXN"
+    lines = [f"Date,{currencies},"]
+    day = date(2026, 11, 20)
+    from datetime import timedelta
+
+    while len(lines) <= days:
+        if day.weekday() < 5:
+            lines.append(
+                day.isoformat() + "," + ",".join(f"{1 + (i + len(lines)) % 90 / 100:.4f}" for i in range(24)) + ","
+            )
+        day -= timedelta(days=1)
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_long_history_is_imported_by_a_job_with_progress(sign_in: Callable[[User], Client], firm: Firm) -> None:
+    from margin.core.models import JobRun
+    from margin.rates.jobs import BACKGROUND_BYTES
+
+    data = _history(800)
+    assert len(data) > BACKGROUND_BYTES
+    client = sign_in(firm.finance_user)
+    answer = client.post(reverse("web:exchange_rates_ecb"), {"file": SimpleUploadedFile("eurofxref-hist.csv", data)})
+    assert answer.status_code == 200
+    run = JobRun.objects.get(kind="ecb_import")
+    assert (run.status, run.percent) == ("done", 100)  # the test backend runs jobs at once
+    assert 'data-testid="ecb-progress"' in answer.content.decode()
+    assert "Imported 19200 ECB rates (19200 new) for 800 days" in answer.content.decode()
+    assert ExchangeRate.objects.count() == 800 * 24
+    status = client.get(reverse("web:exchange_rates_ecb_status", args=[run.pk]), headers={"HX-Request": "true"})
+    assert status.status_code == 200 and "hx-trigger" not in status.content.decode()  # finished: no more polling
+    # someone else's import is not theirs to watch
+    other = sign_in(firm.member_user).get(reverse("web:exchange_rates_ecb_status", args=[run.pk]))
+    assert other.status_code == 404
+
+
+def test_a_bad_long_file_is_a_form_error_and_no_job(sign_in: Callable[[User], Client], firm: Firm) -> None:
+    from margin.core.models import JobRun
+
+    data = _history(800).replace(b"2026-11-19", b"2026-13-19")
+    counts = table_counts()
+    answer = sign_in(firm.finance_user).post(
+        reverse("web:exchange_rates_ecb"), {"file": SimpleUploadedFile("eurofxref-hist.csv", data)}
+    )
+    assert answer.status_code == 422 and "2026-13-19" in answer.content.decode()
+    assert table_counts() == counts and not JobRun.objects.exists()

@@ -9,14 +9,16 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from margin.accounts.queries import Viewer
 from margin.core.errors import DomainError, Forbidden, NotFound
+from margin.core.jobruns import job_run_get
 from margin.rates.actions import exchange_rate_delete, exchange_rate_set, exchange_rates_import_ecb
 from margin.rates.ecb import MAX_FILE_BYTES
+from margin.rates.jobs import BACKGROUND_BYTES, ECB_IMPORT, ecb_import_start, ecb_import_summary
 from margin.rates.queries import exchange_rate_get, exchange_rate_pairs, exchange_rates_visible
 from margin.web.access import HtmxRequest, viewer_view
 from margin.web.forms import EcbFileForm, ExchangeRateFilterForm, ExchangeRateForm
@@ -137,6 +139,7 @@ def exchange_rate_remove(request: HtmxRequest, viewer: Viewer, rate_id: int) -> 
 @require_POST
 @viewer_view
 def exchange_rates_ecb(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
+    """Import an ECB file: a small one at once; the multi-year history as a job with a progress bar."""
     if not viewer.is_finance:
         raise Forbidden("Only administrators and finance may change exchange rates.")
     ecb_form = EcbFileForm(request.POST, request.FILES)
@@ -145,20 +148,35 @@ def exchange_rates_ecb(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
         try:
             if upload.size > MAX_FILE_BYTES:
                 raise DomainError("The file is too large for an ECB rate file.", field="file")
+            if upload.size > BACKGROUND_BYTES:
+                run = ecb_import_start(viewer=viewer, data=upload.read())
+                run.refresh_from_db()  # a test or immediate backend has already run it
+                context = {**_context(request, viewer), "run": run, "finished": run.finished}
+                return page(request, viewer, "web/exchange_rates/list.html", context, active="exchange_rates")
             result = exchange_rates_import_ecb(viewer=viewer, data=upload.read())
         except DomainError as error:
             _form_error(ecb_form, error)
         else:
-            text = (
-                f"Imported {result.stored} ECB rates ({result.new} new) for {result.days} days"
-                + (f", {result.first_day} to {result.last_day}" if result.first_day else "")
-                + "."
-            )
-            if result.kept_manual:
-                text += f" {result.kept_manual} rates entered by hand were kept."
-            if result.skipped_currencies:
-                text += f" Skipped withdrawn currencies: {', '.join(result.skipped_currencies)}."
-            messages.success(request, text)
+            messages.success(request, ecb_import_summary(result))
             return redirect("web:exchange_rates")
     context = _context(request, viewer, ecb_form=ecb_form)
     return page(request, viewer, "web/exchange_rates/list.html", context, active="exchange_rates", status=422)
+
+
+@require_GET
+@viewer_view
+def exchange_rates_ecb_status(request: HtmxRequest, viewer: Viewer, run_id: int) -> HttpResponse:
+    """The progress of a background ECB import (polled by the page every second until it ends)."""
+    run = job_run_get(organisation_id=viewer.organisation_id, job_run_id=run_id)
+    if run.kind != ECB_IMPORT or (run.created_by_id != viewer.user_id and not viewer.is_admin):
+        raise NotFound("No such import.")
+    context = {"run": run, "finished": run.finished}
+    if request.htmx:
+        return render(request, "web/exchange_rates/list.html#ecb_progress", context)
+    return page(
+        request,
+        viewer,
+        "web/exchange_rates/list.html",
+        {**_context(request, viewer), **context},
+        active="exchange_rates",
+    )

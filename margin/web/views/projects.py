@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
+from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,13 +18,16 @@ from django_htmx.http import HttpResponseClientRedirect
 from margin.accounts.queries import Viewer
 from margin.billing.actions import invoice_draft_create
 from margin.billing.queries import invoices_visible
-from margin.core.errors import Conflict, Invalid
+from margin.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from margin.crm.models import MAX_BILLING_INCREMENT, BillingRounding
 from margin.projects.models import Project, Task
 from margin.projects.queries import can_manage, project_get, tasks_of
+from margin.rates.actions import billing_increment_set
+from margin.rates.queries import billing_increment_of
 from margin.reporting.queries import project_profitability
 from margin.timesheets.queries import minutes_by_task, time_entries_visible
 from margin.web.access import HtmxRequest, require_finance, viewer_view
-from margin.web.forms import InvoiceDraftForm
+from margin.web.forms import InvoiceDraftForm, TablerForm
 from margin.web.pages import page
 
 RECENT_ENTRIES = 15
@@ -72,8 +77,56 @@ def wbs(project: Project) -> list[TaskLine]:
     return lines
 
 
+# --- the project's billing increment (its contract; else the client's) -----------------------------
+
+
+class BillingIncrementForm(TablerForm):
+    """Blank minutes: follow the client's increment; blank rounding: the client's rounding."""
+
+    minutes = forms.IntegerField(
+        label="Increment (minutes)",
+        required=False,
+        min_value=0,
+        max_value=MAX_BILLING_INCREMENT,
+        widget=forms.NumberInput(
+            attrs={"class": "form-control", "min": 0, "max": MAX_BILLING_INCREMENT, "placeholder": "client's"}
+        ),
+    )
+    rounding = forms.ChoiceField(
+        label="Rounding",
+        required=False,
+        choices=[("", "The client's rounding"), *BillingRounding.choices],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+
+def may_set_increment(viewer: Viewer, project: Project) -> bool:
+    """As `rates.actions.billing_increment_set` allows: the project's manager (or an administrator), finance."""
+    return can_manage(viewer, project) or viewer.is_finance
+
+
+def _increment_context(viewer: Viewer, project: Project, form: BillingIncrementForm | None = None) -> dict[str, Any]:
+    effective, source, client_own = billing_increment_of(project)
+    card = getattr(project, "rate_card", None)
+    if form is None and may_set_increment(viewer, project):
+        initial = {"minutes": None, "rounding": ""}
+        if card is not None and card.billing_increment_minutes is not None:
+            initial = {"minutes": card.billing_increment_minutes, "rounding": card.billing_rounding or ""}
+        form = BillingIncrementForm(initial=initial)
+    return {
+        "project": project,
+        "increment": {"effective": effective, "source": source, "client": client_own},
+        "increment_form": form,
+    }
+
+
 def _project_page(
-    request: HtmxRequest, viewer: Viewer, project: Project, draft_form: InvoiceDraftForm | None, status: int = 200
+    request: HtmxRequest,
+    viewer: Viewer,
+    project: Project,
+    draft_form: InvoiceDraftForm | None,
+    status: int = 200,
+    increment_form: BillingIncrementForm | None = None,
 ) -> HttpResponse:
     entries = (
         time_entries_visible(viewer)
@@ -93,6 +146,7 @@ def _project_page(
         "can_manage": can_manage(viewer, project),
         "draft_form": draft_form,
         "tab": "overview",
+        **_increment_context(viewer, project, increment_form),
     }
     return page(request, viewer, "web/projects/project.html", context, active="home", status=status)
 
@@ -122,3 +176,36 @@ def invoice_draft(request: HtmxRequest, viewer: Viewer, project_id: int) -> Http
         context = {"project": project, "draft_form": form}
         return render(request, "web/projects/project.html#draft_form", context, status=422)
     return _project_page(request, viewer, project, form, status=422)
+
+
+@require_POST
+@viewer_view
+def billing_increment(request: HtmxRequest, viewer: Viewer, project_id: int) -> HttpResponse:
+    """Set (or clear: back to the client's) the project's billing increment and rounding."""
+    project = project_get(viewer, project_id)
+    form = BillingIncrementForm(request.POST)
+    done = ""
+    if form.is_valid():
+        minutes, rounding = form.cleaned_data["minutes"], form.cleaned_data["rounding"] or None
+        try:
+            billing_increment_set(viewer=viewer, project=project, minutes=minutes, rounding=rounding)
+        except (Forbidden, NotFound):
+            raise
+        except DomainError as error:
+            name = {"billing_increment_minutes": "minutes", "billing_rounding": "rounding"}.get(error.field or "")
+            if name is not None:
+                widget = form.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+            form.add_error(name, error.message)
+        else:
+            done = "Saved: time logged or changed from now on is billed this way."
+            project = project_get(viewer, project.pk)
+    status = 422 if form.errors else 200
+    if request.htmx:
+        context = {**_increment_context(viewer, project, form if form.errors else None), "increment_done": done}
+        return render(request, "web/projects/project.html#billing_increment", context, status=status)
+    if status == 200:
+        messages.success(request, done)
+        return redirect("web:project", project.pk)
+    draft = InvoiceDraftForm(initial={"up_to": timezone.localdate()}) if viewer.is_finance else None
+    return _project_page(request, viewer, project, draft, status=422, increment_form=form)
