@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 
@@ -88,6 +90,62 @@ def projects_with_unbilled_time(*, company_id: int, up_to: date) -> QuerySet[Pro
     """Projects of a company that have approved billable time up to a date not yet invoiced."""
     unbilled = time_entries_unbilled_of(company_id=company_id, up_to=up_to).values("project_id")
     return Project.objects.filter(id__in=unbilled).order_by("code")
+
+
+@dataclass(frozen=True)
+class ToInvoice:
+    """What a project has to invoice up to a date, in its currency: unbilled time and expenses."""
+
+    project: Project
+    time_minutes: int
+    time_value_minor: int
+    expense_count: int
+    expense_value_minor: int
+
+    @property
+    def total_minor(self) -> int:
+        return self.time_value_minor + self.expense_value_minor
+
+
+def to_invoice_visible(viewer: Viewer, *, up_to: date) -> list[ToInvoice]:
+    """Every project of the viewer's companies with approved, unbilled, billable time or expenses up
+    to a date (what an invoice run would draft), with their values: two grouped queries and one for
+    the projects."""
+    visible = projects_visible(viewer).filter(company_id__in=viewer.company_ids)
+    time = {
+        r["project_id"]: r
+        for r in TimeEntry.objects.filter(
+            project__in=visible, status=EntryStatus.APPROVED, billable=True, billing__isnull=True, work_date__lte=up_to
+        )
+        .values("project_id")
+        .annotate(minutes=Sum("billable_minutes"), value=Sum("bill_amount_minor"))
+        .order_by()
+    }
+    spent = {
+        r["project_id"]: r
+        for r in ExpenseLine.objects.filter(
+            project__in=visible,
+            billable=True,
+            claim__status__in=[ClaimStatus.APPROVED, ClaimStatus.REIMBURSED],
+            billing__isnull=True,
+            date__lte=up_to,
+        )
+        .values("project_id")
+        .annotate(count=Count("id"), value=Sum("bill_amount_minor"))
+        .order_by()
+    }
+    projects = visible.filter(id__in=set(time) | set(spent)).select_related("client", "company").order_by("code", "id")
+    none: dict[str, Any] = {}
+    return [
+        ToInvoice(
+            project=p,
+            time_minutes=int(time.get(p.pk, none).get("minutes") or 0),
+            time_value_minor=int(time.get(p.pk, none).get("value") or 0),
+            expense_count=int(spent.get(p.pk, none).get("count") or 0),
+            expense_value_minor=int(spent.get(p.pk, none).get("value") or 0),
+        )
+        for p in projects
+    ]
 
 
 def expenses_unbilled_of(*, company_id: int, up_to: date, project_id: int | None = None) -> QuerySet[ExpenseLine]:

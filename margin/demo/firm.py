@@ -9,7 +9,10 @@ before `anchor`:
 - the week before last was logged, submitted and decided by the project managers, a few entries rejected
   with a reason;
 - last week is partly draft, partly submitted (waiting in the managers' approvals);
-- the first two months are invoiced and issued (so invoice numbers exist) and one draft is pending.
+- the first two months are invoiced and issued (so invoice numbers exist) and one draft is pending;
+- expense categories (travel, meals, lodging, mileage at a dated rate per company, per diem per country)
+  and six claims in every state: reimbursed (billed on the first invoice), approved (one with a line in
+  euros, one of billable expenses not invoiced yet), submitted to a manager, rejected, and a draft.
 
 Every random choice comes from `random.Random(SEED)` and every date from `anchor`, so two builds with
 the same anchor give the same figures. The plan (who logs what, when) is made first, without the
@@ -36,8 +39,11 @@ from margin.accounts.models import Company, Organisation, Person, Role
 from margin.accounts.queries import Viewer, viewer_for
 from margin.billing import actions as billing
 from margin.billing.models import Invoice
+from margin.core.money import Money
 from margin.crm import actions as crm
 from margin.crm.models import Client
+from margin.expenses import actions as expenses
+from margin.expenses.models import ClaimStatus, DistanceUnit, ExpenseCategory, ExpenseKind
 from margin.projects import actions as projects
 from margin.projects.leveling_actions import assignment_create
 from margin.projects.models import Project, ProjectStatus, Task
@@ -59,7 +65,7 @@ STEPS = (
     "organisation and people",
     "clients",
     "projects, tasks and rates",
-    "history (approved time)",
+    "history (approved time) and expenses",
     "invoices of the first two months",
     "the last two weeks",
     "draft invoice",
@@ -616,6 +622,115 @@ PROJECTS = (
     ),
 )
 ON_HOLD_FROM_WEEK = 8  # the on-hold project stopped at the start of this week
+
+
+# Expenses. Categories: (name, kind, billable by default).
+EXPENSE_CATEGORIES = (
+    ("Travel", ExpenseKind.RECEIPT, True),
+    ("Lodging", ExpenseKind.RECEIPT, True),
+    ("Meals", ExpenseKind.RECEIPT, False),
+    ("Mileage", ExpenseKind.MILEAGE, True),
+    ("Per diem", ExpenseKind.PER_DIEM, False),
+)
+# Mileage per company: (unit, rate from the hiring date, rate from mid-period on).
+MILEAGE_RATES = {"us": (DistanceUnit.MI, "0.655", "0.70"), "de": (DistanceUnit.KM, "0.30", "0.30")}
+# Daily allowances per company and country.
+PER_DIEM_RATES = {"us": (("US", "59"), ("DE", "64")), "de": (("DE", "28"), ("AT", "35"))}
+EUR_USD = Decimal("1.0850")  # the one exchange rate the demo enters (for a ticket paid in euros)
+
+
+@dataclass(frozen=True)
+class ExpenseSpec:
+    day: int  # days after the Monday of the claim's week
+    category: str
+    project: str | None  # code; None: not on a project
+    amount: str = ""  # receipts, in `currency` (default: the claim's)
+    currency: str = ""
+    merchant: str = ""
+    distance: str = ""  # mileage, in the company's unit
+    days: str = ""  # per diem
+    country: str = ""
+    markup: int = 0
+
+
+@dataclass(frozen=True)
+class ClaimSpec:
+    username: str
+    title: str
+    week: int  # of the 13 weeks
+    state: str  # ClaimStatus
+    lines: tuple[ExpenseSpec, ...]
+    reason: str = ""  # of a rejection
+
+
+CLAIMS = (
+    ClaimSpec(
+        "liam",
+        "Bluefin kick-off workshop, Memphis",
+        1,  # before the first invoice cut-off: billed on the first invoice
+        ClaimStatus.REIMBURSED,
+        (
+            ExpenseSpec(0, "Travel", "BLF-WMS", "412.80", merchant="Delta Air Lines", markup=10),
+            ExpenseSpec(0, "Lodging", "BLF-WMS", "378.00", merchant="Hampton Inn Memphis"),
+            ExpenseSpec(1, "Meals", "BLF-WMS", "46.50", merchant="Central BBQ"),
+            ExpenseSpec(2, "Mileage", "BLF-WMS", distance="84"),
+        ),
+    ),
+    ClaimSpec(
+        "noah",
+        "UX conference, Berlin",
+        4,
+        ClaimStatus.APPROVED,
+        (
+            ExpenseSpec(1, "Travel", None, "450.00", "EUR", merchant="UX Berlin e.V."),
+            ExpenseSpec(1, "Per diem", None, days="2", country="DE"),
+        ),
+    ),
+    ClaimSpec(
+        "lena",
+        "Werksbesuch Alpenwerk, Augsburg",
+        WEEKS - 2,  # after the second cut-off: billable and not invoiced yet
+        ClaimStatus.APPROVED,
+        (
+            ExpenseSpec(0, "Travel", "ALP-MES", "129.90", merchant="Deutsche Bahn"),
+            ExpenseSpec(0, "Lodging", "ALP-MES", "238.00", merchant="Hotel Augusta", markup=5),
+            ExpenseSpec(1, "Per diem", "ALP-MES", days="1.5", country="DE"),
+            ExpenseSpec(2, "Mileage", "RHE-GRID", distance="46"),
+        ),
+    ),
+    ClaimSpec(
+        "sofia",
+        "Cedar Health on-site week",
+        WEEKS - 2,
+        ClaimStatus.SUBMITTED,  # waiting for Maya, who manages both projects
+        (
+            ExpenseSpec(1, "Mileage", "CHP-PORTAL", distance="126"),
+            ExpenseSpec(1, "Meals", "CHP-PORTAL", "38.20", merchant="Panera Bread"),
+            ExpenseSpec(3, "Lodging", "BLF-WMS", "189.00", merchant="Residence Inn"),
+        ),
+    ),
+    ClaimSpec(
+        "tobias",
+        "Kundentermin Nordlicht, Hamburg",
+        WEEKS - 2,
+        ClaimStatus.REJECTED,
+        (
+            ExpenseSpec(2, "Travel", "NLV-CLM", "89.90", merchant="Deutsche Bahn"),
+            ExpenseSpec(2, "Lodging", "NLV-CLM", "164.00", merchant="Hotel Atlantic"),
+        ),
+        reason="The hotel receipt is missing: attach it and submit the claim again.",
+    ),
+    ClaimSpec(
+        "chloe",
+        "Design sprint",
+        WEEKS - 1,
+        ClaimStatus.DRAFT,
+        (
+            ExpenseSpec(1, "Travel", "CHP-PORTAL", "31.75", merchant="Yellow Cab"),
+            ExpenseSpec(2, "Meals", "LCU-APP", "22.40", merchant="Sweetgreen"),
+        ),
+    ),
+)
 DRAFT_INVOICE_PROJECT = "BLF-WMS"
 
 NON_BILLABLE_NOTES = ("Rework on our side, not billed", "Onboarding, not billed to the client")
@@ -1057,6 +1172,69 @@ def _history(built: _Built, plan: Plan) -> None:
     )
 
 
+def _expenses(built: _Built, plan: Plan) -> None:
+    """Categories, dated mileage and per-diem rates per company, one exchange rate, and `CLAIMS`
+    taken through their workflow (a handful of actions: the build stays fast). No receipt files."""
+    cal = plan.calendar
+    us_finance = _finance_of(built, "us")
+    categories: dict[str, ExpenseCategory] = {
+        name: expenses.category_create(viewer=us_finance, name=name, kind=kind, billable_default=billable)
+        for name, kind, billable in EXPENSE_CATEGORIES
+    }
+    hired = date(cal.first_monday.year - 1, 1, 1)
+    for key, company in built.companies.items():
+        finance = _finance_of(built, key)
+        unit, first, later = MILEAGE_RATES[key]
+        expenses.mileage_rate_set(viewer=finance, company=company, valid_from=hired, rate=Decimal(first), unit=unit)
+        if later != first:
+            expenses.mileage_rate_set(
+                viewer=finance, company=company, valid_from=cal.mid_period, rate=Decimal(later), unit=unit
+            )
+        for country, rate in PER_DIEM_RATES[key]:
+            expenses.per_diem_rate_set(
+                viewer=finance, company=company, country=country, valid_from=hired, rate=Decimal(rate)
+            )
+    rates.exchange_rate_set(
+        viewer=us_finance,
+        from_currency="EUR",
+        to_currency="USD",
+        day=cal.first_monday - timedelta(days=7),
+        rate=EUR_USD,
+    )
+    company_key = {p.username: p.company for p in PEOPLE}
+    for spec in CLAIMS:
+        viewer = built.viewers[spec.username]
+        claim = expenses.claim_create(viewer=viewer, title=spec.title)
+        monday = cal.week(spec.week)
+        for line in spec.lines:
+            currency = line.currency or claim.currency
+            expenses.line_add(
+                viewer=viewer,
+                claim=claim,
+                date=monday + timedelta(days=line.day),
+                category=categories[line.category],
+                amount_minor=Money(Decimal(line.amount), currency).to_minor() if line.amount else None,
+                currency=currency,
+                merchant=line.merchant,
+                distance=Decimal(line.distance) if line.distance else None,
+                distance_unit=MILEAGE_RATES[company_key[spec.username]][0] if line.distance else "",
+                days=Decimal(line.days) if line.days else None,
+                country=line.country,
+                project=built.projects[line.project] if line.project else None,
+                markup_percent=Decimal(line.markup),
+            )
+        if spec.state == ClaimStatus.DRAFT:
+            continue
+        expenses.claim_submit(viewer=viewer, claim=claim)
+        finance = _finance_of(built, company_key[spec.username])
+        if spec.state == ClaimStatus.REJECTED:
+            expenses.claim_reject(viewer=finance, claim=claim, reason=spec.reason)
+        elif spec.state in (ClaimStatus.APPROVED, ClaimStatus.REIMBURSED):
+            expenses.claim_approve(viewer=finance, claim=claim)
+            if spec.state == ClaimStatus.REIMBURSED:
+                expenses.claim_reimburse(viewer=finance, claim=claim)
+
+
 def _finance_of(built: _Built, company_key: str) -> Viewer:
     spec = next(p for p in PEOPLE if p.access == "finance" and p.company == company_key)
     return built.viewers[spec.username]
@@ -1157,6 +1335,7 @@ def build_demo_firm(*, anchor: date | None = None, progress: Callable[[str], Non
     _projects(built, clients, plan)
     done(STEPS[2])
     _history(built, plan)
+    _expenses(built, plan)  # before the invoices: the first claim is billed on the first one
     done(STEPS[3])
     _invoice_months(built, plan)
     done(STEPS[4])

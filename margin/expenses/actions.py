@@ -6,14 +6,16 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+import weakref
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Min, Sum
 from django.utils import timezone
 
 from margin.accounts.models import Company, Person
@@ -37,6 +39,7 @@ from margin.expenses.models import (
 from margin.expenses.queries import exchange_rate, mileage_rate_on, per_diem_rate_on
 from margin.projects.models import Project, ProjectStatus, Task
 from margin.projects.queries import in_scope, is_member
+from margin.timesheets.queries import locks_by_company
 
 CLAIM_FIELDS = ["title", "status", "rejection_reason", "total_minor", "currency"]
 LINE_FIELDS = [
@@ -204,6 +207,41 @@ def _back_to_draft(claim: ExpenseClaim) -> None:
         claim.status = ClaimStatus.DRAFT
 
 
+Dated = tuple[date, int | None]  # a line's date and the company of its project (None: no project)
+
+
+def _dated(line: ExpenseLine) -> Dated:
+    return line.date, (line.project.company_id if line.project is not None else None)
+
+
+def check_period_open(claim: ExpenseClaim, *lines: Dated) -> None:
+    """The one check that expenses stay out of a company's closed period (the lock dates are time's,
+    `timesheets.queries.locks_by_company`): adding, changing (old and new version) and deleting a line,
+    deleting, submitting, approving and rejecting a claim all call it. A line counts against the
+    claim's company, whose books carry its cost, and against its project's company when that is
+    another one (it bills the line). Without `lines`, every line of the claim is checked: one grouped
+    query for the dates, one for the locks.
+
+    Reimbursing an approved claim does not call it: paying a claim is a payment made today, not a
+    change to the accounts of the closed period."""
+    if not lines:
+        rows = claim.lines.values_list("project__company_id").annotate(first=Min("date")).order_by()
+        lines = tuple((first, company_id) for company_id, first in rows)
+    firsts: dict[int, date] = {}
+    for day, project_company_id in lines:
+        for company_id in {claim.company_id, project_company_id} - {None}:
+            assert company_id is not None
+            firsts[company_id] = min(day, firsts.get(company_id, day))
+    if not firsts:
+        return
+    locks = locks_by_company(frozenset(firsts))
+    for company_id, first in sorted(firsts.items(), key=lambda item: item[1]):
+        through = locks.get(company_id)
+        if through is not None and first <= through:
+            name = Company.objects.values_list("name", flat=True).get(pk=company_id)
+            rules.check_period_open(first, locked_through=through, company_name=name)
+
+
 def _refresh_total(claim: ExpenseClaim) -> None:
     claim.total_minor = int(claim.lines.aggregate(total=Sum("converted_minor"))["total"] or 0)
 
@@ -266,6 +304,7 @@ def claim_delete(*, viewer: Viewer, claim: ExpenseClaim) -> None:
     _check_owner(viewer, claim)
     claim = _locked_claim(claim)
     _check_editable(claim)
+    check_period_open(claim)
     audit.record(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,
@@ -416,6 +455,7 @@ def line_add(
     if amount_minor is None and category.kind == ExpenseKind.RECEIPT:
         raise Invalid("Enter the amount.", field="amount_minor")
     _price(viewer, claim, line)
+    check_period_open(claim, _dated(line))
     line.save()
     _refresh_total(claim)
     _back_to_draft(claim)
@@ -455,11 +495,14 @@ def line_update(*, viewer: Viewer, line: ExpenseLine, **changes: Any) -> Expense
     _check_editable(claim)
     line = ExpenseLine.objects.select_related("category", "project").get(pk=line.pk)
     before = audit.snapshot(line, LINE_FIELDS)
+    was = _dated(line)
     for name, value in changes.items():
         if name not in LINE_CHANGEABLE:
             raise Invalid(f"{name} cannot be changed on an expense line.", field=name)
         setattr(line, name, value)
     _price(viewer, claim, line)
+    # Neither out of a closed period nor into one.
+    check_period_open(claim, was, _dated(line))
     line.save()
     _refresh_total(claim)
     _back_to_draft(claim)
@@ -480,6 +523,8 @@ def line_delete(*, viewer: Viewer, line: ExpenseLine) -> None:
     _check_owner(viewer, line.claim)
     claim = _locked_claim(line.claim)
     _check_editable(claim)
+    line = ExpenseLine.objects.select_related("project").get(pk=line.pk)
+    check_period_open(claim, _dated(line))
     audit.record(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,
@@ -510,6 +555,29 @@ def _delete_files(receipt: Receipt) -> None:
     transaction.on_commit(remove)
 
 
+def _delete_names(storage: Storage, names: list[str]) -> None:
+    for name in names:
+        storage.delete(name)
+
+
+class _KeptOnCommit:
+    """Files written inside a transaction that must not outlive it if it rolls back.
+
+    Django has no rollback hook, but it keeps on-commit callbacks in one list per connection and drops
+    them, uncalled, when their transaction or savepoint rolls back. An instance is registered with
+    `transaction.on_commit` and referenced by nothing else: on commit Django calls it and the files
+    are kept; on a rollback (of this action, of a caller's atomic block around it, or of the
+    connection) Django drops it and its finalizer deletes the files at once (CPython frees it when
+    the last reference goes). The finalizer also runs at interpreter exit, when an unfinished
+    transaction never committed. `names` is the caller's list, filled as the files are written."""
+
+    def __init__(self, storage: Storage, names: list[str]) -> None:
+        self._finalizer = weakref.finalize(self, _delete_names, storage, names)
+
+    def __call__(self) -> None:
+        self._finalizer.detach()
+
+
 @transaction.atomic
 def receipt_add(*, viewer: Viewer, line: ExpenseLine, data: bytes, filename: str = "") -> Receipt:
     """Attach a receipt: its type is decided by its bytes (rules.check_receipt), images get a thumbnail."""
@@ -530,28 +598,23 @@ def receipt_add(*, viewer: Viewer, line: ExpenseLine, data: bytes, filename: str
         uploaded_by_id=viewer.user_id,
     )
     small = rules.thumbnail(data, checked.content_type)
+    # The files written from here on stay only if this transaction (and any a caller wraps around it)
+    # commits: the guard is registered before the first byte is stored.
+    stored: list[str] = []
+    transaction.on_commit(_KeptOnCommit(receipt.file.storage, stored))
     receipt.file.save(f"{stem}.{checked.extension}", ContentFile(data), save=False)
+    stored.append(str(receipt.file.name))
     if small is not None:
         receipt.thumbnail.save(f"{stem}.jpg", ContentFile(small), save=False)
-    stored = [f.name for f in (receipt.file, receipt.thumbnail) if f and f.name]
-    storage = receipt.file.storage
-
-    def forget() -> None:  # a rollback must not leave orphan files behind
-        for name in stored:
-            storage.delete(name)
-
-    try:
-        receipt.save()
-        audit.record(
-            organisation_id=viewer.organisation_id,
-            actor_id=viewer.user_id,
-            action="receipt.create",
-            obj=receipt,
-            after=audit.snapshot(receipt, ["line", "content_type", "size", "sha256", "original_name"]),
-        )
-    except Exception:
-        forget()
-        raise
+        stored.append(str(receipt.thumbnail.name))
+    receipt.save()
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="receipt.create",
+        obj=receipt,
+        after=audit.snapshot(receipt, ["line", "content_type", "size", "sha256", "original_name"]),
+    )
     return receipt
 
 
@@ -615,6 +678,7 @@ def claim_submit(*, viewer: Viewer, claim: ExpenseClaim) -> ExpenseClaim:
     missing = claim.lines.filter(kind=ExpenseKind.RECEIPT, receipts__isnull=True).count()
     if missing and settings.MARGIN.get("EXPENSE_RECEIPT_REQUIRED", False):
         raise Invalid(f"{missing} expense(s) have no receipt.")
+    check_period_open(claim)
     return _transition(
         viewer, claim, action="expense_claim.submit", status=ClaimStatus.SUBMITTED, submitted_at=timezone.now()
     )
@@ -627,6 +691,7 @@ def claim_approve(*, viewer: Viewer, claim: ExpenseClaim) -> ExpenseClaim:
     _decide(viewer, claim)
     if claim.status != ClaimStatus.SUBMITTED:
         raise Conflict(f"Only a submitted claim can be approved; this one is {claim.get_status_display().lower()}.")
+    check_period_open(claim)
     return _transition(
         viewer,
         claim,
@@ -645,6 +710,7 @@ def claim_reject(*, viewer: Viewer, claim: ExpenseClaim, reason: str) -> Expense
     _decide(viewer, claim)
     if claim.status != ClaimStatus.SUBMITTED:
         raise Conflict(f"Only a submitted claim can be rejected; this one is {claim.get_status_display().lower()}.")
+    check_period_open(claim)
     reason = clean_text(reason or "", field="reason", max_length=2000).strip()
     if not reason:
         raise Invalid("Say why the claim is rejected, so its owner can fix it.", field="reason")
@@ -665,6 +731,8 @@ def claim_reimburse(*, viewer: Viewer, claim: ExpenseClaim) -> ExpenseClaim:
     if not viewer.is_finance:
         raise Forbidden("Only finance and administrators may mark a claim reimbursed.")
     claim = _locked_claim(claim)
+    # No check_period_open here, on purpose: reimbursing pays an approved claim today; it changes
+    # nothing in the accounts of a closed period, so claims dated in one can still be paid.
     if claim.status != ClaimStatus.APPROVED:
         raise Conflict(f"Only an approved claim can be reimbursed; this one is {claim.get_status_display().lower()}.")
     return _transition(

@@ -1,10 +1,19 @@
-"""Profitability of projects, always current: three grouped queries, whatever the number of projects.
+"""Profitability of projects, always current: four grouped queries, whatever the number of projects.
 
 Definitions (docs/glossary.md):
-- billed: total of the project's issued invoices;
-- WIP: value of approved billable time not on an issued invoice (drafts included);
-- revenue = billed + WIP; cost: cost of all approved time; margin = revenue − cost;
+- billed: total of the project's issued invoices (their time lines and their expense lines);
+- WIP: value of approved billable time, and the billable amount (markup included) of approved billable
+  expenses, not on an issued invoice (drafts included);
+- revenue = billed + WIP; cost: cost of all approved time plus every approved (or reimbursed) expense
+  line of the project, billable or not, at its amount in the company's currency; margin = revenue − cost;
 - hours burn: logged (not rejected) hours ÷ hours budget; money burn: revenue ÷ money budget.
+
+Expenses are mirrored on time: an expense's cost is what the firm paid (`ExpenseLine.converted_minor`,
+in the claim's currency, the claimant's company's), its value what the client is charged
+(`bill_amount_minor`, in the project's currency). A project bills in its company's currency and its
+people are costed in it (ADR 0006), so the claim's currency is the project's; an expense line whose
+claim is in another currency (a claimant of another company) is left out of the cost rather than
+added in the wrong currency.
 """
 
 from __future__ import annotations
@@ -13,12 +22,13 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 
 from margin.accounts.queries import Viewer
 from margin.billing.models import InvoiceLine, InvoiceStatus
 from margin.core.errors import Forbidden
 from margin.core.money import Money
+from margin.expenses.models import ClaimStatus, ExpenseLine
 from margin.projects.models import Project
 from margin.projects.queries import projects_visible
 from margin.timesheets.models import EntryStatus, TimeEntry
@@ -88,6 +98,25 @@ class ProjectFigures(Figures):
     approved_minutes: int
     budget_minutes: int
     budget_amount_minor: int
+    # The expenses' share of cost_minor and of wip_minor (the rest is time).
+    expense_cost_minor: int = 0
+    expense_wip_minor: int = 0
+
+    @property
+    def time_cost_minor(self) -> int:
+        return self.cost_minor - self.expense_cost_minor
+
+    @property
+    def expense_cost(self) -> Money:
+        return self.money(self.expense_cost_minor)
+
+    @property
+    def time_cost(self) -> Money:
+        return self.money(self.time_cost_minor)
+
+    @property
+    def expense_wip(self) -> Money:
+        return self.money(self.expense_wip_minor)
 
     @property
     def hours_burn_pct(self) -> Decimal | None:
@@ -115,7 +144,7 @@ def totals_by_currency(figures: list[ProjectFigures]) -> list[Figures]:
 
 
 def profitability(projects: QuerySet[Project]) -> list[ProjectFigures]:
-    """Figures for every project of the queryset, in three grouped queries."""
+    """Figures for every project of the queryset, in four grouped queries."""
     rows = list(
         projects.values(
             "id",
@@ -154,10 +183,30 @@ def profitability(projects: QuerySet[Project]) -> list[ProjectFigures]:
         .annotate(total=Sum("amount_minor"), time_value=Sum("time_value_minor"))
         .order_by()
     }
+    # Approved (or reimbursed) expense lines: their cost, and the billable ones' value that no issued
+    # invoice holds yet (an issued invoice's expense line bills exactly the stored bill_amount_minor,
+    # which `billed` above already counts).
+    approved_expense = Q(claim__status__in=[ClaimStatus.APPROVED, ClaimStatus.REIMBURSED])
+    spent = {
+        e["project_id"]: e
+        for e in ExpenseLine.objects.filter(approved_expense, project_id__in=ids)
+        .values("project_id")
+        .annotate(
+            cost=Sum("converted_minor", filter=Q(claim__currency=F("project__currency"))),
+            billable_value=Sum("bill_amount_minor", filter=Q(billable=True)),
+            billed_value=Sum(
+                "bill_amount_minor", filter=Q(billable=True, billing__line__invoice__status=InvoiceStatus.ISSUED)
+            ),
+        )
+        .order_by()
+    }
     figures = []
     for r in rows:
         t: Any = time.get(r["id"], {})
         b: Any = billed.get(r["id"], {})
+        e: Any = spent.get(r["id"], {})
+        expense_cost = int(e.get("cost") or 0)
+        expense_wip = int(e.get("billable_value") or 0) - int(e.get("billed_value") or 0)
         figures.append(
             ProjectFigures(
                 project_id=r["id"],
@@ -168,12 +217,14 @@ def profitability(projects: QuerySet[Project]) -> list[ProjectFigures]:
                 status=r["status"],
                 currency=r["currency"],
                 billed_minor=int(b.get("total") or 0),
-                wip_minor=int(t.get("billable_value") or 0) - int(b.get("time_value") or 0),
-                cost_minor=int(t.get("cost") or 0),
+                wip_minor=int(t.get("billable_value") or 0) - int(b.get("time_value") or 0) + expense_wip,
+                cost_minor=int(t.get("cost") or 0) + expense_cost,
                 logged_minutes=int(t.get("logged") or 0),
                 approved_minutes=int(t.get("approved_minutes") or 0),
                 budget_minutes=r["budget_minutes"],
                 budget_amount_minor=r["budget_amount_minor"],
+                expense_cost_minor=expense_cost,
+                expense_wip_minor=expense_wip,
             )
         )
     return figures

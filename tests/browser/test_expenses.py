@@ -107,3 +107,59 @@ def test_claim_receipt_submit_and_approve(browser_firm: Firm, page: Any, sign_in
     page.goto(f"/expenses/{claim.pk}/")
     page.screenshot(path=str(SHOTS / "expenses-claim-phone.png"), full_page=True)
     assert travel.pk == line.category_id
+
+
+def test_expense_only_project_is_invoiced_and_its_cost_shown(browser_firm: Firm, page: Any, sign_in: Any) -> None:
+    """An approved billable expense (and no time) lists the project under Ready to invoice; finance
+    drafts it from there; the project page shows the expense in its cost. A closed period refuses a
+    claim dated in it, with the company and the lock date."""
+    from margin.timesheets.actions import period_close
+
+    firm = browser_firm
+    shots = Path("/tmp/shots/expenses")
+    shots.mkdir(parents=True, exist_ok=True)
+    travel = actions.category_create(viewer=firm.finance, name="Travel", billable_default=True)
+    claim = actions.claim_create(viewer=firm.member, title="Globex visit")
+    actions.line_add(
+        viewer=firm.member,
+        claim=claim,
+        date=date(2026, 3, 10),
+        category=travel,
+        merchant="Delta",
+        amount_minor=41_280,
+        currency="USD",
+        project=firm.project,
+        markup_percent=Decimal(10),
+    )
+    actions.claim_submit(viewer=firm.member, claim=claim)
+    actions.claim_approve(viewer=firm.manager, claim=claim)
+
+    sign_in("finn")
+    page.goto("/invoices/")
+    row = page.locator("[data-testid=to-invoice-table] tr[data-project='GLX-1']")
+    assert "1 item" in row.inner_text() and "454.08 USD" in row.inner_text()  # 412.80 + 10 %
+    page.screenshot(path=str(shots / "invoices-ready.png"), full_page=True)
+    page.get_by_test_id("draft-GLX-1").click()
+    page.wait_for_url("**/invoices/*/")
+    assert "Expense 2026-03-10 — Travel — Delta (+10 %)" in page.content()
+    page.screenshot(path=str(shots / "invoice-expense-draft.png"), full_page=True)
+
+    page.goto(f"/projects/{firm.project.pk}/")
+    assert page.get_by_test_id("cost-split").inner_text() == "Time 0.00 (0:00 h) · Expenses 412.80"
+    page.get_by_test_id("project-figures").screenshot(path=str(shots / "project-figures.png"))
+
+    # The books of March are closed: a draft claim dated in March is refused, with the reason.
+    late = actions.claim_create(viewer=firm.member, title="Forgotten taxi")
+    actions.line_add(
+        viewer=firm.member, claim=late, date=date(2026, 3, 12), category=travel, amount_minor=2_500, currency="USD"
+    )
+    period_close(viewer=firm.finance, company=firm.usd, through=date(2026, 3, 31))
+    page.context.clear_cookies()
+    sign_in("tom")
+    page.goto(f"/expenses/{late.pk}/")
+    page.get_by_test_id("claim-submit").click()
+    page.wait_for_load_state()
+    assert "The period up to 2026-03-31 is closed for Acme US" in page.content()
+    page.screenshot(path=str(shots / "claim-period-closed.png"), full_page=True)
+    late.refresh_from_db()
+    assert late.status == ClaimStatus.DRAFT

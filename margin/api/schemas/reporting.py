@@ -17,9 +17,9 @@ class ProjectFiguresOut(Schema):
     status: str
     currency: str
     billed: MoneyOut = Field(description="Total of issued invoices")
-    wip: MoneyOut = Field(description="Approved billable time not on an issued invoice")
+    wip: MoneyOut = Field(description="Approved billable time and expenses not on an issued invoice")
     revenue: MoneyOut = Field(description="billed + wip")
-    cost: MoneyOut = Field(description="Cost of all approved time")
+    cost: MoneyOut = Field(description="Cost of all approved time and approved expenses")
     margin: MoneyOut = Field(description="revenue - cost")
     margin_pct: str | None = Field(description="margin / revenue in percent; null without revenue")
     logged_minutes: int

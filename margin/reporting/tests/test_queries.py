@@ -129,7 +129,7 @@ def test_billed_is_the_invoice_total_with_line_rounding(firm: Firm) -> None:
     assert (project_profitability(firm.project).billed_minor, project_profitability(firm.project).wip_minor) == (2, 0)
 
 
-def test_profitability_takes_three_queries_whatever_the_number_of_projects(firm: Firm) -> None:
+def test_profitability_takes_four_queries_whatever_the_number_of_projects(firm: Firm) -> None:
     for i in range(5):
         projects.project_create(
             viewer=firm.admin,
@@ -142,7 +142,7 @@ def test_profitability_takes_three_queries_whatever_the_number_of_projects(firm:
     _story(firm)
     with CaptureQueriesContext(connection) as queries:
         figures = profitability(Project.objects.filter(organisation_id=firm.admin.organisation_id))
-    assert len(figures) == 6 and len(queries) == 3
+    assert len(figures) == 6 and len(queries) == 4  # projects, time, invoices, expenses
     assert [f.code for f in figures] == ["GLX-1", "P-0", "P-1", "P-2", "P-3", "P-4"]
     assert sum(f.wip_minor for f in figures) == WIP
 

@@ -217,8 +217,14 @@ def line_add(request: HtmxRequest, viewer: Viewer, claim_id: int) -> HttpRespons
 @viewer_view
 def line_delete(request: HtmxRequest, viewer: Viewer, line_id: int) -> HttpResponse:
     line = line_get(viewer, line_id)
-    actions.line_delete(viewer=viewer, line=line)
-    messages.success(request, "Expense removed.")
+    try:
+        actions.line_delete(viewer=viewer, line=line)
+    except DomainError as error:
+        if isinstance(error, NotFound | Forbidden):
+            raise
+        messages.error(request, error.message)  # a submitted claim, a closed period
+    else:
+        messages.success(request, "Expense removed.")
     return redirect("web:expense_claim", claim_id=line.claim_id)
 
 

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -17,7 +18,13 @@ from margin.accounts.queries import Viewer, companies_visible
 from margin.billing.actions import invoice_discard, invoice_issue
 from margin.billing.jobs import invoice_run_start
 from margin.billing.models import Invoice, InvoiceStatus
-from margin.billing.queries import invoice_get, invoice_lines, invoices_visible, worked_minutes_by_line
+from margin.billing.queries import (
+    invoice_get,
+    invoice_lines,
+    invoices_visible,
+    to_invoice_visible,
+    worked_minutes_by_line,
+)
 from margin.core.errors import DomainError
 from margin.core.jobruns import job_run_get
 from margin.core.models import JobRun, JobRunStatus
@@ -37,7 +44,11 @@ def _list_context(viewer: Viewer, status: str, page_number: str | None = None) -
     else:
         status = ""
     page_obj = Paginator(invoices, PAGE_SIZE).get_page(page_number)
+    today = timezone.localdate()
     return {
+        # What a run up to today would draft: projects with unbilled time or (only) expenses.
+        "to_invoice": to_invoice_visible(viewer, up_to=today),
+        "to_invoice_up_to": today,
         "invoices": page_obj.object_list,
         "page_obj": page_obj,
         "status_filter": status,
