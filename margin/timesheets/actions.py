@@ -30,6 +30,7 @@ from margin.timesheets import rules
 from margin.timesheets.models import ApprovalDelegate, EntryStatus, PeriodLock, TimeEntry, Timer
 from margin.timesheets.notices import notify_rejected
 from margin.timesheets.queries import day_minutes, locked_through, locks_by_company, projects_approved_by
+from margin.timesheets.signals import period_closing
 
 ENTRY_FIELDS = [
     "project",
@@ -780,6 +781,7 @@ def period_close(*, viewer: Viewer, company: Company, through: date, note: str =
         # triggers of migration 0006 then see the lock). SQLite already serialises write transactions.
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {TimeEntry._meta.db_table} IN SHARE MODE")
+    period_closing.send(sender=PeriodLock, company_id=company.pk, through=through)
     # Closes of one company queue behind each other.
     Company.objects.select_for_update().filter(pk=company.pk).first()
     rules.check_lock_date(through, today=_today(), standing=locked_through(company.pk))

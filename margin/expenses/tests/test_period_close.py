@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection, transaction
 
 from margin.accounts import actions as accounts
 from margin.accounts.queries import viewer_for
@@ -153,3 +154,21 @@ def test_a_line_on_another_companys_project_follows_that_companys_close(firm: Fi
         actions.line_add(**add, date=CLOSED, project=other)
     # Without the project, a line is Acme US's alone, whose books are open.
     assert actions.line_add(**add, date=CLOSED).project_id is None
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="table locks are PostgreSQL's")
+def test_a_close_holds_expense_writes_until_it_commits(firm: Firm) -> None:
+    """Like time: a close takes a SHARE lock on the expense lines, so a line being written when the
+    close starts commits first (and is counted) or waits and then meets the lock date."""
+    table = ExpenseLine._meta.db_table
+    with transaction.atomic():
+        period_close(viewer=firm.finance, company=firm.usd, through=date(2026, 1, 31))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                "WHERE c.relname = %s AND l.pid = pg_backend_pid()",
+                [table],
+            )
+            modes = {row[0] for row in cursor.fetchall()}
+    assert "ShareLock" in modes
