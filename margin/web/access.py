@@ -93,6 +93,11 @@ def can_approve(viewer: Viewer) -> bool:
     return viewer.person_id is not None and delegations_in_force(viewer.person_id, timezone.localdate()).exists()
 
 
+def can_edit_clients(viewer: Viewer) -> bool:
+    """Clients' billing terms (increment, rounding): administrators, finance and project managers."""
+    return viewer.role in (AccessRole.ADMIN, AccessRole.FINANCE, AccessRole.MANAGER)
+
+
 def require_approver(viewer: Viewer) -> None:
     if not can_approve(viewer):
         raise PermissionDenied("Only project managers and administrators approve time.")

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from margin.accounts.models import AccessRole, Person
 from margin.accounts.queries import Viewer
 from margin.core.notifications import unread_count
-from margin.web.access import can_approve
+from margin.web.access import can_approve, can_edit_clients
 
 
 def _initials(name: str) -> str:
@@ -30,6 +30,7 @@ def layout_context(request: HttpRequest, viewer: Viewer, active: str) -> dict[st
         "me_initials": _initials(name),
         "me_role": AccessRole(viewer.role).label,
         "nav_approvals": can_approve(viewer),
+        "nav_clients": can_edit_clients(viewer),
         "nav_invoices": viewer.is_finance,
         "unread_notifications": unread_count(organisation_id=viewer.organisation_id, user_id=viewer.user_id),
     }

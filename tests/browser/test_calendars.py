@@ -30,6 +30,7 @@ def test_add_an_exception_and_see_it_in_the_grid(page: Any, browser_firm: Firm, 
         day += timedelta(days=1)
 
     sign_in("acme-admin")
+    page.get_by_test_id("nav-settings-menu").click()  # the Settings menu holds it
     page.get_by_test_id("nav-calendars").click()
     expect(page.get_by_test_id("calendars-table")).to_contain_text("Organisation default")
     page.screenshot(path=str(SHOTS / "calendar-list.png"), full_page=True)

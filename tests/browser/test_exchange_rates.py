@@ -29,6 +29,7 @@ def _ecb_csv(days: int, start: date = date(2026, 6, 1)) -> bytes:
 def test_import_chart_and_enter(page: Any, browser_firm: Firm, sign_in: Callable[[str], Any], tmp_path: Path) -> None:
     SHOTS.mkdir(exist_ok=True)
     sign_in("finn")
+    page.get_by_test_id("nav-settings-menu").click()  # the Settings menu holds it
     page.get_by_test_id("nav-exchange-rates").click()
     expect(page.get_by_role("heading", name="Exchange rates")).to_be_visible()
     ecb = tmp_path / "eurofxref-hist.csv"

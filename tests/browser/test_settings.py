@@ -24,6 +24,7 @@ def test_change_a_policy_and_add_a_delegate(page: Any, browser_firm: Firm, sign_
     firm = browser_firm
     SHOTS.mkdir(parents=True, exist_ok=True)
     sign_in("acme-admin")
+    page.get_by_test_id("nav-settings-menu").click()  # the Settings menu holds it
     page.get_by_test_id("nav-settings").click()
     policy = page.get_by_test_id(f"policy-{firm.usd.pk}")
     expect(policy).to_contain_text("Acme US")

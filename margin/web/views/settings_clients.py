@@ -13,19 +13,18 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from margin.accounts.models import AccessRole
 from margin.accounts.queries import Viewer
 from margin.core.errors import DomainError, Forbidden, NotFound
 from margin.crm.actions import client_update
 from margin.crm.models import MAX_BILLING_INCREMENT, BillingRounding, Client
 from margin.crm.queries import client_get, clients_visible
-from margin.web.access import HtmxRequest, viewer_view
+from margin.web.access import HtmxRequest, can_edit_clients, viewer_view
 from margin.web.forms import TablerForm
 from margin.web.views.settings import checked_id, refusal, settings_page
 
 
 def require_client_editor(viewer: Viewer) -> None:
-    if viewer.role not in (AccessRole.ADMIN, AccessRole.FINANCE, AccessRole.MANAGER):
+    if not can_edit_clients(viewer):
         raise PermissionDenied("Only administrators, finance and project managers change clients' billing.")
 
 
