@@ -65,6 +65,18 @@ def test_typing_hours_with_the_keyboard_through_several_cells(
     expect(page.locator(f"#in-{firm.build.pk}-{tuesday:%Y%m%d}")).to_be_focused()
 
     expect(page.get_by_test_id("week-total")).to_have_text("7:15")
+    # An answer that read the week before the one shown (out of order) does not replace the totals.
+    stale_answer = """(offset) => {
+            const target = document.getElementById("week-total");
+            const fragment = document.createDocumentFragment();
+            const td = fragment.appendChild(document.createElement("td"));
+            td.setAttribute("data-rev", String(Number(target.getAttribute("data-rev")) + offset));
+            const detail = {shouldSwap: true, target, fragment};
+            target.dispatchEvent(new CustomEvent("htmx:oobBeforeSwap", {detail, bubbles: true}));
+            return detail.shouldSwap;
+        }"""
+    assert page.evaluate(stale_answer, -1) is False
+    assert page.evaluate(stale_answer, 1) is True
     expect(page.locator(f"#cell-{firm.design.pk}-{monday:%Y%m%d}")).to_have_attribute("data-state", "saved")
     assert _minutes(firm, firm.build, monday) == 60
     assert _minutes(firm, firm.build, tuesday) == 150

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -112,6 +113,9 @@ def _people_to_log_for(viewer: Viewer) -> list[Person]:
 
 
 def week_context(person_id: int, monday: date, extra_task_ids: list[int] | None = None) -> dict[str, Any]:
+    # When the state below was read (µs, before reading it): two quick saves can answer out of order,
+    # and week.js keeps the totals of the later read (every commit before `rev` is in them).
+    rev = time.time_ns() // 1000
     week: Week = week_of(person_id, monday, extra_task_ids=extra_task_ids)
     submit_period, through = _company_policy(person_id)
     weekly, per_day = _capacities(person_id, week.days)
@@ -139,6 +143,7 @@ def week_context(person_id: int, monday: date, extra_task_ids: list[int] | None 
         "next_monday": monday + timedelta(days=7),
         "this_monday": week_start(timezone.localdate()),
         "submit_period": submit_period,
+        "rev": rev,
         # The banner over the grid; the cells themselves are greyed by their own project's company.
         "closed_through": through if through is not None and through >= monday else None,
     }

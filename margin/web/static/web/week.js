@@ -150,6 +150,16 @@
     if (isCellInput(event.target)) { markState(event.target); }
   });
 
+  /* Two quick saves can answer out of order: the totals an older answer brings must not replace those
+     of a newer one. Every total carries when the server read its state (data-rev, in µs). */
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var fragment = event.detail.fragment;
+    var incoming = fragment && (fragment.firstElementChild || fragment);
+    var next = incoming && incoming.getAttribute ? Number(incoming.getAttribute("data-rev")) : 0;
+    var current = Number(event.detail.target.getAttribute("data-rev"));
+    if (next && current && next < current) { event.detail.shouldSwap = false; }
+  });
+
   /* A project that needs a note with every entry: hours typed into a cell with no note open the
      note instead of saving (the server refuses them anyway); "Save note" then sends both. */
   function needsNote(el) {
