@@ -77,9 +77,12 @@ def test_claim_receipt_submit_and_approve(browser_firm: Firm, page: Any, sign_in
         files=[{"name": "ticket.jpg", "mimeType": "image/jpeg", "buffer": _receipt_photo()}]
     )
     page.get_by_test_id(f"receipt-upload-{line.pk}").click()
-    page.wait_for_selector("img.receipt-thumb")
-    loaded = page.eval_on_selector("img.receipt-thumb", "img => img.complete && img.naturalWidth > 0")
-    assert loaded, "the thumbnail did not load"
+    # Wait for the image itself, not only its tag (a slow machine loads it after the tag appears); a
+    # thumbnail that fails to load never gets a width, and the wait times out.
+    page.wait_for_function(
+        "() => { const img = document.querySelector('img.receipt-thumb');"
+        " return img && img.complete && img.naturalWidth > 0; }"
+    )
     page.screenshot(path=str(SHOTS / "expenses-claim.png"), full_page=True)
     page.get_by_test_id("claim-submit").click()
     page.wait_for_selector("[data-testid=claim-status]:has-text('Submitted')")
