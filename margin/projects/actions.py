@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import holidays as holidays_lib
@@ -360,6 +361,13 @@ def _reschedule(project: Project) -> Rescheduled:
             "planned_finish": finish.astimezone(finish.tzinfo).date(),
             "total_float_minutes": scheduled.total_float,
             "critical": scheduled.critical,
+            # A summary's % complete is its subtasks' (weighted by work, else duration), as in MS Project;
+            # a leaf's is what people entered.
+            "percent_complete": (
+                int(scheduled.percent_complete.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+                if scheduled.summary
+                else task.percent_complete
+            ),
         }
         if (task.start, task.finish) != (start, finish):
             moved.append(Moved(task.pk, task.start, task.finish, start, finish))
@@ -371,7 +379,15 @@ def _reschedule(project: Project) -> Rescheduled:
     return Rescheduled(moved, tuple(result.conflicts))
 
 
-SCHEDULE_COLUMNS = ("start", "finish", "planned_start", "planned_finish", "total_float_minutes", "critical")
+SCHEDULE_COLUMNS = (
+    "start",
+    "finish",
+    "planned_start",
+    "planned_finish",
+    "total_float_minutes",
+    "critical",
+    "percent_complete",
+)
 
 
 def _write_schedule(tasks: list[Task]) -> None:
@@ -392,6 +408,7 @@ def _write_schedule(tasks: list[Task]) -> None:
             ops.adapt_datefield_value(task.planned_finish),
             task.total_float_minutes,
             task.critical,
+            task.percent_complete,
             task.pk,
         )
         for task in tasks

@@ -176,6 +176,22 @@ def test_indent_under_a_linked_task_is_refused(plan: Firm) -> None:
         actions.task_indent(viewer=plan.other_admin, task=plan.build)
 
 
+def test_a_summary_stores_the_percent_complete_of_its_subtasks(firm: Firm) -> None:
+    """MS Project's rule: the subtasks' % complete weighted by their durations (no work assigned here)."""
+    actions.project_update(viewer=firm.manager, project=firm.project, start_date=MONDAY)
+    phase = _task(firm, "Phase")
+    a, b = _task(firm, "A", 2), _task(firm, "B", 3)
+    actions.task_indent(viewer=firm.manager, task=a)
+    actions.task_indent(viewer=firm.manager, task=b)
+    actions.task_schedule_update(viewer=firm.manager, task=a, percent_complete=50)
+    phase.refresh_from_db()
+    assert phase.percent_complete == 20  # (2 days × 50 % + 3 days × 0 %) / 5 days
+    actions.task_schedule_update(viewer=firm.manager, task=b, percent_complete=100)
+    phase.refresh_from_db()
+    a.refresh_from_db()
+    assert (phase.percent_complete, a.percent_complete) == (80, 50)  # leaves keep what was entered
+
+
 def test_indent_builds_a_summary_that_rolls_up(firm: Firm) -> None:
     actions.project_update(viewer=firm.manager, project=firm.project, start_date=MONDAY)
     phase = _task(firm, "Phase")
