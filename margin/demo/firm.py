@@ -45,7 +45,7 @@ from margin.crm.models import Client
 from margin.expenses import actions as expenses
 from margin.expenses.models import ClaimStatus, DistanceUnit, ExpenseCategory, ExpenseKind
 from margin.projects import actions as projects
-from margin.projects.leveling_actions import assignment_create
+from margin.projects.actions import assignment_create
 from margin.projects.models import Project, ProjectStatus, Task
 from margin.projects.planning import to_aware
 from margin.rates import actions as rates

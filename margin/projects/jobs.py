@@ -12,8 +12,8 @@ from margin.accounts.queries import Viewer
 from margin.core.errors import DomainError
 from margin.core.jobruns import job_run_finish, job_run_progress, job_run_start
 from margin.core.models import JobRun
+from margin.projects.actions import leveling_fill, leveling_run
 from margin.projects.leveling import leveling_input_of, leveling_result
-from margin.projects.leveling_actions import leveling_fill, leveling_run
 from margin.projects.models import LevelingProposal, LevelingStatus, Project
 from margin.scheduling.leveling import level_cpsat
 

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from margin.core.periods import week_start
 from margin.projects import actions
-from margin.projects.leveling_actions import assignment_create
+from margin.projects.actions import assignment_create
 from margin.rates.actions import baseline_save_valued
 from margin.timesheets.actions import ImportRow, time_entries_import
 from tests.firm import Firm

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from margin.core.periods import week_start
 from margin.projects import actions
-from margin.projects import leveling_actions as leveling
+from margin.projects.actions import leveling
 from margin.projects.models import Task
 from tests.firm import Firm
 

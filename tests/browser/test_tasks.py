@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from margin.core.periods import week_start
 from margin.projects import actions
-from margin.projects.leveling_actions import assignment_create
+from margin.projects.actions import assignment_create
 from margin.projects.models import Dependency, Task
 from margin.timesheets.actions import time_entry_create
 from tests.firm import Firm

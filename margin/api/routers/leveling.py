@@ -26,6 +26,13 @@ from margin.api.schemas.planning import ChangeOut
 from margin.api.security import viewer_of
 from margin.core.errors import NotFound
 from margin.core.models import JobRunStatus
+from margin.projects.actions import (
+    assignment_create,
+    assignment_delete,
+    leveling_accept,
+    leveling_discard,
+    resource_pool_create,
+)
 from margin.projects.jobs import leveling_start
 from margin.projects.leveling import (
     assignments_of,
@@ -33,13 +40,6 @@ from margin.projects.leveling import (
     overallocations_of,
     resource_pool_get,
     resource_pools_visible,
-)
-from margin.projects.leveling_actions import (
-    assignment_create,
-    assignment_delete,
-    leveling_accept,
-    leveling_discard,
-    resource_pool_create,
 )
 from margin.projects.models import Assignment, LevelingProposal, LevelingStatus, ResourcePool
 from margin.projects.planning import project_zone

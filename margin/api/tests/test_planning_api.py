@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from margin.api.tests.conftest import Api, error_of, unchanged
 from margin.projects import actions
-from margin.projects.leveling_actions import assignment_create
+from margin.projects.actions import assignment_create
 from margin.projects.models import Baseline, BaselineTask, Dependency, Task
 from tests.firm import Firm
 

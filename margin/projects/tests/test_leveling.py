@@ -9,7 +9,7 @@ import pytest
 from margin.core.errors import Conflict, Forbidden, Invalid
 from margin.core.models import JobRun, JobRunStatus
 from margin.projects import actions
-from margin.projects import leveling_actions as leveling
+from margin.projects.actions import leveling
 from margin.projects.jobs import leveling_start
 from margin.projects.leveling import leveling_input_of, overallocations_of, person_resource
 from margin.projects.models import Assignment, Constraint, Dependency, LevelingProposal, LevelingStatus, Task

@@ -8,7 +8,7 @@ import pytest
 
 from margin.core.errors import Conflict
 from margin.projects import actions
-from margin.projects import leveling_actions as leveling
+from margin.projects.actions import leveling
 from margin.projects.leveling import LOAD_PREFIX, leveling_input_of, overallocations_of, person_resource
 from margin.projects.models import LevelingStatus, Project, ProjectStatus, Task
 from tests.checks import refused, stored

@@ -9,7 +9,7 @@ import pytest
 
 from margin.core.errors import NotFound
 from margin.projects import actions
-from margin.projects.leveling_actions import assignment_create
+from margin.projects.actions import assignment_create
 from margin.projects.models import BaselineTask
 from margin.rates import actions as rates
 from margin.reporting.earned_value import project_earned_value

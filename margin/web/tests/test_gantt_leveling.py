@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from margin.projects import actions
-from margin.projects.leveling_actions import assignment_create
+from margin.projects.actions import assignment_create
 from margin.projects.models import BaselineTask
 from margin.rates.actions import baseline_save_valued
 from margin.timesheets.actions import ImportRow, time_entries_import

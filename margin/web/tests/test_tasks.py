@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from margin.core.periods import week_start
-from margin.projects.actions import dependency_create, project_reschedule, task_create
-from margin.projects.leveling_actions import assignment_create
+from margin.projects.actions import assignment_create, dependency_create, project_reschedule, task_create
 from margin.projects.models import Assignment, Dependency, Task, TaskStatus
 from margin.timesheets.actions import time_entry_create
 from margin.web.views.tasks import days_text, parse_days, parse_lag

@@ -29,6 +29,8 @@ from margin.core.errors import DomainError, Invalid, NotFound
 from margin.core.models import AuditEntry
 from margin.core.periods import DurationError, format_minutes, parse_duration
 from margin.projects.actions import (
+    assignment_create,
+    assignment_delete,
     dependency_create,
     dependency_delete,
     project_reschedule,
@@ -40,7 +42,6 @@ from margin.projects.actions import (
     task_schedule_update,
     task_update,
 )
-from margin.projects.leveling_actions import assignment_create, assignment_delete
 from margin.projects.models import (
     Assignment,
     Dependency,

@@ -1,8 +1,7 @@
 """Writes for resource leveling: assignments, resource pools, leveling proposals (run, fill, accept, discard).
 
-Kept beside ``actions.py`` (same layer: it uses its planning lock and reschedule) so the leveling work does not
-collide with other edits of that module. A leveling run never changes the plan: it stores a
-:class:`LevelingProposal`; only :func:`leveling_accept` applies it.
+It uses the planning lock and reschedule of :mod:`margin.projects.actions.planning`. A leveling run never changes
+the plan: it stores a :class:`LevelingProposal`; only :func:`leveling_accept` applies it.
 """
 
 from __future__ import annotations
@@ -19,7 +18,8 @@ from margin.core import audit
 from margin.core.errors import Conflict, Forbidden, Invalid
 from margin.core.models import JobRun
 from margin.core.text import clean_text
-from margin.projects.actions import Rescheduled, _check_scope, _plan_lock, _reschedule
+from margin.projects.actions.planning import Rescheduled, _plan_lock, _reschedule
+from margin.projects.actions.projects import _check_scope
 from margin.projects.leveling import leveling_input_of, leveling_result, plan_fingerprint
 from margin.projects.models import (
     Assignment,
