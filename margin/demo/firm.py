@@ -284,6 +284,7 @@ PEOPLE = (
 # The logins `manage.py demo --print-logins` shows (username of each kind of user).
 DEMO_LOGINS = (("admin", "ada"), ("finance", "felix"), ("manager", "maya"), ("member", "liam"))
 DEMO_MANAGER = "maya"
+TIMESHEET_KEEPER = "nora"  # may log time for others (Settings → People)
 
 
 @dataclass(frozen=True)
@@ -1010,6 +1011,11 @@ def _people(cal: DemoCalendar) -> _Built:
                 valid_from=cal.mid_period,
                 hourly_cost=Decimal(spec.hourly_cost + spec.cost_raise),
             )
+    # Everyone joined before the demo's history begins (no time may be logged before a start date), and
+    # the GmbH's finance lead keeps the timesheets of colleagues who are on the road.
+    for person in people.values():
+        accounts.person_start_date_set(viewer=admin, person=person, start_date=hired)
+    accounts.log_for_others_set(viewer=admin, person=people[TIMESHEET_KEEPER], allowed=True)
     return _Built(admin=viewers[admin_spec.username], viewers=viewers, people=people, companies=companies)
 
 

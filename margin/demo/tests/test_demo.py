@@ -112,6 +112,11 @@ def test_the_command_builds_a_live_firm(db: None) -> None:
     # Every person signs in with the shared demo password, username = first name.
     assert authenticate(username="maya", password=DEMO_PASSWORD) is not None
     assert User.objects.filter(person__isnull=False).count() == 25
+    # Time policies in use: everyone has a start date before their first entry; one may log for others.
+    assert not Person.objects.filter(start_date__isnull=True).exists()
+    first_entry = TimeEntry.objects.order_by("work_date").values_list("work_date", flat=True).first()
+    assert first_entry is not None and Person.objects.filter(start_date__gt=first_entry).count() == 0
+    assert list(Membership.objects.filter(can_log_for_others=True).values_list("user__username", flat=True)) == ["nora"]
 
     # A WBS: summary tasks with subtasks and planned dates; time only on leaf tasks.
     assert Task.objects.filter(parent__isnull=True, children__isnull=False).distinct().count() >= 12
