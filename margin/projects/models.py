@@ -137,6 +137,9 @@ class Task(models.Model):
     )
     # How far resource leveling pushed the task's start (working minutes), once a leveled plan is accepted.
     leveling_delay_minutes = models.BigIntegerField(default=0)
+    # MS Project's Deadline: a date the task should finish by. It never moves the schedule; a task whose finish
+    # (local date) falls after it is flagged as missing it (margin.projects.planning.deadline_missed).
+    deadline = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["project", "position", "id"]

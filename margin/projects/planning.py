@@ -61,6 +61,25 @@ def to_aware(value: datetime) -> datetime:
     return value.replace(tzinfo=project_zone())
 
 
+def finish_day(finish: datetime | None) -> date | None:
+    """The local day a task finishes on; a finish at midnight is the end of the day before (work that ends at
+    24:00 on a round-the-clock calendar finishes that day, not the next)."""
+    local = to_local(finish)
+    if local is None:
+        return None
+    if local.hour == 0 and local.minute == 0:
+        return (local - timedelta(minutes=1)).date()
+    return local.date()
+
+
+def deadline_missed(finish: datetime | None, deadline: date | None) -> bool:
+    """MS Project's deadline flag: the task finishes (local day) after its deadline. It never moves the plan."""
+    if deadline is None:
+        return False
+    day = finish_day(finish)
+    return day is not None and day > deadline
+
+
 def _intervals(raw: object) -> Intervals:
     if not isinstance(raw, list | tuple):
         return ()
@@ -294,6 +313,8 @@ class GanttTask:
     constraint: str
     baseline_start: datetime | None
     baseline_finish: datetime | None
+    deadline: date | None
+    deadline_missed: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,7 +339,7 @@ class Gantt:
 
 _GANTT_FIELDS = (
     "id", "name", "parent_id", "position", "start", "finish", "duration_minutes", "percent_complete", "critical",
-    "total_float_minutes", "scheduling", "constraint",
+    "total_float_minutes", "scheduling", "constraint", "deadline",
 )  # fmt: skip
 
 
@@ -358,6 +379,7 @@ def gantt_of(project: Project, baseline_index: int | None = None) -> Gantt:
         duration = int(row["duration_minutes"])  # type: ignore[call-overload]
         b_start, b_finish = base.get(pk, (None, None))
         task_finish: datetime | None = row["finish"]  # type: ignore[assignment]
+        task_deadline: date | None = row["deadline"]  # type: ignore[assignment]
         if task_finish is not None and (finish is None or task_finish > finish):
             finish = task_finish
         tasks.append(
@@ -379,6 +401,8 @@ def gantt_of(project: Project, baseline_index: int | None = None) -> Gantt:
                 constraint=str(row["constraint"]),
                 baseline_start=b_start,
                 baseline_finish=b_finish,
+                deadline=task_deadline,
+                deadline_missed=deadline_missed(task_finish, task_deadline),
             )
         )
         stack.extend((k, f"{code}.{n}", depth + 1) for n, k in reversed(list(enumerate(kids, 1))))

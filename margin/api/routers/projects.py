@@ -189,6 +189,8 @@ def task_change(request: HttpRequest, project_id: Id, task_id: Id, payload: Task
     viewer = viewer_of(request)
     task = _task_of(viewer, project_get(viewer, project_id).pk, task_id)
     changes: dict[str, Any] = payload.model_dump(exclude_unset=True, exclude_none=True)
+    if "deadline" in payload.model_fields_set:
+        changes["deadline"] = payload.deadline  # null clears the deadline
     _parent(viewer, changes)
     return task_update(viewer=viewer, task=task, **changes)
 

@@ -40,6 +40,8 @@ class GanttTaskOut(Schema):
     constraint: str
     baseline_start: datetime | None
     baseline_finish: datetime | None
+    deadline: date | None = Field(description="The day the task should finish by (never moves the plan)")
+    deadline_missed: bool = Field(description="The task finishes (local day) after its deadline")
 
 
 class LinkOut(Schema):

@@ -9,7 +9,8 @@ from ninja import Field, Schema
 
 from margin.api.schemas.common import Code, HourlyRate, Id, MinorUnits, MoneyOut, Name, money, rate_text
 from margin.projects.actions import MAX_BUDGET_MINUTES
-from margin.projects.models import Project
+from margin.projects.models import Project, Task
+from margin.projects.planning import deadline_missed
 from margin.rates.models import BillRate
 
 ProjectStatusIn = Literal["planned", "active", "on_hold", "closed"]
@@ -79,6 +80,9 @@ class TaskIn(Schema):
     planned_finish: date | None = None
     estimate_minutes: BudgetMinutes = 0
     billable: bool = True
+    deadline: date | None = Field(
+        None, description="The day the task should finish by (MS Project's Deadline; never moves the plan)"
+    )
 
 
 class TaskPatch(Schema):
@@ -91,6 +95,7 @@ class TaskPatch(Schema):
     estimate_minutes: BudgetMinutes | None = None
     billable: bool | None = None
     closed: bool | None = None
+    deadline: date | None = Field(None, description="The day the task should finish by; here null clears it")
 
 
 class TaskOut(Schema):
@@ -104,6 +109,12 @@ class TaskOut(Schema):
     estimate_minutes: int
     billable: bool
     closed: bool
+    deadline: date | None
+    deadline_missed: bool = Field(description="The task's scheduled finish (local day) is after its deadline")
+
+    @staticmethod
+    def resolve_deadline_missed(obj: Task) -> bool:
+        return deadline_missed(obj.finish, obj.deadline)
 
 
 class BillRateIn(Schema):

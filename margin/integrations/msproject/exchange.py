@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,7 +21,7 @@ from margin.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFou
 from margin.core.text import clean_text
 from margin.integrations.msproject import mspdi
 from margin.projects import actions
-from margin.projects.actions import MAX_BUDGET_MINUTES, MAX_LAG_MINUTES
+from margin.projects.actions import EARLIEST_DEADLINE, MAX_BUDGET_MINUTES, MAX_LAG_MINUTES
 from margin.projects.models import (
     Assignment,
     Baseline,
@@ -46,6 +46,7 @@ from margin.projects.planning import (
 )
 from margin.projects.queries import can_manage, members_of
 from margin.scheduling.baselines import baseline_name
+from margin.scheduling.calendars import MINUTES_PER_DAY_CLOCK, Calendar
 from margin.scheduling.network import DATED_CONSTRAINTS, LAG_PERCENT_MAX, LAG_PERCENT_MIN, ConstraintType
 
 POOL_UID_OFFSET = 1_000_000  # pools and people share MSPDI's resource UIDs
@@ -53,6 +54,26 @@ POOL_UID_OFFSET = 1_000_000  # pools and people share MSPDI's resource UIDs
 
 def _local(value: datetime | None) -> datetime | None:
     return to_local(value)
+
+
+def _deadline_moment(day: date | None, calendar: Calendar) -> datetime | None:
+    """A deadline day as MSPDI's datetime: the end of that day's working time on the project calendar (MS Project
+    puts a typed deadline at the default finish time), 23:59 on a day off; a finish that day never misses it."""
+    if day is None:
+        return None
+    intervals = calendar.intervals_on(day)
+    end = min(intervals[-1][1], MINUTES_PER_DAY_CLOCK - 1) if intervals else MINUTES_PER_DAY_CLOCK - 1
+    return datetime.combine(day, datetime.min.time()) + timedelta(minutes=end)
+
+
+def _deadline_day(moment: datetime | None) -> date | None:
+    """The MSPDI deadline as a day (local time; a deadline at midnight is that day, as MS Project shows it)."""
+    if moment is None:
+        return None
+    day = moment.date()
+    if day < EARLIEST_DEADLINE:
+        raise Invalid(f"The deadline {day.isoformat()} is before 2000-01-01.", field="deadline")
+    return day
 
 
 def _calendar_of(project: Project) -> mspdi.MsCalendar:
@@ -94,6 +115,7 @@ def project_to_mspdi(project: Project) -> mspdi.MsProject:
             mspdi.MsBaseline(row.baseline.index, start, finish, row.duration_minutes, row.work_minutes, row.cost_minor)
         )
     ms_tasks = []
+    calendar = calendar_of(project)
     for task, code, depth in wbs_order(tasks):
         summary = task.pk in parents
         ms_tasks.append(
@@ -112,6 +134,7 @@ def project_to_mspdi(project: Project) -> mspdi.MsProject:
                 constraint=task.constraint,
                 constraint_date=_local(task.constraint_date),
                 percent_complete=task.percent_complete,
+                deadline=_deadline_moment(task.deadline, calendar),
                 links=tuple(links.get(task.pk, ())),
                 baselines=tuple(baselines.get(task.pk, ())),
             )
@@ -291,6 +314,7 @@ def _task_rows(project: Project, parsed: mspdi.MsProject, summaries: set[int]) -
                 raise Invalid("The work must be between 0 and 10 million hours.", field="estimate_minutes")
             if not 0 <= ms.duration_minutes <= MAX_BUDGET_MINUTES:
                 raise Invalid("The duration must be between 0 and 10 million hours.", field="duration_minutes")
+            deadline = _deadline_day(ms.deadline)
         except DomainError as error:
             raise _again(error, _where(ms)) from None
         task = Task(
@@ -299,6 +323,7 @@ def _task_rows(project: Project, parsed: mspdi.MsProject, summaries: set[int]) -
             position=positions[id(parent) if parent is not None else None],
             name=name,
             estimate_minutes=ms.work_minutes,
+            deadline=deadline,
         )
         positions[id(parent) if parent is not None else None] += 1
         if ms.uid not in summaries:  # a summary's dates roll up: no duration, constraint or manual mode of its own

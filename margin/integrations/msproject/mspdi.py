@@ -71,6 +71,7 @@ class MsTask:
     constraint: str = "ASAP"
     constraint_date: datetime | None = None
     percent_complete: int = 0
+    deadline: datetime | None = None  # MS Project's Deadline: flags a later finish, never moves the task
     links: tuple[MsLink, ...] = ()
     baselines: tuple[MsBaseline, ...] = ()
     line: int = 0
@@ -242,6 +243,8 @@ def _write_task(parent: Element, task: MsTask, task_id: int) -> None:
     _add(el, "ConstraintType", CONSTRAINT_CODES[task.constraint])
     if task.constraint_date is not None:
         _add(el, "ConstraintDate", format_moment(task.constraint_date))
+    if task.deadline is not None:
+        _add(el, "Deadline", format_moment(task.deadline))
     for link in task.links:
         pl = SubElement(el, "PredecessorLink")
         _add(pl, "PredecessorUID", link.predecessor_uid)
@@ -433,6 +436,7 @@ class _Reader:
             constraint=CONSTRAINT_NAMES[code],
             constraint_date=self.moment(element, "ConstraintDate"),
             percent_complete=percent,
+            deadline=self.moment(element, "Deadline"),
             links=tuple(self.link(pl) for pl in self.children(element, "PredecessorLink")),
             baselines=baselines,
             line=self.lines.get(id(element), 0),

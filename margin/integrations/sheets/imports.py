@@ -56,6 +56,8 @@ def tasks_preview(*, project: Project, system: str, data: bytes) -> Preview:
     members = _members(project)
     assignees: dict[int, Person] = {}
     for row in rows:
+        if row.due is not None and row.due < actions.EARLIEST_DEADLINE:
+            row.errors.append(f"the due date {row.due.isoformat()} is before 2000-01-01")
         if row.assignee:
             person = members.get(row.assignee.lower())
             if person is None:
@@ -67,8 +69,10 @@ def tasks_preview(*, project: Project, system: str, data: bytes) -> Preview:
 
 @transaction.atomic
 def tasks_import(*, viewer: Viewer, project: Project, system: str, data: bytes) -> int:
-    """Create a task for every row (parents first), with its due date, estimate, status and assignee; any row
-    error or refused action and nothing is kept. Returns the number of tasks created."""
+    """Create a task for every row (parents first), with its estimate, status, assignee and due date, which
+    becomes the task's deadline (the scheduler, not the file, places its dates: a due date kept as a planned
+    finish would be lost at the next reschedule). Any row error or refused action and nothing is kept. Returns the
+    number of tasks created."""
     if not can_manage(viewer, project):
         raise Forbidden("Only the project's manager or an administrator may import tasks.")
     preview = tasks_preview(project=project, system=system, data=data)
@@ -88,7 +92,7 @@ def tasks_import(*, viewer: Viewer, project: Project, system: str, data: bytes) 
                 project=project,
                 name=row.name,
                 parent=created[row.parent_key] if row.parent_key else None,
-                planned_finish=row.due,
+                deadline=row.due,
                 estimate_minutes=row.estimate_minutes,
             )
             created[row.key] = task
@@ -97,4 +101,8 @@ def tasks_import(*, viewer: Viewer, project: Project, system: str, data: bytes) 
                 actions.task_board_move(viewer=viewer, task=task, status=row.status, position=APPEND, assignee=person)
         except DomainError as error:
             raise Invalid(f"Line {row.line} ({row.name!r}): {error.message}", field="file") from None
+    try:
+        actions.project_reschedule(viewer=viewer, project=project)  # the new tasks get their dates at once
+    except DomainError as error:
+        raise Invalid(f"The imported plan cannot be scheduled: {error.message}", field="file") from None
     return len(created)

@@ -64,6 +64,7 @@ from .planning import (
     task_schedule_update,
 )
 from .projects import (
+    EARLIEST_DEADLINE,
     MAX_BUDGET_MINUTES,
     PROJECT_FIELDS,
     TASK_FIELDS,
@@ -80,6 +81,7 @@ __all__ = [
     "BOARD_DEFAULTS",
     "BOARD_MOVE_FIELDS",
     "CALENDAR_FIELDS",
+    "EARLIEST_DEADLINE",
     "EXCEPTION_FIELDS",
     "HEURISTIC_TIME_LIMIT_S",
     "LINK_FIELDS",

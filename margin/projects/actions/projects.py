@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.db import transaction
 
@@ -27,7 +27,17 @@ PROJECT_FIELDS = [
     "budget_amount_minor",
     "notes_required",
 ]
-TASK_FIELDS = ["name", "parent", "planned_start", "planned_finish", "estimate_minutes", "billable", "closed"]
+TASK_FIELDS = [
+    "name",
+    "parent",
+    "planned_start",
+    "planned_finish",
+    "estimate_minutes",
+    "billable",
+    "closed",
+    "deadline",
+]
+EARLIEST_DEADLINE = date(2000, 1, 1)
 MAX_BUDGET_MINUTES = 10_000_000 * 60  # ten million hours: refuses typos, allows any real project
 
 
@@ -185,6 +195,16 @@ def _check_parent(project: Project, parent: Task | None, task: Task | None = Non
         ancestor = ancestor.parent
 
 
+def _check_deadline(deadline: object) -> None:
+    """A deadline is a date (not a datetime) from 2000-01-01 on, or None; it never moves the schedule."""
+    if deadline is None:
+        return
+    if not isinstance(deadline, date) or isinstance(deadline, datetime):
+        raise Invalid("The deadline must be a date, e.g. 2026-03-02.", field="deadline")
+    if deadline < EARLIEST_DEADLINE:
+        raise Invalid("The deadline cannot be before 2000-01-01.", field="deadline")
+
+
 def _check_estimate(minutes: int) -> None:
     if not 0 <= minutes <= MAX_BUDGET_MINUTES:
         raise Invalid("The estimate must be between 0 and 10 million hours.", field="estimate_minutes")
@@ -201,6 +221,7 @@ def task_create(
     planned_finish: date | None = None,
     estimate_minutes: int = 0,
     billable: bool = True,
+    deadline: date | None = None,
 ) -> Task:
     _check_scope(viewer, project)
     if not can_manage(viewer, project):
@@ -208,6 +229,7 @@ def task_create(
     _check_parent(project, parent)
     _check_dates(planned_start, planned_finish, "planned_finish")
     _check_estimate(estimate_minutes)
+    _check_deadline(deadline)
     siblings = Task.objects.filter(project=project, parent=parent)
     task = Task.objects.create(
         project=project,
@@ -218,6 +240,7 @@ def task_create(
         planned_finish=planned_finish,
         estimate_minutes=estimate_minutes,
         billable=billable,
+        deadline=deadline,
     )
     audit.record(
         organisation_id=viewer.organisation_id,
@@ -245,6 +268,8 @@ def task_update(*, viewer: Viewer, task: Task, **changes: object) -> Task:
             value = clean_text(str(value or ""), field="name", max_length=200, required=True)
         if field == "parent":
             _check_parent(project, value if isinstance(value, Task) else None, task)
+        if field == "deadline":
+            _check_deadline(value)
         setattr(task, field, value)
     _check_dates(task.planned_start, task.planned_finish, "planned_finish")
     _check_estimate(task.estimate_minutes)

@@ -217,6 +217,7 @@ def test_task_create_and_wbs(firm: Firm) -> None:
         "estimate_minutes": 600,
         "billable": False,
         "closed": False,
+        "deadline": None,
     }
     assert audit_row("task.create", child).after["parent"] == parent.pk
 

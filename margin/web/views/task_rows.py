@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from django.urls import reverse
@@ -32,6 +32,10 @@ class Edit:
 
 def _day(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d") if value else ""
+
+
+def _date(value: date | None) -> str:
+    return value.isoformat() if value else ""
 
 
 def _moment(value: datetime | None) -> str:
@@ -120,6 +124,24 @@ def rows_html(
         )
         if row.constraint != "ASAP" and not row.summary:
             start += f'<span class="tt-flag" title="Constraint {escape(row.constraint)}">⚑</span>'
+        deadline = (
+            field(
+                "deadline",
+                _date(row.deadline),
+                "Deadline",
+                " tt-dateinput",
+                ' title="Finish by (never moves the plan); empty: no deadline" placeholder="—"',
+            )
+            if can_manage
+            else f"<span>{_date(row.deadline)}</span>"
+        )
+        finish_flag = ""
+        if row.deadline_missed:
+            assert row.deadline is not None
+            finish_flag = (
+                f'<span class="tt-deadline-missed" title="Finishes after its deadline ({_date(row.deadline)})"'
+                f' aria-label="Finishes after its deadline" data-testid="deadline-missed">◆</span>'
+            )
         percent = (
             field("percent", f"{row.percent_complete}%", "% complete", " tt-short")
             if leaf_plan
@@ -173,7 +195,8 @@ def rows_html(
             f' tabindex="-1">↗</a></div>{error}</td>'
             f'<td class="tt-num">{duration}</td>'
             f'<td class="tt-date">{start}</td>'
-            f'<td class="tt-date"><span title="{_moment(row.finish)}">{_day(row.finish)}</span></td>'
+            f'<td class="tt-date"><span title="{_moment(row.finish)}">{_day(row.finish)}</span>{finish_flag}</td>'
+            f'<td class="tt-date">{deadline}</td>'
             f'<td class="tt-num">{percent}</td>'
             f"<td>{status}</td>"
             f"<td>{assignee}</td>"

@@ -52,7 +52,7 @@ from margin.projects.models import (
     Task,
     TaskStatus,
 )
-from margin.projects.planning import calendar_of, project_zone, to_aware, to_local
+from margin.projects.planning import calendar_of, deadline_missed, project_zone, to_aware, to_local
 from margin.projects.queries import can_manage, is_member, members_of, project_get, task_get
 from margin.scheduling.calendars import DEFAULT_MINUTES_PER_DAY
 from margin.timesheets.models import EntryStatus, TimeEntry
@@ -62,12 +62,12 @@ from margin.web.pages import page
 from margin.web.views.task_rows import Edit, rows_html
 
 DAY = DEFAULT_MINUTES_PER_DAY  # a working day of the default calendar (MS Project's "minutes per day")
-EDITABLE = ("name", "duration", "start", "percent", "status", "assignee", "estimate", "predecessors")
+EDITABLE = ("name", "duration", "start", "deadline", "percent", "status", "assignee", "estimate", "predecessors")
 MAX_OOB_ROWS = 150
 TASK_FIELDS = (
     "id", "name", "parent_id", "position", "start", "finish", "duration_minutes", "percent_complete", "critical",
     "total_float_minutes", "scheduling", "constraint", "status", "estimate_minutes", "assignee_id", "assignee__name",
-    "board_position",
+    "board_position", "deadline",
 )  # fmt: skip
 
 
@@ -166,7 +166,12 @@ class Row:
     manual: bool
     constraint: str
     board_position: int
+    deadline: date | None = None
     predecessors: list[tuple[int, int, str]] = field(default_factory=list)  # (task id, its row number, text)
+
+    @property
+    def deadline_missed(self) -> bool:
+        return deadline_missed(self.finish, self.deadline)
 
     @property
     def milestone(self) -> bool:
@@ -237,6 +242,7 @@ def task_rows(project: Project) -> list[Row]:
                 manual=value["scheduling"] == Scheduling.MANUAL,
                 constraint=value["constraint"],
                 board_position=value["board_position"],
+                deadline=value["deadline"],
             )
         )
         stack.extend((k, f"{code}.{n}", depth + 1) for n, k in reversed(list(enumerate(kids, 1))))
@@ -374,6 +380,13 @@ def _apply(viewer: Viewer, task: Task, name: str, value: str) -> str:
         day = parse_day(value, field="start")
         moved = task_schedule_update(viewer=viewer, task=task, start=_start_of(task.project, day))
         return _moved_message(moved, moved.conflicts)
+    if name == "deadline":
+        # Never moves the plan: an empty cell clears it; the action refuses a deadline before 2000.
+        deadline = parse_day(value, field="deadline") if value.strip() else None
+        task_update(viewer=viewer, task=task, deadline=deadline)
+        if deadline_missed(task.finish, deadline):
+            return f"Saved; {task.name} finishes after its deadline."
+        return "Saved."
     if name == "percent":
         raw = value.strip().removesuffix("%").strip()
         if not raw.isdigit():

@@ -13,8 +13,9 @@ import pytest
 
 from margin.integrations.conftest import Planned
 from margin.integrations.msproject.exchange import project_export_mspdi, project_import_mspdi
+from margin.projects import actions
 from margin.projects.models import Assignment, BaselineTask, CalendarException, Dependency, ResourcePool, Task
-from margin.projects.planning import to_local
+from margin.projects.planning import deadline_missed, to_local
 
 jpype = pytest.importorskip("jpype")
 pytest.importorskip("mpxj")  # puts MPXJ's jars on JPype's class path
@@ -198,3 +199,32 @@ def test_margin_imports_a_file_mpxj_writes(planned: Planned, tmp_path: Path, jvm
     )
     assert (base.duration_minutes, base.work_minutes, base.cost_minor) == (960, 960, 123450)
     assert base.baseline.cost_minor == 123450 and base.baseline.work_minutes == 960
+
+
+def test_deadlines_both_ways_with_mpxj(planned: Planned, tmp_path: Path, jvm: None) -> None:
+    """MPXJ reads the deadline Margin writes; Margin reads the deadline MPXJ writes (as a day)."""
+    from java.time import LocalDateTime
+    from org.mpxj import Duration, ProjectFile, TimeUnit
+    from org.mpxj.mspdi import MSPDIWriter
+    from org.mpxj.reader import UniversalProjectReader
+
+    actions.task_update(viewer=planned.firm.manager, task=planned.build, deadline=date(2026, 3, 4))
+    path = tmp_path / "plan.xml"
+    path.write_bytes(project_export_mspdi(planned.firm.project))
+    tasks = {int(t.getUniqueID()): t for t in UniversalProjectReader().read(str(path)).getTasks() if t.getName()}
+    assert _py(tasks[planned.build.pk].getDeadline()) == datetime(2026, 3, 4, 18)
+    assert tasks[planned.design.pk].getDeadline() is None
+
+    project = ProjectFile()
+    project.getProjectProperties().setDefaultCalendar(project.addDefaultBaseCalendar())
+    project.getProjectProperties().setStartDate(LocalDateTime.of(2026, 3, 2, 8, 0))
+    pour = project.addTask()
+    pour.setName("Pour")
+    pour.setDuration(Duration.getInstance(3, TimeUnit.DAYS))
+    pour.setDeadline(LocalDateTime.of(2026, 3, 3, 17, 0))
+    written = tmp_path / "mpxj.xml"
+    MSPDIWriter().write(project, str(written))
+    project_import_mspdi(viewer=planned.firm.manager, project=planned.empty, data=written.read_bytes())
+    task = Task.objects.get(project=planned.empty, name="Pour")
+    assert task.deadline == date(2026, 3, 3)
+    assert deadline_missed(task.finish, task.deadline)  # three days from Monday 2 March finish on Wednesday

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,6 +15,7 @@ from margin.integrations.conftest import Planned
 from margin.integrations.sheets.imports import tasks_import, tasks_preview
 from margin.projects import actions
 from margin.projects.models import Task
+from margin.projects.planning import finish_day
 
 JIRA = (
     b"Summary,Issue key,Issue id,Parent id,Issue Type,Status,Assignee,Created,Due date,Original Estimate,"
@@ -45,12 +47,16 @@ def test_jira_import_builds_the_wbs_with_status_estimate_due_and_assignee(target
     tasks = {t.name: t for t in Task.objects.filter(project=target.empty).select_related("parent", "assignee")}
     assert tasks["Subtask first"].parent == tasks["Relaunch"] and tasks["Design pages"].parent == tasks["Relaunch"]
     design = tasks["Design pages"]
-    assert (design.status, design.estimate_minutes, str(design.planned_finish), design.assignee.name) == (
+    assert (design.status, design.estimate_minutes, str(design.deadline), design.assignee.name) == (
         "review",
         480,
         "2026-03-12",
         "Tom",
     )
+    # The due date is the deadline; the dates are the scheduler's (rescheduled once after the import), not the file's.
+    assert design.finish is not None and design.planned_finish == finish_day(design.finish)
+    assert design.planned_finish != design.deadline
+    assert tasks["Relaunch"].deadline is None and tasks["Subtask first"].deadline == date(2026, 3, 20)
     sub = tasks["Subtask first"]
     assert (sub.status, sub.percent_complete, sub.assignee.name) == ("done", 100, "Maya")
     assert tasks["Unknown person"].assignee is None
@@ -64,9 +70,9 @@ def test_trello_import(target: Planned) -> None:
         b"c2,Kick-off,https://trello.com/c/c2,,,,,Done,false\r\n"
     )
     assert tasks_import(viewer=target.firm.manager, project=target.empty, system="trello", data=data) == 2
-    rows = {t.name: (t.status, t.assignee_id, t.planned_finish) for t in Task.objects.filter(project=target.empty)}
-    assert rows["Wireframes"][:2] == ("in_progress", target.firm.member_person.pk)
-    assert rows["Kick-off"][0] == "done"
+    rows = {t.name: (t.status, t.assignee_id, t.deadline) for t in Task.objects.filter(project=target.empty)}
+    assert rows["Wireframes"] == ("in_progress", target.firm.member_person.pk, date(2026, 3, 12))
+    assert rows["Kick-off"] == ("done", None, None)
 
 
 @pytest.mark.parametrize(
@@ -76,6 +82,7 @@ def test_trello_import(target: Planned) -> None:
         (JIRA.replace(b",10001,Sub", b",999,Sub"), "the parent '999' is not in the file"),
         ("Summary,Issue key\r\nCafé,K-1\r\n".encode("cp1252"), "not UTF-8"),
         (b"Name,Key\r\nA,1\r\n", "Columns missing"),
+        (JIRA.replace(b"20/Mar/26", b"20/Mar/1999"), "line 2: the due date 1999-03-20 is before 2000-01-01"),
     ],
 )
 def test_bad_files_import_nothing(target: Planned, data: bytes, message: str) -> None:

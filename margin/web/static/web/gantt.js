@@ -182,6 +182,7 @@
       (t.scheduling === "manual" ? "Manually scheduled" : "Automatic") + (t.constraint !== "ASAP" ? " · " + t.constraint : ""),
     ];
     if (t.baseline_start) lines.push("Baseline " + day(t.baseline_start) + " → " + day(t.baseline_finish));
+    if (t.deadline) lines.push("Deadline " + t.deadline + (t.deadline_missed ? " · finishes after it" : ""));
     ctx.set_details(lines.map(esc).join("<br>"));
   }
 
@@ -216,6 +217,16 @@
     });
   }
 
+  // A bar whose task finishes after its deadline gets a red outline (a class of its own: frappe-gantt's custom_class
+  // takes one class only, and that one says critical, summary or milestone).
+  function markDeadlines(chart) {
+    if (!chart || !chart.bars) return;
+    chart.bars.forEach(function (bar) {
+      var t = state.byId[bar.task.id];
+      if (t && t.deadline_missed && bar.group) bar.group.classList.add("g-deadline-missed");
+    });
+  }
+
   function renderList(rows) {
     var html = rows.map(function (t) {
       var moves = canManage
@@ -234,7 +245,9 @@
         '<div class="plan-row' + (t.critical ? " is-critical" : "") + '" data-task="' + t.id + '">' +
         '<span class="plan-wbs">' + esc(t.wbs) + "</span>" +
         '<span class="plan-name" style="padding-left:' + t.depth * 0.9 + 'rem">' + toggle +
-        (t.summary ? "<strong>" + esc(name) + "</strong>" : esc(name)) + "</span>" +
+        (t.summary ? "<strong>" + esc(name) + "</strong>" : esc(name)) +
+        (t.deadline_missed ? ' <span class="tt-deadline-missed" title="Finishes after its deadline (' + esc(t.deadline) + ')">◆</span>' : "") +
+        "</span>" +
         '<span class="plan-dur">' + days(t.duration_minutes) +
         (state.delays && state.delays[t.id] > 0 ? ' <span class="badge bg-orange-lt plan-delay" title="Leveling delay (working days)">+' + days(state.delays[t.id]) + "</span>" : "") +
         "</span>" + moves + "</div>"
@@ -411,7 +424,7 @@
       scroll_to: state.first ? day(rows[0].start) : null,
       on_date_change: onDateChange,
       on_progress_change: onProgressChange,
-      on_view_change: function () { drawBaselines(this); linker(this); },
+      on_view_change: function () { drawBaselines(this); markDeadlines(this); linker(this); },
     });
     state.first = false;
     var container = holder.querySelector(".gantt-container");
