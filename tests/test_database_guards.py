@@ -13,8 +13,7 @@ from django.utils import timezone
 
 from margin.accounts.actions import api_token_create
 from margin.core.periods import week_start
-from margin.timesheets import actions
-from margin.timesheets.actions import period_close
+from margin.timesheets.actions import approval, entries, period_close
 from margin.timesheets.models import TimeEntry
 from tests.firm import Firm
 
@@ -23,9 +22,12 @@ MONDAY = week_start(timezone.localdate()) - timedelta(days=7)
 
 @pytest.fixture
 def closed_unchecked(firm: Firm, monkeypatch: pytest.MonkeyPatch) -> Firm:
-    """The week is closed, and the actions' own check is switched off: only the database guards it."""
+    """The week is closed, and the actions' own check is switched off: only the database guards it.
+
+    The check is patched where the writes call it (each actions module binds its own name)."""
     period_close(viewer=firm.finance, company=firm.usd, through=MONDAY + timedelta(days=6))
-    monkeypatch.setattr(actions, "check_period_open", lambda *args, **kwargs: None)
+    for module in (entries, approval):
+        monkeypatch.setattr(module, "check_period_open", lambda *args, **kwargs: None)
     return firm
 
 

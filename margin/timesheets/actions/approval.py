@@ -1,0 +1,162 @@
+"""Deciding on submitted time: approve (valuing the entries) and reject."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from margin.accounts.models import Person
+from margin.accounts.queries import Viewer
+from margin.core import audit
+from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
+from margin.core.text import clean_text
+from margin.rates.queries import bill_rates_by_project, cost_rates_by_person
+from margin.timesheets import rules
+from margin.timesheets.actions.policy import check_period_open
+from margin.timesheets.models import EntryStatus, TimeEntry
+from margin.timesheets.notices import notify_rejected
+from margin.timesheets.queries import projects_approved_by
+
+
+def _decidable(viewer: Viewer, entry_ids: Sequence[int]) -> list[TimeEntry]:
+    """Lock the entries; all must be submitted and on projects this viewer approves."""
+    if not entry_ids:
+        raise Invalid("Choose at least one entry.")
+    entries = list(
+        TimeEntry.objects.select_for_update()
+        .filter(id__in=list(entry_ids), organisation_id=viewer.organisation_id, company_id__in=viewer.company_ids)
+        .order_by("id")
+    )
+    if len(entries) != len(set(entry_ids)):
+        raise NotFound("Some of these entries do not exist.")
+    approved_here = set(
+        projects_approved_by(viewer).filter(id__in={e.project_id for e in entries}).values_list("id", flat=True)
+    )
+    earliest: dict[int, date] = {}
+    for entry in entries:
+        if entry.project_id not in approved_here:
+            if entry.person_id == viewer.person_id or viewer.sees_all_projects or viewer.can_log_for_others:
+                # They can see this entry (their own time; finance sees all) but may not decide on it.
+                raise Forbidden(
+                    "Only the project's manager, their delegate or an administrator may approve or reject time."
+                )
+            raise NotFound("Some of these entries do not exist.")
+        if entry.status != EntryStatus.SUBMITTED:
+            raise Conflict(f"Entry {entry.pk} is {entry.get_status_display().lower()}, not submitted.")
+        if entry.person_id == viewer.person_id:
+            raise Forbidden("You cannot approve or reject your own time.")
+        earliest[entry.company_id] = min(entry.work_date, earliest.get(entry.company_id, entry.work_date))
+    for company_id, work_date in earliest.items():
+        check_period_open(company_id, work_date)
+    return entries
+
+
+def _write_valuations(entries: Iterable[TimeEntry]) -> None:
+    """One executemany for all valued entries: approval of thousands stays one round trip each batch."""
+    table = TimeEntry._meta.db_table
+    sql = (
+        f"UPDATE {table} SET status = %s, decided_at = %s, decided_by_id = %s, role_id = %s, bill_rate = %s, "  # noqa: S608
+        "bill_amount_minor = %s, cost_rate = %s, cost_amount_minor = %s, rejection_reason = '' WHERE id = %s"
+    )
+    ops = connection.ops
+    params = [
+        (
+            e.status,
+            ops.adapt_datetimefield_value(e.decided_at),
+            e.decided_by_id,
+            e.role_id,
+            ops.adapt_decimalfield_value(e.bill_rate, 14, 4),
+            e.bill_amount_minor,
+            ops.adapt_decimalfield_value(e.cost_rate, 14, 4),
+            e.cost_amount_minor,
+            e.pk,
+        )
+        for e in entries
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def value_entries(entries: Sequence[TimeEntry]) -> None:
+    """Fill the valuation snapshot of each entry in memory (rates read once for the whole batch)."""
+    bill_rates = bill_rates_by_project({e.project_id for e in entries})
+    cost_rates = cost_rates_by_person({e.person_id for e in entries})
+    people = {p.pk: p for p in Person.objects.filter(id__in={e.person_id for e in entries})}
+    for entry in entries:
+        person = people[entry.person_id]
+        valuation = rules.value_entry(
+            minutes=entry.minutes,
+            billable_minutes=entry.billable_minutes,
+            billable=entry.billable,
+            work_date=entry.work_date,
+            person_id=person.pk,
+            person_name=person.name,
+            role_id=person.role_id,
+            currency=entry.currency,
+            bill_rates=bill_rates.get(entry.project_id, []),
+            cost_rates=cost_rates.get(entry.person_id, []),
+        )
+        entry.role_id = valuation.role_id
+        entry.bill_rate = valuation.bill_rate
+        entry.bill_amount_minor = valuation.bill_amount_minor
+        entry.cost_rate = valuation.cost_rate
+        entry.cost_amount_minor = valuation.cost_amount_minor
+
+
+@transaction.atomic
+def time_entries_approve(*, viewer: Viewer, entry_ids: Sequence[int]) -> int:
+    """Approve submitted entries, storing the rates and amounts they are valued at (the snapshot)."""
+    entries = _decidable(viewer, entry_ids)
+    value_entries(entries)
+    now = timezone.now()
+    for entry in entries:
+        entry.status = EntryStatus.APPROVED
+        entry.decided_at = now
+        entry.decided_by_id = viewer.user_id
+    _write_valuations(entries)
+    audit.record_many(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="time_entry.approve",
+        changes=[
+            audit.Change(
+                "timesheets.timeentry",
+                e.pk,
+                {"status": "submitted"},
+                {
+                    "status": "approved",
+                    "bill_rate": str(e.bill_rate),
+                    "bill_amount_minor": e.bill_amount_minor,
+                    "cost_rate": str(e.cost_rate),
+                    "cost_amount_minor": e.cost_amount_minor,
+                },
+            )
+            for e in entries
+        ],
+    )
+    return len(entries)
+
+
+@transaction.atomic
+def time_entries_reject(*, viewer: Viewer, entry_ids: Sequence[int], reason: str) -> int:
+    reason = clean_text(reason, field="reason", max_length=1000, required=True)
+    entries = _decidable(viewer, entry_ids)
+    ids = [e.pk for e in entries]
+    TimeEntry.objects.filter(id__in=ids).update(
+        status=EntryStatus.REJECTED, rejection_reason=reason, decided_at=timezone.now(), decided_by_id=viewer.user_id
+    )
+    audit.record_many(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="time_entry.reject",
+        changes=[
+            audit.Change("timesheets.timeentry", i, {"status": "submitted"}, {"status": "rejected", "reason": reason})
+            for i in ids
+        ],
+    )
+    # The person sees why (in the app and by e-mail, sent once this transaction commits).
+    notify_rejected(organisation_id=viewer.organisation_id, actor_id=viewer.user_id, entries=entries, reason=reason)
+    return len(ids)
