@@ -80,6 +80,12 @@ def deadline_missed(finish: datetime | None, deadline: date | None) -> bool:
     return day is not None and day > deadline
 
 
+def due_day(*, deadline: date | None, finish: datetime | None, planned_finish: date | None) -> date | None:
+    """When a task is due, for board cards and calendar feeds: its deadline when it has one, else the day it is
+    scheduled to finish (else its planned finish)."""
+    return deadline or finish_day(finish) or planned_finish
+
+
 def _intervals(raw: object) -> Intervals:
     if not isinstance(raw, list | tuple):
         return ()

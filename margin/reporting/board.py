@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from margin.accounts.models import Person
 from margin.projects.models import BoardColumn, Project, Task, TaskStatus
-from margin.projects.planning import project_zone
+from margin.projects.planning import due_day
 from margin.timesheets.models import EntryStatus, TimeEntry
 
 LANES = ("none", "assignee", "phase")
@@ -112,13 +112,12 @@ def board_of(
     """The board of ``projects``. ``columns``: one project's own columns (else one per task status);
     ``members``: the people to show an assignee lane for even when they hold no card."""
     today = today or timezone.localdate()
-    zone = project_zone()
     tasks = list(
         leaf_tasks(projects)
         .select_related("project", "assignee")
         .order_by("board_position", "project_id", "id")
         .only(
-            "id", "name", "status", "board_position", "assignee__name", "finish", "planned_finish",
+            "id", "name", "status", "board_position", "assignee__name", "finish", "planned_finish", "deadline",
             "estimate_minutes", "critical", "parent_id", "project__code",
         )
     )  # fmt: skip
@@ -145,7 +144,7 @@ def board_of(
         rank_key = (task.project_id, task.status)
         rank = ranks.get(rank_key, 0)
         ranks[rank_key] = rank + 1
-        due = task.finish.astimezone(zone).date() if task.finish else task.planned_finish
+        due = due_day(deadline=task.deadline, finish=task.finish, planned_finish=task.planned_finish)
         phase: int | None = None
         if lanes_by == "phase" and task.parent_id is not None:
             phase = task.parent_id

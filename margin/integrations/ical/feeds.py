@@ -1,7 +1,8 @@
 """The private calendar feed of a user: its token (create/reset) and what it shows.
 
 Shown: the milestones (leaf tasks of zero duration) of the projects the user manages or belongs to, and the
-deadlines (finish) of open tasks assigned to them (``Task.assignee`` or an ``Assignment``)."""
+deadlines of open tasks assigned to them (``Task.assignee`` or an ``Assignment``): the task's deadline, else its
+finish."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from margin.core import audit
 from margin.core.errors import Invalid
 from margin.integrations.ical.rfc5545 import Event, calendar
 from margin.projects.models import Assignment, ProjectMember, Task
-from margin.projects.planning import project_zone
+from margin.projects.planning import due_day, finish_day
 
 UID_DOMAIN = "margin.invalid"
 
@@ -49,7 +50,6 @@ def calendar_feed_reset(*, viewer: Viewer) -> CalendarFeed:
 
 
 def _events_of(person: Person) -> list[Event]:
-    zone = project_zone()
     member = ProjectMember.objects.filter(project_id=OuterRef("project_id"), person=person)
     has_children = Task.objects.filter(parent_id=OuterRef("pk"))
     milestones = (
@@ -67,7 +67,7 @@ def _events_of(person: Person) -> list[Event]:
     )
     events: list[Event] = []
     for task in milestones:
-        day = task.finish.astimezone(zone).date() if task.finish else task.planned_finish
+        day = finish_day(task.finish) or task.planned_finish
         if day is not None:
             events.append(
                 Event(
@@ -79,14 +79,15 @@ def _events_of(person: Person) -> list[Event]:
                 )
             )
     for task in deadlines:
-        day = task.finish.astimezone(zone).date() if task.finish else task.planned_finish
+        day = due_day(deadline=task.deadline, finish=task.finish, planned_finish=task.planned_finish)
         if day is not None:
+            what = "Deadline" if task.deadline else "Finish"
             events.append(
                 Event(
                     uid=f"due-{task.pk}@{UID_DOMAIN}",
                     summary=f"Due: {task.name} ({task.project.code})",
                     day=day,
-                    description=f"Finish of {task.name} in {task.project.code} {task.project.name}",
+                    description=f"{what} of {task.name} in {task.project.code} {task.project.name}",
                     categories=("Deadline",),
                 )
             )

@@ -43,6 +43,10 @@ def test_project_board_creates_columns_and_shows_cards(sign_in: Callable[[User],
     assert "vendor/sortablejs/Sortable.min.js" in html and "web/board.js" in html
     assert reverse("web:project_board", args=[firm.project.pk]) in html  # the Board tab
     assert "Column settings" not in html  # a member does not configure the board
+    # A deadline is what the card shows as due (here: not yet overdue).
+    task_update(viewer=firm.manager, task=firm.build, deadline=date(2099, 3, 15))
+    html = sign_in(firm.member_user).get(reverse("web:project_board", args=[firm.project.pk])).content.decode()
+    assert "Mar 15" in html and "Jan 31" not in html
 
 
 def test_board_swimlanes_and_only_leaf_cards(sign_in: Callable[[User], Client], firm: Firm) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.test import Client
 
@@ -37,6 +39,11 @@ def test_feed_shows_milestones_of_my_projects_and_my_deadlines(planned: Planned)
     assert "Launch" in str(launch["SUMMARY"]) and "GLX-1" in str(launch["SUMMARY"])  # type: ignore[index]
     build = events[f"due-{firm.build.pk}@margin.invalid"]
     assert build.decoded("DTSTART") == planned.build.planned_finish  # type: ignore[attr-defined]
+    # A deadline, when the task has one, is the day it is due (not its scheduled finish).
+    Task.objects.filter(pk=firm.build.pk).update(deadline=date(2030, 1, 15))
+    build = _events(Client(), url)[f"due-{firm.build.pk}@margin.invalid"]
+    assert build.decoded("DTSTART") == date(2030, 1, 15)  # type: ignore[attr-defined]
+    assert "Deadline of Build" in str(build["DESCRIPTION"])  # type: ignore[index]
     # Stable: the same UIDs on the next fetch; lea (member, nothing assigned) sees the milestone only.
     assert set(_events(Client(), url)) == set(events)
     other = calendar_feed_reset(viewer=firm.member2)
