@@ -21,7 +21,7 @@ from margin.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFou
 from margin.core.text import clean_text
 from margin.integrations.msproject import mspdi
 from margin.projects import actions
-from margin.projects.actions import EARLIEST_DEADLINE, MAX_BUDGET_MINUTES, MAX_LAG_MINUTES
+from margin.projects.actions import MAX_BUDGET_MINUTES, MAX_LAG_MINUTES, check_deadline
 from margin.projects.models import (
     Assignment,
     Baseline,
@@ -71,8 +71,7 @@ def _deadline_day(moment: datetime | None) -> date | None:
     if moment is None:
         return None
     day = moment.date()
-    if day < EARLIEST_DEADLINE:
-        raise Invalid(f"The deadline {day.isoformat()} is before 2000-01-01.", field="deadline")
+    check_deadline(day)
     return day
 
 

@@ -56,8 +56,12 @@ def tasks_preview(*, project: Project, system: str, data: bytes) -> Preview:
     members = _members(project)
     assignees: dict[int, Person] = {}
     for row in rows:
-        if row.due is not None and row.due < actions.EARLIEST_DEADLINE:
-            row.errors.append(f"the due date {row.due.isoformat()} is before 2000-01-01")
+        if row.due is not None:
+            try:
+                actions.check_deadline(row.due)
+            except Invalid as error:
+                reason = error.message.rstrip(".")
+                row.errors.append(f"the due date {row.due.isoformat()}: {reason[:1].lower()}{reason[1:]}")
         if row.assignee:
             person = members.get(row.assignee.lower())
             if person is None:

@@ -65,9 +65,11 @@ from .planning import (
 )
 from .projects import (
     EARLIEST_DEADLINE,
+    LATEST_DEADLINE,
     MAX_BUDGET_MINUTES,
     PROJECT_FIELDS,
     TASK_FIELDS,
+    check_deadline,
     project_create,
     project_member_add,
     project_update,
@@ -84,6 +86,7 @@ __all__ = [
     "EARLIEST_DEADLINE",
     "EXCEPTION_FIELDS",
     "HEURISTIC_TIME_LIMIT_S",
+    "LATEST_DEADLINE",
     "LINK_FIELDS",
     "MAX_BUDGET_MINUTES",
     "MAX_EXCEPTION_DAYS",
@@ -111,6 +114,7 @@ __all__ = [
     "calendar_exception_add",
     "calendar_exception_remove",
     "calendar_update",
+    "check_deadline",
     "default_calendar_ensure",
     "dependency_create",
     "dependency_delete",

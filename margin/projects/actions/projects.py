@@ -38,6 +38,7 @@ TASK_FIELDS = [
     "deadline",
 ]
 EARLIEST_DEADLINE = date(2000, 1, 1)
+LATEST_DEADLINE = date(2199, 12, 31)  # refuses typos like 20266-03-02; no plan runs two centuries
 MAX_BUDGET_MINUTES = 10_000_000 * 60  # ten million hours: refuses typos, allows any real project
 
 
@@ -195,14 +196,16 @@ def _check_parent(project: Project, parent: Task | None, task: Task | None = Non
         ancestor = ancestor.parent
 
 
-def _check_deadline(deadline: object) -> None:
-    """A deadline is a date (not a datetime) from 2000-01-01 on, or None; it never moves the schedule."""
+def check_deadline(deadline: object) -> None:
+    """A deadline is a date (not a datetime) from 2000 to 2199, or None; it never moves the schedule."""
     if deadline is None:
         return
     if not isinstance(deadline, date) or isinstance(deadline, datetime):
         raise Invalid("The deadline must be a date, e.g. 2026-03-02.", field="deadline")
     if deadline < EARLIEST_DEADLINE:
         raise Invalid("The deadline cannot be before 2000-01-01.", field="deadline")
+    if deadline > LATEST_DEADLINE:
+        raise Invalid("The deadline cannot be after 2199-12-31.", field="deadline")
 
 
 def _check_estimate(minutes: int) -> None:
@@ -229,7 +232,7 @@ def task_create(
     _check_parent(project, parent)
     _check_dates(planned_start, planned_finish, "planned_finish")
     _check_estimate(estimate_minutes)
-    _check_deadline(deadline)
+    check_deadline(deadline)
     siblings = Task.objects.filter(project=project, parent=parent)
     task = Task.objects.create(
         project=project,
@@ -269,7 +272,7 @@ def task_update(*, viewer: Viewer, task: Task, **changes: object) -> Task:
         if field == "parent":
             _check_parent(project, value if isinstance(value, Task) else None, task)
         if field == "deadline":
-            _check_deadline(value)
+            check_deadline(value)
         setattr(task, field, value)
     _check_dates(task.planned_start, task.planned_finish, "planned_finish")
     _check_estimate(task.estimate_minutes)

@@ -66,6 +66,7 @@ def test_set_and_clear_a_deadline_audits_and_never_moves_the_plan(plan: Firm) ->
     ("value", "match"),
     [
         (date(1999, 12, 31), "before 2000-01-01"),
+        (date(2200, 1, 1), "after 2199-12-31"),
         ("2026-03-01", "must be a date"),
         (datetime(2026, 3, 1, 12, tzinfo=UTC), "must be a date"),
         (20260301, "must be a date"),

@@ -82,7 +82,7 @@ def test_trello_import(target: Planned) -> None:
         (JIRA.replace(b",10001,Sub", b",999,Sub"), "the parent '999' is not in the file"),
         ("Summary,Issue key\r\nCafé,K-1\r\n".encode("cp1252"), "not UTF-8"),
         (b"Name,Key\r\nA,1\r\n", "Columns missing"),
-        (JIRA.replace(b"20/Mar/26", b"20/Mar/1999"), "line 2: the due date 1999-03-20 is before 2000-01-01"),
+        (JIRA.replace(b"20/Mar/26", b"20/Mar/1999"), "the due date 1999-03-20: the deadline cannot be before 2000"),
     ],
 )
 def test_bad_files_import_nothing(target: Planned, data: bytes, message: str) -> None:
