@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -10,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from margin.accounts.models import Company
+from margin.core.errors import DomainError
 from margin.core.periods import DurationError, parse_duration
 
 # Ids are bigints in the database; larger numbers are refused by the form, not by the driver.
@@ -27,6 +29,21 @@ class SignInForm(AuthenticationForm):
         )
 
 
+def mark_invalid(field: forms.Field) -> None:
+    """Style a field's widget `is-invalid`, as Tabler (Bootstrap) shows an error."""
+    field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} is-invalid".strip()
+
+
+def add_domain_error(form: forms.Form, error: DomainError, fields: Mapping[str, str] | None = None) -> None:
+    """An action's refusal as a form error: on the field it names (renamed through `fields`), else the form's."""
+    name = (fields or {}).get(error.field or "", error.field or "")
+    if name and name in form.fields:
+        mark_invalid(form.fields[name])
+        form.add_error(name, error.message)
+    else:
+        form.add_error(None, error.message)
+
+
 class TablerForm(forms.Form):
     """Marks the widgets of fields with errors `is-invalid`, as Tabler (Bootstrap) styles them."""
 
@@ -34,8 +51,7 @@ class TablerForm(forms.Form):
         super().full_clean()
         for name in self.errors:
             if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+                mark_invalid(self.fields[name])
 
 
 class WeekCellForm(forms.Form):

@@ -38,6 +38,7 @@ from margin.web.forms import (
     CalendarCreateForm,
     CalendarExceptionForm,
     CalendarWeekForm,
+    add_domain_error,
 )
 from margin.web.pages import page
 
@@ -70,12 +71,7 @@ def _form_error(form: forms.Form, error: DomainError) -> None:
         name = f"day_{name.removeprefix('week.')}"
     elif name == "week":
         name = ""
-    if name in form.fields:
-        widget = form.fields[name].widget
-        widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-        form.add_error(name, error.message)
-    else:
-        form.add_error(None, error.message)
+    add_domain_error(form, error, {error.field or "": name})
 
 
 def _saved_message(request: HtmxRequest, text: str, saved: CalendarSaved) -> None:

@@ -21,7 +21,7 @@ from margin.rates.ecb import MAX_FILE_BYTES
 from margin.rates.jobs import BACKGROUND_BYTES, ECB_IMPORT, ecb_import_start, ecb_import_summary
 from margin.rates.queries import exchange_rate_get, exchange_rate_pairs, exchange_rates_visible
 from margin.web.access import HtmxRequest, viewer_view
-from margin.web.forms import EcbFileForm, ExchangeRateFilterForm, ExchangeRateForm
+from margin.web.forms import EcbFileForm, ExchangeRateFilterForm, ExchangeRateForm, add_domain_error
 from margin.web.pages import page
 
 PER_PAGE = 50
@@ -31,12 +31,7 @@ CHART_POINTS = 1000  # the newest points of the pair; the ECB publishes ~255 a y
 def _form_error(form: ExchangeRateForm | EcbFileForm, error: DomainError) -> None:
     if isinstance(error, Forbidden | NotFound):
         raise error
-    if error.field in form.fields:
-        widget = form.fields[error.field].widget
-        widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-        form.add_error(error.field, error.message)
-    else:
-        form.add_error(None, error.message)
+    add_domain_error(form, error)
 
 
 def _chart(viewer: Viewer, pair: tuple[str, str] | None, filters: dict[str, Any]) -> dict[str, Any] | None:

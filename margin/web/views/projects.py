@@ -27,7 +27,7 @@ from margin.rates.queries import billing_increment_of
 from margin.reporting.queries import project_profitability
 from margin.timesheets.queries import minutes_by_task, time_entries_visible
 from margin.web.access import HtmxRequest, require_finance, viewer_view
-from margin.web.forms import InvoiceDraftForm, TablerForm
+from margin.web.forms import InvoiceDraftForm, TablerForm, add_domain_error
 from margin.web.pages import page
 
 RECENT_ENTRIES = 15
@@ -192,11 +192,7 @@ def billing_increment(request: HtmxRequest, viewer: Viewer, project_id: int) -> 
         except (Forbidden, NotFound):
             raise
         except DomainError as error:
-            name = {"billing_increment_minutes": "minutes", "billing_rounding": "rounding"}.get(error.field or "")
-            if name is not None:
-                widget = form.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-            form.add_error(name, error.message)
+            add_domain_error(form, error, {"billing_increment_minutes": "minutes", "billing_rounding": "rounding"})
         else:
             done = "Saved: time logged or changed from now on is billed this way."
             project = project_get(viewer, project.pk)

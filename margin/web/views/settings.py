@@ -26,7 +26,7 @@ from margin.core.periods import DurationError, format_minutes, parse_duration
 from margin.timesheets.actions import effective_max_future_days
 from margin.timesheets.queries import locks_by_company
 from margin.web.access import HtmxRequest, can_approve, viewer_view
-from margin.web.forms import MAX_ID, TablerForm
+from margin.web.forms import MAX_ID, TablerForm, add_domain_error
 from margin.web.pages import page
 
 
@@ -59,17 +59,6 @@ def checked_id(value: int) -> int:
     if value > MAX_ID:
         raise NotFound("Not found.")
     return value
-
-
-def refusal(form: forms.Form, error: DomainError, fields: dict[str, str] | None = None) -> None:
-    """An action's refusal as a form error: on the field it names (mapped through `fields`), else the form's."""
-    name = (fields or {}).get(error.field or "", error.field or "")
-    if name in form.fields:
-        widget = form.fields[name].widget
-        widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-        form.add_error(name, error.message)
-    else:
-        form.add_error(None, error.message)
 
 
 # --- time policy ---------------------------------------------------------------------------------
@@ -156,7 +145,7 @@ def time_policy_save(request: HtmxRequest, viewer: Viewer, company_id: int) -> H
         except (Forbidden, NotFound):
             raise
         except DomainError as error:
-            refusal(form, error, {"max_day_minutes": "max_day"})
+            add_domain_error(form, error, {"max_day_minutes": "max_day"})
         else:
             messages.success(request, f"{company.name}'s time policy is saved.")
             return redirect("web:settings_time")
@@ -245,7 +234,7 @@ def person_start_date_save(request: HtmxRequest, viewer: Viewer, person_id: int)
     except (Forbidden, NotFound):
         raise
     except DomainError as error:
-        refusal(form, error)
+        add_domain_error(form, error)
         return _person_answer(request, viewer, person, form=form)
     start = form.cleaned_data["start_date"]
     done = f"{person.name} started on {start:%d %b %Y}." if start else f"{person.name} has no start date."

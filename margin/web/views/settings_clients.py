@@ -19,8 +19,8 @@ from margin.crm.actions import client_update
 from margin.crm.models import MAX_BILLING_INCREMENT, BillingRounding, Client
 from margin.crm.queries import client_get, clients_visible
 from margin.web.access import HtmxRequest, can_edit_clients, viewer_view
-from margin.web.forms import TablerForm
-from margin.web.views.settings import checked_id, refusal, settings_page
+from margin.web.forms import TablerForm, add_domain_error
+from margin.web.views.settings import checked_id, settings_page
 
 
 def require_client_editor(viewer: Viewer) -> None:
@@ -81,7 +81,7 @@ def client_increment_save(request: HtmxRequest, viewer: Viewer, client_id: int) 
         except (Forbidden, NotFound):
             raise
         except DomainError as error:
-            refusal(form, error)
+            add_domain_error(form, error)
         else:
             step = client.billing_increment_minutes
             done = f"{client.name} is billed {'in steps of ' + str(step) + ' min' if step else 'exactly as worked'}."

@@ -23,8 +23,8 @@ from margin.timesheets.actions import approval_delegate_add, approval_delegate_r
 from margin.timesheets.models import ApprovalDelegate
 from margin.timesheets.queries import approval_delegate_get, approval_delegates_visible
 from margin.web.access import HtmxRequest, can_approve, viewer_view
-from margin.web.forms import MAX_ID, TablerForm
-from margin.web.views.settings import checked_id, refusal, settings_page
+from margin.web.forms import MAX_ID, TablerForm, add_domain_error
+from margin.web.views.settings import checked_id, settings_page
 
 
 def require_approver(viewer: Viewer) -> None:
@@ -142,7 +142,7 @@ def delegate_add(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
             form.add_error("scope", "Choose a project or a manager you can see.")
         except DomainError as error:
             status = error.status
-            refusal(form, error, {"project": "scope"})
+            add_domain_error(form, error, {"project": "scope"})
         else:
             what = f"project {row.project.code}" if row.project is not None else f"{row.manager}'s projects"
             messages.success(request, f"{delegate.name} now approves the time of {what}.")
