@@ -17,7 +17,6 @@ from margin.core.periods import week_start
 from margin.projects.actions import assignment_create, dependency_create, project_reschedule, task_create
 from margin.projects.models import Assignment, Dependency, Task, TaskStatus
 from margin.timesheets.actions import time_entry_create
-from margin.web.views.tasks import days_text, parse_days, parse_lag
 from tests.checks import audit_rows, stored, table_counts
 from tests.firm import Firm
 
@@ -34,14 +33,6 @@ def _plan(firm: Firm) -> Task:
 
 def _cell(client: Client, task: Task, field: str, value: str) -> object:
     return client.post(reverse("web:task_cell", args=[task.pk]), {"field": field, "value": value}, **HTMX)
-
-
-def test_texts_of_durations_and_lags() -> None:
-    assert [days_text(m) for m in (0, 30, 240, 90, 480, 720, 2400)] == ["0d", "30m", "4h", "1.5h", "1d", "1.5d", "5d"]
-    assert [parse_days(t, field="d") for t in ("5", "5d", "2.5 d", "4h", "30m", "1w", "3 days")] == [
-        2400, 2400, 1200, 240, 30, 2400, 1440,
-    ]  # fmt: skip
-    assert parse_lag("-1d") == (-480, None) and parse_lag("+50%") == (0, 50) and parse_lag("") == (0, None)
 
 
 def test_tasks_tab_shows_the_wbs_table(sign_in: Callable[[User], Client], firm: Firm) -> None:
