@@ -167,6 +167,15 @@
     var row = change && state.byId[change.id];
     if (!row) return;
     var start = isoDay(change.start), finish = isoDay(change.end);
+    var bar = gantt && gantt.get_bar(String(row.id));
+    if (bar && bar.$bar) {
+      // frappe-gantt turns a position into a date with whole units (a Month view puts every moved bar on the 1st
+      // of a month); read the day under the bar's ends instead.
+      var x = bar.$bar.getX(), end = dateAtX(gantt, x + bar.$bar.getWidth());
+      start = isoDay(dateAtX(gantt, x));
+      end.setDate(end.getDate() - 1);
+      finish = isoDay(end);
+    }
     if (grabbed === "right") {
       if (finish !== day(row.finish)) send("PATCH", "/tasks/" + row.id + "/schedule", { finish: finish });
     } else if (grabbed === "left") {
@@ -211,6 +220,20 @@
     var inMonth = new Date(b.getFullYear(), b.getMonth() + 1, 0).getDate();
     months += (b.getDate() - a.getDate()) / inMonth;
     return unit === "year" ? months / 12 : months;
+  }
+
+  // The day at horizontal position x of the chart (the inverse of unitsBetween), rounded to the nearest midnight.
+  function dateAtX(chart, x) {
+    var cfg = chart.config, units = (x / cfg.column_width) * cfg.step, at;
+    if (cfg.unit === "hour" || cfg.unit === "day") {
+      at = new Date(chart.gantt_start.getTime() + units * (cfg.unit === "hour" ? 3600000 : 86400000));
+    } else {
+      var months = cfg.unit === "year" ? units * 12 : units, whole = Math.floor(months);
+      at = new Date(chart.gantt_start.getFullYear(), chart.gantt_start.getMonth() + whole, chart.gantt_start.getDate());
+      var inMonth = new Date(at.getFullYear(), at.getMonth() + 1, 0).getDate();
+      at = new Date(at.getTime() + (months - whole) * inMonth * 86400000);
+    }
+    return new Date(at.getFullYear(), at.getMonth(), at.getDate() + (at.getHours() >= 12 ? 1 : 0));
   }
 
   function drawBaselines(chart) {
