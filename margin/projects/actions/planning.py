@@ -110,6 +110,10 @@ def _reschedule(project: Project) -> Rescheduled:
                 if scheduled.summary
                 else task.percent_complete
             ),
+            # A summary's duration is the working time between its rolled-up start and finish, computed here once
+            # and stored, so the Plan list, the Tasks tab, the API and the MS Project export all read the same
+            # number; a leaf's is what people entered (the engine's input).
+            "duration_minutes": scheduled.duration if scheduled.summary else task.duration_minutes,
         }
         if (task.start, task.finish) != (start, finish):
             moved.append(Moved(task.pk, task.start, task.finish, start, finish))
@@ -129,6 +133,7 @@ SCHEDULE_COLUMNS = (
     "total_float_minutes",
     "critical",
     "percent_complete",
+    "duration_minutes",
 )
 
 
@@ -151,6 +156,7 @@ def _write_schedule(tasks: list[Task]) -> None:
             task.total_float_minutes,
             task.critical,
             task.percent_complete,
+            task.duration_minutes,
             task.pk,
         )
         for task in tasks

@@ -50,7 +50,7 @@ from margin.projects.models import (
     Task,
     TaskStatus,
 )
-from margin.projects.planning import calendar_of, deadline_missed, project_zone, to_aware, to_local
+from margin.projects.planning import calendar_of, deadline_missed, project_zone, to_aware
 from margin.projects.queries import can_manage, is_member, members_of, project_get, task_get
 from margin.projects.rules import days_text, lag_text, parse_day, parse_days, parse_lag, parse_predecessors
 from margin.timesheets.models import EntryStatus, TimeEntry
@@ -188,7 +188,6 @@ def task_rows(project: Project) -> list[Row]:
     for row in rows:
         if len(row.predecessors) > 1:
             row.predecessors.sort(key=lambda p: p[1])
-    _summary_durations(project, [row for row in rows if row.summary])
     # Summary rows show the work and time of everything under them (children come after their parent).
     for row in reversed(rows):
         if row.parent_id is not None:
@@ -196,21 +195,6 @@ def task_rows(project: Project) -> list[Row]:
             parent.estimate_minutes += row.estimate_minutes
             parent.logged_minutes += row.logged_minutes
     return rows
-
-
-def _summary_durations(project: Project, summaries: list[Row]) -> None:
-    """A summary's duration is the working time between its rolled-up start and finish (its stored duration is
-    not an input of the engine)."""
-    if not summaries:
-        return
-    try:
-        calendar = calendar_of(project)
-    except (DomainError, ValueError):
-        return
-    for row in summaries:
-        start, finish = to_local(row.start), to_local(row.finish)
-        if start is not None and finish is not None:
-            row.duration_minutes = max(calendar.working_between(start, finish), 0)
 
 
 def _table_context(
