@@ -419,6 +419,14 @@
     draw(range[0], range[1]);
   }
 
+  // The chart opens at today; on a plan that lies wholly before or after today, at its nearest end.
+  function openAt() {
+    var today = isoDay(new Date());
+    if (!state.span) return today;
+    var first = isoDay(state.span[0]._start), last = isoDay(state.span[0]._end);
+    return today < first ? first : today > last ? last : today;
+  }
+
   // Draws rows [from, to) of state.rows: the task list and the chart, with spacers for the rows left out.
   function draw(from, to) {
     var began = performance.now();
@@ -473,7 +481,7 @@
       // Shading weekends walks every day of the timeline (slow on long plans): only on plans of a year or so.
       holidays: spanDays <= 400 ? { "var(--g-weekend-highlight-color)": "weekend" } : {},
       popup: popup,
-      scroll_to: state.first ? day(rows[0].start) : null,
+      scroll_to: state.first ? openAt() : null,
       on_date_change: onDateChange,
       on_progress_change: onProgressChange,
       on_view_change: function () { drawBaselines(this); markDeadlines(this); linker(this); },
@@ -674,18 +682,35 @@
       send("POST", "/tasks/" + button.dataset.outdent + "/outdent");
     } else if (button.dataset.unlink) {
       send("DELETE", "/projects/" + projectId + "/dependencies/" + button.dataset.unlink);
-    } else if (button.id === "plan-save-baseline") {
+    }
+  });
+
+  // Saving a baseline: the name typed (optional; the server names an unnamed one "Baseline", "Baseline1"…) goes
+  // with it, and the picker gets (or renames) the option of its slot, in slot order.
+  var baselineForm = $("plan-baseline-form");
+  if (baselineForm) {
+    baselineForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var name = baselineForm.elements.name.value.trim();
       say("Saving…");
-      call("POST", "/projects/" + projectId + "/baselines", {}).then(function (b) {
+      call("POST", "/projects/" + projectId + "/baselines", name ? { name: name } : {}).then(function (b) {
         var select = $("plan-baseline");
-        if (!select.querySelector('option[value="' + b.index + '"]')) select.add(new Option(String(b.index), String(b.index)));
+        var label = b.index + " · " + b.name + " (" + day(b.saved_at) + ")";
+        var option = select.querySelector('option[value="' + b.index + '"]');
+        if (option) {
+          option.textContent = label;
+        } else {
+          var before = Array.prototype.find.call(select.options, function (o) { return o.value !== "" && +o.value > b.index; });
+          select.add(new Option(label, String(b.index)), before || null);
+        }
         select.value = String(b.index);
         state.baseline = String(b.index);
+        baselineForm.elements.name.value = "";
         say(b.name + " saved.", "ok");
         return load();
       }, refused);
-    }
-  });
+    });
+  }
 
   $("plan-baseline").addEventListener("change", function (event) {
     state.baseline = event.target.value;
