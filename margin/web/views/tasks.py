@@ -1,7 +1,7 @@
 """A project's tasks as a table (the Tasks tab, edited inline with htmx) and the page of one task.
 
-The table is one WBS-ordered list built from three queries whatever the size of the project (tasks with their
-assignee, links, logged minutes per task) plus the members for the assignee picker. A cell edit POSTs one field
+The table is one WBS-ordered list built from four queries whatever the size of the project (tasks, the people
+assigned to them, links, logged minutes per task) plus the members for the assignee picker. A cell edit POSTs one field
 to `task_cell`, which calls the same action as the API (`task_update`, `task_schedule_update`, or
 `task_board_move` for status and assignee) and answers the whole table again, so every row the reschedule
 moved shows its new dates; a refused edit answers the table as stored with the message in the edited cell.
@@ -50,7 +50,7 @@ from margin.projects.models import (
     Task,
     TaskStatus,
 )
-from margin.projects.planning import calendar_of, deadline_missed, project_zone, to_aware
+from margin.projects.planning import calendar_of, deadline_missed, project_zone, task_people, to_aware
 from margin.projects.queries import can_manage, is_member, members_of, project_get, task_get
 from margin.projects.rules import days_text, lag_text, parse_day, parse_days, parse_lag, parse_predecessors
 from margin.timesheets.models import EntryStatus, TimeEntry
@@ -63,7 +63,7 @@ EDITABLE = ("name", "duration", "start", "deadline", "percent", "status", "assig
 MAX_OOB_ROWS = 150
 TASK_FIELDS = (
     "id", "name", "parent_id", "position", "start", "finish", "duration_minutes", "percent_complete", "critical",
-    "total_float_minutes", "scheduling", "constraint", "status", "estimate_minutes", "assignee_id", "assignee__name",
+    "total_float_minutes", "scheduling", "constraint", "status", "estimate_minutes",
     "board_position", "deadline",
 )  # fmt: skip
 
@@ -89,7 +89,7 @@ class Row:
     duration_minutes: int
     percent_complete: int
     status: str
-    assignee_id: int | None
+    assignee_id: int | None  # the lead: the person assigned at the most units (ADR 0011)
     assignee_name: str
     estimate_minutes: int
     logged_minutes: int
@@ -100,6 +100,11 @@ class Row:
     board_position: int
     deadline: date | None = None
     predecessors: list[tuple[int, int, str]] = field(default_factory=list)  # (task id, its row number, text)
+    people: list[str] = field(default_factory=list)  # everyone assigned, the lead first
+
+    @property
+    def people_text(self) -> str:
+        return ", ".join(self.people)
 
     @property
     def deadline_missed(self) -> bool:
@@ -141,6 +146,7 @@ def task_rows(project: Project) -> list[Row]:
         .values("predecessor_id", "successor_id", "kind", "lag_minutes", "lag_percent")
     )
     logged = minutes_by_task(project.pk)
+    people = task_people(v["id"] for v in values)
     children: dict[int | None, list[dict[str, Any]]] = {}
     for value in values:
         children.setdefault(value["parent_id"], []).append(value)
@@ -165,8 +171,9 @@ def task_rows(project: Project) -> list[Row]:
                 duration_minutes=value["duration_minutes"],
                 percent_complete=value["percent_complete"],
                 status=value["status"],
-                assignee_id=value["assignee_id"],
-                assignee_name=value["assignee__name"] or "",
+                assignee_id=people[value["id"]][0].id if value["id"] in people else None,
+                assignee_name=people[value["id"]][0].name if value["id"] in people else "",
+                people=[p.name for p in people.get(value["id"], [])],
                 estimate_minutes=value["estimate_minutes"],
                 logged_minutes=logged.get(value["id"], 0),
                 float_minutes=value["total_float_minutes"],
