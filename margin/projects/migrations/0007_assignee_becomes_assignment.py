@@ -26,9 +26,9 @@ def assignments_to_assignees(apps: Any, schema_editor: Any) -> None:
     Assignment = apps.get_model("projects", "Assignment")
     lead: dict[int, int] = {}
     for task_id, person_id in (
-        Assignment.objects.filter(person__isnull=False).order_by("task_id", "-units", "id").values_list(
-            "task_id", "person_id"
-        )
+        Assignment.objects.filter(person__isnull=False)
+        .order_by("task_id", "-units", "id")
+        .values_list("task_id", "person_id")
     ):
         lead.setdefault(task_id, person_id)
     for task_id, person_id in lead.items():

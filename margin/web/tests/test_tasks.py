@@ -17,7 +17,7 @@ from margin.core.periods import week_start
 from margin.projects.actions import assignment_create, dependency_create, project_reschedule, task_create
 from margin.projects.models import Assignment, Dependency, Task, TaskStatus
 from margin.timesheets.actions import time_entry_create
-from tests.checks import audit_rows, stored, table_counts
+from tests.checks import assigned, audit_rows, stored, table_counts
 from tests.firm import Firm
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -99,11 +99,11 @@ def test_edit_start_and_assignee(sign_in: Callable[[User], Client], firm: Firm) 
     local_start = build.start.astimezone(timezone.get_current_timezone())
     assert (local_start.date().isoformat(), local_start.hour) == ("2031-03-03", 9)  # the day's first working hour
     assert _cell(client, firm.build, "assignee", "tom").status_code == 200  # a member's name, as the datalist offers
-    assert Task.objects.get(pk=firm.build.pk).assignee_id == firm.member_person.pk
+    assert assigned(firm.build) == [firm.member_person.name]  # an assignment (ADR 0011)
     assert _cell(client, firm.build, "assignee", str(firm.member2_person.pk)).status_code == 200
-    assert Task.objects.get(pk=firm.build.pk).assignee_id == firm.member2_person.pk
+    assert assigned(firm.build) == [firm.member2_person.name]
     assert _cell(client, firm.build, "assignee", "").status_code == 200
-    assert Task.objects.get(pk=firm.build.pk).assignee_id is None
+    assert assigned(firm.build) == []
 
 
 @pytest.mark.parametrize(
@@ -213,7 +213,10 @@ def _grow(firm: Firm, count: int) -> None:
         parent = task if n % 5 == 0 else parent
         if n % 3 == 0:
             dependency_create(viewer=firm.manager, predecessor=firm.build, successor=task)
-    Task.objects.filter(project=firm.project).update(assignee=firm.member_person)
+    Assignment.objects.bulk_create(
+        (Assignment(task=t, person=firm.member_person) for t in Task.objects.filter(project=firm.project)),
+        ignore_conflicts=True,
+    )
 
 
 def test_table_query_count_does_not_grow_with_tasks(sign_in: Callable[[User], Client], firm: Firm) -> None:
