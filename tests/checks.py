@@ -63,3 +63,10 @@ def audit_row(action: str, obj: models.Model | None = None) -> AuditEntry:
     rows = audit_rows(action, obj)
     assert len(rows) == 1, f"expected one {action} audit row, found {len(rows)}"
     return rows[0]
+
+
+def assigned(task: models.Model) -> list[str]:
+    """The names of the people a task's person assignments give it (ADR 0011), the lead first."""
+    from margin.projects.planning import task_people
+
+    return [p.name for p in task_people([task.pk]).get(task.pk, [])]

@@ -129,12 +129,9 @@ class Task(models.Model):
     finish = models.DateTimeField(null=True, blank=True)
     total_float_minutes = models.BigIntegerField(default=0)
     critical = models.BooleanField(default=False)
-    # Delivery: the board and the person who owns the task (resource assignments are separate).
+    # Delivery: the board. Who works on the task is its person Assignments (ADR 0011), not a field here.
     status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.TODO)
     board_position = models.PositiveIntegerField(default=0)
-    assignee = models.ForeignKey(
-        "accounts.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tasks"
-    )
     # How far resource leveling pushed the task's start (working minutes), once a leveled plan is accepted.
     leveling_delay_minutes = models.BigIntegerField(default=0)
     # MS Project's Deadline: a date the task should finish by. It never moves the schedule; a task whose finish

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from margin.projects.models import (
+    Assignment,
     Baseline,
     BaselineTask,
     CalendarException,
@@ -150,10 +151,43 @@ def person_calendars(organisation_id: int, person_ids: Iterable[int | None]) -> 
     return {row.person_id: Calendar(_spec(row)) for row in rows if row.person_id is not None}
 
 
+@dataclass(frozen=True, slots=True)
+class TaskPerson:
+    """A person working on a task: one of its person assignments."""
+
+    id: int
+    name: str
+    units: int
+
+
+def task_people(task_ids: Iterable[int]) -> dict[int, list[TaskPerson]]:
+    """Who works on each task: its person assignments (ADR 0011), the lead first (most units, then name). One
+    query; tasks nobody works on are left out. The Tasks table, the task page, the board, the calendar feed, the
+    API, costing and the task's calendar all read people through here."""
+    wanted = list(task_ids)
+    out: dict[int, list[TaskPerson]] = {}
+    if not wanted:
+        return out
+    rows = (
+        Assignment.objects.filter(task_id__in=wanted, person__isnull=False)
+        .order_by("task_id", "-units", "person__name", "person_id")
+        .values_list("task_id", "person_id", "person__name", "units")
+    )
+    for task_id, person_id, name, units in rows:
+        out.setdefault(task_id, []).append(TaskPerson(person_id, name, units))
+    return out
+
+
+def lead_person(people: dict[int, list[TaskPerson]], task_id: int) -> int | None:
+    found = people.get(task_id)
+    return found[0].id if found else None
+
+
 def calendar_of_task(task: Task) -> Calendar:
-    """The calendar a (leaf) task is scheduled on: its assignee's own calendar, else the project's."""
-    if task.assignee_id is not None:
-        own = person_calendars(task.project.organisation_id, [task.assignee_id]).get(task.assignee_id)
+    """The calendar a (leaf) task is scheduled on: its lead person's own calendar, else the project's."""
+    lead = lead_person(task_people([task.pk]), task.pk)
+    if lead is not None:
+        own = person_calendars(task.project.organisation_id, [lead]).get(lead)
         if own is not None:
             return own
     return calendar_of(task.project)
@@ -217,12 +251,17 @@ def network_of(
     links = [engine_link(d) for d in Dependency.objects.filter(project=project).order_by("id")]
     # A task done by someone with a calendar of their own (a 4-day week, their country's holidays) is
     # scheduled on that calendar, as MS Project schedules a task on its resource's calendar.
-    own = person_calendars(project.organisation_id, (t.assignee_id for t in rows if t.pk not in parents))
+    leaves = [t.pk for t in rows if t.pk not in parents]
+    people = task_people(leaves)
+    lead = {pk: lead_person(people, pk) for pk in leaves}
+    own = person_calendars(project.organisation_id, lead.values())
+
+    def calendar_id(task: Task) -> str | None:
+        person = lead.get(task.pk)
+        return own[person].id if person in own else None
+
     network = net.Network(
-        tasks=[
-            _engine_task(t, parents, costs.get(t.pk, 0), own[t.assignee_id].id if t.assignee_id in own else None)
-            for t in rows
-        ],
+        tasks=[_engine_task(t, parents, costs.get(t.pk, 0), calendar_id(t)) for t in rows],
         links=links,
         calendar=calendar or calendar_of(project),
         calendars={c.id: c for c in own.values()},
@@ -471,7 +510,7 @@ def projects_on_calendar(row: WorkCalendar) -> list[Project]:
     # Tasks done by someone whose own calendar is (or derives from) this one are scheduled on it too.
     people = [cal.person_id for cal in rows.values() if cal.person_id is not None and uses(cal)]
     if people:
-        staffed = open_projects.filter(tasks__assignee_id__in=people).values("pk")
+        staffed = open_projects.filter(tasks__assignments__person_id__in=people).values("pk")
         projects = open_projects.filter(Q(pk__in=projects.values("pk")) | Q(pk__in=staffed))
     return list(projects.order_by("id"))
 

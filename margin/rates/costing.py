@@ -12,7 +12,6 @@ Rules, per **leaf** task (summary tasks are rolled up by the scheduling engine, 
 - A **pool** with a role is valued at the mean cost rate, on that day, of the active people with that role in the
   project's company who have one (in the project's currency). A pool without a role, or with nobody costed,
   cannot be valued.
-- A task without assignments but with an ``assignee`` is that person at 100 %.
 - Nobody (no assignment, no assignee), no cost rate on that day, or a rate in another currency than the
   project's (there are no exchange rates yet): that share is valued at 0 and the task is listed in
   :attr:`PlannedCosts.unvalued` with the reason, so screens can say "unvalued" rather than show a false zero.
@@ -93,9 +92,6 @@ def planned_costs(project: Project, *, tasks: list[Task] | None = None) -> Plann
             shares[task_id].append(_Share(units, person_id=person_id))
         elif pool_id is not None:
             shares[task_id].append(_Share(units, pool_role_id=role_id, pool=True))
-    for task in leaves:
-        if not shares.get(task.pk) and task.assignee_id is not None:
-            shares[task.pk] = [_Share(100, person_id=task.assignee_id)]
     role_ids = {s.pool_role_id for ss in shares.values() for s in ss if s.pool_role_id is not None}
     role_people: dict[int, list[int]] = defaultdict(list)
     if role_ids:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from margin.accounts.models import Person
 from margin.projects.models import BoardColumn, Project, Task, TaskStatus
-from margin.projects.planning import due_day
+from margin.projects.planning import due_day, task_people
 from margin.timesheets.models import EntryStatus, TimeEntry
 
 LANES = ("none", "assignee", "phase")
@@ -33,7 +33,7 @@ class Card:
     name: str
     status: str
     rank: int  # place in its project's column, from 0
-    assignee_id: int | None
+    assignee_id: int | None  # the lead: the person assigned at the most units (ADR 0011)
     assignee_name: str
     due: date | None
     overdue: bool
@@ -41,6 +41,7 @@ class Card:
     estimate_minutes: int
     critical: bool
     phase_id: int | None
+    others: tuple[str, ...] = ()  # the other people assigned, after the lead
 
     @property
     def assignee_initials(self) -> str:
@@ -114,13 +115,14 @@ def board_of(
     today = today or timezone.localdate()
     tasks = list(
         leaf_tasks(projects)
-        .select_related("project", "assignee")
+        .select_related("project")
         .order_by("board_position", "project_id", "id")
         .only(
-            "id", "name", "status", "board_position", "assignee__name", "finish", "planned_finish", "deadline",
+            "id", "name", "status", "board_position", "finish", "planned_finish", "deadline",
             "estimate_minutes", "critical", "parent_id", "project__code",
         )
     )  # fmt: skip
+    people = task_people(t.pk for t in tasks)
     project_ids = [p.pk for p in projects]
     logged = {
         row["task_id"]: int(row["total"] or 0)
@@ -159,8 +161,9 @@ def board_of(
                 name=task.name,
                 status=task.status,
                 rank=rank,
-                assignee_id=task.assignee_id,
-                assignee_name=task.assignee.name if task.assignee else "",
+                assignee_id=people[task.pk][0].id if task.pk in people else None,
+                assignee_name=people[task.pk][0].name if task.pk in people else "",
+                others=tuple(p.name for p in people.get(task.pk, [])[1:]),
                 due=due,
                 overdue=due is not None and due < today and task.status != TaskStatus.DONE,
                 logged_minutes=logged.get(task.pk, 0),

@@ -14,6 +14,7 @@ from margin.api.security import viewer_of
 from margin.core.errors import Invalid, NotFound
 from margin.projects.actions import board_column_update, board_columns_ensure, task_board_move
 from margin.projects.models import BoardColumn
+from margin.projects.planning import lead_person, task_people
 from margin.projects.queries import project_get, task_get
 from margin.reporting.board import board_of
 
@@ -80,7 +81,7 @@ def move(request: HttpRequest, task_id: Id, payload: MoveIn) -> dict[str, Any]:
         "task_id": task.pk,
         "status": moved.task.status,
         "position": moved.task.board_position,
-        "assignee_id": moved.task.assignee_id,
+        "assignee_id": lead_person(task_people([task.pk]), task.pk),
         "percent_complete": moved.task.percent_complete,
         "warning": moved.warning,
     }

@@ -20,7 +20,7 @@ class CardOut(Schema):
     name: str
     status: str
     position: int = Field(description="Place in its column, from 0")
-    assignee_id: int | None
+    assignee_id: int | None = Field(description="The task's lead: the person assigned at the most units")
     assignee_name: str
     due: date | None = Field(description="Scheduled finish, or the planned finish")
     overdue: bool
@@ -49,7 +49,9 @@ class MoveIn(Schema):
     status: StatusIn
     position: Position
     assignee_id: Id | None = Field(
-        None, description="Hand the task to this project member (null: nobody); leave out to keep"
+        None,
+        description="Hand the task to this project member: the lead's person assignment passes to them (null: "
+        "every person assignment goes); leave out to keep",
     )
 
 
@@ -57,7 +59,7 @@ class MoveOut(Schema):
     task_id: int
     status: str
     position: int
-    assignee_id: int | None
+    assignee_id: int | None = Field(description="The task's lead after the move (its person assignments decide)")
     percent_complete: int
     warning: str = Field(description="Set when the move put the column over its WIP limit (the move is kept)")
 

@@ -1,7 +1,7 @@
 """The private calendar feed of a user: its token (create/reset) and what it shows.
 
 Shown: the milestones (leaf tasks of zero duration) of the projects the user manages or belongs to, and the
-deadlines of open tasks assigned to them (``Task.assignee`` or an ``Assignment``): the task's deadline, else its
+deadlines of open tasks assigned to them (a person ``Assignment``, ADR 0011): the task's deadline, else its
 finish."""
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def _events_of(person: Person) -> list[Event]:
     assigned = Assignment.objects.filter(task_id=OuterRef("pk"), person=person)
     deadlines = (
         Task.objects.filter(project__organisation_id=person.organisation_id, closed=False)
-        .filter(Q(assignee=person) | Exists(assigned))
+        .filter(Exists(assigned))
         .exclude(duration_minutes=0)
         .select_related("project")
     )

@@ -6,6 +6,7 @@ package never imports them)."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import date
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Router, Schema, UploadedFile
@@ -29,7 +30,9 @@ XML_ANSWER = {
 }
 
 
-class ImportOut(Schema):
+class MsProjectImportOut(Schema):
+    """What an MS Project import made (a name of its own: the time import's answer is another schema)."""
+
     project_id: int
     tasks: int
     links: int
@@ -41,6 +44,8 @@ class ImportOut(Schema):
     assignments: int
     baselines: int = Field(description="Baselines imported (each replaces the project's baseline of its number)")
     warnings: list[str] = Field(description="What in the file was not imported, and why")
+    start: date | None = Field(description="The project's start date, from the file's StartDate")
+    currency: str = Field(description="The file's CurrencyCode (empty when it names none)")
 
 
 @router.get(
@@ -58,13 +63,15 @@ def msproject_export(request: HttpRequest, project_id: Id) -> HttpResponse:
 
 @router.post(
     "/projects/{project_id}/import",
-    response=responses(ImportOut, 201),
+    response=responses(MsProjectImportOut, 201),
     summary="Build an empty project's plan from an MS Project XML file (all or nothing); counts and warnings",
 )
-def msproject_import(request: HttpRequest, project_id: Id, file: File[UploadedFile]) -> Status[ImportOut]:
+def msproject_import(request: HttpRequest, project_id: Id, file: File[UploadedFile]) -> Status[MsProjectImportOut]:
     viewer = viewer_of(request)
     project = project_get(viewer, project_id)
     if file.size is not None and file.size > MAX_UPLOAD_BYTES:
         raise Invalid("The file is larger than 20 MB.", field="file")
     result = project_import_mspdi(viewer=viewer, project=project, data=bytes(file.read()))
-    return Status(201, ImportOut(project_id=project.pk, **{**asdict(result), "warnings": list(result.warnings)}))
+    return Status(
+        201, MsProjectImportOut(project_id=project.pk, **{**asdict(result), "warnings": list(result.warnings)})
+    )

@@ -18,6 +18,7 @@ from margin.accounts.models import Person
 from margin.accounts.queries import Viewer
 from margin.core import audit
 from margin.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from margin.core.money import is_currency, minor_units
 from margin.core.text import clean_text
 from margin.integrations.msproject import mspdi
 from margin.projects import actions
@@ -27,6 +28,7 @@ from margin.projects.models import (
     Baseline,
     BaselineTask,
     CalendarException,
+    Constraint,
     Dependency,
     PoolKind,
     Project,
@@ -117,6 +119,9 @@ def project_to_mspdi(project: Project) -> mspdi.MsProject:
     calendar = calendar_of(project)
     for task, code, depth in wbs_order(tasks):
         summary = task.pk in parents
+        # A leveled task carries its delay as MS Project does (LevelingDelay, the task itself as soon as possible);
+        # the "start no earlier than" that holds the delay in Margin's engine is not the planner's constraint.
+        leveled = task.leveling_delay_minutes > 0 and task.constraint == Constraint.SNET
         ms_tasks.append(
             mspdi.MsTask(
                 uid=task.pk,
@@ -130,8 +135,9 @@ def project_to_mspdi(project: Project) -> mspdi.MsProject:
                 summary=summary,
                 milestone=not summary and task.duration_minutes == 0,
                 manual=task.scheduling == Scheduling.MANUAL and not summary,
-                constraint=task.constraint,
-                constraint_date=_local(task.constraint_date),
+                constraint=Constraint.ASAP if leveled else task.constraint,
+                constraint_date=None if leveled else _local(task.constraint_date),
+                leveling_delay_minutes=task.leveling_delay_minutes if leveled else 0,
                 percent_complete=task.percent_complete,
                 deadline=_deadline_moment(task.deadline, calendar),
                 links=tuple(links.get(task.pk, ())),
@@ -162,14 +168,31 @@ def project_to_mspdi(project: Project) -> mspdi.MsProject:
         if starts
         else datetime.combine(project.start_date or project.created_at.date(), datetime.min.time())
     )
+    ms_calendar = _calendar_of(project)
+    per_day, per_week, per_month = _time_units(ms_calendar)
     return mspdi.MsProject(
         name=f"{project.code} {project.name}",
         start=start,
         tasks=ms_tasks,
-        calendar=_calendar_of(project),
+        calendar=ms_calendar,
         resources=resources,
         assignments=assignments,
+        minutes_per_day=per_day,
+        minutes_per_week=per_week,
+        days_per_month=per_month,
+        currency=project.currency,
+        currency_digits=minor_units(project.currency),
     )
+
+
+def _time_units(calendar: mspdi.MsCalendar) -> tuple[int, int, int]:
+    """MS Project's MinutesPerDay, MinutesPerWeek and DaysPerMonth of the project calendar's week: the working
+    minutes of a week, their mean per working day, and the working days of an average month (52 weeks / 12)."""
+    per_week = sum(end - start for intervals in calendar.week.values() for start, end in intervals)
+    days = sum(1 for intervals in calendar.week.values() if intervals)
+    if not per_week or not days:
+        return 480, 2400, 20
+    return round(per_week / days), per_week, round(days * 52 / 12)
 
 
 def project_export_mspdi(project: Project) -> bytes:
@@ -193,6 +216,8 @@ class ImportResult:
     assignments: int
     baselines: int
     warnings: tuple[str, ...] = ()
+    start: date | None = None  # the day the plan starts, from the file's StartDate
+    currency: str = ""  # the file's currency (CurrencyCode), "" when it names none
 
 
 MAX_WARNINGS = 50
@@ -334,6 +359,13 @@ def _task_rows(project: Project, parsed: mspdi.MsProject, summaries: set[int]) -
                 raise Invalid(f"{_where(ms)}: the constraint {ms.constraint} needs a <ConstraintDate>.", field="file")
             task.constraint = ms.constraint
             task.constraint_date = to_aware(ms.constraint_date) if dated and ms.constraint_date else None
+            if ms.leveling_delay_minutes and not ms.manual and ms.constraint == Constraint.ASAP and ms.start:
+                # MS Project's leveling delay, held as Margin's accepted leveling holds it: the delay, and a "start
+                # no earlier than" at the leveled start the file gives.
+                if ms.leveling_delay_minutes > MAX_LAG_MINUTES:
+                    raise Invalid(f"{_where(ms)}: the leveling delay is more than 100 years.", field="file")
+                task.leveling_delay_minutes = ms.leveling_delay_minutes
+                task.constraint, task.constraint_date = Constraint.SNET, to_aware(ms.start)
         by_uid[ms.uid] = task
         by_level[ms.outline_level].append(task)
         stack.append((ms.outline_level, task))
@@ -412,7 +444,7 @@ def _resources_import(
         except DomainError as error:
             raise _again(error, _resource_where(res)) from None
         if pool_name in pools:
-            target[res.uid] = pools[pool_name]
+            target[res.uid] = _pool_for(project, res, pools[pool_name], pools, counts, warnings)
             counts.pools += 1
             continue
         dropped = f"its {used[res.uid]} assignment(s) were not imported" if used[res.uid] else "it has no assignments"
@@ -454,6 +486,57 @@ def _resources_import(
     Assignment.objects.bulk_create(rows, batch_size=500)
     counts.assignments = len(rows)
     return counts
+
+
+def _pool_for(
+    project: Project,
+    res: mspdi.MsResource,
+    named: ResourcePool,
+    pools: dict[str, ResourcePool],
+    counts: _Resources,
+    warnings: list[str],
+) -> ResourcePool:
+    """A file resource with the name of an organisation pool. The file's Max Units are honoured: the pool is used
+    when it has the same capacity (it is then shared, and the warning says with how many other projects, whose
+    work on it counts when this plan is leveled); when the capacities differ, the plan gets a pool of its own,
+    "<name> (<project code>)", with the file's Max Units, and the organisation's pool is left as it was."""
+    if named.max_units == res.max_units:
+        others = (
+            Assignment.objects.filter(pool=named)
+            .exclude(task__project=project)
+            .values("task__project")
+            .distinct()
+            .count()
+        )
+        if others:
+            warnings.append(
+                f"{_resource_where(res)} uses the organisation's pool {named.name!r} ({named.max_units} %), shared "
+                f"with {others} other project(s): their work on it counts when this plan is leveled."
+            )
+        return named
+    own_name = f"{named.name[: 200 - len(project.code) - 3]} ({project.code})"
+    own = pools.get(own_name)
+    if own is None or own.max_units != res.max_units:
+        if own is not None:  # taken with another capacity (an earlier import): say which file resource wins
+            raise Invalid(
+                f"{_resource_where(res)}: pools {named.name!r} ({named.max_units} %) and {own_name!r} "
+                f"({own.max_units} %) both differ from the file's {res.max_units} %; rename the resource.",
+                field="file",
+            )
+        own = ResourcePool.objects.create(
+            organisation_id=project.organisation_id,
+            name=own_name,
+            kind=named.kind,
+            role_id=named.role_id,
+            max_units=res.max_units,
+        )
+        pools[own_name] = own
+        counts.pools_created += 1
+    warnings.append(
+        f"{_resource_where(res)}: the organisation's pool {named.name!r} has Max Units {named.max_units} %, the "
+        f"file {res.max_units} %; this plan uses a pool of its own, {own_name!r}, with the file's {res.max_units} %."
+    )
+    return own
 
 
 def _baselines_import(
@@ -514,6 +597,43 @@ def _baselines_import(
     return len(numbers)
 
 
+def _check_currency(project: Project, parsed: mspdi.MsProject, warnings: list[str]) -> None:
+    """A file's costs are in its CurrencyCode; Margin never relabels them. A file in another currency than the
+    project's is refused when it carries costs (converting a plan's costs has no one date to take a rate from),
+    and imported with a warning when it has none."""
+    currency = parsed.currency
+    if not currency or currency == project.currency:
+        return
+    if not is_currency(currency):
+        raise Invalid(f"The file's currency {currency!r} is not an ISO 4217 code Margin knows.", field="file")
+    costs = [b for t in parsed.tasks for b in t.baselines if b.cost_minor] + [
+        b for b in parsed.project_baselines if b.cost_minor
+    ]
+    if costs:
+        raise Invalid(
+            f"The file's costs are in {currency} and project {project.code} is in {project.currency}: nothing was "
+            f"imported. Set the file's currency to {project.currency} in MS Project (File → Options → Display → "
+            f"Currency) and convert its costs, or import it into a {currency} project.",
+            field="file",
+            code="currency_mismatch",
+        )
+    warnings.append(f"The file is in {currency}, the project in {project.currency}; the file has no costs to convert.")
+
+
+def _start_import(viewer: Viewer, project: Project, parsed: mspdi.MsProject) -> date | None:
+    """The file's StartDate becomes the project's start date, so the plan starts where the file's does (not on the
+    day the project was created)."""
+    if not parsed.start_given:
+        return None
+    start = parsed.start.date()
+    if project.start_date != start:
+        try:
+            actions.project_update(viewer=viewer, project=project, start_date=start)
+        except DomainError as error:
+            raise _again(error, f"The file's start date {start.isoformat()}") from None
+    return start
+
+
 @transaction.atomic
 def project_import_mspdi(*, viewer: Viewer, project: Project, data: bytes) -> ImportResult:
     """Build the plan of an empty project from an MSPDI file: tasks and WBS, links, the project calendar,
@@ -534,6 +654,8 @@ def project_import_mspdi(*, viewer: Viewer, project: Project, data: bytes) -> Im
     if not parsed.tasks:
         raise Invalid("The file has no tasks.", field="file")
     warnings: list[str] = []
+    _check_currency(project, parsed, warnings)
+    start = _start_import(viewer, project, parsed)
     summaries = _summaries(parsed)
     calendar_name, calendars = _calendar_import(viewer, project, parsed.calendar)
     by_uid = _task_rows(project, parsed, summaries)
@@ -568,12 +690,15 @@ def project_import_mspdi(*, viewer: Viewer, project: Project, data: bytes) -> Im
         assignments=resources.assignments,
         baselines=baselines,
         warnings=tuple(warnings),
+        start=start,
+        currency=parsed.currency,
     )
     audit.record(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,
         action="project.import_mspdi",
         obj=project,
-        after={k: v for k, v in asdict(result).items() if k != "warnings"} | {"warnings": len(warnings)},
+        after={k: v for k, v in asdict(result).items() if k not in ("warnings", "start")}
+        | {"warnings": len(warnings), "start": start.isoformat() if start else None},
     )
     return result

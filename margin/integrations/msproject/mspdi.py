@@ -3,8 +3,10 @@
 Element names and codes follow Microsoft's MSPDI schema (``http://schemas.microsoft.com/project``) as MPXJ reads
 and writes it: durations are ISO 8601 working time (``PT8H0M0S``), ``LinkLag`` is in tenths of a minute,
 ``Type`` of a link is 0 FF, 1 FS, 2 SF, 3 SS, ``ConstraintType`` 0–7 (ASAP, ALAP, MSO, MFO, SNET, SNLT, FNET,
-FNLT), ``DayType`` 1 Sunday … 7 Saturday and 0 an exception. Files are parsed with defusedxml: a DTD entity
-(billion laughs) or an external reference is refused.
+FNLT), ``DayType`` 1 Sunday … 7 Saturday and 0 an exception, ``LevelingDelay`` is in tenths of a minute like a
+link's lag, and a cost is in hundredths of the project's ``CurrencyCode`` (``12345`` is 123.45; here costs are held
+in the currency's own minor units, so a JPY or KWD cost converts with ``CurrencyDigits``). Files are parsed with
+defusedxml: a DTD entity (billion laughs) or an external reference is refused.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from margin.core.safexml import XmlRefused, parse_xml
@@ -52,7 +54,7 @@ class MsBaseline:
     finish: datetime
     duration_minutes: int
     work_minutes: int
-    cost_minor: int = 0
+    cost_minor: int = 0  # minor units of the project's currency
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class MsTask:
     baselines: tuple[MsBaseline, ...] = ()
     line: int = 0
     calendar_uid: int | None = None  # the task's own calendar (Task/CalendarUID), None: the project's
+    leveling_delay_minutes: int = 0  # MS Project's LevelingDelay: how far leveling pushed the task (working minutes)
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,11 @@ class MsProject:
     resources: list[MsResource] = field(default_factory=list)
     assignments: list[MsAssignment] = field(default_factory=list)
     minutes_per_day: int = 480
+    minutes_per_week: int = 2400
+    days_per_month: int = 20
+    currency: str = ""  # ISO 4217 (CurrencyCode); "" when a file names none
+    currency_digits: int = 2  # the currency's minor unit digits (CurrencyDigits)
+    start_given: bool = True  # read: the file has a StartDate (or task starts) to plan from
     # Read only: the project summary task's (UID 0) baselines, and the other calendars tasks name by UID.
     project_baselines: tuple[MsBaseline, ...] = ()
     task_calendars: dict[int, MsCalendar] = field(default_factory=dict)
@@ -214,7 +222,7 @@ def _write_calendar(parent: Element, calendar: MsCalendar) -> None:
                     _add(slot, "ToTime", _clock(end))
 
 
-def _write_task(parent: Element, task: MsTask, task_id: int) -> None:
+def _write_task(parent: Element, task: MsTask, task_id: int, digits: int = 2) -> None:
     el = SubElement(parent, "Task")
     _add(el, "UID", task.uid)
     _add(el, "ID", task_id)
@@ -264,7 +272,20 @@ def _write_task(parent: Element, task: MsTask, task_id: int) -> None:
         _add(bl, "Duration", format_duration(base.duration_minutes))
         _add(bl, "DurationFormat", DURATION_FORMAT_DAYS)
         _add(bl, "Work", format_duration(base.work_minutes))
-        _add(bl, "Cost", f"{Decimal(base.cost_minor):f}")
+        _add(bl, "Cost", f"{to_hundredths(base.cost_minor, digits):f}")
+    if task.leveling_delay_minutes:
+        _add(el, "LevelingDelay", task.leveling_delay_minutes * 10)
+        _add(el, "LevelingDelayFormat", DURATION_FORMAT_DAYS)
+
+
+def to_hundredths(minor: int, digits: int) -> Decimal:
+    """A cost in the currency's minor units → MSPDI's hundredths of a unit (JPY 5 → 500; KWD 1.234 → 123.4)."""
+    return (Decimal(minor) * 100 / Decimal(10) ** digits).normalize()
+
+
+def from_hundredths(value: Decimal, digits: int) -> int:
+    """MSPDI's hundredths of a unit → the currency's minor units, rounded half up."""
+    return int((value * Decimal(10) ** digits / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def write(project: MsProject) -> bytes:
@@ -277,12 +298,15 @@ def write(project: MsProject) -> bytes:
     _add(root, "StartDate", format_moment(project.start))
     _add(root, "CalendarUID", 1)
     _add(root, "MinutesPerDay", project.minutes_per_day)
-    _add(root, "MinutesPerWeek", project.minutes_per_day * 5)
-    _add(root, "DaysPerMonth", 20)
+    _add(root, "MinutesPerWeek", project.minutes_per_week)
+    _add(root, "DaysPerMonth", project.days_per_month)
+    if project.currency:
+        _add(root, "CurrencyCode", project.currency)
+        _add(root, "CurrencyDigits", project.currency_digits)
     _write_calendar(SubElement(root, "Calendars"), project.calendar)
     tasks = SubElement(root, "Tasks")
     for number, task in enumerate(project.tasks, 1):
-        _write_task(tasks, task, number)
+        _write_task(tasks, task, number, project.currency_digits)
     resources = SubElement(root, "Resources")
     for number, res in enumerate(project.resources, 1):
         el = SubElement(resources, "Resource")
@@ -319,6 +343,7 @@ class _Reader:
         self.root = root
         self.lines = lines
         self.index: dict[int, dict[str, Element]] = {}
+        self.digits = 2
 
     def fail(self, element: Element, message: str) -> MspdiError:
         return MspdiError(f"<{_local(element.tag)}> on line {self.lines.get(id(element), '?')}: {message}")
@@ -441,11 +466,19 @@ class _Reader:
             baselines=baselines,
             line=self.lines.get(id(element), 0),
             calendar_uid=self.calendar_uid(element),
+            leveling_delay_minutes=self.leveling_delay(element),
         )
 
     def calendar_uid(self, element: Element) -> int | None:
         uid = self.integer(element, "CalendarUID", -1)
         return None if uid < 0 else uid
+
+    def leveling_delay(self, element: Element) -> int:
+        """``LevelingDelay`` (tenths of a minute, as MPXJ writes and reads it) → working minutes, never negative."""
+        tenths = self.integer(element, "LevelingDelay", 0)
+        if tenths < 0:
+            raise self.fail(self.at(element, "LevelingDelay"), "the leveling delay is negative.")
+        return round(tenths / 10)
 
     def baselines(self, element: Element) -> tuple[MsBaseline, ...]:
         """A task's ``<Baseline>`` elements with dates (MS Project writes some with a cost only: skipped)."""
@@ -470,7 +503,7 @@ class _Reader:
                 finish=finish,
                 duration_minutes=self.duration(b, "Duration"),
                 work_minutes=self.duration(b, "Work"),
-                cost_minor=int(cost.to_integral_value()),  # MSPDI costs are in cents (minor units)
+                cost_minor=from_hundredths(cost, self.digits),
             )
         return tuple(out[n] for n in sorted(out))
 
@@ -562,6 +595,12 @@ class _Reader:
     def project(self) -> MsProject:
         if _local(self.root.tag) != "Project":
             raise self.fail(self.root, "the document is not an MS Project XML file (no <Project> root).")
+        currency = self.text(self.root, "CurrencyCode").upper()
+        if currency and not re.fullmatch(r"[A-Z]{3}", currency):
+            raise self.fail(self.at(self.root, "CurrencyCode"), f"{currency!r} is not an ISO 4217 currency code.")
+        self.digits = self.integer(self.root, "CurrencyDigits", 2)
+        if not 0 <= self.digits <= 4:
+            raise self.fail(self.at(self.root, "CurrencyDigits"), f"{self.digits} currency digits (0–4 expected).")
         tasks_el = self.child(self.root, "Tasks")
         task_rows = self.children(tasks_el, "Task") if tasks_el is not None else []
         if len(task_rows) > MAX_TASKS:
@@ -615,9 +654,8 @@ class _Reader:
             if units <= 0:
                 raise self.fail(self.at(row, "Units"), "Units must be above 0.")
             assignments.append(MsAssignment(task_uid, res_uid, units))
-        start = self.moment(self.root, "StartDate") or min(
-            (t.start for t in tasks if t.start is not None), default=datetime(2000, 1, 1)
-        )
+        starts = (t.start for t in tasks if t.start is not None)
+        start = self.moment(self.root, "StartDate") or min(starts, default=None)
         summary_row = next((row for row in task_rows if self.integer(row, "UID", -1) == 0), None)
         calendar_rows = self._calendar_rows()
         project_uid = self.integer(self.root, "CalendarUID", -1)
@@ -634,7 +672,10 @@ class _Reader:
             task_calendars[task.calendar_uid] = self.calendar(task.calendar_uid, calendar_rows)
         return MsProject(
             name=self.text(self.root, "Name") or self.text(self.root, "Title") or "Imported project",
-            start=start,
+            start=start or datetime(2000, 1, 1),
+            start_given=start is not None,
+            currency=currency,
+            currency_digits=self.digits,
             tasks=tasks,
             calendar=self.calendar(project_uid, calendar_rows) if project_uid >= 0 else MsCalendar(),
             resources=resources,

@@ -61,6 +61,7 @@ from .planning import (
     task_delete,
     task_indent,
     task_outdent,
+    task_predecessors_set,
     task_schedule_update,
 )
 from .projects import (
@@ -133,6 +134,7 @@ __all__ = [
     "task_delete",
     "task_indent",
     "task_outdent",
+    "task_predecessors_set",
     "task_schedule_update",
     "task_update",
 ]

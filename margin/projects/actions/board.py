@@ -13,8 +13,8 @@ from margin.core.errors import Forbidden, Invalid
 from margin.core.text import clean_text
 from margin.projects.actions.planning import _plan_lock, _reschedule
 from margin.projects.actions.projects import _check_scope
-from margin.projects.models import BoardColumn, Project, Task, TaskStatus
-from margin.projects.planning import person_calendars
+from margin.projects.models import Assignment, BoardColumn, Project, Task, TaskStatus
+from margin.projects.planning import lead_person, person_calendars, task_people
 from margin.projects.queries import can_manage, is_member
 
 BOARD_DEFAULTS = [
@@ -24,7 +24,8 @@ BOARD_DEFAULTS = [
     (TaskStatus.DONE, "Done"),
 ]
 BOARD_COLUMN_FIELDS = ["name", "status", "position", "wip_limit"]
-BOARD_MOVE_FIELDS = ["status", "board_position", "assignee", "percent_complete"]
+BOARD_MOVE_FIELDS = ["status", "board_position", "percent_complete"]
+_ASSIGNMENT_FIELDS = ["task", "person", "pool", "units"]
 MAX_WIP_LIMIT = 999
 _UNCHANGED: Any = object()
 
@@ -109,6 +110,49 @@ def _check_board_access(viewer: Viewer, project: Project) -> None:
         raise Forbidden("Only the project's members may move its cards.")
 
 
+def _hand_over(viewer: Viewer, task: Task, person: Person | None) -> None:
+    """Give the task to ``person`` (ADR 0011: its person assignments say who works on it): the lead's assignment
+    passes to them with its units (or they get one at 100 %); None takes every person off the task. Pools stay.
+    Each assignment changed writes its own audit row, as the assignment actions do."""
+    people = list(Assignment.objects.filter(task=task, person__isnull=False).order_by("-units", "person__name", "id"))
+    lead = people[0] if people else None
+    if person is not None and lead is not None and lead.person_id == person.pk:
+        return
+    gone = people if person is None else [a for a in people[:1] if any(b.person_id == person.pk for b in people)]
+    for assignment in gone:
+        audit.record(
+            organisation_id=viewer.organisation_id,
+            actor_id=viewer.user_id,
+            action="assignment.delete",
+            obj=assignment,
+            before=audit.snapshot(assignment, _ASSIGNMENT_FIELDS),
+        )
+        assignment.delete()
+    if person is None or gone:
+        return
+    if lead is not None:
+        before = audit.snapshot(lead, _ASSIGNMENT_FIELDS)
+        lead.person = person
+        lead.save(update_fields=["person"])
+        audit.record(
+            organisation_id=viewer.organisation_id,
+            actor_id=viewer.user_id,
+            action="assignment.update",
+            obj=lead,
+            before=before,
+            after=audit.snapshot(lead, _ASSIGNMENT_FIELDS),
+        )
+        return
+    created = Assignment.objects.create(task=task, person=person, units=100)
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="assignment.create",
+        obj=created,
+        after=audit.snapshot(created, _ASSIGNMENT_FIELDS),
+    )
+
+
 @transaction.atomic
 def task_board_move(
     *,
@@ -130,8 +174,8 @@ def task_board_move(
         raise Invalid("The position must be 0 or more.", field="position")
     if Task.objects.filter(parent=locked).exists():
         raise Invalid("A summary task is not a card; move its subtasks.", field="task")
-    before = audit.snapshot(locked, BOARD_MOVE_FIELDS)
-    old_assignee = locked.assignee_id
+    old_lead = lead_person(task_people([locked.pk]), locked.pk)
+    before = audit.snapshot(locked, BOARD_MOVE_FIELDS) | {"assignee": old_lead}
     if assignee is not _UNCHANGED:
         if assignee is not None and (
             not isinstance(assignee, Person)
@@ -139,7 +183,8 @@ def task_board_move(
             or not is_member(project, assignee.pk)
         ):
             raise Invalid("The assignee must be a member of the project.", field="assignee_id")
-        locked.assignee = assignee
+        _hand_over(viewer, locked, assignee)
+    new_lead = lead_person(task_people([locked.pk]), locked.pk)
     old_status = locked.status
     locked.status = status
     if status == TaskStatus.DONE:
@@ -165,18 +210,18 @@ def task_board_move(
         for index, card in enumerate(rest):
             card.board_position = index
         Task.objects.bulk_update(rest, ["board_position"])
-    if locked.assignee_id != old_assignee:
-        own = person_calendars(project.organisation_id, [old_assignee, locked.assignee_id])
-        was = own.get(old_assignee) if old_assignee is not None else None
-        if was is not (own.get(locked.assignee_id) if locked.assignee_id is not None else None):
-            _reschedule(project)  # the task now runs on another calendar (its assignee's own, planning.network_of)
+    if new_lead != old_lead:
+        own = person_calendars(project.organisation_id, [old_lead, new_lead])
+        was = own.get(old_lead) if old_lead is not None else None
+        if was is not (own.get(new_lead) if new_lead is not None else None):
+            _reschedule(project)  # the task now runs on another calendar (its lead's own, planning.network_of)
     audit.record(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,
         action="task.board_move",
         obj=locked,
         before=before,
-        after=audit.snapshot(locked, BOARD_MOVE_FIELDS),
+        after=audit.snapshot(locked, BOARD_MOVE_FIELDS) | {"assignee": new_lead},
     )
     warning = ""
     column = BoardColumn.objects.filter(project=project, status=status).first()

@@ -36,6 +36,7 @@ from margin.projects.planning import (
     to_local,
 )
 from margin.projects.queries import can_manage
+from margin.projects.rules import LinkSpec
 from margin.scheduling.baselines import baseline_capture, baseline_slot
 from margin.scheduling.cpm import Conflict as ScheduleConflict
 from margin.scheduling.cpm import Moved
@@ -109,6 +110,10 @@ def _reschedule(project: Project) -> Rescheduled:
                 if scheduled.summary
                 else task.percent_complete
             ),
+            # A summary's duration is the working time between its rolled-up start and finish, computed here once
+            # and stored, so the Plan list, the Tasks tab, the API and the MS Project export all read the same
+            # number; a leaf's is what people entered (the engine's input).
+            "duration_minutes": scheduled.duration if scheduled.summary else task.duration_minutes,
         }
         if (task.start, task.finish) != (start, finish):
             moved.append(Moved(task.pk, task.start, task.finish, start, finish))
@@ -128,6 +133,7 @@ SCHEDULE_COLUMNS = (
     "total_float_minutes",
     "critical",
     "percent_complete",
+    "duration_minutes",
 )
 
 
@@ -150,6 +156,7 @@ def _write_schedule(tasks: list[Task]) -> None:
             task.total_float_minutes,
             task.critical,
             task.percent_complete,
+            task.duration_minutes,
             task.pk,
         )
         for task in tasks
@@ -204,23 +211,28 @@ def dependency_create(
     """Link two tasks of one project and reschedule. A link that closes a cycle is refused (422, naming the
     tasks) and nothing is saved."""
     project = _plan_lock(viewer, predecessor.project)
+    dependency = _link_add(viewer, project, predecessor, successor, LinkSpec(kind, lag_minutes, lag_percent))
+    return dependency, _reschedule(project)
+
+
+def _link_add(viewer: Viewer, project: Project, predecessor: Task, successor: Task, link: LinkSpec) -> Dependency:
+    """Check and create one link, with its audit row (the caller holds the plan lock and reschedules)."""
     _same_project(project, predecessor, successor)
     if predecessor.pk == successor.pk:
         raise Invalid("A task cannot be linked to itself.", field="successor")
-    if kind not in LinkKind.values:
-        raise Invalid(f"Unknown link type {kind!r}; use FS, SS, FF or SF.", field="kind")
-    _check_lag(lag_minutes, lag_percent)
+    if link.kind not in LinkKind.values:
+        raise Invalid(f"Unknown link type {link.kind!r}; use FS, SS, FF or SF.", field="kind")
+    _check_lag(link.lag_minutes, link.lag_percent)
     if Dependency.objects.filter(predecessor=predecessor, successor=successor).exists():
         raise Conflict(f"{predecessor.name} is already linked to {successor.name}.", field="successor")
     dependency = Dependency.objects.create(
         project=project,
         predecessor=predecessor,
         successor=successor,
-        kind=kind,
-        lag_minutes=lag_minutes,
-        lag_percent=lag_percent,
+        kind=link.kind,
+        lag_minutes=link.lag_minutes,
+        lag_percent=link.lag_percent,
     )
-    moved = _reschedule(project)
     audit.record(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,
@@ -228,21 +240,49 @@ def dependency_create(
         obj=dependency,
         after=audit.snapshot(dependency, LINK_FIELDS),
     )
-    return dependency, moved
+    return dependency
 
 
-@transaction.atomic
-def dependency_delete(*, viewer: Viewer, dependency: Dependency) -> Rescheduled:
-    project = _plan_lock(viewer, dependency.project)
-    before = audit.snapshot(dependency, LINK_FIELDS)
+def _link_remove(viewer: Viewer, dependency: Dependency) -> None:
     audit.record(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,
         action="dependency.delete",
         obj=dependency,
-        before=before,
+        before=audit.snapshot(dependency, LINK_FIELDS),
     )
     dependency.delete()
+
+
+@transaction.atomic
+def dependency_delete(*, viewer: Viewer, dependency: Dependency) -> Rescheduled:
+    project = _plan_lock(viewer, dependency.project)
+    _link_remove(viewer, dependency)
+    return _reschedule(project)
+
+
+@transaction.atomic
+def task_predecessors_set(*, viewer: Viewer, task: Task, links: Mapping[int, LinkSpec]) -> Rescheduled:
+    """Make a task's predecessors exactly ``links`` ({predecessor task id: its link}, e.g. from
+    ``margin.projects.rules.parse_predecessors``): the links that went or changed are removed, the new ones
+    created (an audit row each), and the plan is rescheduled once. All or nothing: a link that closes a cycle
+    or names a task of another project undoes the whole change."""
+    project = _plan_lock(viewer, task.project)
+    _same_project(project, task)
+    current = {d.predecessor_id: d for d in Dependency.objects.filter(successor=task)}
+    wanted = dict(links)
+    predecessors = Task.objects.filter(project=project).in_bulk([pk for pk in wanted if pk not in current])
+    for pred_id, dependency in current.items():
+        if wanted.get(pred_id) != LinkSpec(dependency.kind, dependency.lag_minutes, dependency.lag_percent):
+            _link_remove(viewer, dependency)
+    for pred_id, link in wanted.items():
+        existing = current.get(pred_id)
+        if existing is not None and LinkSpec(existing.kind, existing.lag_minutes, existing.lag_percent) == link:
+            continue
+        predecessor = existing.predecessor if existing is not None else predecessors.get(pred_id)
+        if predecessor is None:
+            raise NotFound("No such task in this project.", field="predecessors")
+        _link_add(viewer, project, predecessor, task, link)
     return _reschedule(project)
 
 

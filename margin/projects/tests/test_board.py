@@ -7,8 +7,8 @@ import pytest
 from margin.core.errors import Forbidden, Invalid, NotFound
 from margin.core.models import AuditEntry
 from margin.projects.actions import board_column_update, board_columns_ensure, task_board_move, task_create
-from margin.projects.models import BoardColumn, Task, TaskStatus
-from tests.checks import refused
+from margin.projects.models import Assignment, BoardColumn, ResourcePool, Task, TaskStatus
+from tests.checks import assigned, audit_row, refused
 from tests.firm import Firm
 
 pytestmark = pytest.mark.django_db
@@ -68,12 +68,22 @@ def test_done_sets_percent_complete_and_wip_limit_warns(firm: Firm) -> None:
 
 
 def test_move_across_assignee_swimlanes(firm: Firm) -> None:
+    """Moving a card to another person's lane hands the task over: its person assignments change (ADR 0011)."""
     task_board_move(viewer=firm.member, task=firm.design, status="todo", position=0, assignee=firm.member2_person)
-    firm.design.refresh_from_db()
-    assert firm.design.assignee_id == firm.member2_person.pk
+    assert assigned(firm.design) == [firm.member2_person.name]
+    assert audit_row("assignment.create").after["person"] == firm.member2_person.pk
+    # A task with a lead at 50 % and a pool: the lead's assignment passes on with its units; the pool stays.
+    lead = Assignment.objects.get(task=firm.design)
+    Assignment.objects.filter(pk=lead.pk).update(units=50)
+    pool = ResourcePool.objects.create(organisation_id=firm.project.organisation_id, name="Crew", max_units=300)
+    Assignment.objects.create(task=firm.design, pool=pool, units=100)
+    task_board_move(viewer=firm.member, task=firm.design, status="todo", position=0, assignee=firm.member_person)
+    assert set(Assignment.objects.filter(task=firm.design).values_list("person_id", "pool_id", "units")) == {
+        (firm.member_person.pk, None, 50),
+        (None, pool.pk, 100),
+    }
     task_board_move(viewer=firm.member, task=firm.design, status="todo", position=0, assignee=None)
-    firm.design.refresh_from_db()
-    assert firm.design.assignee_id is None
+    assert assigned(firm.design) == [] and Assignment.objects.filter(task=firm.design, pool=pool).exists()
 
 
 def test_refused_moves_change_nothing(firm: Firm) -> None:

@@ -10,6 +10,7 @@ from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from margin.projects import actions
 from margin.projects.models import Baseline, BaselineTask, Dependency, Project, Task, WorkCalendar
 from margin.projects.planning import baseline_variance, gantt_of, network_of
+from margin.projects.rules import LinkSpec
 from margin.scheduling.baselines import MAX_BASELINES
 from tests.checks import audit_row, audit_rows, refused
 from tests.firm import Firm
@@ -338,3 +339,34 @@ def test_gantt_reads_baseline_dates(plan: Firm) -> None:
     assert (build.baseline_start, build.start) == (at(7, 9), at(9, 9))
     assert gantt.finish == at(13, 18)
     assert isinstance(plan.project, Project)
+
+
+def test_task_predecessors_set_replaces_the_links_in_one_reschedule(plan: Firm) -> None:
+    review = _task(plan, "Review")
+    moved = actions.task_predecessors_set(
+        viewer=plan.manager, task=review, links={plan.build.pk: LinkSpec("FS", 480), plan.design.pk: LinkSpec("SS")}
+    )
+    links = {(d.predecessor_id, d.kind, d.lag_minutes) for d in Dependency.objects.filter(successor=review)}
+    assert links == {(plan.build.pk, "FS", 480), (plan.design.pk, "SS", 0)}
+    assert [m.task for m in moved] == [review.pk]
+    assert len(audit_rows("dependency.create")) == 3  # Design → Build (the fixture) and the two new ones
+    # Changing one link and dropping the other: one delete for each, one create for the changed one.
+    actions.task_predecessors_set(viewer=plan.manager, task=review, links={plan.build.pk: LinkSpec("FS")})
+    assert [(d.predecessor_id, d.lag_minutes) for d in Dependency.objects.filter(successor=review)] == [
+        (plan.build.pk, 0)
+    ]
+    assert len(audit_rows("dependency.delete")) == 2
+
+
+def test_task_predecessors_set_is_all_or_nothing(plan: Firm) -> None:
+    review = _task(plan, "Review")
+    actions.dependency_create(viewer=plan.manager, predecessor=plan.build, successor=review)
+    review.refresh_from_db()
+    # Review → Design would close a cycle (Design → Build → Review): the removal of Build → Review is undone too.
+    with refused(Invalid, review, match="cycle|loop"):
+        actions.task_predecessors_set(viewer=plan.manager, task=plan.design, links={review.pk: LinkSpec("FS")})
+    other = actions.task_create(viewer=plan.other_admin, project=plan.other_project, name="Elsewhere")
+    with refused(NotFound, review):
+        actions.task_predecessors_set(viewer=plan.manager, task=review, links={other.pk: LinkSpec("FS")})
+    with refused(Forbidden, review):
+        actions.task_predecessors_set(viewer=plan.member, task=review, links={})

@@ -10,7 +10,7 @@ import pytest
 from margin.core.errors import Forbidden
 from margin.projects import actions as projects
 from margin.projects.actions import assignment_create, resource_pool_create
-from margin.projects.models import Baseline, BaselineTask, Task
+from margin.projects.models import Assignment, Baseline, BaselineTask, Task
 from margin.rates import actions as rates
 from margin.rates.costing import NO_RATE, NOBODY, OTHER_CURRENCY, POOL_UNCOSTED, planned_costs, planned_task_costs
 from tests.checks import refused
@@ -67,9 +67,10 @@ def test_a_role_pool_is_valued_at_the_mean_rate_of_its_people(planned: Firm) -> 
     assert planned_task_costs(f.project)[f.design.pk] == 40 * 42_50
 
 
-def test_the_assignee_is_used_when_there_is_no_assignment(planned: Firm) -> None:
+def test_the_person_handed_the_card_is_costed(planned: Firm) -> None:
+    """Handing a task to someone on the board assigns them (ADR 0011), so costing values their work."""
     f = planned
-    Task.objects.filter(pk=f.design.pk).update(assignee=f.manager_person)
+    projects.task_board_move(viewer=f.manager, task=f.design, status="todo", position=0, assignee=f.manager_person)
     assert planned_task_costs(f.project)[f.design.pk] == 40 * 60_00
 
 
@@ -91,7 +92,8 @@ def test_a_person_without_a_rate_or_in_another_currency_is_unvalued(planned: Fir
     assignment_create(viewer=f.manager, task=f.design, person=f.member_person)
     assignment_create(viewer=f.manager, task=f.design, person=f.member2_person)  # EUR rate on 5 Jan
     new = projects.task_create(viewer=f.manager, project=f.project, name="Later", estimate_minutes=60)
-    Task.objects.filter(pk=new.pk).update(assignee=f.member_person, planned_start=date(2019, 6, 1), start=None)
+    Task.objects.filter(pk=new.pk).update(planned_start=date(2019, 6, 1), start=None)
+    Assignment.objects.create(task=new, person=f.member_person)
     result = planned_costs(f.project)
     assert result.costs[f.design.pk] == 20 * 40_00  # Tom's half only
     assert result.unvalued[f.design.pk] == OTHER_CURRENCY

@@ -20,7 +20,7 @@ def test_plan_page_for_the_manager(sign_in: Callable[[User], Client], firm: Firm
     assert f'data-project="{firm.project.pk}"' in html and 'data-can-manage="true"' in html
     assert "vendor/frappe-gantt/frappe-gantt.umd.js" in html and "web/gantt.js" in html
     assert 'id="plan-link-form"' in html and "Save baseline" in html
-    assert '<option value="0">0</option>' in html  # the saved baseline can be shown
+    assert '<option value="0">0 · Baseline (' in html  # the saved baseline can be shown, by its name
     # The project page links to the plan.
     project_page = sign_in(firm.manager_user).get(reverse("web:project", args=[firm.project.pk])).content.decode()
     assert reverse("web:project_gantt", args=[firm.project.pk]) in project_page

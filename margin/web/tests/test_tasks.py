@@ -17,8 +17,7 @@ from margin.core.periods import week_start
 from margin.projects.actions import assignment_create, dependency_create, project_reschedule, task_create
 from margin.projects.models import Assignment, Dependency, Task, TaskStatus
 from margin.timesheets.actions import time_entry_create
-from margin.web.views.tasks import days_text, parse_days, parse_lag
-from tests.checks import audit_rows, stored, table_counts
+from tests.checks import assigned, audit_rows, stored, table_counts
 from tests.firm import Firm
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -34,14 +33,6 @@ def _plan(firm: Firm) -> Task:
 
 def _cell(client: Client, task: Task, field: str, value: str) -> object:
     return client.post(reverse("web:task_cell", args=[task.pk]), {"field": field, "value": value}, **HTMX)
-
-
-def test_texts_of_durations_and_lags() -> None:
-    assert [days_text(m) for m in (0, 30, 240, 90, 480, 720, 2400)] == ["0d", "30m", "4h", "1.5h", "1d", "1.5d", "5d"]
-    assert [parse_days(t, field="d") for t in ("5", "5d", "2.5 d", "4h", "30m", "1w", "3 days")] == [
-        2400, 2400, 1200, 240, 30, 2400, 1440,
-    ]  # fmt: skip
-    assert parse_lag("-1d") == (-480, None) and parse_lag("+50%") == (0, 50) and parse_lag("") == (0, None)
 
 
 def test_tasks_tab_shows_the_wbs_table(sign_in: Callable[[User], Client], firm: Firm) -> None:
@@ -108,11 +99,11 @@ def test_edit_start_and_assignee(sign_in: Callable[[User], Client], firm: Firm) 
     local_start = build.start.astimezone(timezone.get_current_timezone())
     assert (local_start.date().isoformat(), local_start.hour) == ("2031-03-03", 9)  # the day's first working hour
     assert _cell(client, firm.build, "assignee", "tom").status_code == 200  # a member's name, as the datalist offers
-    assert Task.objects.get(pk=firm.build.pk).assignee_id == firm.member_person.pk
+    assert assigned(firm.build) == [firm.member_person.name]  # an assignment (ADR 0011)
     assert _cell(client, firm.build, "assignee", str(firm.member2_person.pk)).status_code == 200
-    assert Task.objects.get(pk=firm.build.pk).assignee_id == firm.member2_person.pk
+    assert assigned(firm.build) == [firm.member2_person.name]
     assert _cell(client, firm.build, "assignee", "").status_code == 200
-    assert Task.objects.get(pk=firm.build.pk).assignee_id is None
+    assert assigned(firm.build) == []
 
 
 @pytest.mark.parametrize(
@@ -222,7 +213,10 @@ def _grow(firm: Firm, count: int) -> None:
         parent = task if n % 5 == 0 else parent
         if n % 3 == 0:
             dependency_create(viewer=firm.manager, predecessor=firm.build, successor=task)
-    Task.objects.filter(project=firm.project).update(assignee=firm.member_person)
+    Assignment.objects.bulk_create(
+        (Assignment(task=t, person=firm.member_person) for t in Task.objects.filter(project=firm.project)),
+        ignore_conflicts=True,
+    )
 
 
 def test_table_query_count_does_not_grow_with_tasks(sign_in: Callable[[User], Client], firm: Firm) -> None:

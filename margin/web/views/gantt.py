@@ -56,12 +56,13 @@ def _earned_value(project: Project, slots: list[int]) -> dict[str, object] | Non
 @viewer_view
 def project_gantt(request: HtmxRequest, viewer: Viewer, project_id: int) -> HttpResponse:
     project = project_get(viewer, project_id)
-    slots = list(Baseline.objects.filter(project=project).values_list("index", flat=True))
+    baselines = list(Baseline.objects.filter(project=project).order_by("index").values("index", "name", "saved_at"))
+    slots = [b["index"] for b in baselines]
     context = {
         "project": project,
         "can_manage": can_manage(viewer, project),
         "tab": "plan",
-        "baseline_slots": slots,
+        "baselines": baselines,
         "earned_value": _earned_value(project, slots),
     }
     return page(request, viewer, "web/projects/gantt.html", context, active="home")

@@ -161,9 +161,12 @@ def rows_html(
             assignee = field(
                 "assignee", row.assignee_name, "Assignee", " tt-person", ' list="tt-people" placeholder="—"'
             )
+            if len(row.people) > 1:  # the cell edits the lead; the others are named beside it
+                others = escape(", ".join(row.people[1:]))
+                assignee += f' <span class="small text-secondary" title="{others}">+{len(row.people) - 1}</span>'
         elif not row.summary:
             status = f'<span class="badge {status_badge(row.status)}">{escape(row.status_label)}</span>'
-            assignee = escape(row.assignee_name) or "—"
+            assignee = escape(row.people_text) or "—"
         else:
             status = assignee = ""
         estimate_text = format_minutes(row.estimate_minutes)

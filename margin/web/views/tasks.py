@@ -1,7 +1,7 @@
 """A project's tasks as a table (the Tasks tab, edited inline with htmx) and the page of one task.
 
-The table is one WBS-ordered list built from three queries whatever the size of the project (tasks with their
-assignee, links, logged minutes per task) plus the members for the assignee picker. A cell edit POSTs one field
+The table is one WBS-ordered list built from four queries whatever the size of the project (tasks, the people
+assigned to them, links, logged minutes per task) plus the members for the assignee picker. A cell edit POSTs one field
 to `task_cell`, which calls the same action as the API (`task_update`, `task_schedule_update`, or
 `task_board_move` for status and assignee) and answers the whole table again, so every row the reschedule
 moved shows its new dates; a refused edit answers the table as stored with the message in the edited cell.
@@ -9,13 +9,10 @@ moved shows its new dates; a refused edit answers the table as stored with the m
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -39,6 +36,7 @@ from margin.projects.actions import (
     task_delete,
     task_indent,
     task_outdent,
+    task_predecessors_set,
     task_schedule_update,
     task_update,
 )
@@ -52,88 +50,22 @@ from margin.projects.models import (
     Task,
     TaskStatus,
 )
-from margin.projects.planning import calendar_of, deadline_missed, project_zone, to_aware, to_local
+from margin.projects.planning import calendar_of, deadline_missed, project_zone, task_people, to_aware
 from margin.projects.queries import can_manage, is_member, members_of, project_get, task_get
-from margin.scheduling.calendars import DEFAULT_MINUTES_PER_DAY
+from margin.projects.rules import days_text, lag_text, parse_day, parse_days, parse_lag, parse_predecessors
 from margin.timesheets.models import EntryStatus, TimeEntry
 from margin.timesheets.queries import minutes_by_task, time_entries_visible
 from margin.web.access import HtmxRequest, viewer_view
 from margin.web.pages import page
 from margin.web.views.task_rows import Edit, rows_html
 
-DAY = DEFAULT_MINUTES_PER_DAY  # a working day of the default calendar (MS Project's "minutes per day")
 EDITABLE = ("name", "duration", "start", "deadline", "percent", "status", "assignee", "estimate", "predecessors")
 MAX_OOB_ROWS = 150
 TASK_FIELDS = (
     "id", "name", "parent_id", "position", "start", "finish", "duration_minutes", "percent_complete", "critical",
-    "total_float_minutes", "scheduling", "constraint", "status", "estimate_minutes", "assignee_id", "assignee__name",
+    "total_float_minutes", "scheduling", "constraint", "status", "estimate_minutes",
     "board_position", "deadline",
 )  # fmt: skip
-
-
-# --- text ↔ values -----------------------------------------------------------------------------
-
-
-def days_text(minutes: int) -> str:
-    """Working minutes as MS Project shows a duration: 2400 → `5d`, 720 → `1.5d`, 240 → `4h`, 0 → `0d`."""
-    if 0 < minutes < 60:
-        return f"{minutes}m"
-    if 0 < minutes < DAY:
-        return f"{(Decimal(minutes) / 60).quantize(Decimal('0.01')).normalize():f}h"
-    return f"{(Decimal(minutes) / DAY).quantize(Decimal('0.01')).normalize():f}d"
-
-
-_UNITS = {"w": 5 * DAY, "d": DAY, "h": 60, "m": 1}
-
-
-def parse_days(text: str, *, field: str, allow_negative: bool = False) -> int:
-    """`5`, `5d`, `2.5 d`, `4h`, `30m`, `1w` → working minutes (a bare number is days, as in MS Project)."""
-    raw = text.strip().lower().replace(",", ".").replace(" ", "")
-    for long, short in (("days", "d"), ("day", "d"), ("hrs", "h"), ("hours", "h"), ("hour", "h"), ("min", "m")):
-        raw = raw.removesuffix(long) + (short if raw.endswith(long) else "")
-    unit = raw[-1:] if raw[-1:] in _UNITS else "d"
-    number = raw[:-1] if raw[-1:] in _UNITS else raw
-    try:
-        value = Decimal(number)
-    except InvalidOperation:
-        raise Invalid(f"{text!r} is not a duration; write 5d, 2.5d, 4h or 30m.", field=field) from None
-    if not value.is_finite() or (value < 0 and not allow_negative) or abs(value) > 100_000:
-        raise Invalid(f"{text!r} is not a duration; write 5d, 2.5d, 4h or 30m.", field=field)
-    return int((value * _UNITS[unit]).to_integral_value())
-
-
-def parse_lag(text: str) -> tuple[int, int | None]:
-    """A link's lag: `2d`, `-1d` (a lead), `4h`, `50%` → (minutes, percent)."""
-    raw = text.strip().replace(" ", "")
-    if not raw:
-        return 0, None
-    if raw.endswith("%"):
-        number = raw[:-1].lstrip("+")
-        if not number.lstrip("-").isdigit():
-            raise Invalid(f"{text!r} is not a lag; write 2d, -1d, 4h or 50%.", field="lag")
-        return 0, int(number)
-    return parse_days(raw.lstrip("+"), field="lag", allow_negative=True), None
-
-
-_DATE_FORMATS = ("%Y-%m-%d", "%d %b %Y", "%d %B %Y", "%b %d %Y", "%d.%m.%Y")
-
-
-def parse_day(text: str, *, field: str) -> date:
-    raw = " ".join(text.replace(",", " ").split())
-    for pattern in _DATE_FORMATS:
-        try:
-            return datetime.strptime(raw, pattern).date()
-        except ValueError:
-            continue
-    raise Invalid(f"{text!r} is not a date; write it as 2026-03-02.", field=field)
-
-
-def lag_text(kind: str, lag_minutes: int, lag_percent: int | None) -> str:
-    if lag_percent is not None:
-        return f"{kind}{lag_percent:+d}%" if lag_percent else kind
-    if not lag_minutes:
-        return kind
-    return f"{kind}{'+' if lag_minutes > 0 else '-'}{days_text(abs(lag_minutes))}"
 
 
 def local(value: datetime | None) -> datetime | None:
@@ -157,7 +89,7 @@ class Row:
     duration_minutes: int
     percent_complete: int
     status: str
-    assignee_id: int | None
+    assignee_id: int | None  # the lead: the person assigned at the most units (ADR 0011)
     assignee_name: str
     estimate_minutes: int
     logged_minutes: int
@@ -168,6 +100,11 @@ class Row:
     board_position: int
     deadline: date | None = None
     predecessors: list[tuple[int, int, str]] = field(default_factory=list)  # (task id, its row number, text)
+    people: list[str] = field(default_factory=list)  # everyone assigned, the lead first
+
+    @property
+    def people_text(self) -> str:
+        return ", ".join(self.people)
 
     @property
     def deadline_missed(self) -> bool:
@@ -209,6 +146,7 @@ def task_rows(project: Project) -> list[Row]:
         .values("predecessor_id", "successor_id", "kind", "lag_minutes", "lag_percent")
     )
     logged = minutes_by_task(project.pk)
+    people = task_people(v["id"] for v in values)
     children: dict[int | None, list[dict[str, Any]]] = {}
     for value in values:
         children.setdefault(value["parent_id"], []).append(value)
@@ -233,8 +171,9 @@ def task_rows(project: Project) -> list[Row]:
                 duration_minutes=value["duration_minutes"],
                 percent_complete=value["percent_complete"],
                 status=value["status"],
-                assignee_id=value["assignee_id"],
-                assignee_name=value["assignee__name"] or "",
+                assignee_id=people[value["id"]][0].id if value["id"] in people else None,
+                assignee_name=people[value["id"]][0].name if value["id"] in people else "",
+                people=[p.name for p in people.get(value["id"], [])],
                 estimate_minutes=value["estimate_minutes"],
                 logged_minutes=logged.get(value["id"], 0),
                 float_minutes=value["total_float_minutes"],
@@ -256,7 +195,6 @@ def task_rows(project: Project) -> list[Row]:
     for row in rows:
         if len(row.predecessors) > 1:
             row.predecessors.sort(key=lambda p: p[1])
-    _summary_durations(project, [row for row in rows if row.summary])
     # Summary rows show the work and time of everything under them (children come after their parent).
     for row in reversed(rows):
         if row.parent_id is not None:
@@ -264,21 +202,6 @@ def task_rows(project: Project) -> list[Row]:
             parent.estimate_minutes += row.estimate_minutes
             parent.logged_minutes += row.logged_minutes
     return rows
-
-
-def _summary_durations(project: Project, summaries: list[Row]) -> None:
-    """A summary's duration is the working time between its rolled-up start and finish (its stored duration is
-    not an input of the engine)."""
-    if not summaries:
-        return
-    try:
-        calendar = calendar_of(project)
-    except (DomainError, ValueError):
-        return
-    for row in summaries:
-        start, finish = to_local(row.start), to_local(row.finish)
-        if start is not None and finish is not None:
-            row.duration_minutes = max(calendar.working_between(start, finish), 0)
 
 
 def _table_context(
@@ -411,61 +334,11 @@ def _apply(viewer: Viewer, task: Task, name: str, value: str) -> str:
     raise Invalid(f"{name} cannot be edited here.", field=name)
 
 
-_LINK = re.compile(r"^(\d+)\s*(FS|SS|FF|SF)?\s*([+-].*)?$", re.IGNORECASE)
-
-
-def parse_predecessors(text: str, numbers: dict[int, int]) -> dict[int, tuple[str, int, int | None]]:
-    """`3FS+2d, 5SS, 7` (row IDs as in the ID column) → {predecessor task id: (kind, lag minutes, lag %)}."""
-    links: dict[int, tuple[str, int, int | None]] = {}
-    for part in text.replace(";", ",").split(","):
-        item = part.strip()
-        if not item:
-            continue
-        match = _LINK.match(item)
-        if match is None:
-            raise Invalid(
-                f"{item!r} is not a predecessor; write the row ID with a type and lag, e.g. 3FS+2d.",
-                field="predecessors",
-            )
-        number = int(match.group(1))
-        if number not in numbers:
-            raise Invalid(f"There is no row {number}.", field="predecessors")
-        task_id = numbers[number]
-        if task_id in links:
-            raise Invalid(f"Row {number} is given twice.", field="predecessors")
-        lag_minutes, lag_percent = parse_lag(match.group(3) or "")
-        links[task_id] = ((match.group(2) or LinkKind.FS).upper(), lag_minutes, lag_percent)
-    return links
-
-
 def _set_predecessors(viewer: Viewer, task: Task, text: str) -> str:
-    """Make the task's predecessors those typed: delete the links that went or changed, create the new ones. All or
-    nothing: a link that closes a cycle undoes the whole edit."""
+    """The Predecessors cell: its row numbers become task ids, one action replaces the task's links."""
     numbers = {row.number: row.id for row in task_rows(task.project)}
-    wanted = parse_predecessors(text, numbers)
-    current = {d.predecessor_id: d for d in Dependency.objects.filter(successor=task).select_related("project")}
-    with transaction.atomic():
-        for pred_id, dependency in current.items():
-            if wanted.get(pred_id) != (dependency.kind, dependency.lag_minutes, dependency.lag_percent):
-                dependency_delete(viewer=viewer, dependency=dependency)
-        for pred_id, (kind, lag_minutes, lag_percent) in wanted.items():
-            existing = current.get(pred_id)
-            if existing is not None and (existing.kind, existing.lag_minutes, existing.lag_percent) == (
-                kind,
-                lag_minutes,
-                lag_percent,
-            ):
-                continue
-            predecessor = Task.objects.select_related("project").get(pk=pred_id)
-            dependency_create(
-                viewer=viewer,
-                predecessor=predecessor,
-                successor=task,
-                kind=kind,
-                lag_minutes=lag_minutes,
-                lag_percent=lag_percent,
-            )
-    return "Saved."
+    moved = task_predecessors_set(viewer=viewer, task=task, links=parse_predecessors(text, numbers))
+    return _moved_message(moved, moved.conflicts)
 
 
 def _summary_locked(task: Task, name: str) -> None:

@@ -11,7 +11,7 @@ from margin.accounts.models import CalendarFeed
 from margin.core.models import AuditEntry
 from margin.integrations.conftest import Planned
 from margin.integrations.ical.feeds import calendar_feed_reset
-from margin.projects.models import Task
+from margin.projects.models import Assignment, Task
 
 icalendar = pytest.importorskip("icalendar")
 
@@ -26,7 +26,7 @@ def _events(client: Client, url: str) -> dict[str, object]:
 
 def test_feed_shows_milestones_of_my_projects_and_my_deadlines(planned: Planned) -> None:
     firm = planned.firm
-    Task.objects.filter(pk=firm.build.pk).update(assignee=firm.member_person)  # and design via an Assignment
+    Assignment.objects.create(task=firm.build, person=firm.member_person)  # design has one already
     feed = calendar_feed_reset(viewer=firm.member)
     url = f"/calendar/{feed.token}.ics"
     events = _events(Client(), url)

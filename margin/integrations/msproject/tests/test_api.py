@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from margin.accounts.actions import api_token_create
+from margin.api.openapi import openapi_document
 from margin.integrations.conftest import Planned
 from margin.integrations.msproject import mspdi
 from margin.projects.models import Dependency, Task
@@ -43,9 +46,19 @@ def test_import_multipart(planned: Planned) -> None:
         "pools_created": 0,
         "assignments": 2,
         "baselines": 1,
-        "warnings": [],
+        "warnings": [
+            "Resource 'Developers' (UID 1000001, line 2) uses the organisation's pool 'Developers' (300 %), shared "
+            "with 1 other project(s): their work on it counts when this plan is leveled."
+        ],
+        "start": "2026-03-02",
+        "currency": "USD",
     }
     assert Dependency.objects.filter(project=planned.empty).count() == 4
+    # The published document describes this answer (not the time import's `{created}`, once under the same name).
+    document = json.loads(openapi_document())
+    ref = document["paths"]["/api/v1/projects/{project_id}/import"]["post"]["responses"]["201"]["content"]
+    schema = document["components"]["schemas"][ref["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert set(schema["properties"]) == set(answer.json()) and set(schema["required"]) <= set(answer.json())
     again = Client().post(url, {"file": SimpleUploadedFile("p.xml", xml)}, **auth)
     assert again.status_code == 409 and again.json()["field"] == "file"
 

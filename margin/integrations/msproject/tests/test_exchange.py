@@ -79,7 +79,12 @@ def test_export_has_wbs_links_calendar_resources_assignments_and_baselines(plann
 def test_import_rebuilds_the_same_plan_through_the_actions(planned: Planned) -> None:
     data = project_export_mspdi(planned.firm.project)
     result = project_import_mspdi(viewer=planned.firm.manager, project=planned.empty, data=data)
-    assert (result.tasks, result.links, result.assignments, result.baselines, result.warnings) == (6, 4, 2, 1, ())
+    assert (result.tasks, result.links, result.assignments, result.baselines) == (6, 4, 2, 1)
+    # The pool is the organisation's (same name, same capacity): shared with the project the file came from.
+    assert result.warnings == (
+        "Resource 'Developers' (UID 1000001, line 2) uses the organisation's pool 'Developers' (300 %), shared with "
+        "1 other project(s): their work on it counts when this plan is leveled.",
+    )
     assert _plan_of(planned.empty.pk) == _plan_of(planned.firm.project.pk)
     entry = AuditEntry.objects.get(action="project.import_mspdi")
     assert entry.after["tasks"] == 6 and entry.after["links"] == 4
@@ -226,7 +231,7 @@ def test_resources_are_matched_to_people_and_pools_and_the_rest_is_warned(planne
         mspdi.MsResource(1, "Thomas", "TOM@Example.test"),  # by e-mail, whatever the case
         mspdi.MsResource(2, "Maya"),  # by exact name
         mspdi.MsResource(3, "Lea"),  # two people are called Lea
-        mspdi.MsResource(4, "Developers", "", 100),  # the existing pool, by name
+        mspdi.MsResource(4, "Developers", "", 100),  # the pool's name, another capacity: a pool of its own
         mspdi.MsResource(5, "Testers", "", 100, pool=True),  # generic: a new pool
         mspdi.MsResource(6, "Crane", "", 100, kind="material"),  # material: a new equipment pool
         mspdi.MsResource(7, "Night crew", "", 250),  # more than 100 %: a new pool
@@ -238,9 +243,10 @@ def test_resources_are_matched_to_people_and_pools_and_the_rest_is_warned(planne
     assignments.append(mspdi.MsAssignment(2, 7, 200))
     data = _file(resources=resources, assignments=assignments)
     result = project_import_mspdi(viewer=firm.manager, project=planned.empty, data=data)
-    assert (result.resources_matched, result.pools, result.pools_created, result.assignments) == (2, 4, 3, 7)
-    assert len(result.warnings) == 4
+    assert (result.resources_matched, result.pools, result.pools_created, result.assignments) == (2, 4, 4, 7)
+    assert len(result.warnings) == 5
     warned = " ".join(result.warnings)
+    assert "pool 'Developers' has Max Units 300 %, the file 100 %" in warned and "'Developers (IMP-1)'" in warned
     for name in ("'Lea'", "'Freelancer'", "'Travel'", "'Rita'"):
         assert name in warned
     assert "2 people of the organisation are called 'Lea'" in warned
@@ -252,7 +258,7 @@ def test_resources_are_matched_to_people_and_pools_and_the_rest_is_warned(planne
     assert got == {
         ("Pour", "Tom", 50),
         ("Pour", "Maya", 100),
-        ("Pour", "Developers", 100),
+        ("Pour", "Developers (IMP-1)", 100),
         ("Pour", "Testers", 100),
         ("Pour", "Crane", 100),
         ("Pour", "Night crew", 100),
@@ -260,7 +266,8 @@ def test_resources_are_matched_to_people_and_pools_and_the_rest_is_warned(planne
     }
     pools = {p.name: (p.kind, p.max_units) for p in ResourcePool.objects.filter(organisation=firm.project.organisation)}
     assert pools["Crane"] == ("equipment", 100) and pools["Night crew"] == ("role", 250)
-    assert pools["Developers"] == ("role", 300)  # matched, not changed
+    assert pools["Developers"] == ("role", 300)  # the organisation's pool is not changed
+    assert pools["Developers (IMP-1)"] == ("role", 100)  # the file's capacity is honoured
     assert Person.objects.count() == people + 1 and twin.pk  # nobody invented
 
 
@@ -364,8 +371,10 @@ def test_resources_of_the_same_pool_name_share_one_pool_and_bad_names_are_refuse
     result = project_import_mspdi(
         viewer=planned.firm.manager, project=planned.empty, data=_file(resources=resources, assignments=assignments)
     )
-    assert (result.pools, result.pools_created, result.assignments) == (2, 1, 2)
-    assert ResourcePool.objects.filter(name="Testers").count() == 1
+    # Each keeps the capacity the file gives it: 100 % is "Testers", 200 % a pool of the plan's own.
+    assert (result.pools, result.pools_created, result.assignments) == (2, 2, 2)
+    assert ResourcePool.objects.get(name="Testers").max_units == 100
+    assert ResourcePool.objects.get(name="Testers (IMP-1)").max_units == 200
     second = actions.project_create(
         viewer=planned.firm.admin,
         company=planned.firm.usd,

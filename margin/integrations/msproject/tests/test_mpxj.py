@@ -228,3 +228,24 @@ def test_deadlines_both_ways_with_mpxj(planned: Planned, tmp_path: Path, jvm: No
     task = Task.objects.get(project=planned.empty, name="Pour")
     assert task.deadline == date(2026, 3, 3)
     assert deadline_missed(task.finish, task.deadline)  # three days from Monday 2 March finish on Wednesday
+
+
+def test_mpxj_reads_leveling_delay_time_units_and_currency(planned: Planned, tmp_path: Path, jvm: None) -> None:
+    from org.mpxj.reader import UniversalProjectReader
+
+    leveled_start = datetime(2026, 3, 6, 9)
+    Task.objects.filter(pk=planned.design.pk).update(
+        leveling_delay_minutes=960, constraint="SNET", constraint_date=leveled_start.astimezone()
+    )
+    path = tmp_path / "leveled.xml"
+    path.write_bytes(project_export_mspdi(planned.firm.project))
+    read = UniversalProjectReader().read(str(path))
+    design = next(
+        t for t in read.getTasks() if t.getUniqueID() is not None and int(t.getUniqueID()) == planned.design.pk
+    )
+    assert _minutes(design.getLevelingDelay()) == 960
+    assert str(design.getConstraintType().name()) == "AS_SOON_AS_POSSIBLE"
+    properties = read.getProjectProperties()
+    assert (int(properties.getMinutesPerDay()), int(properties.getMinutesPerWeek())) == (480, 2400)
+    assert int(properties.getDaysPerMonth()) == 22  # five working days a week, 52 weeks over 12 months
+    assert str(properties.getCurrencyCode()) == "USD"

@@ -53,10 +53,24 @@
   function day(value) { return value ? value.slice(0, 10) : ""; }
   function parseDay(text) { var p = text.split("-"); return new Date(+p[0], +p[1] - 1, +p[2]); }
   function days(minutes) { return String(Math.round((minutes / DAY_MINUTES) * 100) / 100); }
+  // Every name is text. The list and the links table are built as DOM nodes (textContent); frappe-gantt writes a
+  // bar's label and its popup's lines with innerHTML, so what it is handed goes through esc(), which escapes all
+  // five of & < > " ' (the entities render as the characters, nothing in a name becomes markup).
+  var ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
   function esc(text) {
-    var div = document.createElement("div");
-    div.textContent = text;
-    return div.innerHTML;
+    return String(text === null || text === undefined ? "" : text).replace(/[&<>"']/g, function (c) { return ESCAPES[c]; });
+  }
+  // A DOM element: attributes (set with setAttribute, never parsed) and children (strings become text nodes).
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      if (attrs[name] !== null && attrs[name] !== undefined && attrs[name] !== false) node.setAttribute(name, String(attrs[name]));
+    });
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined || child === "") return;
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
   }
 
   function say(text, kind) {
@@ -140,21 +154,34 @@
     pending = { id: task.id, start: new Date(start), end: new Date(end) };
   }
 
-  // A move sends the new start (the duration stays); a resize sends the new finish day (and the new start when the
-  // left end was dragged), and the server counts the duration in working time of the task's calendar.
+  // What the mouse grabbed decides what a drag means, in every view: the bar's body moves it (only the new start is
+  // sent: the duration stays), its right end changes the finish, its left end the start with the finish kept. The
+  // days frappe-gantt reports are not compared to guess it: in the Month or Year view a moved bar's end lands on
+  // another day count than its start (months differ in length), which once turned a move into a resize.
+  var gesture = null;
+
   function flushDateChange() {
-    var change = pending;
+    var change = pending, grabbed = gesture;
     pending = null;
+    gesture = null;
     var row = change && state.byId[change.id];
     if (!row) return;
     var start = isoDay(change.start), finish = isoDay(change.end);
-    var moved = start !== day(row.start), stretched = finish !== day(row.finish);
-    if (moved && stretched) {
+    var bar = gantt && gantt.get_bar(String(row.id));
+    if (bar && bar.$bar) {
+      // frappe-gantt turns a position into a date with whole units (a Month view puts every moved bar on the 1st
+      // of a month); read the day under the bar's ends instead.
+      var x = bar.$bar.getX(), end = dateAtX(gantt, x + bar.$bar.getWidth());
+      start = isoDay(dateAtX(gantt, x));
+      end.setDate(end.getDate() - 1);
+      finish = isoDay(end);
+    }
+    if (grabbed === "right") {
+      if (finish !== day(row.finish)) send("PATCH", "/tasks/" + row.id + "/schedule", { finish: finish });
+    } else if (grabbed === "left") {
+      if (start !== day(row.start)) send("PATCH", "/tasks/" + row.id + "/schedule", { start: start + "T00:00:00", finish: day(row.finish) });
+    } else if (start !== day(row.start)) {
       send("PATCH", "/tasks/" + row.id + "/schedule", { start: start + "T00:00:00" });
-    } else if (moved) {
-      send("PATCH", "/tasks/" + row.id + "/schedule", { start: start + "T00:00:00", finish: finish });
-    } else if (stretched) {
-      send("PATCH", "/tasks/" + row.id + "/schedule", { finish: finish });
     }
   }
 
@@ -195,6 +222,20 @@
     return unit === "year" ? months / 12 : months;
   }
 
+  // The day at horizontal position x of the chart (the inverse of unitsBetween), rounded to the nearest midnight.
+  function dateAtX(chart, x) {
+    var cfg = chart.config, units = (x / cfg.column_width) * cfg.step, at;
+    if (cfg.unit === "hour" || cfg.unit === "day") {
+      at = new Date(chart.gantt_start.getTime() + units * (cfg.unit === "hour" ? 3600000 : 86400000));
+    } else {
+      var months = cfg.unit === "year" ? units * 12 : units, whole = Math.floor(months);
+      at = new Date(chart.gantt_start.getFullYear(), chart.gantt_start.getMonth() + whole, chart.gantt_start.getDate());
+      var inMonth = new Date(at.getFullYear(), at.getMonth() + 1, 0).getDate();
+      at = new Date(at.getTime() + (months - whole) * inMonth * 86400000);
+    }
+    return new Date(at.getFullYear(), at.getMonth(), at.getDate() + (at.getHours() >= 12 ? 1 : 0));
+  }
+
   function drawBaselines(chart) {
     if (state.baseline === "" || !chart || !chart.bars) return;
     var cfg = chart.config;
@@ -228,32 +269,38 @@
   }
 
   function renderList(rows) {
-    var html = rows.map(function (t) {
-      var moves = canManage
-        ? '<span class="plan-moves">' +
-          '<button type="button" class="btn btn-sm btn-ghost-secondary px-1" data-outdent="' + t.id + '" aria-label="Outdent ' + esc(t.name) + '" title="Outdent">&#8676;</button>' +
-          '<button type="button" class="btn btn-sm btn-ghost-secondary px-1" data-indent="' + t.id + '" aria-label="Indent ' + esc(t.name) + '" title="Indent">&#8677;</button>' +
-          "</span>"
-        : "";
+    var nodes = rows.map(function (t) {
       var name = (t.milestone ? "◆ " : "") + t.name;
       var open = !state.collapsed[t.id];
       var toggle = t.summary
-        ? '<button type="button" class="btn btn-sm btn-ghost-secondary px-1 plan-toggle" data-toggle="' + t.id + '" aria-expanded="' + open +
-          '" aria-label="' + (open ? "Collapse " : "Expand ") + esc(t.name) + '">' + (open ? "&#9662;" : "&#9656;") + "</button>"
-        : '<span class="plan-toggle"></span>';
-      return (
-        '<div class="plan-row' + (t.critical ? " is-critical" : "") + '" data-task="' + t.id + '">' +
-        '<span class="plan-wbs">' + esc(t.wbs) + "</span>" +
-        '<span class="plan-name" style="padding-left:' + t.depth * 0.9 + 'rem">' + toggle +
-        (t.summary ? "<strong>" + esc(name) + "</strong>" : esc(name)) +
-        (t.deadline_missed ? ' <span class="tt-deadline-missed" title="Finishes after its deadline (' + esc(t.deadline) + ')">◆</span>' : "") +
-        "</span>" +
-        '<span class="plan-dur">' + days(t.duration_minutes) +
-        (state.delays && state.delays[t.id] > 0 ? ' <span class="badge bg-orange-lt plan-delay" title="Leveling delay (working days)">+' + days(state.delays[t.id]) + "</span>" : "") +
-        "</span>" + moves + "</div>"
-      );
+        ? el("button", {
+            type: "button", class: "btn btn-sm btn-ghost-secondary px-1 plan-toggle", "data-toggle": t.id,
+            "aria-expanded": String(open), "aria-label": (open ? "Collapse " : "Expand ") + t.name,
+          }, [open ? "▾" : "▸"])
+        : el("span", { class: "plan-toggle" });
+      var nameCell = el("span", { class: "plan-name", style: "padding-left:" + t.depth * 0.9 + "rem" }, [
+        toggle,
+        t.summary ? el("strong", {}, [name]) : name,
+        t.deadline_missed ? " " : null,
+        t.deadline_missed ? el("span", { class: "tt-deadline-missed", title: "Finishes after its deadline (" + t.deadline + ")" }, ["◆"]) : null,
+      ]);
+      var delay = state.delays && state.delays[t.id] > 0
+        ? el("span", { class: "badge bg-orange-lt plan-delay", title: "Leveling delay (working days)" }, ["+" + days(state.delays[t.id])])
+        : null;
+      var moves = canManage
+        ? el("span", { class: "plan-moves" }, [
+            el("button", { type: "button", class: "btn btn-sm btn-ghost-secondary px-1", "data-outdent": t.id, "aria-label": "Outdent " + t.name, title: "Outdent" }, ["⇤"]),
+            el("button", { type: "button", class: "btn btn-sm btn-ghost-secondary px-1", "data-indent": t.id, "aria-label": "Indent " + t.name, title: "Indent" }, ["⇥"]),
+          ])
+        : null;
+      return el("div", { class: "plan-row" + (t.critical ? " is-critical" : ""), "data-task": t.id }, [
+        el("span", { class: "plan-wbs" }, [t.wbs]),
+        nameCell,
+        el("span", { class: "plan-dur" }, [days(t.duration_minutes), delay ? " " : null, delay]),
+        moves,
+      ]);
     });
-    $("plan-rows").innerHTML = html.join("");
+    $("plan-rows").replaceChildren.apply($("plan-rows"), nodes);
   }
 
   // The link form's task lists and the links table. On a long plan the lists are filled when first opened and the
@@ -265,12 +312,11 @@
     var data = state.data;
     if (!data || state.optionsFor === data) return;
     state.optionsFor = data;
-    var options = data.tasks.map(function (t) { return '<option value="' + t.id + '">' + esc(t.wbs + " " + t.name) + "</option>"; }).join("");
     ["link-pred", "link-succ"].forEach(function (id) {
       var select = $(id);
       if (!select) return;
       var keep = select.value;
-      select.innerHTML = options;
+      select.replaceChildren.apply(select, data.tasks.map(function (t) { return new Option(t.wbs + " " + t.name, String(t.id)); }));
       if (keep) select.value = keep;
     });
   }
@@ -286,16 +332,22 @@
     if (!$("plan-links")) return;
     if (data.tasks.length <= WINDOW_OVER) fillTaskOptions();
     var links = allLinks ? data.links : data.links.slice(0, LINKS_SHOWN);
-    var html = links.map(function (l) {
+    var rows = links.map(function (l) {
       var p = state.byId[String(l.predecessor_id)], s = state.byId[String(l.successor_id)];
       var lag = l.lag_percent !== null ? l.lag_percent + " %" : l.lag_minutes ? days(l.lag_minutes) + " d" : "";
-      var remove = canManage ? '<button type="button" class="btn btn-sm" data-unlink="' + l.id + '">Remove</button>' : "";
-      return "<tr><td>" + esc(p ? p.name : "?") + "</td><td>" + esc(s ? s.name : "?") + "</td><td>" + l.kind + "</td><td>" + lag + "</td><td class=\"text-end\">" + remove + "</td></tr>";
-    }).join("") || '<tr><td colspan="5" class="text-secondary">No links yet.</td></tr>';
+      var remove = canManage ? el("button", { type: "button", class: "btn btn-sm", "data-unlink": l.id }, ["Remove"]) : null;
+      return el("tr", {}, [
+        el("td", {}, [p ? p.name : "?"]), el("td", {}, [s ? s.name : "?"]), el("td", {}, [l.kind]), el("td", {}, [lag]),
+        el("td", { class: "text-end" }, [remove]),
+      ]);
+    });
+    if (!rows.length) rows.push(el("tr", {}, [el("td", { colspan: "5", class: "text-secondary" }, ["No links yet."])]));
     if (links.length < data.links.length) {
-      html += '<tr><td colspan="5"><button type="button" class="btn btn-sm" data-all-links>Show all ' + data.links.length + " links</button></td></tr>";
+      rows.push(el("tr", {}, [el("td", { colspan: "5" }, [
+        el("button", { type: "button", class: "btn btn-sm", "data-all-links": "" }, ["Show all " + data.links.length + " links"]),
+      ])]));
     }
-    $("plan-links").innerHTML = html;
+    $("plan-links").replaceChildren.apply($("plan-links"), rows);
   }
 
   // frappe-gantt sizes its timeline from the tasks it is given; a window of rows must keep the whole plan's timeline,
@@ -367,6 +419,14 @@
     draw(range[0], range[1]);
   }
 
+  // The chart opens at today; on a plan that lies wholly before or after today, at its nearest end.
+  function openAt() {
+    var today = isoDay(new Date());
+    if (!state.span) return today;
+    var first = isoDay(state.span[0]._start), last = isoDay(state.span[0]._end);
+    return today < first ? first : today > last ? last : today;
+  }
+
   // Draws rows [from, to) of state.rows: the task list and the chart, with spacers for the rows left out.
   function draw(from, to) {
     var began = performance.now();
@@ -383,7 +443,7 @@
     var tasks = rows.map(function (t) {
       return {
         id: String(t.id),
-        name: (t.milestone ? "◆ " : "") + t.name,
+        name: esc((t.milestone ? "◆ " : "") + t.name), // frappe-gantt sets the bar label with innerHTML
         start: startOf(t),
         end: finishOf(t),
         progress: t.percent_complete,
@@ -394,12 +454,12 @@
     var holder = $("gantt");
     var scroller = holder.querySelector(".gantt-container");
     var left = scroller ? scroller.scrollLeft : null;
-    holder.innerHTML = "";
+    holder.replaceChildren();
     holder.style.paddingTop = above;
     holder.style.paddingBottom = below;
     holder.classList.toggle("plan-windowed", rows.length < state.rows.length);
     if (!tasks.length) {
-      holder.innerHTML = '<p class="text-secondary p-3">No tasks yet.</p>';
+      holder.appendChild(el("p", { class: "text-secondary p-3" }, ["No tasks yet."]));
       gantt = null;
       return;
     }
@@ -421,7 +481,7 @@
       // Shading weekends walks every day of the timeline (slow on long plans): only on plans of a year or so.
       holidays: spanDays <= 400 ? { "var(--g-weekend-highlight-color)": "weekend" } : {},
       popup: popup,
-      scroll_to: state.first ? day(rows[0].start) : null,
+      scroll_to: state.first ? openAt() : null,
       on_date_change: onDateChange,
       on_progress_change: onProgressChange,
       on_view_change: function () { drawBaselines(this); markDeadlines(this); linker(this); },
@@ -454,7 +514,11 @@
       window.requestAnimationFrame(follow);
     }
   }, { passive: true });
-  $("gantt").addEventListener("mousedown", function () { busy = true; });
+  $("gantt").addEventListener("mousedown", function (event) {
+    busy = true;
+    var handle = event.target.closest && event.target.closest(".handle");
+    gesture = handle && handle.classList.contains("left") ? "left" : handle && handle.classList.contains("right") ? "right" : "move";
+  }, true);
 
   // Drawing a link: a circle at each end of the bar under the mouse; drag from one onto another bar. The half of the
   // target bar under the mouse picks its end: from a finish to a start is FS, start to start SS, finish to finish FF,
@@ -618,18 +682,35 @@
       send("POST", "/tasks/" + button.dataset.outdent + "/outdent");
     } else if (button.dataset.unlink) {
       send("DELETE", "/projects/" + projectId + "/dependencies/" + button.dataset.unlink);
-    } else if (button.id === "plan-save-baseline") {
+    }
+  });
+
+  // Saving a baseline: the name typed (optional; the server names an unnamed one "Baseline", "Baseline1"…) goes
+  // with it, and the picker gets (or renames) the option of its slot, in slot order.
+  var baselineForm = $("plan-baseline-form");
+  if (baselineForm) {
+    baselineForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var name = baselineForm.elements.name.value.trim();
       say("Saving…");
-      call("POST", "/projects/" + projectId + "/baselines", {}).then(function (b) {
+      call("POST", "/projects/" + projectId + "/baselines", name ? { name: name } : {}).then(function (b) {
         var select = $("plan-baseline");
-        if (!select.querySelector('option[value="' + b.index + '"]')) select.add(new Option(String(b.index), String(b.index)));
+        var label = b.index + " · " + b.name + " (" + day(b.saved_at) + ")";
+        var option = select.querySelector('option[value="' + b.index + '"]');
+        if (option) {
+          option.textContent = label;
+        } else {
+          var before = Array.prototype.find.call(select.options, function (o) { return o.value !== "" && +o.value > b.index; });
+          select.add(new Option(label, String(b.index)), before || null);
+        }
         select.value = String(b.index);
         state.baseline = String(b.index);
+        baselineForm.elements.name.value = "";
         say(b.name + " saved.", "ok");
         return load();
       }, refused);
-    }
-  });
+    });
+  }
 
   $("plan-baseline").addEventListener("change", function (event) {
     state.baseline = event.target.value;
