@@ -14,8 +14,8 @@ from margin.demo.firm import DEMO_LOGINS, DEMO_MANAGER, DEMO_PASSWORD, STEPS, bu
 
 class Command(BaseCommand):
     help = (
-        "Load the demo firm (Northwind Consulting: 2 companies, 25 people, 12 projects, 13 weeks of time, "
-        "invoices) into an empty database."
+        "Load the demo firm (Northwind Consulting: 2 companies, 25 people, 12 planned projects, half a year of "
+        "time up to yesterday, invoices, expenses) into an empty database."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,7 +33,7 @@ class Command(BaseCommand):
             "--anchor",
             type=date.fromisoformat,
             default=None,
-            help="The day the demo is 'now' (YYYY-MM-DD, default today): time ends the week before it.",
+            help="The day the demo is 'now' (YYYY-MM-DD, default today, not later): time ends the day before it.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
