@@ -51,7 +51,9 @@ from margin.rates import actions as rates
 from margin.timesheets import actions as timesheets
 from margin.timesheets.actions import ImportRow
 
-from .plan import DAY, Plan, PlannedEntry, ProjectPlan, make_plan
+from .dates import office_closures
+from .plan import Plan, PlannedEntry, make_plan
+from .schedules import DAY, ProjectPlan
 from .specs import (
     BILL_RATES,
     CLIENTS,
@@ -156,15 +158,18 @@ def _people(plan: Plan) -> _Built:
     # The organisation's standard week, and each office's calendar with its public holidays (the plans of
     # the company's projects are scheduled on it).
     standard = projects.calendar_create(viewer=admin, name=STANDARD_CALENDAR).calendar
+    closures = office_closures(plan.calendar)
     for office in COMPANIES:
-        projects.calendar_create(
+        calendar = projects.calendar_create(
             viewer=admin,
             name=office.calendar,
             company=companies[office.key],
             parent=standard,
             country=office.country,
             subdivision=office.subdivision,
-        )
+        ).calendar
+        for day, why in closures[office.key].items():
+            projects.calendar_exception_add(viewer=admin, calendar=calendar, first=day, name=why)
         if office.max_day_minutes != 24 * 60:
             accounts.company_time_policy_set(
                 viewer=admin,

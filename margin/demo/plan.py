@@ -1,12 +1,11 @@
 """The demo firm's story, decided without the database: every date from the anchor, every choice from a seeded
 random generator, so two plans of one anchor are equal and a plan of any anchor is coherent.
 
-- **Calendars.** Each company works the organisation's standard week with its region's public holidays, as the
-  company calendars the build creates do; nobody logs time on a public holiday.
-- **Schedules.** Each project's work breakdown (`specs.TEMPLATES`: durations, FS/SS/FF links with lags,
-  milestones) is fitted to its weeks and scheduled by the real engine (`margin.scheduling`): that is the
-  signed-off plan, saved as the baseline. How the work really went (`ProjectSpec.pace`, `late`, and some noise
-  on each started task) gives a second schedule: the current plan, which the time follows.
+- **Calendars** (`dates`). Each company works the organisation's standard week with its region's public holidays
+  and its office's own days off, as the company calendars the build creates do; nobody logs time on them.
+- **Schedules** (`schedules`). Each project's work breakdown is fitted to its weeks and scheduled by the real
+  engine: the signed-off plan, saved as the baseline. How the work really went gives a second schedule: the
+  current plan, which the time follows.
 - **Time.** People log working days from the start of the history to the day before the anchor, on the tasks of
   their projects that the current plan has running that day (their role decides which). Every task the current
   plan has started by the project's last day of work has time on it.
@@ -19,323 +18,34 @@ random generator, so two plans of one anchor are equal and a plan of any anchor 
 
 from __future__ import annotations
 
-import calendar as month_calendar
 import random
 from collections import defaultdict
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from margin.projects.models import ProjectStatus, TaskStatus
-from margin.scheduling.calendars import DAY_INTERVALS, Calendar, CalendarSpec
-from margin.scheduling.cpm import Schedule, schedule
-from margin.scheduling.network import ConstraintType, Link, LinkKind, Network, Task
+from margin.projects.models import TaskStatus
+from margin.scheduling.calendars import Calendar
 
+from .dates import DemoCalendar, company_calendars, day_end
+from .schedules import DAY, PlanTask, ProjectPlan, project_plan
 from .specs import (
     CLAIMS,
-    COMPANIES,
     DEMO_MANAGER,
     DEMO_MEMBER,
     EXCHANGE_RATES,
     NON_BILLABLE_NOTES,
-    ON_HOLD_FROM_WEEK,
     OVERLOAD,
     PEOPLE,
     PROJECTS,
     REJECTION_REASONS,
     ROLE_TAGS,
     SEED,
-    STANDARD_CALENDAR,
-    TEMPLATES,
     WEEKS,
     ClaimSpec,
     PersonSpec,
-    ProjectSpec,
-    TaskSpec,
 )
-
-DAY = 480  # working minutes of a standard day
-WEEK_DAYS = dict.fromkeys(range(5), DAY_INTERVALS) | {5: (), 6: ()}
-
-# --------------------------------------------------------------------------------------------------
-# Dates
-# --------------------------------------------------------------------------------------------------
-
-
-def _month_end(day: date) -> date:
-    return day.replace(day=month_calendar.monthrange(day.year, day.month)[1])
-
-
-def _next_weekday(day: date) -> date:
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
-
-
-@dataclass(frozen=True)
-class DemoCalendar:
-    """The demo's dates, all from the anchor (the day the demo is "today")."""
-
-    anchor: date
-    first_monday: date  # week 0
-    this_monday: date  # week WEEKS: the anchor's week
-    cutoffs: tuple[date, ...]  # the invoiced months end on these days, oldest first
-    mid_period: date  # rate increases and cost raises start here
-
-    @classmethod
-    def of(cls, anchor: date) -> DemoCalendar:
-        this_monday = anchor - timedelta(days=anchor.weekday())
-        first = this_monday - timedelta(weeks=WEEKS)
-        # Invoiced: every month that ends at least ten days into the history, whose time is all approved
-        # (before the week before last) and whose invoices were issued before today.
-        cutoffs: list[date] = []
-        month_end = _month_end(first + timedelta(days=10))
-        while month_end < this_monday - timedelta(weeks=2) and _issue_day(month_end) < anchor:
-            cutoffs.append(month_end)
-            month_end = _month_end(month_end + timedelta(days=1))
-        return cls(
-            anchor=anchor,
-            first_monday=first,
-            this_monday=this_monday,
-            cutoffs=tuple(cutoffs),
-            mid_period=cutoffs[len(cutoffs) // 2 - 1] + timedelta(days=1),
-        )
-
-    @property
-    def yesterday(self) -> date:
-        """The last day with time: the history ends the day before the anchor."""
-        return self.anchor - timedelta(days=1)
-
-    @property
-    def last_monday(self) -> date:
-        return self.week(WEEKS - 1)
-
-    @property
-    def hired(self) -> date:
-        """When everyone who was there before the history joined (cost rates and allowances start here)."""
-        return date(self.first_monday.year - 1, 1, 1)
-
-    @property
-    def closed_through(self) -> date:
-        """The books are closed through the month before the last invoiced one."""
-        return self.cutoffs[-2]
-
-    def week(self, number: int) -> date:
-        return self.first_monday + timedelta(weeks=number)
-
-    def week_of(self, day: date) -> int:
-        return (day - self.first_monday).days // 7
-
-    def issue_date(self, cutoff: date) -> date:
-        return _issue_day(cutoff)
-
-    def joined(self, person: PersonSpec) -> date:
-        return self.hired if person.joined_week is None else self.week(person.joined_week)
-
-
-def _issue_day(cutoff: date) -> date:
-    return _next_weekday(cutoff + timedelta(days=2))
-
-
-def company_calendars() -> dict[str, Calendar]:
-    """Each company's working calendar, as the build stores it: the standard week and the region's holidays."""
-    standard = CalendarSpec(id="standard", name=STANDARD_CALENDAR, week=WEEK_DAYS)
-    return {
-        c.key: Calendar(
-            CalendarSpec(id=c.key, name=c.calendar, parent=standard, country=c.country, subdivision=c.subdivision)
-        )
-        for c in COMPANIES
-    }
-
-
-def _day_end(day: date) -> datetime:
-    return datetime.combine(day + timedelta(days=1), time())
-
-
-# --------------------------------------------------------------------------------------------------
-# Schedules
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class PlanTask:
-    """One leaf task of a project's plan (its summary is its phase)."""
-
-    phase: str
-    spec: TaskSpec
-    links: list[tuple[str, str, int]]  # (predecessor name, kind, lag in working minutes)
-    planned_minutes: int = 0  # duration in the signed-off plan
-    minutes: int = 0  # duration in the current plan
-    baseline_start: datetime = datetime.min
-    baseline_finish: datetime = datetime.min
-    start: datetime = datetime.min  # the current plan (what the stored schedule is)
-    finish: datetime = datetime.min
-    late_start: datetime | None = None  # a "start no earlier than" the current plan had to take
-    status: str = TaskStatus.TODO
-    percent: int = 0
-    estimate_minutes: int = 0
-    assignments: dict[str, int] = field(default_factory=dict)  # username → units (100 = full time)
-    assignee: str | None = None
-    deadline: date | None = None
-
-    @property
-    def name(self) -> str:
-        return self.spec.name
-
-    @property
-    def actual_start(self) -> datetime | None:
-        return self.start if self.status != TaskStatus.TODO else None
-
-    @property
-    def actual_finish(self) -> datetime | None:
-        return self.finish if self.status == TaskStatus.DONE else None
-
-    def runs_on(self, day: date) -> bool:
-        return self.minutes > 0 and self.start.date() <= day <= self.finish.date()
-
-
-@dataclass
-class ProjectPlan:
-    spec: ProjectSpec
-    calendar: Calendar
-    start: date
-    end: date  # the signed-off plan's finish
-    last_day: date  # the last day time may be logged (the day before the anchor, the hold, the close)
-    tasks: list[PlanTask]
-    budget_minutes: int = 0
-
-    @property
-    def code(self) -> str:
-        return self.spec.code
-
-    def task(self, name: str) -> PlanTask:
-        return next(t for t in self.tasks if t.name == name)
-
-    def phases(self) -> list[str]:
-        return list(dict.fromkeys(t.phase for t in self.tasks))
-
-
-def _leaves(spec: ProjectSpec) -> list[tuple[str, TaskSpec]]:
-    return [(phase.name, task) for phase in TEMPLATES[spec.template] for task in phase.tasks]
-
-
-def _relative_length(tasks: list[tuple[str, TaskSpec]]) -> float:
-    """The template's critical path in its relative days (a forward pass: links point to earlier tasks)."""
-    start: dict[str, float] = {}
-    finish: dict[str, float] = {}
-    for _, task in tasks:
-        if task.days is None:
-            continue
-        days = task.days
-        begin = 0.0
-        for link in task.after:
-            if link.kind == LinkKind.FS:
-                begin = max(begin, finish[link.predecessor] + link.lag)
-            elif link.kind == LinkKind.SS:
-                begin = max(begin, start[link.predecessor] + link.lag)
-            else:
-                begin = max(begin, finish[link.predecessor] + link.lag - days)
-        start[task.name], finish[task.name] = begin, begin + days
-    return max(finish.values())
-
-
-def _network(cal: Calendar, tasks: list[PlanTask], planned: bool, whole: int | None) -> Network:
-    rows: list[Task] = []
-    links: list[Link] = []
-    for t in tasks:
-        minutes = t.planned_minutes if planned else t.minutes
-        if t.spec.days is None:
-            if whole is None:
-                continue
-            minutes = whole
-        late = None if planned else t.late_start
-        rows.append(
-            Task(
-                id=t.name,
-                name=t.name,
-                duration=minutes,
-                constraint=ConstraintType.SNET if late else ConstraintType.ASAP,
-                constraint_date=late,
-            )
-        )
-        links.extend(Link(pred, t.name, LinkKind(kind), lag) for pred, kind, lag in t.links)
-    return Network(tasks=rows, links=links, calendar=cal)
-
-
-def _schedule(cal: Calendar, start: date, tasks: list[PlanTask], planned: bool) -> Schedule:
-    """The plan with its level-of-effort tasks (project management) running from the start to the working day
-    before the rest finishes (so they never make the critical path)."""
-    first = schedule(_network(cal, tasks, planned, None), start)
-    begin = cal.to_working(datetime.combine(start, time()))
-    span = max(cal.to_working(s.finish) for s in first) - begin
-    return schedule(_network(cal, tasks, planned, max(DAY, span - DAY)), start)
-
-
-def _fit(spec: ProjectSpec, cal: Calendar, start: date, end: date) -> list[PlanTask]:
-    """The template's tasks with whole-day durations and lags scaled so the plan ends by `end`."""
-    leaves = _leaves(spec)
-    working_days = max(10, cal.working_between(start, _day_end(end)) // DAY)
-    scale = working_days / _relative_length(leaves)
-    while True:
-        tasks = [
-            PlanTask(
-                phase,
-                task,
-                [(link.predecessor, str(link.kind), round(link.lag * scale) * DAY) for link in task.after],
-                planned_minutes=0 if task.days is None or task.milestone else max(1, round(task.days * scale)) * DAY,
-            )
-            for phase, task in leaves
-        ]
-        result = _schedule(cal, start, tasks, planned=True)
-        if max(s.finish for s in result).date() <= end or scale < 0.2:
-            break
-        scale *= 0.97
-    for t in tasks:
-        t.baseline_start, t.baseline_finish = result[t.name].start, result[t.name].finish
-        t.planned_minutes = result[t.name].duration
-    return tasks
-
-
-def _project_plan(
-    spec: ProjectSpec, cal: DemoCalendar, calendars: dict[str, Calendar], rng: random.Random
-) -> ProjectPlan:
-    work_calendar = calendars[spec.company]
-    start = cal.week(spec.start_week)
-    end = cal.closed_through if spec.status == ProjectStatus.CLOSED else cal.week(spec.end_week) + timedelta(days=4)
-    tasks = _fit(spec, work_calendar, start, end)
-    last_day = cal.yesterday
-    if spec.status == ProjectStatus.CLOSED:
-        last_day = min(last_day, end)
-    elif spec.status == ProjectStatus.ON_HOLD:
-        last_day = min(last_day, cal.week(ON_HOLD_FROM_WEEK) - timedelta(days=1))
-    elif spec.status == ProjectStatus.PLANNED:
-        last_day = start - timedelta(days=1)
-    # How it went: started work took `pace` times as long, give or take; some work could not start on time.
-    late = dict(spec.late)
-    for t in tasks:
-        t.minutes = t.planned_minutes
-        if t.spec.days and t.baseline_start.date() <= last_day and spec.status != ProjectStatus.CLOSED:
-            noise = rng.choice((0.9, 1.0, 1.0, 1.1, 1.2))
-            t.minutes = max(1, round(t.planned_minutes / DAY * spec.pace * noise)) * DAY
-        if t.name in late:
-            t.late_start = work_calendar.add_working(t.baseline_start, late[t.name] * DAY, as_finish=False)
-    current = _schedule(work_calendar, start, tasks, planned=False)
-    for t in tasks:
-        t.start, t.finish, t.minutes = current[t.name].start, current[t.name].finish, current[t.name].duration
-        if t.spec.deadline:
-            t.deadline = t.baseline_finish.date()
-    plan = ProjectPlan(spec, work_calendar, start, max(t.baseline_finish for t in tasks).date(), last_day, tasks)
-    now = work_calendar.to_working(_day_end(last_day))
-    for t in tasks:
-        if work_calendar.to_working(t.finish) <= now:
-            t.status, t.percent = TaskStatus.DONE, 100
-        elif work_calendar.to_working(t.start) < now:
-            elapsed = (now - work_calendar.to_working(t.start)) / t.minutes
-            t.percent = min(99, max(1, round(100 * elapsed)))
-            t.status = TaskStatus.REVIEW if t.percent >= 90 else TaskStatus.IN_PROGRESS
-    return plan
-
 
 # --------------------------------------------------------------------------------------------------
 # Time
@@ -483,7 +193,7 @@ def _round5(value: float) -> int:
 def _elapsed(plan: ProjectPlan, t: PlanTask) -> int:
     """Working minutes of the task up to the end of the project's last day of work."""
     cal = plan.calendar
-    return max(0, min(cal.to_working(t.finish), cal.to_working(_day_end(plan.last_day))) - cal.to_working(t.start))
+    return max(0, min(cal.to_working(t.finish), cal.to_working(day_end(plan.last_day))) - cal.to_working(t.start))
 
 
 def _estimate(plan: ProjectPlan, logged: dict[str, dict[str, int]], rng: random.Random) -> None:
@@ -671,9 +381,9 @@ def make_plan(anchor: date, only: Collection[str] | None = None) -> Plan:
     claims on them (tests use it to build quickly)."""
     rng = random.Random(SEED)  # noqa: S311 - demo data must be reproducible, not secret
     cal = DemoCalendar.of(anchor)
-    calendars = company_calendars()
+    calendars = company_calendars(cal)
     specs = [p for p in PROJECTS if only is None or p.code in only]
-    plans = {spec.code: _project_plan(spec, cal, calendars, rng) for spec in specs}
+    plans = {spec.code: project_plan(spec, cal, calendars, rng) for spec in specs}
     entries = _cover(cal, plans, _log_time(cal, calendars, plans, rng))
     entries = _rejections(entries, rng)
     plan = Plan(

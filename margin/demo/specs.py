@@ -37,6 +37,7 @@ class CompanySpec:
     calendar: str
     subdivision: str
     max_day_minutes: int = 24 * 60
+    closed: tuple[tuple[int, int, str], ...] = ()  # (month, day, why): the office's own days off, every year
 
 
 COMPANIES = (
@@ -62,6 +63,7 @@ COMPANIES = (
         calendar="Berlin office",
         subdivision="BE",
         max_day_minutes=10 * 60,  # the German working-time law's daily maximum
+        closed=((12, 24, "Heiligabend: office closed"), (12, 31, "Silvester: office closed")),
     ),
 )
 STANDARD_CALENDAR = "Standard"  # the organisation default both company calendars derive from

@@ -50,10 +50,8 @@ def _fingerprint() -> dict[str, Any]:
     return {"time": time, "invoices": invoices, "figures": figures, "plans": plans}
 
 
-# A Monday, a Sunday, New Year's Day, New Year's Eve, a leap day.
-@pytest.mark.parametrize(
-    "anchor", [date(2025, 6, 2), date(2025, 9, 14), date(2025, 1, 1), date(2024, 12, 31), date(2024, 2, 29)], ids=str
-)
+# New Year's Day on a Sunday, a leap day, the Monday of the last week of a year (more days: test_plan.py).
+@pytest.mark.parametrize("anchor", [date(2023, 1, 1), date(2024, 2, 29), date(2024, 12, 30)], ids=str)
 def test_a_firm_built_on_any_day_is_coherent(db: None, monkeypatch: pytest.MonkeyPatch, anchor: date) -> None:
     _load_on(monkeypatch, anchor)
     build_demo_firm(only=SMALL)
@@ -66,7 +64,7 @@ class _Rollback(Exception):
 
 
 def test_two_builds_give_the_same_firm(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    anchor = date(2026, 3, 11)
+    anchor = date(2025, 12, 31)  # New Year's Eve
     _load_on(monkeypatch, anchor)
     try:
         with transaction.atomic():
@@ -80,3 +78,4 @@ def test_two_builds_give_the_same_firm(db: None, monkeypatch: pytest.MonkeyPatch
     build_demo_firm(anchor=anchor, only=SMALL, progress=steps.append)
     assert _fingerprint() == first
     assert steps == list(STEPS)
+    assert all_problems(anchor) == []

@@ -26,7 +26,7 @@ from margin.billing.models import Invoice, InvoiceStatus
 from margin.billing.queries import to_invoice_visible
 from margin.core.models import Notification
 from margin.crm.models import Client as ClientRow
-from margin.demo.plan import DemoCalendar
+from margin.demo.dates import DemoCalendar
 from margin.demo.specs import DEMO_PASSWORD, OVERLOAD, WEEKS
 from margin.demo.tests.coherence import all_problems
 from margin.expenses.models import ClaimStatus, ExpenseClaim
