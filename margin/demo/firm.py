@@ -39,6 +39,7 @@ from margin.accounts.models import Company, Organisation, Person, Role
 from margin.accounts.queries import Viewer, viewer_for
 from margin.billing import actions as billing
 from margin.billing.models import Invoice
+from margin.core.errors import Invalid
 from margin.core.money import Money
 from margin.crm import actions as crm
 from margin.crm.models import Client
@@ -540,7 +541,11 @@ def build_demo_firm(
     `anchor` (default: today) is the day the demo is "now": time ends the day before it. `progress` is called
     with the name of each step in `STEPS` once that step is done. `only` (project codes) builds only those
     projects (a smaller, faster firm for tests)."""
-    plan = make_plan(anchor or timezone.localdate(), only)
+    today = timezone.localdate()
+    if anchor is not None and anchor > today:
+        # Its history would be in the future: time, invoices and the period close refuse future dates.
+        raise Invalid(f"The demo can be loaded as of today or an earlier day, not {anchor}.", field="anchor")
+    plan = make_plan(anchor or today, only)
     # The story's notifications are history, not news: none is e-mailed to the made-up people.
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
         _build(plan, progress or (lambda step: None))

@@ -772,7 +772,7 @@ DRAFT_INVOICE_PROJECT = "BLF-WMS"
 # An over-allocation for leveling to solve: the project being planned has this person at these units on two of
 # its tasks that overlap.
 OVERLOAD = ("LCU-LOS", "ryan", (("Integrations", 80), ("Automation scripts", 60)))
-WIP_LIMITED = ("BLF-WMS", 3)  # the project whose "In progress" column has a WIP limit, and the limit
+WIP_LIMITED = ("BLF-WMS", 5)  # the project whose "In progress" column has a WIP limit, and the limit
 DELEGATE = ("IRB-ERP", "lucas")  # the project's manager lets this senior approve its time too
 
 # --------------------------------------------------------------------------------------------------

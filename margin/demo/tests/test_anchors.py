@@ -3,10 +3,12 @@ the demo's own anchor is "today" everywhere): coherent whatever the day, and the
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
@@ -57,6 +59,13 @@ def test_a_firm_built_on_any_day_is_coherent(db: None, monkeypatch: pytest.Monke
     build_demo_firm(only=SMALL)
     assert set(Project.objects.values_list("code", flat=True)) == set(SMALL)
     assert all_problems(anchor) == []
+
+
+def test_the_demo_is_never_loaded_as_of_a_day_to_come(db: None) -> None:
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    with pytest.raises(CommandError, match="today or an earlier day"):
+        call_command("demo", "--anchor", tomorrow.isoformat(), stdout=StringIO())
+    assert Organisation.objects.count() == 0
 
 
 class _Rollback(Exception):

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from margin.accounts.models import Organisation, Person
+from margin.core.errors import Invalid
 from margin.demo.firm import DEMO_LOGINS, DEMO_MANAGER, DEMO_PASSWORD, STEPS, build_demo_firm, demo_firm_exists
 
 
@@ -54,7 +55,10 @@ class Command(BaseCommand):
                 bar.set_postfix_str(name)
                 bar.update(1)
 
-            build_demo_firm(anchor=options["anchor"], progress=step)
+            try:
+                build_demo_firm(anchor=options["anchor"], progress=step)
+            except Invalid as error:
+                raise CommandError(error.message) from None
         self.stdout.write(self.style.SUCCESS("Loaded the demo firm Northwind Consulting."))
         self.print_logins()
 
