@@ -45,17 +45,19 @@ def _run(*args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def loaded(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
-    """The demo firm loaded by the command, for every test of this module; its output."""
+def loaded(django_db_setup: None, django_db_blocker: Any) -> Iterator[tuple[str, date]]:
+    """The demo firm loaded by the command as of today, for every test of this module: its output and the day
+    (kept, so a test running past midnight still reads the firm as of the day it was loaded)."""
     with django_db_blocker.unblock(), transaction.atomic():
-        output = _run()
-        yield output
+        anchor = timezone.localdate()
+        output = _run("--anchor", anchor.isoformat())
+        yield output, anchor
         transaction.set_rollback(True)
 
 
 @pytest.fixture
-def today(loaded: str, db: None) -> date:
-    return timezone.localdate()
+def today(loaded: tuple[str, date], db: None) -> date:
+    return loaded[1]
 
 
 def _signed_in(username: str) -> Client:
@@ -73,12 +75,13 @@ def _page(client: Client, url: str, *expected: str) -> str:
     return html
 
 
-def test_the_command_loads_a_firm_with_nothing_to_contradict(loaded: str, today: date) -> None:
-    assert "ada" in loaded and "maya" in loaded and DEMO_PASSWORD in loaded
+def test_the_command_loads_a_firm_with_nothing_to_contradict(loaded: tuple[str, date], today: date) -> None:
+    output = loaded[0]
+    assert "ada" in output and "maya" in output and DEMO_PASSWORD in output
     assert all_problems(today) == []
 
 
-def test_the_firm_has_people_clients_and_projects_in_every_state(loaded: str, today: date) -> None:
+def test_the_firm_has_people_clients_and_projects_in_every_state(today: date) -> None:
     assert Company.objects.count() == 2 and ClientRow.objects.count() == 8 and Person.objects.count() == 25
     assert sorted(Company.objects.values_list("base_currency", "country")) == [("EUR", "DE"), ("USD", "US")]
     assert all(c.tax_id and c.address for c in Company.objects.all())
@@ -101,7 +104,7 @@ def test_the_firm_has_people_clients_and_projects_in_every_state(loaded: str, to
     assert [(c.name, c.country) for c in offices] == [("Berlin office", "DE"), ("Boston office", "US")]
 
 
-def test_plans_have_links_milestones_assignments_a_baseline_and_a_board(loaded: str, today: date) -> None:
+def test_plans_have_links_milestones_assignments_a_baseline_and_a_board(today: date) -> None:
     assert set(Dependency.objects.values_list("kind", flat=True)) == {"FS", "SS", "FF"}
     assert Dependency.objects.filter(lag_minutes__gt=0).exists()
     leaves = Task.objects.filter(children__isnull=True)
@@ -120,7 +123,7 @@ def test_plans_have_links_milestones_assignments_a_baseline_and_a_board(loaded: 
     assert ev.spi is not None and ev.spi < 1
 
 
-def test_time_invoices_and_expenses_in_every_state(loaded: str, today: date) -> None:
+def test_time_invoices_and_expenses_in_every_state(today: date) -> None:
     cal = DemoCalendar.of(today)
     statuses = Counter(TimeEntry.objects.values_list("status", flat=True))
     assert set(statuses) == set(EntryStatus.values) and statuses[EntryStatus.APPROVED] > 4000
@@ -155,7 +158,7 @@ def test_time_invoices_and_expenses_in_every_state(loaded: str, today: date) -> 
     assert Notification.objects.filter(user__username__in=["maya", "liam"]).values("user").distinct().count() == 2
 
 
-def test_every_screen_has_something_in_it(loaded: str, today: date) -> None:
+def test_every_screen_has_something_in_it(today: date) -> None:
     cal = DemoCalendar.of(today)
     blf = Project.objects.get(code="BLF-WMS")
     started = Task.objects.filter(project=blf, status=TaskStatus.IN_PROGRESS, children__isnull=True).first()
@@ -208,7 +211,7 @@ def test_every_screen_has_something_in_it(loaded: str, today: date) -> None:
     _page(liam, "/expenses/", "Bluefin kick-off workshop")
 
 
-def test_the_planned_project_has_an_over_allocation_that_leveling_solves(loaded: str, today: date) -> None:
+def test_the_planned_project_has_an_over_allocation_that_leveling_solves(today: date) -> None:
     code, username, _ = OVERLOAD
     project = Project.objects.get(code=code)
     maya = _signed_in("maya")
@@ -226,7 +229,7 @@ def test_the_planned_project_has_an_over_allocation_that_leveling_solves(loaded:
     assert maya.get(f"/api/v1/projects/{project.pk}/overallocations").json() == []
 
 
-def test_a_loaded_database_is_left_alone(loaded: str, today: date) -> None:
+def test_a_loaded_database_is_left_alone(today: date) -> None:
     counts = (Person.objects.count(), TimeEntry.objects.count(), Invoice.objects.count())
     assert "no demo firm loaded" in _run("--if-empty")
     with pytest.raises(CommandError):
