@@ -312,10 +312,6 @@ class Plan:
     claims: tuple[ClaimSpec, ...]
     exchange_rates: list[tuple[str, str, date, Decimal]]  # (from, to, day, rate)
 
-    def people(self) -> list[PersonSpec]:
-        """Everyone who works on a project of this plan."""
-        return [p for p in PEOPLE if any(code in self.projects for code, _ in p.assignments)]
-
     def members(self, code: str) -> list[PersonSpec]:
         return [p for p in PEOPLE if any(c == code for c, _ in p.assignments)]
 
