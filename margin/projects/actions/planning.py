@@ -345,19 +345,25 @@ def task_schedule_update(
     constraint_date: datetime | None = None,
     percent_complete: int | None = None,
     finish: date | None = None,
+    actual_start: datetime | None = None,
+    actual_finish: datetime | None = None,
 ) -> Rescheduled:
     """Change what the engine schedules a task from, and reschedule.
 
     ``start`` is a Gantt drag: a manual task is put there; an automatic one gets a "start no earlier than"
     constraint at the new start (as MS Project does), unless a constraint is given as well. ``finish`` is a
     resize: the duration becomes the working minutes, on the project's calendar, from the task's start (the
-    ``start`` given, else its scheduled one) to the end of that day."""
+    ``start`` given, else its scheduled one) to the end of that day. ``actual_start`` / ``actual_finish`` record
+    when the work really started and ended (progress: a started task stays at its actual start whatever its links
+    say, a finished one is complete); None leaves them as they are."""
     project = _plan_lock(viewer, task.project)
     _same_project(project, task)
     locked = Task.objects.select_for_update().get(pk=task.pk)
     before = audit.snapshot(locked, SCHEDULE_FIELDS)
     _check_moment(start, "start")
     _check_moment(constraint_date, "constraint_date")
+    _check_moment(actual_start, "actual_start")
+    _check_moment(actual_finish, "actual_finish")
     if finish is not None:
         if duration_minutes is not None:
             raise Invalid("Give either a finish or a duration, not both.", field="finish")
@@ -391,6 +397,15 @@ def task_schedule_update(
         locked.start = start or to_aware(
             datetime.combine(project.start_date or timezone.localdate(), datetime.min.time())
         )
+    if actual_start is not None:
+        locked.actual_start = actual_start
+    if actual_finish is not None:
+        locked.actual_finish = actual_finish
+    if locked.actual_finish is not None:
+        if locked.actual_start is None:
+            raise Invalid("A task with an actual finish needs an actual start.", field="actual_start")
+        if locked.actual_finish < locked.actual_start:
+            raise Invalid("The actual finish must not be before the actual start.", field="actual_finish")
     if ConstraintType(locked.constraint) in DATED_CONSTRAINTS and locked.constraint_date is None:
         raise Invalid(f"The constraint {locked.constraint} needs a date.", field="constraint_date")
     if ConstraintType(locked.constraint) not in DATED_CONSTRAINTS:

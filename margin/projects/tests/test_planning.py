@@ -165,6 +165,30 @@ def test_milestone_and_percent_complete(plan: Firm) -> None:
     assert plan.design.percent_complete == 50
 
 
+def test_actual_dates_fix_a_started_task_whatever_its_links(plan: Firm) -> None:
+    # Build started on Wednesday as its link says; Design then slips by two days, and Build stays where the
+    # work really started.
+    actions.task_schedule_update(viewer=plan.manager, task=plan.build, actual_start=at(7, 9), percent_complete=40)
+    actions.task_schedule_update(viewer=plan.manager, task=plan.design, duration_minutes=4 * 480)
+    plan.build.refresh_from_db()
+    assert (plan.build.actual_start, plan.build.start, plan.build.finish) == (at(7, 9), at(7, 9), at(9, 18))
+    # Finished: complete at its actual finish.
+    actions.task_schedule_update(viewer=plan.manager, task=plan.build, actual_finish=at(12, 18), percent_complete=100)
+    plan.build.refresh_from_db()
+    assert (plan.build.finish, plan.build.percent_complete) == (at(12, 18), 100)
+    assert audit_rows("task.schedule", plan.build)[-1].after["actual_finish"] is not None
+
+
+def test_actual_date_refusals_change_nothing(plan: Firm) -> None:
+    for kwargs, match in [
+        ({"actual_start": datetime(2026, 1, 7, 9)}, "time zone"),
+        ({"actual_finish": at(8, 18)}, "needs an actual start"),
+        ({"actual_start": at(8, 9), "actual_finish": at(7, 18)}, "not be before"),
+    ]:
+        with refused(Invalid, plan.design, plan.build, match=match):
+            actions.task_schedule_update(viewer=plan.manager, task=plan.build, **kwargs)  # type: ignore[arg-type]
+
+
 def test_indent_under_a_linked_task_is_refused(plan: Firm) -> None:
     # Build would go under Design, but Design → Build would then join a summary and its own subtask.
     with refused(Invalid, plan.design, plan.build, match="subtask"):

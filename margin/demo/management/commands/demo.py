@@ -9,13 +9,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from margin.accounts.models import Organisation, Person
+from margin.core.errors import Invalid
 from margin.demo.firm import DEMO_LOGINS, DEMO_MANAGER, DEMO_PASSWORD, STEPS, build_demo_firm, demo_firm_exists
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo firm (Northwind Consulting: 2 companies, 25 people, 12 projects, 13 weeks of time, "
-        "invoices) into an empty database."
+        "Load the demo firm (Northwind Consulting: 2 companies, 25 people, 12 planned projects, half a year of "
+        "time up to yesterday, invoices, expenses) into an empty database."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,7 +34,7 @@ class Command(BaseCommand):
             "--anchor",
             type=date.fromisoformat,
             default=None,
-            help="The day the demo is 'now' (YYYY-MM-DD, default today): time ends the week before it.",
+            help="The day the demo is 'now' (YYYY-MM-DD, default today, not later): time ends the day before it.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -54,7 +55,10 @@ class Command(BaseCommand):
                 bar.set_postfix_str(name)
                 bar.update(1)
 
-            build_demo_firm(anchor=options["anchor"], progress=step)
+            try:
+                build_demo_firm(anchor=options["anchor"], progress=step)
+            except Invalid as error:
+                raise CommandError(error.message) from None
         self.stdout.write(self.style.SUCCESS("Loaded the demo firm Northwind Consulting."))
         self.print_logins()
 
