@@ -8,7 +8,7 @@ the day before `anchor` (`margin.demo.plan` decides all of it; `margin.demo.spec
 - each project's plan: phases (summary tasks) over tasks and milestones linked finish-to-start, start-to-start
   and finish-to-finish with lags, people assigned at units, deadlines on the milestones that end it, the
   signed-off plan saved as baseline 0 with its planned cost, then the work as it went: durations, a late start,
-  progress (actual start, % complete, actual finish) and the board (status, assignee) that agree with the time;
+  progress (actual start, % complete, actual finish) and the board (status) that agree with the time;
   one project being planned has an over-allocation to level;
 - the older weeks of time approved (loaded with the bulk import, as history from another system would be); the
   week before last submitted and decided by the managers (a few entries rejected, with a reason); last week
@@ -337,16 +337,16 @@ def _plan(built: _Built, plan: ProjectPlan) -> None:
             changes["actual_finish"] = to_aware(t.actual_finish)
         if changes:
             projects.task_schedule_update(viewer=manager, task=tasks[t.name], **changes)  # type: ignore[arg-type]
-    # The board: every card in the column of its status, with its assignee (the person doing most of it).
+    # The board: every card in the column of its status. Who works on it is its assignments (ADR 0011), made
+    # with the plan above, so the move hands nothing over.
     projects.board_columns_ensure(viewer=manager, project=project)
     for t in plan.tasks:
-        if t.status != TaskStatus.TODO or t.assignee is not None:
+        if t.status != TaskStatus.TODO:
             projects.task_board_move(
                 viewer=manager,
                 task=tasks[t.name],
                 status=t.status,
                 position=10_000,  # at the end of the column: the cards keep the plan's order
-                assignee=built.people[t.assignee] if t.assignee else None,
             )
     if WIP_LIMITED[0] == code:
         column = BoardColumn.objects.get(project=project, status=TaskStatus.IN_PROGRESS)

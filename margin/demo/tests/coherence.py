@@ -53,10 +53,6 @@ def task_problems(project: Project) -> list[str]:
             out.append(f"{where} has time on {logged['last']}, after it finished ({finished})")
         if t.duration_minutes and not assigned[t.pk]:
             out.append(f"{where} has work but nobody assigned")
-        if t.assignee_id is not None and t.assignee_id not in assigned[t.pk]:
-            out.append(f"{where}: its assignee has no assignment on it")
-        if t.duration_minutes and t.assignee_id is None:
-            out.append(f"{where} has work but no assignee")
     return out
 
 
