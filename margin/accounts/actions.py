@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from margin.accounts import rules
 from margin.accounts.models import (
     AccessRole,
     ApiToken,
@@ -25,7 +26,6 @@ from margin.accounts.models import (
     Role,
     SubmitPeriod,
 )
-from margin.accounts import rules
 from margin.accounts.queries import Viewer
 from margin.core import audit
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -263,7 +263,7 @@ def _check_dates(start_date: date | None, end_date: date | None) -> None:
         raise Invalid(f"The last day ({end_date}) is before the start date ({start_date}).", field="end_date")
 
 
-def _check_user_free(viewer: Viewer, user: User, person_id: int | None) -> None:
+def _check_user_free(viewer: Viewer, user: User, person_id: int) -> None:
     """A user linked to a person must be a member of the organisation and linked to nobody else."""
     if not Membership.objects.filter(organisation_id=viewer.organisation_id, user=user).exists():
         raise NotFound(f"{user.get_username()} is not a user of this organisation.")
@@ -298,7 +298,7 @@ def person_create(
         raise Conflict(f"Someone with e-mail {email} exists already.", field="email")
     if user is not None and Person.objects.filter(user=user).exists():
         raise Conflict(f"The user {user.get_username()} is linked to a person already.", field="user")
-    if user is not None and access_role not in AccessRole.values:
+    if user is not None and (access_role is None or access_role not in AccessRole.values):
         raise Invalid("Choose an access role for a person who signs in.", field="access_role")
     person = Person.objects.create(
         organisation_id=viewer.organisation_id,
@@ -311,7 +311,7 @@ def person_create(
         start_date=start_date,
         end_date=end_date,
     )
-    if user is not None:
+    if user is not None and access_role is not None:
         Membership.objects.update_or_create(
             organisation_id=viewer.organisation_id, user=user, defaults={"role": access_role}
         )

@@ -78,8 +78,7 @@ def check_invoice_number_format(pattern: str) -> str:
     widest = format_invoice_number(pattern, year=2999, sequence=999_999, parts=parts)
     if len(widest) > INVOICE_NUMBER_MAX_LENGTH:
         raise Invalid(
-            f"Numbers made by this format would be longer than {INVOICE_NUMBER_MAX_LENGTH} characters "
-            f"({widest}).",
+            f"Numbers made by this format would be longer than {INVOICE_NUMBER_MAX_LENGTH} characters ({widest}).",
             field="invoice_number_format",
         )
     return pattern

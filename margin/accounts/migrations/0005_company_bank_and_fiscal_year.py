@@ -7,9 +7,7 @@ class Migration(migrations.Migration):
     dependencies = [("accounts", "0004_company_invoice_number_format")]
 
     operations = [
-        migrations.AddField(
-            model_name="company", name="bank_name", field=models.CharField(blank=True, max_length=200)
-        ),
+        migrations.AddField(model_name="company", name="bank_name", field=models.CharField(blank=True, max_length=200)),
         migrations.AddField(model_name="company", name="iban", field=models.CharField(blank=True, max_length=34)),
         migrations.AddField(model_name="company", name="bic", field=models.CharField(blank=True, max_length=11)),
         migrations.AddField(
