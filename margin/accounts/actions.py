@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -60,6 +61,24 @@ def organisation_create(*, name: str, slug: str, admin: User) -> Organisation:
         after={"name": organisation.name},
     )
     return organisation
+
+
+@transaction.atomic
+def organisation_found(*, name: str, slug: str, username: str, email: str, password: str) -> Organisation:
+    """A new firm and a new user as its first administrator, both or neither (`manage.py create_organisation`).
+    Refuses a taken slug or username, and a password Django's validators reject."""
+    username = clean_text(username, field="username", max_length=150, required=True)
+    email = _check_email(clean_text(email, field="email", max_length=254, required=True).lower())
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict(f"A user named {username!r} exists already.", field="username")
+    user = User(username=username, email=email)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise Invalid(" ".join(error.messages), field="password") from None
+    user.set_password(password)
+    user.save()
+    return organisation_create(name=name, slug=slug, admin=user)
 
 
 COMPANY_FIELDS = [
