@@ -29,9 +29,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--name", help="The firm's name, e.g. 'Northwind Consulting'")
-        parser.add_argument(
-            "--slug", help="Short name: lower-case letters, digits, dashes (default: from the name)"
-        )
+        parser.add_argument("--slug", help="Short name: lower-case letters, digits, dashes (default: from the name)")
         parser.add_argument("--username", help="The administrator's username")
         parser.add_argument("--email", help="The administrator's e-mail address")
         parser.add_argument(
