@@ -8,20 +8,25 @@ field it names: the form fields are named as the actions' arguments for that rea
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 
+from margin.core.errors import DomainError
 from margin.core.periods import DurationError, format_minutes, parse_duration
 from margin.crm.models import MAX_BILLING_INCREMENT, MAX_PAYMENT_TERMS_DAYS, BillingRounding
-from margin.web.forms import TablerForm
+from margin.web.forms import TablerForm, add_domain_error
 
 MONTHS = [(number, calendar.month_name[number]) for number in range(1, 13)]
 
 
 class StyledForm(TablerForm):
-    """Gives each widget Tabler's class (form-control, form-select, form-check-input) so forms declare less."""
+    """Gives each widget Tabler's class (form-control, form-select, form-check-input) so forms declare less,
+    and remembers the status of an action's refusal (409 for a duplicate, 422 for bad input)."""
+
+    refusal_status = 422
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -34,6 +39,12 @@ class StyledForm(TablerForm):
             else:
                 css = "form-control"
             widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
+
+
+def refuse(form: StyledForm, error: DomainError, fields: Mapping[str, str] | None = None) -> None:
+    """An action's refusal on the form, whose answer then carries the refusal's status."""
+    add_domain_error(form, error, fields)
+    form.refusal_status = error.status
 
 
 def _text(label: str, max_length: int, *, required: bool = False, **attrs: Any) -> forms.CharField:

@@ -22,8 +22,7 @@ from margin.crm.actions import client_create, client_update, contact_create, con
 from margin.crm.models import Client, Contact
 from margin.crm.queries import client_get, clients_search, clients_visible, contact_get, contacts_of
 from margin.web.access import HtmxRequest, can_edit_clients, viewer_view
-from margin.web.forms import add_domain_error
-from margin.web.forms_firm import ClientForm, ContactForm, SearchForm
+from margin.web.forms_firm import ClientForm, ContactForm, SearchForm, refuse
 from margin.web.views.settings import checked_id, settings_page
 
 PAGE_SIZE = 200
@@ -69,11 +68,11 @@ def client_new(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
         except (Forbidden, NotFound):
             raise
         except DomainError as error:
-            add_domain_error(form, error)
+            refuse(form, error)
         else:
             messages.success(request, f"{client.name} is added. Add the people you deal with there below.")
             return redirect("web:settings_client", client.pk)
-    status = 422 if request.method == "POST" else 200
+    status = form.refusal_status if request.method == "POST" else 200
     context = {"form": form, "client": None}
     return settings_page(request, viewer, "web/settings/client_new.html", context, tab="clients", status=status)
 
@@ -127,11 +126,11 @@ def client_detail(request: HtmxRequest, viewer: Viewer, client_id: int) -> HttpR
         except (Forbidden, NotFound):
             raise
         except DomainError as error:
-            add_domain_error(form, error)
+            refuse(form, error)
         else:
             messages.success(request, f"{client.name} is saved.")
             return redirect("web:settings_client", client.pk)
-    return _client_page(request, viewer, client, form=form, status=422)
+    return _client_page(request, viewer, client, form=form, status=form.refusal_status)
 
 
 @require_POST
@@ -146,11 +145,11 @@ def contact_add(request: HtmxRequest, viewer: Viewer, client_id: int) -> HttpRes
         except (Forbidden, NotFound):
             raise
         except DomainError as error:
-            add_domain_error(form, error)
+            refuse(form, error)
         else:
             messages.success(request, f"{contact.name} is a contact of {client.name}.")
             return redirect("web:settings_client", client.pk)
-    return _client_page(request, viewer, client, contact_form=form, status=422)
+    return _client_page(request, viewer, client, contact_form=form, status=form.refusal_status)
 
 
 @require_POST
@@ -166,11 +165,11 @@ def contact_edit(request: HtmxRequest, viewer: Viewer, client_id: int, contact_i
         except (Forbidden, NotFound):
             raise
         except DomainError as error:
-            add_domain_error(form, error)
+            refuse(form, error)
         else:
             messages.success(request, f"{contact.name} is saved.")
             return redirect("web:settings_client", client.pk)
-    return _client_page(request, viewer, client, failed_contact=(contact.pk, form), status=422)
+    return _client_page(request, viewer, client, failed_contact=(contact.pk, form), status=form.refusal_status)
 
 
 @require_POST

@@ -23,8 +23,7 @@ from margin.accounts.models import Company, Organisation
 from margin.accounts.queries import Viewer, companies_visible, company_get, role_get, roles_visible
 from margin.core.errors import DomainError, Forbidden, Invalid, NotFound
 from margin.web.access import HtmxRequest, viewer_view
-from margin.web.forms import add_domain_error
-from margin.web.forms_firm import CompanyForm, OrganisationForm, RoleForm
+from margin.web.forms_firm import CompanyForm, OrganisationForm, RoleForm, refuse
 from margin.web.views.settings import checked_id, settings_page
 
 
@@ -40,7 +39,7 @@ def _saved(form: Any, call: Any, **fields: Any) -> Any:
     except (Forbidden, NotFound):
         raise
     except DomainError as error:
-        add_domain_error(form, error)
+        refuse(form, error)
         return None
 
 
@@ -76,7 +75,7 @@ def organisation(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
     ):
         messages.success(request, "The organisation's name is saved.")
         return redirect("web:settings_organisation")
-    status = 422 if form is not None else 200
+    status = form.refusal_status if form is not None else 200
     context = _organisation_context(viewer, form)
     return settings_page(request, viewer, "web/settings/organisation.html", context, tab="organisation", status=status)
 
@@ -105,7 +104,7 @@ def company_new(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
         if company is not None:
             messages.success(request, f"{company.name} is created. Set its time policy under Time policy.")
             return redirect("web:settings_company", company.pk)
-    return _company_page(request, viewer, form, None, status=422)
+    return _company_page(request, viewer, form, None, status=form.refusal_status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -123,7 +122,7 @@ def company_detail(request: HtmxRequest, viewer: Viewer, company_id: int) -> Htt
         if saved is not None:
             messages.success(request, f"{saved.name} is saved.")
             return redirect("web:settings_company", company.pk)
-    return _company_page(request, viewer, form, company, status=422)
+    return _company_page(request, viewer, form, company, status=form.refusal_status)
 
 
 def _preview(pattern: str) -> dict[str, Any]:
@@ -174,7 +173,7 @@ def roles(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
         if role is not None:
             messages.success(request, f"The job role {role.name} is added.")
             return redirect("web:settings_roles")
-    status = 422 if form is not None else 200
+    status = form.refusal_status if form is not None else 200
     return settings_page(request, viewer, "web/settings/roles.html", _roles_context(viewer, form), tab="roles",
                          status=status)  # fmt: skip
 
@@ -191,4 +190,4 @@ def role_rename(request: HtmxRequest, viewer: Viewer, role_id: int) -> HttpRespo
             messages.success(request, f"{old} is now called {role.name}.")
             return redirect("web:settings_roles")
     context = _roles_context(viewer, failed=(role.pk, form))
-    return settings_page(request, viewer, "web/settings/roles.html", context, tab="roles", status=422)
+    return settings_page(request, viewer, "web/settings/roles.html", context, tab="roles", status=form.refusal_status)

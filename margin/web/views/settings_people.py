@@ -35,8 +35,8 @@ from margin.projects.queries import person_calendar_in_force
 from margin.rates.actions import cost_rate_delete, cost_rate_set
 from margin.rates.queries import cost_rate_get, cost_rates_visible
 from margin.web.access import HtmxRequest, viewer_view
-from margin.web.forms import MAX_ID, add_domain_error
-from margin.web.forms_firm import CostRateForm, PersonForm, SearchForm
+from margin.web.forms import MAX_ID
+from margin.web.forms_firm import CostRateForm, PersonForm, SearchForm, refuse
 from margin.web.views.settings import checked_id, settings_page
 
 PAGE_SIZE = 200
@@ -133,11 +133,11 @@ def person_new(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
         except (Forbidden, NotFound):
             raise
         except DomainError as error:
-            add_domain_error(form, error, {"weekly_capacity_minutes": "weekly_capacity"})
+            refuse(form, error, {"weekly_capacity_minutes": "weekly_capacity"})
         else:
             messages.success(request, f"{person.name} is added. Give them a cost rate below.")
             return redirect("web:settings_person", person.pk)
-    status = 422 if request.method == "POST" else 200
+    status = form.refusal_status if request.method == "POST" else 200
     found = {"a company": companies_visible(viewer).exists(), "a job role": roles_visible(viewer).exists()}
     missing = [what for what, exists in found.items() if not exists]
     context = {"form": form, "person": None, "missing": missing}
@@ -195,11 +195,11 @@ def person_detail(request: HtmxRequest, viewer: Viewer, person_id: int) -> HttpR
         except (Forbidden, NotFound):
             raise
         except DomainError as error:
-            add_domain_error(form, error, {"weekly_capacity_minutes": "weekly_capacity"})
+            refuse(form, error, {"weekly_capacity_minutes": "weekly_capacity"})
         else:
             messages.success(request, f"{person.name} is saved.")
             return redirect("web:settings_person", person.pk)
-    return _person_page(request, viewer, person, form=form, status=422)
+    return _person_page(request, viewer, person, form=form, status=form.refusal_status)
 
 
 @require_POST
@@ -214,12 +214,12 @@ def cost_rate_add(request: HtmxRequest, viewer: Viewer, person_id: int) -> HttpR
         except (Forbidden, NotFound):
             raise
         except DomainError as error:
-            add_domain_error(form, error)
+            refuse(form, error)
         else:
             cost = f"{rate.hourly_cost:.2f} {rate.currency}"
             messages.success(request, f"{person.name} costs {cost} an hour from {rate.valid_from:%d %b %Y}.")
             return redirect("web:settings_person", person.pk)
-    return _person_page(request, viewer, person, rate_form=form, status=422)
+    return _person_page(request, viewer, person, rate_form=form, status=form.refusal_status)
 
 
 @require_POST
