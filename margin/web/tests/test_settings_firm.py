@@ -274,6 +274,7 @@ def test_an_empty_organisation_is_guided(sign_in: Callable[[User], Client], db: 
     founder = User.objects.create_user("founder", password="x")
     organisation_create(name="Fresh", slug="fresh", admin=founder)
     admin = sign_in(founder)
+    assert admin.get(reverse("web:home")).status_code == 200
     assert 'data-testid="no-companies"' in admin.get(reverse("web:settings_organisation")).content.decode()
     page = admin.get(reverse("web:settings_person_new")).content.decode()
     assert "Add a company and a job role first" in page
