@@ -6,11 +6,17 @@ import hashlib
 import re
 import secrets
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from margin.accounts import rules
 from margin.accounts.models import (
     AccessRole,
     ApiToken,
@@ -58,41 +64,169 @@ def organisation_create(*, name: str, slug: str, admin: User) -> Organisation:
 
 
 @transaction.atomic
-def company_create(
-    *,
-    viewer: Viewer,
-    name: str,
-    base_currency: str,
-    legal_name: str = "",
-    tax_id: str = "",
-    address: str = "",
-    country: str = "",
-    email: str = "",
-) -> Company:
+def organisation_found(*, name: str, slug: str, username: str, email: str, password: str) -> Organisation:
+    """A new firm and a new user as its first administrator, both or neither (`manage.py create_organisation`).
+    Refuses a taken slug or username, and a password Django's validators reject."""
+    username = clean_text(username, field="username", max_length=150, required=True)
+    email = _check_email(clean_text(email, field="email", max_length=254, required=True).lower())
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict(f"A user named {username!r} exists already.", field="username")
+    user = User(username=username, email=email)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise Invalid(" ".join(error.messages), field="password") from None
+    user.set_password(password)
+    user.save()
+    return organisation_create(name=name, slug=slug, admin=user)
+
+
+COMPANY_FIELDS = [
+    "name",
+    "legal_name",
+    "base_currency",
+    "tax_id",
+    "address",
+    "country",
+    "email",
+    "invoice_number_format",
+    "bank_name",
+    "iban",
+    "bic",
+    "fiscal_year_start_month",
+]
+_COMPANY_TEXT = {"name": 200, "legal_name": 200, "tax_id": 64, "address": 2000, "country": 2, "email": 254,
+                 "bank_name": 200}  # fmt: skip
+
+
+def _check_email(email: str, field: str = "email") -> str:
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise Invalid(f"{email!r} is not an e-mail address.", field=field) from None
+    return email
+
+
+def _company_values(values: dict[str, Any]) -> dict[str, Any]:
+    """The given company fields, checked and normalised (Invalid names the first field at fault)."""
+    unknown = set(values) - set(COMPANY_FIELDS)
+    if unknown:
+        raise Invalid(f"A company has no field {sorted(unknown)[0]!r}.", field=sorted(unknown)[0])
+    cleaned: dict[str, Any] = {}
+    for field, limit in _COMPANY_TEXT.items():
+        if field in values:
+            label = field.replace("_", " ")
+            cleaned[field] = clean_text(values[field], field=label, max_length=limit, required=field == "name")
+    if "country" in cleaned:
+        cleaned["country"] = cleaned["country"].upper()
+        if cleaned["country"] and not cleaned["country"].isalpha():
+            raise Invalid("A country is a two-letter ISO code, e.g. DE.", field="country")
+    if "email" in cleaned:
+        _check_email(cleaned["email"])
+    if "base_currency" in values:
+        currency = str(values["base_currency"] or "")
+        if not is_currency(currency):
+            raise Invalid(f"Unknown currency {values['base_currency']!r}.", field="base_currency")
+        cleaned["base_currency"] = currency
+    if "invoice_number_format" in values:
+        pattern = clean_text(values["invoice_number_format"], field="invoice number format", max_length=64)
+        cleaned["invoice_number_format"] = rules.check_invoice_number_format(pattern)
+    if "iban" in values:
+        cleaned["iban"] = rules.check_iban(clean_text(values["iban"], field="iban", max_length=64))
+    if "bic" in values:
+        cleaned["bic"] = rules.check_bic(clean_text(values["bic"], field="bic", max_length=32))
+    if "fiscal_year_start_month" in values:
+        cleaned["fiscal_year_start_month"] = rules.check_month(values["fiscal_year_start_month"])
+    return cleaned
+
+
+def _company_audit(company: Company) -> dict[str, Any]:
+    return audit.snapshot(company, COMPANY_FIELDS)
+
+
+@transaction.atomic
+def company_create(*, viewer: Viewer, name: str, base_currency: str, **details: Any) -> Company:
+    """A new legal entity of the firm (administrators). An administrator limited to some companies is given
+    the new one too: whoever creates a company can see it."""
     _require_admin(viewer)
-    if not is_currency(base_currency):
-        raise Invalid(f"Unknown currency {base_currency!r}.", field="base_currency")
-    name = clean_text(name, field="name", max_length=200, required=True)
-    if Company.objects.filter(organisation_id=viewer.organisation_id, name=name).exists():
-        raise Conflict(f"A company named {name!r} exists already.", field="name")
-    company = Company.objects.create(
-        organisation_id=viewer.organisation_id,
-        name=name,
-        legal_name=clean_text(legal_name, field="legal name", max_length=200),
-        base_currency=base_currency,
-        tax_id=clean_text(tax_id, field="tax id", max_length=64),
-        address=clean_text(address, field="address", max_length=2000),
-        country=clean_text(country, field="country", max_length=2).upper(),
-        email=clean_text(email, field="email", max_length=254),
-    )
+    values = _company_values({"name": name, "base_currency": base_currency, **details})
+    if Company.objects.filter(organisation_id=viewer.organisation_id, name=values["name"]).exists():
+        raise Conflict(f"A company named {values['name']!r} exists already.", field="name")
+    company = Company.objects.create(organisation_id=viewer.organisation_id, **values)
+    membership = Membership.objects.get(organisation_id=viewer.organisation_id, user_id=viewer.user_id)
+    if membership.companies.exists():
+        membership.companies.add(company)
     audit.record(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,
         action="company.create",
         obj=company,
-        after=audit.snapshot(company, ["name", "base_currency", "tax_id", "country"]),
+        after=_company_audit(company),
     )
     return company
+
+
+@transaction.atomic
+def company_update(*, viewer: Viewer, company: Company, **changes: Any) -> Company:
+    """Change a company's details, invoice number format, bank account or fiscal year (administrators).
+    Its base currency changes only while nothing is priced in it yet (projects, invoices, cost rates)."""
+    _require_admin(viewer)
+    if company.organisation_id != viewer.organisation_id or company.pk not in viewer.company_ids:
+        raise NotFound("No such company.")
+    values = _company_values(changes)
+    locked = Company.objects.select_for_update().get(pk=company.pk)
+    if "name" in values and (
+        Company.objects.filter(organisation_id=viewer.organisation_id, name=values["name"])
+        .exclude(pk=locked.pk)
+        .exists()
+    ):
+        raise Conflict(f"A company named {values['name']!r} exists already.", field="name")
+    if values.get("base_currency", locked.base_currency) != locked.base_currency and (
+        Company.objects.filter(pk=locked.pk)
+        .filter(Q(projects__isnull=False) | Q(invoices__isnull=False) | Q(people__cost_rates__isnull=False))
+        .exists()
+    ):
+        raise Conflict(
+            f"{locked.name} has projects, invoices or cost rates in {locked.base_currency}; its base currency "
+            "cannot change any more.",
+            field="base_currency",
+        )
+    before = _company_audit(locked)
+    for field, value in values.items():
+        setattr(locked, field, value)
+    locked.save(update_fields=list(values) or None)
+    after = _company_audit(locked)
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="company.update",
+        obj=locked,
+        before={k: v for k, v in before.items() if after[k] != v},
+        after={k: v for k, v in after.items() if before[k] != v},
+    )
+    company.refresh_from_db()
+    return company
+
+
+@transaction.atomic
+def organisation_update(*, viewer: Viewer, name: str) -> Organisation:
+    """Rename the firm (administrators). Its slug stays: addresses and sign-in use it."""
+    _require_admin(viewer)
+    name = clean_text(name, field="name", max_length=200, required=True)
+    organisation = Organisation.objects.select_for_update().get(pk=viewer.organisation_id)
+    before = {"name": organisation.name}
+    organisation.name = name
+    organisation.save(update_fields=["name"])
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="organisation.update",
+        obj=organisation,
+        before=before,
+        after={"name": name},
+    )
+    return organisation
 
 
 @transaction.atomic
@@ -113,6 +247,50 @@ def role_create(*, viewer: Viewer, name: str) -> Role:
 
 
 @transaction.atomic
+def role_update(*, viewer: Viewer, role: Role, name: str) -> Role:
+    """Rename a job role (administrators): rate cards and people keep it, under its new name."""
+    _require_admin(viewer)
+    if role.organisation_id != viewer.organisation_id:
+        raise NotFound("No such role.")
+    name = clean_text(name, field="name", max_length=100, required=True)
+    if Role.objects.filter(organisation_id=viewer.organisation_id, name=name).exclude(pk=role.pk).exists():
+        raise Conflict(f"A role named {name!r} exists already.", field="name")
+    locked = Role.objects.select_for_update().get(pk=role.pk)
+    before = {"name": locked.name}
+    locked.name = name
+    locked.save(update_fields=["name"])
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="role.update",
+        obj=locked,
+        before=before,
+        after={"name": name},
+    )
+    role.refresh_from_db()
+    return role
+
+
+def _check_capacity(minutes: object) -> int:
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= 7 * 24 * 60:
+        raise Invalid("Weekly capacity must be between 0 and 168 hours.", field="weekly_capacity_minutes")
+    return minutes
+
+
+def _check_dates(start_date: date | None, end_date: date | None) -> None:
+    if start_date is not None and end_date is not None and end_date < start_date:
+        raise Invalid(f"The last day ({end_date}) is before the start date ({start_date}).", field="end_date")
+
+
+def _check_user_free(viewer: Viewer, user: User, person_id: int) -> None:
+    """A user linked to a person must be a member of the organisation and linked to nobody else."""
+    if not Membership.objects.filter(organisation_id=viewer.organisation_id, user=user).exists():
+        raise NotFound(f"{user.get_username()} is not a user of this organisation.")
+    if Person.objects.filter(user=user).exclude(pk=person_id).exists():
+        raise Conflict(f"The user {user.get_username()} is linked to another person already.", field="user")
+
+
+@transaction.atomic
 def person_create(
     *,
     viewer: Viewer,
@@ -123,18 +301,24 @@ def person_create(
     user: User | None = None,
     access_role: str | None = None,
     weekly_capacity_minutes: int = 40 * 60,
+    start_date: date | None = None,
+    end_date: date | None = None,
 ) -> Person:
     """Add a person to a company; with `user` and `access_role`, also let them sign in."""
     _require_admin(viewer)
-    if company.organisation_id != viewer.organisation_id or role.organisation_id != viewer.organisation_id:
-        raise NotFound("No such company or role.")
-    if not 0 <= weekly_capacity_minutes <= 7 * 24 * 60:
-        raise Invalid("Weekly capacity must be between 0 and 168 hours.", field="weekly_capacity_minutes")
-    email = clean_text(email, field="email", max_length=254, required=True).lower()
+    if company.organisation_id != viewer.organisation_id or company.pk not in viewer.company_ids:
+        raise NotFound("No such company.")
+    if role.organisation_id != viewer.organisation_id:
+        raise NotFound("No such role.")
+    _check_capacity(weekly_capacity_minutes)
+    _check_dates(start_date, end_date)
+    email = _check_email(clean_text(email, field="email", max_length=254, required=True).lower())
     if Person.objects.filter(organisation_id=viewer.organisation_id, email=email).exists():
         raise Conflict(f"Someone with e-mail {email} exists already.", field="email")
     if user is not None and Person.objects.filter(user=user).exists():
         raise Conflict(f"The user {user.get_username()} is linked to a person already.", field="user")
+    if user is not None and (access_role is None or access_role not in AccessRole.values):
+        raise Invalid("Choose an access role for a person who signs in.", field="access_role")
     person = Person.objects.create(
         organisation_id=viewer.organisation_id,
         company=company,
@@ -143,10 +327,10 @@ def person_create(
         name=clean_text(name, field="name", max_length=200, required=True),
         email=email,
         weekly_capacity_minutes=weekly_capacity_minutes,
+        start_date=start_date,
+        end_date=end_date,
     )
-    if user is not None:
-        if access_role not in AccessRole.values:
-            raise Invalid("Choose an access role for a person who signs in.", field="access_role")
+    if user is not None and access_role is not None:
         Membership.objects.update_or_create(
             organisation_id=viewer.organisation_id, user=user, defaults={"role": access_role}
         )
@@ -155,8 +339,89 @@ def person_create(
         actor_id=viewer.user_id,
         action="person.create",
         obj=person,
-        after=audit.snapshot(person, ["name", "email", "company", "role", "user"]),
+        after=audit.snapshot(person, PERSON_FIELDS),
     )
+    return person
+
+
+PERSON_FIELDS = [
+    "name",
+    "email",
+    "company",
+    "role",
+    "user",
+    "weekly_capacity_minutes",
+    "active",
+    "start_date",
+    "end_date",
+]
+
+
+@transaction.atomic
+def person_update(*, viewer: Viewer, person: Person, **changes: Any) -> Person:
+    """Change a person (administrators): name, e-mail, company, job role, weekly capacity, active, start and
+    end date, and the user they sign in as (`user=None` unlinks it; the user must be a member already).
+
+    Refused: an end date with time logged after it; another company in another currency while the person has
+    cost rates (those are in their company's currency)."""
+    _require_admin(viewer)
+    if person.organisation_id != viewer.organisation_id or person.company_id not in viewer.company_ids:
+        raise NotFound("No such person.")
+    unknown = set(changes) - set(PERSON_FIELDS)
+    if unknown:
+        raise Invalid(f"A person has no field {sorted(unknown)[0]!r}.", field=sorted(unknown)[0])
+    locked = Person.objects.select_for_update().select_related("company").get(pk=person.pk)
+    values = dict(changes)
+    if "name" in values:
+        values["name"] = clean_text(values["name"], field="name", max_length=200, required=True)
+    if "email" in values:
+        email = _check_email(clean_text(values["email"], field="email", max_length=254, required=True).lower())
+        if Person.objects.filter(organisation_id=viewer.organisation_id, email=email).exclude(pk=locked.pk).exists():
+            raise Conflict(f"Someone with e-mail {email} exists already.", field="email")
+        values["email"] = email
+    if "weekly_capacity_minutes" in values:
+        _check_capacity(values["weekly_capacity_minutes"])
+    if "active" in values:
+        values["active"] = bool(values["active"])
+    if "role" in values and values["role"].organisation_id != viewer.organisation_id:
+        raise NotFound("No such role.")
+    company = values.get("company", locked.company)
+    if company.organisation_id != viewer.organisation_id or company.pk not in viewer.company_ids:
+        raise NotFound("No such company.")
+    if company.base_currency != locked.company.base_currency and locked.cost_rates.exists():
+        raise Conflict(
+            f"{locked.name}'s cost rates are in {locked.company.base_currency}; a company in "
+            f"{company.base_currency} cannot take them. Add the person to that company anew instead.",
+            field="company",
+        )
+    start = values.get("start_date", locked.start_date)
+    end = values.get("end_date", locked.end_date)
+    _check_dates(start, end)
+    if "end_date" in values and end is not None:
+        after_end = locked.time_entries.filter(work_date__gt=end)
+        if after_end.exists():
+            last = max(after_end.values_list("work_date", flat=True))
+            raise Conflict(
+                f"{locked.name} has {after_end.count()} time entr{'y' if after_end.count() == 1 else 'ies'} after "
+                f"{end} (the last on {last}); move or delete them first.",
+                field="end_date",
+            )
+    if values.get("user") is not None:
+        _check_user_free(viewer, values["user"], locked.pk)
+    before = audit.snapshot(locked, PERSON_FIELDS)
+    for field, value in values.items():
+        setattr(locked, field, value)
+    locked.save(update_fields=list(values) or None)
+    after = audit.snapshot(locked, PERSON_FIELDS)
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="person.update",
+        obj=locked,
+        before={k: v for k, v in before.items() if after[k] != v},
+        after={k: v for k, v in after.items() if before[k] != v},
+    )
+    person.refresh_from_db()
     return person
 
 

@@ -33,8 +33,15 @@ class Company(models.Model):
     address = models.TextField(blank=True)
     country = models.CharField(max_length=2, blank=True)
     email = models.EmailField(blank=True)
-    # Invoice numbers look like 2026-0001: the year, then this many digits.
-    invoice_number_digits = models.PositiveSmallIntegerField(default=4)
+    # How invoice numbers are written: {YYYY} or {YY} the year, {NNNN} the number with at least as many
+    # digits as Ns (accounts.rules.check_invoice_number_format); sequences restart every year.
+    invoice_number_format = models.CharField(max_length=64, default="{YYYY}-{NNNN}")
+    # Where clients pay: printed on invoices. The IBAN is kept in its electronic form (no spaces).
+    bank_name = models.CharField(max_length=200, blank=True)
+    iban = models.CharField(max_length=34, blank=True)
+    bic = models.CharField(max_length=11, blank=True)
+    # The month the company's fiscal year starts in (1 = January): reports by fiscal year count from it.
+    fiscal_year_start_month = models.PositiveSmallIntegerField(default=1)
     # Time policy (issue 4): how much a person may log a day, how far ahead, and the period people submit.
     max_day_minutes = models.PositiveIntegerField(default=24 * 60)
     # None: the installation's default (settings.MARGIN["MAX_FUTURE_DAYS"]).
@@ -48,6 +55,10 @@ class Company(models.Model):
             models.CheckConstraint(
                 condition=models.Q(max_day_minutes__gte=1) & models.Q(max_day_minutes__lte=24 * 60),
                 name="company_max_day_minutes_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(fiscal_year_start_month__gte=1) & models.Q(fiscal_year_start_month__lte=12),
+                name="company_fiscal_year_start_month_range",
             ),
         ]
 
@@ -110,11 +121,21 @@ class Person(models.Model):
     active = models.BooleanField(default=True)
     # No time may be logged before this day (None: no limit).
     start_date = models.DateField(null=True, blank=True)
+    # Their last day: no time may be logged after it (None: still employed).
+    end_date = models.DateField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "people"
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "email"], name="person_email_unique_in_org")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "email"], name="person_email_unique_in_org"),
+            models.CheckConstraint(
+                condition=models.Q(start_date__isnull=True)
+                | models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="person_ends_after_start",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

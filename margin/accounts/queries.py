@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.db.models import Q, QuerySet
 
 from margin.accounts.models import AccessRole, ApiToken, Company, Membership, Person, Role
 from margin.core.errors import NotFound
@@ -86,6 +86,27 @@ def person_get(viewer: Viewer, person_id: int) -> Person:
     return person
 
 
+def people_search(
+    viewer: Viewer,
+    text: str = "",
+    *,
+    company_id: int | None = None,
+    role_id: int | None = None,
+    active: bool | None = None,
+) -> QuerySet[Person]:
+    """People of the viewer's companies whose name or e-mail contains every word of `text`."""
+    people = people_visible(viewer)
+    for word in text.split():
+        people = people.filter(Q(name__icontains=word) | Q(email__icontains=word))
+    if company_id is not None:
+        people = people.filter(company_id=company_id)
+    if role_id is not None:
+        people = people.filter(role_id=role_id)
+    if active is not None:
+        people = people.filter(active=active)
+    return people
+
+
 def roles_visible(viewer: Viewer) -> QuerySet[Role]:
     return Role.objects.filter(organisation_id=viewer.organisation_id)
 
@@ -95,6 +116,18 @@ def role_get(viewer: Viewer, role_id: int) -> Role:
     if role is None:
         raise NotFound("No such role.")
     return role
+
+
+def member_users(viewer: Viewer) -> QuerySet[User]:
+    """The users of the viewer's organisation (those with a membership), by username."""
+    return User.objects.filter(memberships__organisation_id=viewer.organisation_id, is_active=True).order_by("username")
+
+
+def member_user_get(viewer: Viewer, user_id: int) -> User:
+    user = member_users(viewer).filter(id=user_id).first()
+    if user is None:
+        raise NotFound("No such user.")
+    return user
 
 
 def api_tokens_of(user_id: int) -> QuerySet[ApiToken]:

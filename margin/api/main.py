@@ -45,6 +45,7 @@ errors.install(api)
 
 api.add_router("/", accounts.router)
 api.add_router("/companies", companies.router)
+api.add_router("/organisation", companies.organisation_router)
 api.add_router("/people", people.router)
 api.add_router("/roles", roles.router)
 api.add_router("/clients", clients.router)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from margin.accounts.models import Company
 from margin.accounts.queries import Viewer
+from margin.accounts.rules import format_invoice_number
 from margin.billing import rules
 from margin.billing.models import BilledExpense, BilledTime, Invoice, InvoiceLine, InvoiceSequence, InvoiceStatus
 from margin.billing.queries import expense_items_of, expenses_unbilled_of, line_groups_of, time_entries_unbilled_of
@@ -20,7 +21,6 @@ from margin.projects.models import Project
 from margin.timesheets.models import EntryStatus, TimeEntry
 
 INVOICE_FIELDS = ["status", "number", "issue_date", "due_date", "total_minor", "total_minutes"]
-DEFAULT_PAYMENT_DAYS = 30
 
 
 def require_finance(viewer: Viewer) -> None:
@@ -245,14 +245,23 @@ def _next_number(company: Company, year: int) -> str:
     sequence = InvoiceSequence.objects.select_for_update().get(company=company, year=year)
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])
-    return rules.format_number(year, sequence.last_number, company.invoice_number_digits)
+    number = format_invoice_number(company.invoice_number_format, year=year, sequence=sequence.last_number)
+    # A format changed during the year could write a number an earlier format wrote already.
+    if Invoice.objects.filter(company=company, number=number).exists():
+        raise Conflict(
+            f"Invoice number {number} exists already in {company.name}: change the company's invoice number "
+            "format so its numbers differ from the earlier ones.",
+            field="invoice_number_format",
+        )
+    return number
 
 
 @transaction.atomic
 def invoice_issue(
-    *, viewer: Viewer, invoice: Invoice, issue_date: date | None = None, payment_days: int = DEFAULT_PAYMENT_DAYS
+    *, viewer: Viewer, invoice: Invoice, issue_date: date | None = None, payment_days: int | None = None
 ) -> Invoice:
-    """Issue a draft: give it the next number of its company and year; it is frozen from now on."""
+    """Issue a draft: give it the next number of its company and year; it is frozen from now on. It is due
+    `payment_days` after its issue date (None: the client's payment terms)."""
     _check_scope(viewer, invoice)
     require_finance(viewer)
     invoice = Invoice.objects.select_for_update().select_related("company").get(pk=invoice.pk)
@@ -260,6 +269,8 @@ def invoice_issue(
         raise Conflict(f"Invoice {invoice.number} is issued already.")
     if not invoice.lines.exists() or invoice.total_minor <= 0:
         raise Invalid("An invoice with nothing to bill cannot be issued.")
+    if payment_days is None:
+        payment_days = invoice.client.payment_terms_days
     if not 0 <= payment_days <= 365:
         raise Invalid("Payment terms must be between 0 and 365 days.", field="payment_days")
     today = timezone.localdate()

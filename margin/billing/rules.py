@@ -95,8 +95,3 @@ def build_lines(groups: list[LineGroup], currency: str) -> list[LineDraft]:
         )
         for i, g in enumerate(ordered)
     ]
-
-
-def format_number(year: int, sequence: int, digits: int) -> str:
-    """2026, 7, 4 → `2026-0007`. Gapless per company and year: the caller allocates `sequence`."""
-    return f"{year}-{sequence:0{digits}d}"

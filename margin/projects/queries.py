@@ -85,6 +85,24 @@ def calendars_visible(viewer: Viewer) -> QuerySet[WorkCalendar]:
     )
 
 
+def person_calendar_in_force(viewer: Viewer, person: Person) -> tuple[WorkCalendar | None, str]:
+    """The calendar a person's work is planned on and whose it is: their own ("person"), else their company's
+    ("company"), else the organisation default ("default"); (None, "standard") when there is none at all."""
+    rows = calendars_visible(viewer).filter(
+        Q(person_id=person.pk)
+        | Q(company_id=person.company_id, person__isnull=True)
+        | Q(company__isnull=True, person__isnull=True)
+    )
+    by_kind: dict[str, WorkCalendar] = {}
+    for row in rows.order_by("id"):
+        kind = "person" if row.person_id else "company" if row.company_id else "default"
+        by_kind.setdefault(kind, row)
+    for kind in ("person", "company", "default"):
+        if kind in by_kind:
+            return by_kind[kind], kind
+    return None, "standard"
+
+
 def calendar_get(viewer: Viewer, calendar_id: int) -> WorkCalendar:
     calendar = calendars_visible(viewer).filter(id=calendar_id).first()
     if calendar is None:

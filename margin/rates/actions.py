@@ -110,6 +110,25 @@ def cost_rate_set(*, viewer: Viewer, person: Person, valid_from: date, hourly_co
 
 
 @transaction.atomic
+def cost_rate_delete(*, viewer: Viewer, rate: CostRate) -> None:
+    """Remove one dated cost rate (a mistyped one, say). Approved time keeps the cost it was valued at: its
+    amounts are a snapshot (`time_entries_approve`)."""
+    if not viewer.is_finance:
+        raise Forbidden("Only administrators and finance may change cost rates.")
+    person = rate.person
+    if person.organisation_id != viewer.organisation_id or person.company_id not in viewer.company_ids:
+        raise NotFound("No such cost rate.")
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="cost_rate.delete",
+        obj=rate,
+        before={"person": person.pk, "valid_from": rate.valid_from.isoformat(), "hourly_cost": str(rate.hourly_cost)},
+    )
+    CostRate.objects.filter(pk=rate.pk).delete()
+
+
+@transaction.atomic
 def baseline_save_valued(
     *, viewer: Viewer, project: Project, index: int | None = None, name: str | None = None, overwrite: bool = False
 ) -> Baseline:

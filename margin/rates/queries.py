@@ -57,6 +57,13 @@ def cost_rates_visible(viewer: Viewer, person: Person) -> list[CostRate]:
     return cost_rates_of(person.pk)
 
 
+def cost_rate_get(viewer: Viewer, person: Person, rate_id: int) -> CostRate:
+    rate = next((r for r in cost_rates_visible(viewer, person) if r.pk == rate_id), None)
+    if rate is None:
+        raise NotFound("No such cost rate.")
+    return rate
+
+
 # --- exchange rates -------------------------------------------------------------------------------
 
 

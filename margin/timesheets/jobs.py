@@ -70,18 +70,23 @@ def weekdays_between(first: date, last: date) -> int:
 
 
 def expected_minutes(
-    weekly_capacity: int, period: Period, start_date: date | None, calendar: Calendar | None = None
+    weekly_capacity: int,
+    period: Period,
+    start_date: date | None,
+    calendar: Calendar | None = None,
+    end_date: date | None = None,
 ) -> int:
     """Capacity for the period: the weekly capacity spread over the working days of the person's
-    calendar (public holidays and days off on it are not expected), from their start date. Without a
-    calendar: Monday to Friday."""
+    calendar (public holidays and days off on it are not expected), from their start date to their last
+    day. Without a calendar: Monday to Friday."""
     first = max(period.first, start_date) if start_date else period.first
+    last = min(period.last, end_date) if end_date else period.last
+    if last < first:
+        return 0
     if calendar is None:
-        return weekly_capacity * weekdays_between(first, period.last) // 5
+        return weekly_capacity * weekdays_between(first, last) // 5
     days_a_week = sum(1 for intervals in calendar.week if intervals) or 5
-    working = sum(
-        1 for offset in range((period.last - first).days + 1) if calendar.is_working_day(first + timedelta(offset))
-    )
+    working = sum(1 for offset in range((last - first).days + 1) if calendar.is_working_day(first + timedelta(offset)))
     return weekly_capacity * working // days_a_week
 
 
@@ -170,6 +175,7 @@ def reminders_due(*, today: date, organisation_id: int | None = None) -> list[Re
         people = (
             Person.objects.filter(company_id__in=company_ids, active=True, user__isnull=False, user__is_active=True)
             .filter(Q(start_date__isnull=True) | Q(start_date__lte=period.last))
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.first))
             .annotate(
                 logged=Coalesce(Subquery(logged, output_field=IntegerField()), Value(0)),
                 unsubmitted=Coalesce(Subquery(unsubmitted, output_field=IntegerField()), Value(0)),
@@ -183,6 +189,7 @@ def reminders_due(*, today: date, organisation_id: int | None = None) -> list[Re
                 "email",
                 "weekly_capacity_minutes",
                 "start_date",
+                "end_date",
                 "logged",
                 "unsubmitted",
             )
@@ -192,9 +199,9 @@ def reminders_due(*, today: date, organisation_id: int | None = None) -> list[Re
         calendars = Calendars()
         for org_id in {r[1] for r in rows}:
             calendars.load(org_id, [r[0] for r in rows if r[1] == org_id])
-        for person_id, org_id, company_id, user_id, name, email, capacity, start, logged_m, open_n in rows:
+        for person_id, org_id, company_id, user_id, name, email, capacity, start, end, logged_m, open_n in rows:
             calendar = calendars.of(org_id, company_id, person_id)
-            expected = expected_minutes(capacity, period, start, calendar)
+            expected = expected_minutes(capacity, period, start, calendar, end)
             if logged_m < expected or open_n:
                 found.append(Reminder(org_id, person_id, user_id, name, email, period, logged_m, expected, open_n))
     return found

@@ -47,11 +47,17 @@ def check_day_total(*, already_minutes: int, new_minutes: int, work_date: date, 
         )
 
 
-def check_start_date(work_date: date, *, start_date: date | None, person_name: str) -> None:
-    """No time before the day a person started."""
+def check_start_date(
+    work_date: date, *, start_date: date | None, person_name: str, end_date: date | None = None
+) -> None:
+    """No time before the day a person started, nor after their last day."""
     if start_date is not None and work_date < start_date:
         raise Invalid(
             f"{person_name} started on {start_date}; no time can be logged on {work_date}.", field="work_date"
+        )
+    if end_date is not None and work_date > end_date:
+        raise Invalid(
+            f"{person_name}'s last day was {end_date}; no time can be logged on {work_date}.", field="work_date"
         )
 
 

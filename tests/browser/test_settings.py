@@ -1,6 +1,6 @@
 """Settings in a real browser: an administrator changes a company's time policy (and sees a refusal as a
-form error), a start date in the people table (htmx row), adds an approval delegate and sets a
-project's billing increment."""
+form error), a start date on a person's page, adds an approval delegate, sets a client's billing increment
+on the client's page and a project's own increment."""
 
 from __future__ import annotations
 
@@ -46,13 +46,15 @@ def test_change_a_policy_and_add_a_delegate(page: Any, browser_firm: Firm, sign_
     page.screenshot(path=str(SHOTS / "time-saved.png"), full_page=True)
 
     page.get_by_test_id("settings-tab-people").click()
-    row = page.get_by_test_id(f"person-{firm.member_person.pk}")
-    row.locator("input[type=date]").fill("2026-02-02")
-    row.get_by_role("button", name="Save the start date of Tom").click()
-    expect(page.get_by_test_id(f"person-{firm.member_person.pk}")).to_contain_text("Tom started on 02 Feb 2026")
+    page.get_by_test_id(f"person-{firm.member_person.pk}").get_by_role("link", name="Tom").click()
+    details = page.get_by_test_id("person-form")
+    details.get_by_label("Start date").fill("2026-02-02")
+    details.get_by_role("button", name="Save person").click()
+    expect(page.get_by_role("alert").first).to_contain_text("Tom is saved")
     assert str(Person.objects.get(pk=firm.member_person.pk).start_date) == "2026-02-02"
+    page.goto(f"/settings/people/{firm.member2_person.pk}/")
     page.get_by_role("button", name="Let Lea log time for others").click()
-    expect(page.get_by_test_id(f"person-{firm.member2_person.pk}")).to_contain_text("may log time for others")
+    expect(page.get_by_test_id("person-access")).to_contain_text("may log time for others")
     page.screenshot(path=str(SHOTS / "people.png"), full_page=True)
 
     page.get_by_test_id("settings-tab-delegates").click()
@@ -74,11 +76,12 @@ def test_change_a_policy_and_add_a_delegate(page: Any, browser_firm: Firm, sign_
     page.screenshot(path=str(SHOTS / "delegates.png"), full_page=True)
 
     page.get_by_test_id("settings-tab-clients").click()
-    row = page.get_by_test_id(f"client-{firm.client.pk}")
-    row.get_by_role("spinbutton").fill("6")
-    row.get_by_role("combobox").select_option("nearest")
-    row.get_by_role("button", name="Save the billing increment of Globex").click()
-    expect(page.get_by_test_id(f"client-{firm.client.pk}")).to_contain_text("in steps of 6 min")
+    page.get_by_test_id(f"client-{firm.client.pk}").get_by_role("link", name="Globex").click()
+    form = page.get_by_test_id("client-form")
+    form.get_by_label("Billing increment (minutes)").fill("6")
+    form.get_by_label("Rounding").select_option("nearest")
+    form.get_by_role("button", name="Save client").click()
+    expect(page.get_by_role("alert").first).to_contain_text("Globex is saved")
     page.screenshot(path=str(SHOTS / "clients.png"), full_page=True)
 
     page.goto(f"/projects/{firm.project.pk}/")

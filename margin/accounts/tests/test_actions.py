@@ -70,7 +70,20 @@ def test_company_create(firm: Firm) -> None:
     )
     row = audit_row("company.create", company)
     assert row.actor_id == firm.admin_user.pk
-    assert row.after == {"name": "Acme JP", "base_currency": "JPY", "tax_id": "JP-9", "country": "JP"}
+    assert row.after == {
+        "name": "Acme JP",
+        "legal_name": "",
+        "base_currency": "JPY",
+        "tax_id": "JP-9",
+        "address": "Tokyo",
+        "country": "JP",
+        "email": "",
+        "invoice_number_format": "{YYYY}-{NNNN}",
+        "bank_name": "",
+        "iban": "",
+        "bic": "",
+        "fiscal_year_start_month": 1,
+    }
 
 
 @pytest.mark.parametrize(
@@ -131,6 +144,10 @@ def test_person_create_with_sign_in(firm: Firm) -> None:
         "company": firm.eur.pk,
         "role": firm.consultant.pk,
         "user": user.pk,
+        "weekly_capacity_minutes": 2400,
+        "active": True,
+        "start_date": None,
+        "end_date": None,
     }
     assert viewer_for(user).person_id == person.pk
 

@@ -6,7 +6,7 @@ from ninja import Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from margin.accounts.actions import role_create
+from margin.accounts.actions import role_create, role_update
 from margin.accounts.models import Role
 from margin.accounts.queries import role_get, roles_visible
 from margin.api.pagination import Pages
@@ -31,3 +31,9 @@ def role_add(request: HttpRequest, payload: RoleIn) -> Status[Role]:
 @router.get("/{role_id}", response=responses(RoleOut), summary="Get a role")
 def role_detail(request: HttpRequest, role_id: Id) -> Role:
     return role_get(viewer_of(request), role_id)
+
+
+@router.patch("/{role_id}", response=responses(RoleOut), summary="Rename a role (administrators)")
+def role_change(request: HttpRequest, role_id: Id, payload: RoleIn) -> Role:
+    viewer = viewer_of(request)
+    return role_update(viewer=viewer, role=role_get(viewer, role_id), name=payload.name)

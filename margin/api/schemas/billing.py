@@ -23,7 +23,7 @@ class InvoiceRunIn(Schema):
 
 class InvoiceIssueIn(Schema):
     issue_date: date | None = Field(None, description="Default: today")
-    payment_days: int = Field(30, ge=0, le=365)
+    payment_days: int | None = Field(None, ge=0, le=365, description="Days until due. Default: the client's terms")
 
 
 class InvoiceOut(Schema):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from ninja import Field, Schema
+from pydantic import StringConstraints
 
-from margin.api.schemas.common import Address, Country, Currency, Email, Name, TaxId
-from margin.crm.models import MAX_BILLING_INCREMENT, BillingRounding
+from margin.api.schemas.common import Address, Country, Currency, Email, Name, NoNul, ShortText, TaxId
+from margin.crm.models import MAX_BILLING_INCREMENT, MAX_PAYMENT_TERMS_DAYS, BillingRounding
 
 BillingIncrement = Annotated[
     int,
@@ -16,6 +17,10 @@ BillingIncrement = Annotated[
         le=MAX_BILLING_INCREMENT,
         description="Bill each entry in steps of this many minutes (e.g. 6 or 15); 0 bills the exact minutes",
     ),
+]
+Phone = Annotated[str, StringConstraints(max_length=40), NoNul]
+PaymentTerms = Annotated[
+    int, Field(ge=0, le=MAX_PAYMENT_TERMS_DAYS, description="Days from an invoice's issue to its due date")
 ]
 
 
@@ -29,6 +34,7 @@ class ClientIn(Schema):
     active: bool = True
     billing_increment_minutes: BillingIncrement = 0
     billing_rounding: BillingRounding = BillingRounding.UP
+    payment_terms_days: PaymentTerms = 30
 
 
 class ClientPatch(Schema):
@@ -43,6 +49,7 @@ class ClientPatch(Schema):
     active: bool | None = None
     billing_increment_minutes: BillingIncrement | None = None
     billing_rounding: BillingRounding | None = None
+    payment_terms_days: PaymentTerms | None = None
 
 
 class ClientOut(Schema):
@@ -56,6 +63,36 @@ class ClientOut(Schema):
     active: bool
     billing_increment_minutes: int
     billing_rounding: str = Field(description="up or nearest (halves up, never below one increment)")
+    payment_terms_days: int
+
+
+class ContactIn(Schema):
+    name: Name
+    email: Email = ""
+    phone: Phone = ""
+    role: ShortText = Field("", description="What they do at the client, e.g. CFO")
+    primary: bool = Field(False, description="The one to call first (at most one per client)")
+    billing: bool = Field(False, description="Receives invoices (needs an e-mail)")
+
+
+class ContactPatch(Schema):
+    name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    role: ShortText | None = None
+    primary: bool | None = None
+    billing: bool | None = None
+
+
+class ContactOut(Schema):
+    id: int
+    client_id: int
+    name: str
+    email: str
+    phone: str
+    role: str
+    primary: bool
+    billing: bool
 
 
 class BillingIncrementIn(Schema):

@@ -130,11 +130,17 @@ def _lines_path(firm: Firm) -> str:
     return f"/invoices/{Invoice.objects.get(project=firm.project).pk}/lines"
 
 
+def _contacts(firm: Firm, k: int) -> None:
+    for _ in range(k):
+        crm.contact_create(viewer=firm.admin, client=firm.client, name=f"Contact {next(serial)}")
+
+
 # name: (who asks, the path, how to add k rows)
 CASES: dict[str, tuple[str, Callable[[Firm], str], Callable[[Firm, int], None]]] = {
     "projects": ("admin_user", lambda f: "/projects", _projects),
     "profitability": ("admin_user", lambda f: "/projects/profitability", _projects),
     "clients": ("admin_user", lambda f: "/clients", _clients),
+    "contacts": ("manager_user", lambda f: f"/clients/{f.client.pk}/contacts", _contacts),
     "roles": ("admin_user", lambda f: "/roles", _roles),
     "companies": ("admin_user", lambda f: "/companies", _companies),
     "people": ("admin_user", lambda f: "/people", _people),

@@ -35,6 +35,7 @@ def test_client_create(firm: Firm) -> None:
         "active": True,
         "billing_increment_minutes": 0,
         "billing_rounding": "up",
+        "payment_terms_days": 30,
     }
 
 

@@ -185,15 +185,17 @@ class _Directory:
         self.person_names: dict[int, str] = {}
         self.person_company: dict[int, int] = {}
         self.person_start: dict[int, date | None] = {}
-        for pk, name, email, company_id, start_date in Person.objects.filter(
+        self.person_end: dict[int, date | None] = {}
+        for pk, name, email, company_id, start_date, end_date in Person.objects.filter(
             organisation_id=org, company_id__in=companies
-        ).values_list("id", "name", "email", "company_id", "start_date"):
+        ).values_list("id", "name", "email", "company_id", "start_date", "end_date"):
             if email:
                 self.by_email[email.strip().lower()] = pk
             names[" ".join(name.lower().split())].append(pk)
             self.person_names[pk] = name
             self.person_company[pk] = company_id
             self.person_start[pk] = start_date
+            self.person_end[pk] = end_date
         self.companies = {c.pk: c for c in Company.objects.filter(organisation_id=org, id__in=companies)}
         self.by_name = dict(names)
         self.projects: dict[int, Project] = {
@@ -352,6 +354,7 @@ def check(viewer: Viewer, rows: Sequence[Candidate], directory: _Directory, colu
                     rules.check_start_date(
                         row.work_date,
                         start_date=directory.person_start.get(row.person_id),
+                        end_date=directory.person_end.get(row.person_id),
                         person_name=directory.person_names[row.person_id],
                     )
             except Invalid as error:

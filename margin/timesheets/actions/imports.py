@@ -66,7 +66,7 @@ def time_entries_import(*, viewer: Viewer, rows: Sequence[ImportRow], approved: 
     people = {
         p.pk: p
         for p in Person.objects.filter(id__in={r.person_id for r in rows}, organisation_id=viewer.organisation_id).only(
-            "id", "name", "company_id", "start_date", "organisation_id"
+            "id", "name", "company_id", "start_date", "end_date", "organisation_id"
         )
     }
     policies = {c.pk: c for c in Company.objects.filter(id__in={p.company_id for p in people.values()})}
@@ -99,7 +99,9 @@ def time_entries_import(*, viewer: Viewer, rows: Sequence[ImportRow], approved: 
             rules.check_category(row.category)
             who = people[row.person_id]
             rules.check_work_date(row.work_date, today=today, max_future_days=ahead_of[who.company_id])
-            rules.check_start_date(row.work_date, start_date=who.start_date, person_name=who.name)
+            rules.check_start_date(
+                row.work_date, start_date=who.start_date, end_date=who.end_date, person_name=who.name
+            )
             note = clean_text(row.note, field="note", max_length=2000)
             rules.check_note(note, required=project.notes_required, project_code=project.code)
             if project.company_id in locks:

@@ -97,7 +97,7 @@ def check_period_open(company_id: int, *days: date) -> None:
 def _check_policy(*, project: Project, person: Person, work_date: date, note: str, company: Company) -> None:
     """The company's and project's rules for one entry (besides minutes, day total and the lock)."""
     rules.check_work_date(work_date, today=_today(), max_future_days=_max_future_days(company))
-    rules.check_start_date(work_date, start_date=person.start_date, person_name=person.name)
+    rules.check_start_date(work_date, start_date=person.start_date, end_date=person.end_date, person_name=person.name)
     rules.check_note(note, required=project.notes_required, project_code=project.code)
 
 

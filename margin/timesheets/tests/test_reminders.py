@@ -64,6 +64,9 @@ def test_periods_and_capacity() -> None:
     week = Period("week", date(2026, 2, 23), date(2026, 3, 1))
     assert expected_minutes(2400, week, None) == 2400
     assert expected_minutes(2400, week, date(2026, 2, 25)) == 3 * 480  # started on Wednesday
+    assert expected_minutes(2400, week, None, None, date(2026, 2, 24)) == 2 * 480  # left on Tuesday
+    assert expected_minutes(2400, week, date(2026, 2, 25), None, date(2026, 2, 25)) == 480
+    assert expected_minutes(2400, week, None, None, date(2026, 2, 20)) == 0  # gone before the week
     assert expected_minutes(2400, Period("month", date(2026, 2, 1), date(2026, 2, 28)), None) == 20 * 480
 
 

@@ -126,7 +126,9 @@ def _detail_context(invoice: Invoice, **extra: Any) -> dict[str, Any]:
 def invoice_detail(request: HtmxRequest, viewer: Viewer, invoice_id: int) -> HttpResponse:
     invoice = invoice_get(viewer, invoice_id)
     require_finance(viewer)
-    context = _detail_context(invoice, issue_form=InvoiceIssueForm(initial={"payment_days": 30}))
+    context = _detail_context(
+        invoice, issue_form=InvoiceIssueForm(initial={"payment_days": invoice.client.payment_terms_days})
+    )
     return page(request, viewer, "web/invoices/detail.html", context, active="invoices")
 
 

@@ -1,9 +1,10 @@
-"""Settings → Time policy and People (administrators): each company's time policy (daily maximum, days
-ahead, submit period) and the people of the viewer's companies (start date, may log time for others).
+"""Settings: the tabs, and Time policy (administrators): each company's daily maximum, days ahead and
+submit period.
 
 The writes are the accounts actions, which check permission, validate and audit; a refusal shows as a
-form error on the form that was sent (422) and changes nothing. Clients' billing increments are in
-`settings_clients.py`, approval delegates in `settings_delegates.py`.
+form error on the form that was sent (422) and changes nothing. The organisation, companies and job roles
+are in `settings_firm.py`, people in `settings_people.py`, clients in `settings_clients.py`, approval
+delegates in `settings_delegates.py`.
 """
 
 from __future__ import annotations
@@ -15,17 +16,17 @@ from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from margin.accounts.actions import company_time_policy_set, log_for_others_set, person_start_date_set
-from margin.accounts.models import AccessRole, Company, Membership, Person, SubmitPeriod
-from margin.accounts.queries import Viewer, companies_visible, company_get, people_visible, person_get
+from margin.accounts.actions import company_time_policy_set
+from margin.accounts.models import Company, SubmitPeriod
+from margin.accounts.queries import Viewer, companies_visible, company_get
 from margin.core.errors import DomainError, Forbidden, NotFound
 from margin.core.periods import DurationError, format_minutes, parse_duration
 from margin.timesheets.actions import effective_max_future_days
 from margin.timesheets.queries import locks_by_company
-from margin.web.access import HtmxRequest, can_approve, viewer_view
+from margin.web.access import HtmxRequest, can_approve, can_edit_clients, viewer_view
 from margin.web.forms import MAX_ID, TablerForm, add_domain_error
 from margin.web.pages import page
 
@@ -34,9 +35,16 @@ def settings_tabs(viewer: Viewer) -> list[tuple[str, str, str]]:
     """The Settings tabs this viewer may open: (key, url name, label)."""
     tabs = []
     if viewer.is_admin:
-        tabs += [("time", "web:settings_time", "Time policy"), ("people", "web:settings_people", "People")]
-    if viewer.role in (AccessRole.ADMIN, AccessRole.FINANCE, AccessRole.MANAGER):
-        tabs.append(("clients", "web:settings_clients", "Client billing increments"))
+        tabs += [
+            ("organisation", "web:settings_organisation", "Organisation"),
+            ("roles", "web:settings_roles", "Job roles"),
+        ]
+    if viewer.is_finance:
+        tabs.append(("people", "web:settings_people", "People"))
+    if can_edit_clients(viewer):
+        tabs.append(("clients", "web:settings_clients", "Clients"))
+    if viewer.is_admin:
+        tabs.append(("time", "web:settings_time", "Time policy"))
     if can_approve(viewer):
         tabs.append(("delegates", "web:settings_delegates", "Approval delegates"))
     return tabs
@@ -51,7 +59,7 @@ def settings_page(
 
 def require_admin(viewer: Viewer) -> None:
     if not viewer.is_admin:
-        raise PermissionDenied("Only administrators change the time policy and people's settings.")
+        raise PermissionDenied("Only administrators change the time policy.")
 
 
 def checked_id(value: int) -> int:
@@ -151,109 +159,3 @@ def time_policy_save(request: HtmxRequest, viewer: Viewer, company_id: int) -> H
             return redirect("web:settings_time")
     context = _time_context(viewer, (company.pk, form))
     return settings_page(request, viewer, "web/settings/time.html", context, tab="time", status=422)
-
-
-# --- people --------------------------------------------------------------------------------------
-
-
-class StartDateForm(TablerForm):
-    start_date = forms.DateField(
-        label="Start date",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
-    )
-
-
-class LogForOthersForm(forms.Form):
-    allowed = forms.BooleanField(required=False)
-
-
-def _person_rows(viewer: Viewer, people: list[Person]) -> list[dict[str, Any]]:
-    users = [p.user_id for p in people if p.user_id is not None]
-    memberships = {
-        m.user_id: m for m in Membership.objects.filter(organisation_id=viewer.organisation_id, user_id__in=users)
-    }
-    rows = []
-    for person in people:
-        membership = memberships.get(person.user_id) if person.user_id is not None else None
-        rows.append(
-            {
-                "person": person,
-                "membership": membership,
-                "access": AccessRole(membership.role).label if membership is not None else "",
-                "form": StartDateForm(initial={"start_date": person.start_date}, auto_id=f"id_p{person.pk}_%s"),
-                "error": "",
-            }
-        )
-    return rows
-
-
-def _people_context(viewer: Viewer, failed: dict[str, Any] | None = None) -> dict[str, Any]:
-    rows = _person_rows(viewer, list(people_visible(viewer).order_by("company__name", "name")))
-    if failed is not None:
-        rows = [failed if row["person"].pk == failed["person"].pk else row for row in rows]
-    return {"rows": rows}
-
-
-def _person_answer(
-    request: HtmxRequest, viewer: Viewer, person: Person, *, done: str = "", form: Any = None, error: str = ""
-) -> HttpResponse:
-    """After a change of one person: their row (htmx) or the page; a refusal shows in the row (422)."""
-    person = person_get(viewer, person.pk)
-    (row,) = _person_rows(viewer, [person])
-    if form is not None:
-        row["form"] = form
-    row["error"] = error
-    status = 422 if error or (form is not None and form.errors) else 200
-    if request.htmx:
-        context = {"row": row, "done": done, "viewer": viewer}
-        return render(request, "web/settings/people.html#person_row", context, status=status)
-    if status == 200:
-        messages.success(request, done)
-        return redirect("web:settings_people")
-    context = _people_context(viewer, row)
-    return settings_page(request, viewer, "web/settings/people.html", context, tab="people", status=status)
-
-
-@viewer_view
-def people_settings(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
-    require_admin(viewer)
-    return settings_page(request, viewer, "web/settings/people.html", _people_context(viewer), tab="people")
-
-
-@require_POST
-@viewer_view
-def person_start_date_save(request: HtmxRequest, viewer: Viewer, person_id: int) -> HttpResponse:
-    require_admin(viewer)
-    person = person_get(viewer, checked_id(person_id))
-    form = StartDateForm(request.POST, auto_id=f"id_p{person.pk}_%s")
-    if not form.is_valid():
-        return _person_answer(request, viewer, person, form=form)
-    try:
-        person_start_date_set(viewer=viewer, person=person, start_date=form.cleaned_data["start_date"])
-    except (Forbidden, NotFound):
-        raise
-    except DomainError as error:
-        add_domain_error(form, error)
-        return _person_answer(request, viewer, person, form=form)
-    start = form.cleaned_data["start_date"]
-    done = f"{person.name} started on {start:%d %b %Y}." if start else f"{person.name} has no start date."
-    return _person_answer(request, viewer, person, done=done)
-
-
-@require_POST
-@viewer_view
-def person_log_for_others_save(request: HtmxRequest, viewer: Viewer, person_id: int) -> HttpResponse:
-    require_admin(viewer)
-    person = person_get(viewer, checked_id(person_id))
-    form = LogForOthersForm(request.POST)
-    form.is_valid()  # a checkbox: anything but a true value is "no"
-    allowed = bool(form.cleaned_data.get("allowed"))
-    try:
-        log_for_others_set(viewer=viewer, person=person, allowed=allowed)
-    except (Forbidden, NotFound):
-        raise
-    except DomainError as error:
-        return _person_answer(request, viewer, person, error=error.message)
-    done = f"{person.name} {'may' if allowed else 'may no longer'} log time for others."
-    return _person_answer(request, viewer, person, done=done)
