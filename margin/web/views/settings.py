@@ -35,6 +35,7 @@ def settings_tabs(viewer: Viewer) -> list[tuple[str, str, str]]:
     tabs = []
     if viewer.is_admin:
         tabs += [("time", "web:settings_time", "Time policy"), ("people", "web:settings_people", "People")]
+        tabs.append(("users", "web:settings_users", "Users"))
     if viewer.role in (AccessRole.ADMIN, AccessRole.FINANCE, AccessRole.MANAGER):
         tabs.append(("clients", "web:settings_clients", "Client billing increments"))
     if can_approve(viewer):
