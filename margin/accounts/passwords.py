@@ -23,11 +23,13 @@ CHECKED_LENGTH = 100
 
 
 def _words(text: str) -> list[str]:
-    """`Acme Partners GmbH` → the whole and each word (zxcvbn matches user inputs as dictionary words)."""
+    """`Acme Partners GmbH` → the whole, the whole without spaces and each word (zxcvbn matches user inputs as
+    dictionary words)."""
     text = text.strip().lower()
     if not text:
         return []
-    return [text, *[part for part in re.split(r"[^0-9a-zà-ÿ]+", text) if len(part) >= 3]]
+    parts = [part for part in re.split(r"[^0-9a-zà-ÿ]+", text) if len(part) >= 3]
+    return [text, "".join(re.split(r"[^0-9a-zà-ÿ]+", text)), *parts]
 
 
 def known_words(user: AbstractBaseUser | None) -> list[str]:
