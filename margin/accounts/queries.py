@@ -238,8 +238,9 @@ def user_rows(viewer: Viewer, user_id: int | None = None) -> list[UserRow]:
         invitation = pending.get(user.pk)
         if not user.is_active:
             status = "deactivated"
-        elif not user.has_usable_password() and user.last_login is None and invitation is not None:
-            status = "expired" if invitation.expires_at <= now else "invited"
+        elif not user.has_usable_password() and user.last_login is None:
+            # Never signed in and no password: invited while a link works; else their link expired or was voided.
+            status = "invited" if invitation is not None and invitation.expires_at > now else "expired"
         else:
             status = "active"
         rows.append(

@@ -61,11 +61,6 @@ def user_list(request: HttpRequest) -> list[UserOut]:
     return [_out(row) for row in user_rows(_admin(request))]
 
 
-@router.get("/users/{user_id}", response=responses(UserOut), summary="Get a user (administrators)")
-def user_detail(request: HttpRequest, user_id: Id) -> UserOut:
-    return _one(_admin(request), user_id)
-
-
 @router.post(
     "/users/invitations",
     response=responses(UserOut, 201),
@@ -84,6 +79,11 @@ def invitation_create(request: HttpRequest, payload: InvitationIn) -> Status[Use
         last_name=payload.last_name,
     )
     return Status(201, _one(viewer, invitation.user_id))
+
+
+@router.get("/users/{user_id}", response=responses(UserOut), summary="Get a user (administrators)")
+def user_detail(request: HttpRequest, user_id: Id) -> UserOut:
+    return _one(_admin(request), user_id)
 
 
 @router.post("/users/{user_id}/invitation", response=responses(UserOut), summary="Send the invitation again")
