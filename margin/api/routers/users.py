@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import Router
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from margin.accounts.actions import (
@@ -16,6 +17,7 @@ from margin.accounts.actions import (
 )
 from margin.accounts.queries import UserRow, Viewer, organisation_of, user_rows
 from margin.accounts.twofactor import organisation_two_factor_set, two_factor_reset
+from margin.api.pagination import Pages
 from margin.api.schemas.common import Id, responses
 from margin.api.schemas.users import AccessIn, InvitationIn, TwoFactorPolicyIn, TwoFactorPolicyOut, UserOut
 from margin.api.security import viewer_of
@@ -57,6 +59,7 @@ def _one(viewer: Viewer, user_id: int) -> UserOut:
 
 
 @router.get("/users", response=responses(list[UserOut]), summary="List users (administrators)")
+@paginate(Pages)
 def user_list(request: HttpRequest) -> list[UserOut]:
     return [_out(row) for row in user_rows(_admin(request))]
 
