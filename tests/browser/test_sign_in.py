@@ -4,8 +4,8 @@ and signs in; someone sets up two-factor authentication by its key and signs in 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,9 @@ def test_invite_set_a_password_and_sign_in(page: Any, browser_firm: Firm, sign_i
     expect(page.get_by_test_id("user-menu")).to_contain_text("Finance")
 
 
-def test_set_up_two_factor_and_sign_in_with_a_code(page: Any, browser_firm: Firm, sign_in: Callable[[str], Any]) -> None:
+def test_set_up_two_factor_and_sign_in_with_a_code(
+    page: Any, browser_firm: Firm, sign_in: Callable[[str], Any]
+) -> None:
     firm = browser_firm
     SHOTS.mkdir(parents=True, exist_ok=True)
     sign_in("tom")

@@ -200,7 +200,7 @@ def test_an_organisation_can_require_two_factor(firm: Firm) -> None:
     assert audit_row("organisation.two_factor").after == {"require_two_factor": True}
     assert second_factor_due(firm.member_user.pk) and not second_factor_due(firm.admin_user.pk)
     assert not second_factor_due(firm.other_admin.user_id)  # another organisation
-    secret, codes = enrol(firm.member_user)
+    _secret, codes = enrol(firm.member_user)
     assert not second_factor_due(firm.member_user.pk)
     with refused(Forbidden, match="requires two-factor"):
         two_factor_disable(user=firm.member_user, code=codes[0])

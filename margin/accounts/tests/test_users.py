@@ -114,7 +114,7 @@ def test_a_deactivated_users_invitation_link_is_refused(firm: Firm) -> None:
 
 
 def test_deactivation_stops_sign_in_and_tokens_and_keeps_history(firm: Firm) -> None:
-    _, secret = actions.api_token_create(user=firm.member_user, name="ci")
+    _, _secret = actions.api_token_create(user=firm.member_user, name="ci")
     actions.user_deactivate(viewer=firm.admin, user_id=firm.member_user.pk)
     firm.member_user.refresh_from_db()
     assert not firm.member_user.is_active
@@ -135,7 +135,11 @@ def test_administrators_cannot_lock_themselves_out(firm: Firm) -> None:
         actions.user_deactivate(viewer=firm.admin, user_id=firm.admin.user_id)
     with refused(Invalid, match="your own administrator role"):
         actions.user_access_set(
-            viewer=firm.admin, user_id=firm.admin.user_id, access_role="member", company_ids=[], can_log_for_others=False
+            viewer=firm.admin,
+            user_id=firm.admin.user_id,
+            access_role="member",
+            company_ids=[],
+            can_log_for_others=False,
         )
 
 
@@ -150,13 +154,22 @@ def test_access_is_set_and_audited(firm: Firm) -> None:
     assert membership.role == "manager" and membership.can_log_for_others
     row = audit_row("membership.access", membership)
     assert row.before == {"role": "member", "can_log_for_others": False, "companies": []}
-    assert row.after == {"role": "manager", "can_log_for_others": True, "companies": [firm.usd.pk], "user": firm.member_user.pk}
+    assert row.after == {
+        "role": "manager",
+        "can_log_for_others": True,
+        "companies": [firm.usd.pk],
+        "user": firm.member_user.pk,
+    }
     assert viewer_for(firm.member_user).company_ids == frozenset({firm.usd.pk})
 
 
 def test_an_administrator_of_some_companies_manages_only_users_within_them(firm: Firm) -> None:
     actions.user_access_set(
-        viewer=firm.admin, user_id=firm.finance_user.pk, access_role="admin", company_ids=[firm.eur.pk], can_log_for_others=False
+        viewer=firm.admin,
+        user_id=firm.finance_user.pk,
+        access_role="admin",
+        company_ids=[firm.eur.pk],
+        can_log_for_others=False,
     )
     restricted = viewer_for(firm.finance_user)
     seen = {row.user_id for row in user_rows(restricted)}
@@ -167,7 +180,9 @@ def test_an_administrator_of_some_companies_manages_only_users_within_them(firm:
         actions.user_invite(viewer=restricted, email="x@example.test", access_role="member", company_ids=[])
     with refused(NotFound):
         actions.user_invite(viewer=restricted, email="x@example.test", access_role="member", company_ids=[firm.usd.pk])
-    invitation = actions.user_invite(viewer=restricted, email="x@example.test", access_role="member", company_ids=[firm.eur.pk])
+    invitation = actions.user_invite(
+        viewer=restricted, email="x@example.test", access_role="member", company_ids=[firm.eur.pk]
+    )
     assert invitation.user_id in {row.user_id for row in user_rows(restricted)}
 
 

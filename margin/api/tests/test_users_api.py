@@ -25,7 +25,9 @@ def mail_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_invite_list_change_access_and_deactivate(firm: Firm, api_as) -> None:  # type: ignore[no-untyped-def]
     api = api_as(firm.admin_user)
-    created = api.post("/users/invitations", {"email": "ines@example.test", "role": "finance", "company_ids": [firm.eur.pk]})
+    created = api.post(
+        "/users/invitations", {"email": "ines@example.test", "role": "finance", "company_ids": [firm.eur.pk]}
+    )
     assert created.status_code == 201, created.content
     ines = created.json()
     assert ines["status"] == "invited" and ines["role"] == "finance" and ines["company_ids"] == [firm.eur.pk]
@@ -53,7 +55,9 @@ def test_invite_list_change_access_and_deactivate(firm: Firm, api_as) -> None:  
 def test_bad_invitations_change_nothing(firm: Firm, api_as) -> None:  # type: ignore[no-untyped-def]
     api = api_as(firm.admin_user)
     with unchanged():
-        body = error_of(api.post("/users/invitations", {"email": "tom@example.test", "role": "member"}), 409, "conflict")
+        body = error_of(
+            api.post("/users/invitations", {"email": "tom@example.test", "role": "member"}), 409, "conflict"
+        )
         assert "exists already" in body["detail"] and body["field"] == "email"
         error_of(api.post("/users/invitations", {"email": "nope", "role": "member"}), 422, "invalid")
         error_of(api.post("/users/invitations", {"email": "x@example.test", "role": "owner"}), 422, "invalid")

@@ -181,9 +181,7 @@ def test_an_invitation_link_sets_the_password(client: Client, firm: Firm) -> Non
     assert used.status_code == 409 and "used already" in used.content.decode()
 
 
-def test_settings_users_invites_and_refuses_an_existing_email(
-    sign_in: Callable[[User], Client], firm: Firm
-) -> None:
+def test_settings_users_invites_and_refuses_an_existing_email(sign_in: Callable[[User], Client], firm: Firm) -> None:
     client = sign_in(firm.admin_user)
     page = client.get(reverse("web:settings_users"))
     assert page.status_code == 200 and "tom@example.test" in page.content.decode()

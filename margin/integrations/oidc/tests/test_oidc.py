@@ -33,14 +33,19 @@ BACKENDS = ["django.contrib.auth.backends.ModelBackend", "margin.integrations.oi
 
 @pytest.fixture(scope="module")
 def provider() -> Iterator[dict[str, Any]]:
-    with oidc_provider_mock.run_server_in_thread(port=0, require_client_registration=True, require_nonce=True) as server:
+    with oidc_provider_mock.run_server_in_thread(
+        port=0, require_client_registration=True, require_nonce=True
+    ) as server:
         base = f"http://localhost:{server.server_port}"
         discovery = httpx.get(f"{base}/.well-known/openid-configuration").json()
         key = httpx.get(discovery["jwks_uri"]).json()["keys"][0]
         pem = RSAKey.import_key(key).as_pem(private=False).decode()
         client = httpx.post(
             discovery["registration_endpoint"],
-            json={"redirect_uris": ["http://testserver/oidc/callback/"], "token_endpoint_auth_method": "client_secret_post"},
+            json={
+                "redirect_uris": ["http://testserver/oidc/callback/"],
+                "token_endpoint_auth_method": "client_secret_post",
+            },
         ).json()
         yield {"base": base, "discovery": discovery, "pem": pem, "client": client}
 
