@@ -42,6 +42,8 @@ class Viewer:
     person_id: int | None
     # May log, change and submit time for other people of their companies (Membership.can_log_for_others).
     can_log_for_others: bool = False
+    # Their organisation requires a second factor and they have not set one up (screens send them to).
+    second_factor_due: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -79,6 +81,7 @@ def viewer_for(user: AbstractBaseUser | AnonymousUser) -> Viewer:
         company_ids=frozenset(chosen),
         person_id=person_id,
         can_log_for_others=membership.can_log_for_others,
+        second_factor_due=membership.organisation.require_two_factor and not two_factor_confirmed(user.pk),
     )
 
 

@@ -23,7 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from margin.accounts.models import AccessRole
-from margin.accounts.queries import Viewer, margin_number, second_factor_due, viewer_for
+from margin.accounts.queries import Viewer, margin_number, viewer_for
 from margin.accounts.rules import client_address as address_behind_proxies
 from margin.core.errors import DomainError, Forbidden, NotFound, from_database
 from margin.timesheets.queries import delegations_in_force
@@ -64,7 +64,7 @@ def viewer_view(
             viewer = viewer_for(request.user)
         except NotFound:
             raise PermissionDenied("Your account does not belong to any organisation.") from None
-        if not open_before_two_factor and second_factor_due(viewer.user_id):
+        if not open_before_two_factor and viewer.second_factor_due:
             if request.htmx:
                 return HttpResponseClientRedirect(resolve_url("web:two_factor"))
             return redirect("web:two_factor")

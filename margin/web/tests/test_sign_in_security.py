@@ -210,3 +210,19 @@ def test_settings_users_is_for_administrators(sign_in: Callable[[User], Client],
     assert reverse("web:settings_users") not in sign_in(firm.manager_user).get(reverse("web:home")).content.decode()
     assert reverse("web:settings_users") in sign_in(firm.admin_user).get(reverse("web:home")).content.decode()
     assert reverse("web:security") in sign_in(firm.member_user).get(reverse("web:home")).content.decode()
+
+
+def test_changing_the_password_needs_the_current_one(sign_in: Callable[[User], Client], firm: Firm) -> None:
+    client = sign_in(firm.member_user)
+    wrong = client.post(
+        reverse("web:security"), {"current": "nope", "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD}
+    )
+    assert wrong.status_code == 422 and "not your current password" in wrong.content.decode()
+    weak = client.post(reverse("web:security"), {"current": PASSWORD, "password1": "tom12345", "password2": "tom12345"})
+    assert weak.status_code == 422 and "too easy to guess" in weak.content.decode()
+    done = client.post(
+        reverse("web:security"), {"current": PASSWORD, "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD}
+    )
+    assert done.status_code == 302
+    assert client.get(reverse("web:home")).status_code == 200  # this session stays signed in
+    assert audit_row("user.password_change", firm.member_user)

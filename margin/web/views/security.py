@@ -43,6 +43,7 @@ def _user(request: HtmxRequest) -> User:
 class PasswordChangeForm(NewPasswordForm):
     current = forms.CharField(
         label="Current password",
+        required=False,  # someone who only ever signed in through single sign-on has none
         max_length=4096,
         strip=False,
         widget=forms.PasswordInput(attrs={"class": "form-control", "autocomplete": "current-password"}),
@@ -74,7 +75,7 @@ def security(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
     form = PasswordChangeForm(request.POST)
     user = _user(request)
     if form.is_valid():
-        if user.has_usable_password() and not user.check_password(form.cleaned_data["current"]):
+        if user.has_usable_password() and not user.check_password(form.cleaned_data["current"] or ""):
             form.add_error("current", "This is not your current password.")
         else:
             try:
