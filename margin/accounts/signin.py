@@ -35,6 +35,9 @@ log = logging.getLogger("margin.signin")
 
 WRONG_PASSWORD = "Please enter a correct username and password. Note that both fields may be case-sensitive."
 KEEP_FAILURES = timedelta(days=1)
+# Password-reset requests are counted as rows under this name, which no username can have (Django's allow
+# letters, digits and @.+-_ only), and only against themselves.
+RESET_MARK = "(password reset)"
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,9 @@ def throttle_check(*, username: str, address: str) -> None:
             f"Too many failed sign-ins for this account. Try again in {minutes_text(wait)}, or reset your password.",
             code="throttled_account",
         )
-    by_address = list(recent.filter(address=address).values_list("at", flat=True)[:per_address])
+    by_address = list(
+        recent.filter(address=address).exclude(username=RESET_MARK).values_list("at", flat=True)[:per_address]
+    )
     wait = throttle_wait(by_address, limit=per_address, window=window, now=now)
     if wait is not None:
         raise Throttled(
@@ -149,3 +154,24 @@ def sign_in_second_factor(*, user: User, code: str, address: str, first: str) ->
 def sso_refused(*, user: User | None, email: str, address: str, reason: str) -> None:
     """A single sign-on the provider vouched for but Margin refused (no such account, deactivated, …)."""
     _record_failure(username=user.get_username() if user is not None else email, address=address, reason=reason)
+
+
+def password_reset_throttle(*, address: str) -> None:
+    """At most SIGN_IN_ACCOUNT_FAILURES reset e-mails per address in the window (nobody floods an inbox
+    from one place); `Throttled` saying how long to wait, else the request is counted."""
+    window, per_address, _ = _limits()
+    now = timezone.now()
+    asked = list(
+        SignInFailure.objects.filter(username=RESET_MARK, address=address, at__gt=now - window)
+        .order_by("-at")
+        .values_list("at", flat=True)[:per_address]
+    )
+    wait = throttle_wait(asked, limit=per_address, window=window, now=now)
+    if wait is not None:
+        raise Throttled(
+            f"Too many password-reset requests from your network address. Try again in {minutes_text(wait)}.",
+            code="throttled_address",
+        )
+    with transaction.atomic():
+        SignInFailure.objects.filter(at__lt=now - KEEP_FAILURES).delete()
+        SignInFailure.objects.create(username=RESET_MARK, address=address, at=now)

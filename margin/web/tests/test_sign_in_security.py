@@ -226,3 +226,13 @@ def test_changing_the_password_needs_the_current_one(sign_in: Callable[[User], C
     assert done.status_code == 302
     assert client.get(reverse("web:home")).status_code == 200  # this session stays signed in
     assert audit_row("user.password_change", firm.member_user)
+
+
+def test_password_reset_requests_are_throttled_per_address(client: Client, firm: Firm) -> None:
+    for _ in range(5):
+        assert client.post(reverse("web:password_reset"), {"email": "tom@example.test"}).status_code == 302
+    refused = client.post(reverse("web:password_reset"), {"email": "tom@example.test"})
+    assert refused.status_code == 429 and "Too many password-reset requests" in refused.content.decode()
+    assert len(mail.outbox) == 5
+    # Sign-in from that address is not affected by reset requests.
+    assert client.post(LOGIN, {"username": "tom", "password": PASSWORD}).status_code == 302

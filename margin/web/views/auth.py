@@ -28,7 +28,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from margin.accounts.actions import invitation_accept, password_reset_requested, user_password_set
 from margin.accounts.models import Organisation
 from margin.accounts.queries import invitation_find
-from margin.accounts.signin import SignIn, sign_in_password, sign_in_second_factor
+from margin.accounts.signin import SignIn, password_reset_throttle, sign_in_password, sign_in_second_factor
 from margin.core.errors import DomainError, Invalid, Throttled
 from margin.web.access import client_address
 from margin.web.forms import NewPasswordForm, SecondFactorForm, SignInForm, add_domain_error
@@ -204,7 +204,20 @@ class ResetSetForm(SetPasswordForm):
         return user_password_set(user=self.user, password=self.cleaned_data["new_password1"], reason="reset")
 
 
-password_reset = auth_views.PasswordResetView.as_view(
+class ResetRequestView(auth_views.PasswordResetView):
+    """Django's reset request, throttled per address (`password_reset_throttle`): 429 with the wait."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        try:
+            password_reset_throttle(address=client_address(self.request))
+        except Throttled as refused:
+            form.add_error("email", refused.message)
+            return self.render_to_response(self.get_context_data(form=form), status=refused.status)
+        response: HttpResponse = super().form_valid(form)
+        return response
+
+
+password_reset = ResetRequestView.as_view(
     template_name="web/auth/password_reset.html",
     email_template_name="web/auth/password_reset_email.txt",
     subject_template_name="web/auth/password_reset_subject.txt",
