@@ -110,3 +110,12 @@ def test_set_up_two_factor_and_sign_in_with_a_code(
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url("**/")
     expect(page.get_by_test_id("user-menu")).to_contain_text("Tom")
+
+    page.get_by_test_id("user-menu").click()
+    page.get_by_test_id("nav-security").click()
+    page.get_by_label("What it is for").fill("CI export")
+    page.get_by_label("Expires after (days)").fill("30")
+    page.get_by_role("button", name="Create a token").click()
+    expect(page.get_by_test_id("token-secret")).to_contain_text("mgn_")
+    expect(page.get_by_test_id("two-factor-state")).to_have_text("On")
+    page.screenshot(path=str(SHOTS / "security.png"), full_page=True)

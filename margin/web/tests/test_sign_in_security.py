@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from margin.accounts import actions
-from margin.accounts.models import Invitation, Organisation, TwoFactorDevice
+from margin.accounts.models import ApiToken, Invitation, Organisation, TwoFactorDevice
 from margin.accounts.twofactor import two_factor_begin, two_factor_confirm
 from margin.core.models import AuditEntry
 from tests.checks import audit_row, audit_rows
@@ -236,3 +236,20 @@ def test_password_reset_requests_are_throttled_per_address(client: Client, firm:
     assert len(mail.outbox) == 5
     # Sign-in from that address is not affected by reset requests.
     assert client.post(LOGIN, {"username": "tom", "password": PASSWORD}).status_code == 302
+
+
+def test_api_tokens_on_the_security_page(sign_in: Callable[[User], Client], firm: Firm) -> None:
+    client = sign_in(firm.member_user)
+    too_long = client.post(reverse("web:token_create"), {"name": "ci", "days": 400})
+    assert too_long.status_code == 422 and "between 1 and 365 days" in too_long.content.decode()
+    assert not ApiToken.objects.exists()
+    created = client.post(reverse("web:token_create"), {"name": "ci", "days": 30}).content.decode()
+    token = ApiToken.objects.get(user=firm.member_user)
+    assert 'data-testid="token-secret"' in created and token.prefix in created
+    assert f"{token.expires_at:%-d %b %Y}" in created
+    other = sign_in(firm.member2_user)
+    assert other.post(reverse("web:token_revoke", args=[token.pk])).status_code == 404
+    client = sign_in(firm.member_user)
+    assert client.post(reverse("web:token_revoke", args=[token.pk])).status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None

@@ -19,9 +19,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from margin.accounts.actions import user_password_set
+from margin.accounts.actions import api_token_create, api_token_revoke, user_password_set
 from margin.accounts.models import RecoveryCode, TwoFactorDevice
-from margin.accounts.queries import Viewer, organisation_of
+from margin.accounts.queries import Viewer, api_tokens_of, margin_number, organisation_of
 from margin.accounts.twofactor import (
     provisioning_uri,
     recovery_codes_renew,
@@ -33,6 +33,7 @@ from margin.core.errors import DomainError
 from margin.web.access import HtmxRequest, before_two_factor, viewer_view
 from margin.web.forms import NewPasswordForm, SecondFactorForm, add_domain_error
 from margin.web.pages import page
+from margin.web.views.settings import checked_id
 
 
 def _user(request: HtmxRequest) -> User:
@@ -51,13 +52,32 @@ class PasswordChangeForm(NewPasswordForm):
     field_order = ["current", "password1", "password2"]
 
 
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label="What it is for", max_length=100, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
+    days = forms.IntegerField(
+        label="Expires after (days)", min_value=1, widget=forms.NumberInput(attrs={"class": "form-control"})
+    )
+
+
 def _security_page(
-    request: HtmxRequest, viewer: Viewer, *, form: PasswordChangeForm | None = None, status: int = 200
+    request: HtmxRequest,
+    viewer: Viewer,
+    *,
+    form: PasswordChangeForm | None = None,
+    token_form: TokenForm | None = None,
+    created: tuple[object, str] | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     user = _user(request)
     device = TwoFactorDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
     context = {
         "form": form or PasswordChangeForm(),
+        "token_form": token_form or TokenForm(initial={"days": margin_number("API_TOKEN_DAYS")}),
+        "tokens": list(api_tokens_of(user.pk)),
+        "created": created,
+        "longest": margin_number("API_TOKEN_MAX_DAYS"),
         "two_factor": device,
         "codes_left": RecoveryCode.objects.filter(user=user, used_at__isnull=True).count(),
         "has_password": user.has_usable_password(),
@@ -168,3 +188,29 @@ def two_factor_code(request: HtmxRequest, viewer: Viewer, step: str) -> HttpResp
         add_domain_error(form, refused)
         return _two_factor_page(request, viewer, form=form, status=refused.status)
     return _two_factor_page(request, viewer, codes=codes)
+
+
+@require_POST
+@never_cache
+@viewer_view
+def token_create(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
+    """A personal API token; its secret is shown on the page this once, with its expiry."""
+    form = TokenForm(request.POST)
+    if form.is_valid():
+        try:
+            token, secret = api_token_create(
+                user=_user(request), name=form.cleaned_data["name"], expires_in_days=form.cleaned_data["days"]
+            )
+        except DomainError as refused:
+            add_domain_error(form, refused, {"expires_in_days": "days"})
+            return _security_page(request, viewer, token_form=form, status=refused.status)
+        return _security_page(request, viewer, created=(token, secret))
+    return _security_page(request, viewer, token_form=form, status=422)
+
+
+@require_POST
+@viewer_view
+def token_revoke(request: HtmxRequest, viewer: Viewer, token_id: int) -> HttpResponse:
+    token = api_token_revoke(user=_user(request), token_id=checked_id(token_id))
+    messages.success(request, f"The token {token.name} is revoked.")
+    return redirect("web:security")
