@@ -105,12 +105,47 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # zxcvbn, fed with the user's names and e-mail and their organisation's and companies' names.
+    {"NAME": "margin.accounts.passwords.GuessablePasswordValidator", "OPTIONS": {"min_score": 3}},
 ]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
+# Sessions end this long after sign-in (default 12 hours), or when the browser closes if asked to.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 60 * 60)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
+# Password-reset links are good for this long (default 1 hour).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60)))
+
+# Single sign-on with OpenID Connect (mozilla-django-oidc), on when the client and the provider's endpoints are
+# set. Users are matched by e-mail to accounts an administrator invited; nobody is created (docs/deploy.md).
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT") or None
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+# A PEM public key instead of the JWKS endpoint (for a provider whose tokens carry no `kid`).
+OIDC_RP_IDP_SIGN_KEY = os.environ.get("OIDC_RP_IDP_SIGN_KEY") or None
+# When set, the ID token's `iss` must be exactly this.
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "")
+OIDC_RP_SCOPES = "openid email"
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+OIDC_CREATE_USER = False
+OIDC_TIMEOUT = 10
+# Trust an e-mail the provider does not say it verified (`email_verified`); off unless the provider is known
+# to vouch for every address it issues (Microsoft Entra ID sends no `email_verified`).
+OIDC_TRUST_UNVERIFIED_EMAIL = env_bool("OIDC_TRUST_UNVERIFIED_EMAIL", False)
+OIDC_SIGN_IN_LABEL = os.environ.get("OIDC_SIGN_IN_LABEL", "Sign in with single sign-on")
+LOGIN_REDIRECT_URL_FAILURE = "web:login"
+OIDC_CALLBACK_CLASS = "margin.integrations.oidc.views.CallbackView"
+OIDC_AUTHENTICATE_CLASS = "margin.integrations.oidc.views.AuthenticateView"
+if OIDC_RP_CLIENT_ID and OIDC_OP_AUTHORIZATION_ENDPOINT and OIDC_OP_TOKEN_ENDPOINT and OIDC_OP_USER_ENDPOINT:
+    AUTHENTICATION_BACKENDS.append("margin.integrations.oidc.backend.InvitedUserBackend")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
@@ -170,4 +205,16 @@ MARGIN = {
     "MAX_FUTURE_DAYS": int(os.environ.get("MARGIN_MAX_FUTURE_DAYS", "31")),
     # The address people reach Margin at: links in e-mails start with it.
     "BASE_URL": os.environ.get("MARGIN_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+    # API tokens: the lifetime when none is asked for, and the longest one may ask for (days).
+    "API_TOKEN_DAYS": int(os.environ.get("MARGIN_API_TOKEN_DAYS", "90")),
+    "API_TOKEN_MAX_DAYS": int(os.environ.get("MARGIN_API_TOKEN_MAX_DAYS", "365")),
+    # How long an invitation's set-password link works (days).
+    "INVITATION_DAYS": int(os.environ.get("MARGIN_INVITATION_DAYS", "7")),
+    # Sign-in throttling: this many failures in the window lock an account name, or an address, until the
+    # oldest of them leaves the window.
+    "SIGN_IN_WINDOW_MINUTES": int(os.environ.get("MARGIN_SIGN_IN_WINDOW_MINUTES", "15")),
+    "SIGN_IN_ACCOUNT_FAILURES": int(os.environ.get("MARGIN_SIGN_IN_ACCOUNT_FAILURES", "5")),
+    "SIGN_IN_ADDRESS_FAILURES": int(os.environ.get("MARGIN_SIGN_IN_ADDRESS_FAILURES", "20")),
+    # Proxies in front of Margin that append to X-Forwarded-For (0: use the connection's address).
+    "TRUSTED_PROXIES": int(os.environ.get("MARGIN_TRUSTED_PROXIES", "0")),
 }

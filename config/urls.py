@@ -8,6 +8,7 @@ from margin.api.main import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("oidc/", include("margin.integrations.oidc.urls")),
     path("", include("margin.integrations.urls")),
     path("", include("margin.web.urls")),
 ]

@@ -1,19 +1,23 @@
-"""Writes on organisations, companies, roles, people and API tokens."""
+"""Writes on organisations, companies, roles, people, users (invitations, access, deactivation) and API
+tokens."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from margin.accounts import rules
@@ -21,15 +25,16 @@ from margin.accounts.models import (
     AccessRole,
     ApiToken,
     Company,
+    Invitation,
     Membership,
     Organisation,
     Person,
     Role,
     SubmitPeriod,
 )
-from margin.accounts.queries import Viewer
+from margin.accounts.queries import Viewer, invitation_find, margin_number, membership_get, organisation_of
 from margin.core import audit
-from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
+from margin.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from margin.core.money import is_currency
 from margin.core.text import clean_text
 
@@ -429,13 +434,25 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _token_expiry(expires_in_days: int | None) -> datetime:
+    longest = margin_number("API_TOKEN_MAX_DAYS")
+    days = margin_number("API_TOKEN_DAYS") if expires_in_days is None else expires_in_days
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= longest:
+        raise Invalid(f"A token lasts between 1 and {longest} days.", field="expires_in_days")
+    return timezone.now() + timedelta(days=days)
+
+
 @transaction.atomic
-def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """A new personal token; the secret is returned once and only its hash is kept."""
+def api_token_create(*, user: User, name: str, expires_in_days: int | None = None) -> tuple[ApiToken, str]:
+    """A new personal token; the secret is returned once and only its hash is kept. It expires after
+    `expires_in_days` (default settings.MARGIN["API_TOKEN_DAYS"], at most ["API_TOKEN_MAX_DAYS"])."""
     name = clean_text(name, field="name", max_length=100, required=True)
+    expires_at = _token_expiry(expires_in_days)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     try:
-        token = ApiToken.objects.create(user=user, name=name, prefix=secret[:12], key_hash=_hash(secret))
+        token = ApiToken.objects.create(
+            user=user, name=name, prefix=secret[:12], key_hash=_hash(secret), expires_at=expires_at
+        )
     except IntegrityError:  # pragma: no cover - a 256-bit collision
         raise Conflict("Could not create a token; try again.") from None
     membership = Membership.objects.filter(user=user).first()
@@ -445,7 +462,7 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
             actor_id=user.pk,
             action="api_token.create",
             obj=token,
-            after={"name": name, "prefix": token.prefix},
+            after={"name": name, "prefix": token.prefix, "expires_at": expires_at.isoformat()},
         )
     return token, secret
 
@@ -470,14 +487,19 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
     return token
 
 
-def api_token_authenticate(secret: str) -> User | None:
-    """The user a bearer secret belongs to, or None. Touches last_used_at at most once a minute."""
-    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
-        return None
-    token = ApiToken.objects.select_related("user").filter(key_hash=_hash(secret), revoked_at__isnull=True).first()
-    if token is None or not token.user.is_active:
-        return None
+def api_token_authenticate(secret: str) -> User:
+    """The user a bearer secret belongs to; `Unauthenticated` saying why not (unknown or revoked, expired,
+    a deactivated user). Touches last_used_at at most once a minute."""
+    token = None
+    if secret.startswith(TOKEN_PREFIX) and len(secret) <= 100:
+        token = ApiToken.objects.select_related("user").filter(key_hash=_hash(secret), revoked_at__isnull=True).first()
+    if token is None:
+        raise Unauthenticated("This API token is not valid (unknown or revoked).")
     now = timezone.now()
+    if token.expires_at <= now:
+        raise Unauthenticated(f"This API token expired on {token.expires_at:%Y-%m-%d %H:%M} UTC; create a new one.")
+    if not token.user.is_active:
+        raise Unauthenticated("The account of this API token is deactivated.")
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
@@ -574,3 +596,286 @@ def log_for_others_set(*, viewer: Viewer, person: Person, allowed: bool) -> Memb
         after={"can_log_for_others": membership.can_log_for_others, "person": person.pk},
     )
     return membership
+
+
+# --- users: invitations, access, deactivation (issue 9) -----------------------------------------------------
+
+ACCESS_FIELDS = ["role", "can_log_for_others", "companies"]
+
+
+def _access_picture(membership: Membership) -> dict[str, object]:
+    return {
+        "role": membership.role,
+        "can_log_for_others": membership.can_log_for_others,
+        "companies": sorted(membership.companies.values_list("id", flat=True)),
+    }
+
+
+def _companies_given(viewer: Viewer, company_ids: list[int]) -> list[Company]:
+    """The companies of an access restriction; an administrator gives access only to companies they see,
+    and only an administrator of every company gives access to every company (an empty list)."""
+    companies = list(Company.objects.filter(organisation_id=viewer.organisation_id, id__in=set(company_ids)))
+    if len(companies) != len(set(company_ids)) or any(c.pk not in viewer.company_ids for c in companies):
+        raise NotFound("No such company.", field="company_ids")
+    if not companies:
+        every = set(Company.objects.filter(organisation_id=viewer.organisation_id).values_list("id", flat=True))
+        if not every <= viewer.company_ids:
+            raise Forbidden(
+                "You may only give access to the companies you administer; choose them.", field="company_ids"
+            )
+    return companies
+
+
+def _clean_email(email: str) -> str:
+    email = clean_text(email, field="email", max_length=254, required=True).lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise Invalid(f"{email!r} is not an e-mail address.", field="email") from None
+    return email
+
+
+def _send_invitation(invitation: Invitation, secret: str, organisation: Organisation) -> None:
+    """E-mail the set-password link once the transaction commits (a refused invitation mails nobody)."""
+    link = str(settings.MARGIN["BASE_URL"]) + reverse("web:invitation", args=[secret])
+    days = settings.MARGIN["INVITATION_DAYS"]
+    body = (
+        f"You are invited to {organisation.name} on Margin.\n\n"
+        f"Choose your password here (the link works for {days} days, once):\n{link}\n\n"
+        f"Your username is {invitation.user.get_username()}.\n"
+        "If you did not expect this, ignore this e-mail.\n"
+    )
+    email = invitation.email
+    transaction.on_commit(
+        lambda: send_mail(f"Your Margin account at {organisation.name}", body, None, [email], fail_silently=False)
+    )
+
+
+def _new_invitation(*, viewer: Viewer, user: User) -> Invitation:
+    Invitation.objects.filter(user=user, accepted_at__isnull=True, voided_at__isnull=True).update(
+        voided_at=timezone.now()
+    )
+    secret = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organisation_id=viewer.organisation_id,
+        user=user,
+        email=user.email,
+        key_hash=_hash(secret),
+        invited_by_id=viewer.user_id,
+        expires_at=timezone.now() + timedelta(days=margin_number("INVITATION_DAYS")),
+    )
+    _send_invitation(invitation, secret, organisation_of(viewer))
+    return invitation
+
+
+@transaction.atomic
+def user_invite(
+    *,
+    viewer: Viewer,
+    email: str,
+    access_role: str,
+    company_ids: list[int],
+    can_log_for_others: bool = False,
+    first_name: str = "",
+    last_name: str = "",
+) -> Invitation:
+    """Make an account (username = e-mail, no password yet) with its access role and company restriction,
+    and e-mail a link to set the password. A person of the organisation with this e-mail and no account is
+    linked to it. Administrators."""
+    _require_admin(viewer)
+    email = _clean_email(email)
+    if access_role not in AccessRole.values:
+        raise Invalid("Choose an access role: admin, finance, manager or member.", field="access_role")
+    companies = _companies_given(viewer, company_ids)
+    if User.objects.filter(email__iexact=email).exists() or User.objects.filter(username__iexact=email).exists():
+        raise Conflict(
+            f"An account with the e-mail {email} exists already. A deactivated user is reactivated in "
+            "Settings → Users; an invitation can be sent again from there.",
+            field="email",
+        )
+    user = User.objects.create_user(
+        username=email,
+        email=email,
+        first_name=clean_text(first_name, field="first_name", max_length=150),
+        last_name=clean_text(last_name, field="last_name", max_length=150),
+    )  # no password: unusable until the invitation is accepted
+    membership = Membership.objects.create(
+        organisation_id=viewer.organisation_id,
+        user=user,
+        role=access_role,
+        can_log_for_others=bool(can_log_for_others),
+    )
+    membership.companies.set(companies)
+    Person.objects.filter(organisation_id=viewer.organisation_id, email__iexact=email, user__isnull=True).update(
+        user=user
+    )
+    invitation = _new_invitation(viewer=viewer, user=user)
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="user.invite",
+        obj=user,
+        after={"email": email, **_access_picture(membership), "expires_at": invitation.expires_at.isoformat()},
+    )
+    return invitation
+
+
+@transaction.atomic
+def user_invite_again(*, viewer: Viewer, user_id: int) -> Invitation:
+    """A new set-password link for someone who has not set a password yet (the old links stop working)."""
+    _require_admin(viewer)
+    membership = membership_get(viewer, user_id)
+    user = User.objects.select_for_update().get(pk=membership.user_id)
+    if not user.is_active:
+        raise Conflict(f"{user.get_username()} is deactivated; reactivate them first.", field="user")
+    if user.has_usable_password():
+        raise Conflict(
+            f"{user.get_username()} has set a password already; they can reset it from the sign-in page.",
+            field="user",
+        )
+    invitation = _new_invitation(viewer=viewer, user=user)
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="user.invite_again",
+        obj=user,
+        after={"email": user.email, "expires_at": invitation.expires_at.isoformat()},
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, secret: str, password: str) -> User:
+    """Set the password of an invited account through its link. Refused (nothing changed) for an unknown,
+    used, replaced or expired link, a deactivated account, or a password the validators refuse."""
+    invitation = invitation_find(secret, for_update=True)
+    user = User.objects.select_for_update().get(pk=invitation.user_id)
+    try:
+        validate_password(password, user)
+    except ValidationError as refused:
+        raise Invalid(" ".join(refused.messages), field="password") from None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    now = timezone.now()
+    Invitation.objects.filter(pk=invitation.pk).update(accepted_at=now)
+    Invitation.objects.filter(user=user, accepted_at__isnull=True, voided_at__isnull=True).update(voided_at=now)
+    audit.record(
+        organisation_id=invitation.organisation_id,
+        actor_id=user.pk,
+        action="user.invitation_accept",
+        obj=user,
+        after={"invitation": invitation.pk},
+    )
+    return user
+
+
+@transaction.atomic
+def user_access_set(
+    *, viewer: Viewer, user_id: int, access_role: str, company_ids: list[int], can_log_for_others: bool
+) -> Membership:
+    """A user's access role, company restriction and permission to log time for others. Administrators;
+    nobody removes their own administrator role (another administrator must)."""
+    _require_admin(viewer)
+    membership = membership_get(viewer, user_id)
+    if access_role not in AccessRole.values:
+        raise Invalid("Choose an access role: admin, finance, manager or member.", field="access_role")
+    if membership.user_id == viewer.user_id and access_role != AccessRole.ADMIN:
+        raise Invalid(
+            "You cannot take away your own administrator role; ask another administrator.", field="access_role"
+        )
+    companies = _companies_given(viewer, company_ids)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    before = _access_picture(membership)
+    membership.role = access_role
+    membership.can_log_for_others = bool(can_log_for_others)
+    membership.save(update_fields=["role", "can_log_for_others"])
+    membership.companies.set(companies)
+    after = _access_picture(membership)
+    if after != before:
+        audit.record(
+            organisation_id=viewer.organisation_id,
+            actor_id=viewer.user_id,
+            action="membership.access",
+            obj=membership,
+            before=before,
+            after={**after, "user": membership.user_id},
+        )
+    return membership
+
+
+def _set_active(*, viewer: Viewer, user_id: int, active: bool) -> User:
+    _require_admin(viewer)
+    membership = membership_get(viewer, user_id)
+    if membership.user_id == viewer.user_id:
+        raise Invalid("You cannot deactivate your own account.", field="user")
+    user = User.objects.select_for_update().get(pk=membership.user_id)
+    if user.is_active == active:
+        state = "active" if active else "deactivated"
+        raise Conflict(f"{user.get_username()} is {state} already.", field="user")
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    now = timezone.now()
+    after: dict[str, object] = {"is_active": active}
+    if not active:
+        # Sign-in, sessions and tokens all stop: Django refuses inactive users, and the links and tokens go.
+        after["invitations_voided"] = Invitation.objects.filter(
+            user=user, accepted_at__isnull=True, voided_at__isnull=True
+        ).update(voided_at=now)
+        after["api_tokens_revoked"] = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="user.reactivate" if active else "user.deactivate",
+        obj=user,
+        before={"is_active": not active},
+        after=after,
+    )
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, viewer: Viewer, user_id: int) -> User:
+    """Stop a user signing in (password, SSO, sessions, API tokens, invitation links); everything they did
+    stays, with their name on it. Administrators; not themselves."""
+    return _set_active(viewer=viewer, user_id=user_id, active=False)
+
+
+@transaction.atomic
+def user_reactivate(*, viewer: Viewer, user_id: int) -> User:
+    """Let a deactivated user sign in again (their revoked API tokens stay revoked). Administrators."""
+    return _set_active(viewer=viewer, user_id=user_id, active=True)
+
+
+@transaction.atomic
+def user_password_set(*, user: User, password: str, reason: str) -> User:
+    """A new password for `user` (reason: `change` or `reset`), checked by the password validators.
+    Sessions signed in with the old password end (Django's session hash)."""
+    try:
+        validate_password(password, user)
+    except ValidationError as refused:
+        raise Invalid(" ".join(refused.messages), field="password") from None
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    membership = Membership.objects.filter(user=user).order_by("id").first()
+    if membership is not None:
+        audit.record(
+            organisation_id=membership.organisation_id,
+            actor_id=user.pk,
+            action=f"user.password_{reason}",
+            obj=user,
+        )
+    return user
+
+
+@transaction.atomic
+def password_reset_requested(*, user: User) -> None:
+    """Record that a password-reset link was e-mailed to `user` (Django's reset view sends it)."""
+    membership = Membership.objects.filter(user=user).order_by("id").first()
+    if membership is not None:
+        audit.record(
+            organisation_id=membership.organisation_id,
+            actor_id=None,
+            action="user.password_reset_request",
+            obj=user,
+        )

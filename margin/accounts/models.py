@@ -12,6 +12,8 @@ class Organisation(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Every member must sign in with a second factor (TOTP); those without one are sent to set it up.
+    require_two_factor = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.name
@@ -149,6 +151,8 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=12)
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Every token expires (settings.MARGIN["API_TOKEN_DAYS"] by default, at most ["API_TOKEN_MAX_DAYS"]).
+    expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -165,3 +169,63 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user_id}"
+
+
+class Invitation(models.Model):
+    """An e-mail invitation to set a password for an account an administrator made. Only a SHA-256 of
+    the link's secret is stored; a new invitation, an accepted one or a deactivation voids the others."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    key_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email}"
+
+
+class TwoFactorDevice(models.Model):
+    """A user's TOTP authenticator (RFC 6238, 30-second steps, 6 digits). Unconfirmed until the first
+    code is entered. `last_step` is the time step of the last accepted code: a code is good once."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="two_factor")
+    secret = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_step = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Two-factor device of {self.user_id}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time code for signing in without the authenticator. Only a SHA-256 is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"Recovery code of {self.user_id}"
+
+
+class SignInFailure(models.Model):
+    """A failed sign-in (password or second factor), kept for throttling: by the name typed (lower-cased,
+    whether or not an account has it) and by the address it came from. Rows older than a day are pruned."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    address = models.GenericIPAddressField(db_index=True)
+    at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"Failed sign-in of {self.username} from {self.address}"

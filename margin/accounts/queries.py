@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from margin.accounts.models import AccessRole, ApiToken, Company, Membership, Person, Role
-from margin.core.errors import NotFound
+from margin.accounts.models import (
+    AccessRole,
+    ApiToken,
+    Company,
+    Invitation,
+    Membership,
+    Organisation,
+    Person,
+    Role,
+    TwoFactorDevice,
+)
+from margin.core.errors import Conflict, Invalid, NotFound
+
+
+def margin_number(name: str) -> int:
+    """An integer knob of settings.MARGIN (config/settings.py reads each from the environment)."""
+    value: Any = settings.MARGIN[name]
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -22,6 +42,8 @@ class Viewer:
     person_id: int | None
     # May log, change and submit time for other people of their companies (Membership.can_log_for_others).
     can_log_for_others: bool = False
+    # Their organisation requires a second factor and they have not set one up (screens send them to).
+    second_factor_due: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -59,6 +81,7 @@ def viewer_for(user: AbstractBaseUser | AnonymousUser) -> Viewer:
         company_ids=frozenset(chosen),
         person_id=person_id,
         can_log_for_others=membership.can_log_for_others,
+        second_factor_due=membership.organisation.require_two_factor and not two_factor_confirmed(user.pk),
     )
 
 
@@ -131,4 +154,138 @@ def member_user_get(viewer: Viewer, user_id: int) -> User:
 
 
 def api_tokens_of(user_id: int) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(user_id=user_id, revoked_at__isnull=True).order_by("-created_at")
+    """The user's tokens that still work (neither revoked nor expired), newest first."""
+    return ApiToken.objects.filter(user_id=user_id, revoked_at__isnull=True, expires_at__gt=timezone.now()).order_by(
+        "-created_at"
+    )
+
+
+# --- users (issue 9) ----------------------------------------------------------------------------------------
+
+
+def organisation_of(viewer: Viewer) -> Organisation:
+    return Organisation.objects.get(pk=viewer.organisation_id)
+
+
+def memberships_visible(viewer: Viewer) -> QuerySet[Membership]:
+    """The users of the viewer's organisation whose access lies within the viewer's companies: an
+    administrator restricted to some companies neither sees nor manages users with wider access."""
+    memberships = Membership.objects.filter(organisation_id=viewer.organisation_id)
+    every = set(Company.objects.filter(organisation_id=viewer.organisation_id).values_list("id", flat=True))
+    outside = every - viewer.company_ids
+    if outside:
+        memberships = memberships.exclude(companies=None).exclude(companies__in=outside)
+    return memberships.select_related("user").order_by("user__username")
+
+
+def membership_get(viewer: Viewer, user_id: int) -> Membership:
+    membership = memberships_visible(viewer).filter(user_id=user_id).first()
+    if membership is None:
+        raise NotFound("No such user.")
+    return membership
+
+
+def invitation_find(secret: str, *, for_update: bool = False) -> Invitation:
+    """The invitation of a set-password link, if it can still be used; else a refusal saying why."""
+    key_hash = hashlib.sha256(secret.encode()).hexdigest()
+    invitations = Invitation.objects.select_related("user", "organisation")
+    if for_update:
+        invitations = invitations.select_for_update(of=("self",))
+    invitation = invitations.filter(key_hash=key_hash).first() if len(secret) <= 100 else None
+    if invitation is None:
+        raise NotFound("This invitation link is not valid. Check that you copied all of it.")
+    if not invitation.user.is_active:
+        raise Conflict("This account is deactivated; ask your administrator.", code="deactivated")
+    if invitation.accepted_at is not None:
+        raise Conflict("This invitation was used already: sign in with your password.", code="used")
+    if invitation.voided_at is not None:
+        raise Conflict("This invitation was replaced by a newer one; use the latest e-mail.", code="replaced")
+    if invitation.expires_at <= timezone.now():
+        raise Invalid("This invitation has expired; ask your administrator to send it again.", code="expired")
+    return invitation
+
+
+def invitations_pending(user_ids: list[int]) -> dict[int, Invitation]:
+    """The latest usable-or-expired invitation of each user who has not accepted one yet."""
+    latest: dict[int, Invitation] = {}
+    for invitation in Invitation.objects.filter(
+        user_id__in=user_ids, accepted_at__isnull=True, voided_at__isnull=True
+    ).order_by("created_at"):
+        latest[invitation.user_id] = invitation
+    return latest
+
+
+def users_for_sso(email: str) -> list[User]:
+    """The accounts single sign-on may sign in for an e-mail: users of an organisation with that e-mail
+    (any letter case), active or not (the caller refuses the deactivated with a message)."""
+    if not email:
+        return []
+    return list(User.objects.filter(email__iexact=email, memberships__isnull=False).distinct()[:2])
+
+
+def two_factor_confirmed(user_id: int) -> bool:
+    return TwoFactorDevice.objects.filter(user_id=user_id, confirmed_at__isnull=False).exists()
+
+
+def two_factor_users(user_ids: list[int]) -> set[int]:
+    return set(
+        TwoFactorDevice.objects.filter(user_id__in=user_ids, confirmed_at__isnull=False).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def second_factor_due(user_id: int) -> bool:
+    """True when the user's organisation requires two-factor authentication and they have not set it up."""
+    return Membership.objects.filter(
+        user_id=user_id, organisation__require_two_factor=True
+    ).exists() and not two_factor_confirmed(user_id)
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """A user as Settings → Users and GET /users show them."""
+
+    membership: Membership
+    company_ids: list[int]
+    two_factor: bool
+    # invited (link out), expired (link out of date), active, deactivated
+    status: str
+    invitation: Invitation | None
+
+    @property
+    def user_id(self) -> int:
+        return self.membership.user_id
+
+
+def user_rows(viewer: Viewer, user_id: int | None = None) -> list[UserRow]:
+    """The users the viewer may manage (`memberships_visible`), with their companies, second factor and
+    invitation, in four queries whatever their number."""
+    memberships = list(memberships_visible(viewer).prefetch_related("companies"))
+    if user_id is not None:
+        memberships = [m for m in memberships if m.user_id == user_id]
+    ids = [m.user_id for m in memberships]
+    two_factor = two_factor_users(ids)
+    pending = invitations_pending(ids)
+    now = timezone.now()
+    rows = []
+    for membership in memberships:
+        user = membership.user
+        invitation = pending.get(user.pk)
+        if not user.is_active:
+            status = "deactivated"
+        elif not user.has_usable_password() and user.last_login is None:
+            # Never signed in and no password: invited while a link works; else their link expired or was voided.
+            status = "invited" if invitation is not None and invitation.expires_at > now else "expired"
+        else:
+            status = "active"
+        rows.append(
+            UserRow(
+                membership=membership,
+                company_ids=sorted(c.pk for c in membership.companies.all()),
+                two_factor=user.pk in two_factor,
+                status=status,
+                invitation=invitation,
+            )
+        )
+    return rows

@@ -28,6 +28,7 @@ from margin.api.routers import (
     roles,
     time_entries,
     timers,
+    users,
 )
 from margin.api.security import BearerToken, SessionAuth
 
@@ -61,3 +62,4 @@ api.add_router("/calendars", calendars.router)
 api.add_router("/notifications", notifications.router)
 api.add_router("/exchange-rates", exchange_rates.router)
 api.add_router("/expenses", expenses.router)
+api.add_router("/", users.router)

@@ -15,7 +15,19 @@ from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from margin.accounts.actions import api_token_authenticate
-from margin.accounts.queries import Viewer, viewer_for
+from margin.accounts.queries import Viewer, second_factor_due, viewer_for
+from margin.core.errors import Forbidden, Unauthenticated
+
+TWO_FACTOR_DUE = (
+    "Your organisation requires two-factor authentication: set it up in Margin (Security → Two-factor) first."
+)
+
+
+def _allowed(user: User) -> User:
+    """An authenticated user whose organisation requires a second factor they have not set up gets 403."""
+    if second_factor_due(user.pk):
+        raise Forbidden(TWO_FACTOR_DUE, code="two_factor_required")
+    return user
 
 
 class BearerToken(HttpBearer):
@@ -23,11 +35,13 @@ class BearerToken(HttpBearer):
     never adds this header on its own."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User:
-        user = api_token_authenticate(token)
-        if user is None:
-            # A token was given and is wrong: say so rather than falling back to the session.
-            raise AuthenticationError(message="This API token is not valid (unknown or revoked).")
-        return user
+        try:
+            user = api_token_authenticate(token)
+        except Unauthenticated as refused:
+            # A token was given and is wrong (unknown, revoked, expired, its user deactivated): say so rather
+            # than falling back to the session.
+            raise AuthenticationError(message=refused.message) from None
+        return _allowed(user)
 
 
 class SessionAuth(APIKeyCookie):
@@ -43,7 +57,9 @@ class SessionAuth(APIKeyCookie):
         return super().__call__(request)  # checks CSRF, then authenticate()
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        return request.user if request.user.is_authenticated else None
+        if not request.user.is_authenticated or not isinstance(request.user, User):
+            return None
+        return _allowed(request.user)
 
 
 def user_of(request: HttpRequest) -> User:

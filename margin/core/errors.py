@@ -48,6 +48,20 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Unauthenticated(DomainError):
+    """Credentials that do not sign anyone in (an unknown, expired or revoked token; a deactivated user)."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Throttled(DomainError):
+    """Too many failed attempts: nothing is checked until the wait is over."""
+
+    status = 429
+    code = "throttled"
+
+
 # Raised by the database triggers of timesheets/0006 (and any later ones that guard a closed period):
 # a write that passed the actions' check just before a concurrent period close.
 PERIOD_CLOSED_MARK = "period closed:"

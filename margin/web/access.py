@@ -17,13 +17,14 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render, resolve_url
+from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from margin.accounts.models import AccessRole
-from margin.accounts.queries import Viewer, viewer_for
+from margin.accounts.queries import Viewer, margin_number, viewer_for
+from margin.accounts.rules import client_address as address_behind_proxies
 from margin.core.errors import DomainError, Forbidden, NotFound, from_database
 from margin.timesheets.queries import delegations_in_force
 
@@ -36,10 +37,22 @@ class HtmxRequest(HttpRequest):
     htmx: HtmxDetails
 
 
+def before_two_factor(
+    view: Callable[Concatenate[HtmxRequest, P], HttpResponse],
+) -> Callable[Concatenate[HtmxRequest, P], HttpResponse]:
+    """Mark a `viewer_view` that someone whose organisation requires a second factor may open before
+    they have set one up (the set-up screens themselves). Apply it beneath `viewer_view`."""
+    view.before_two_factor = True  # type: ignore[attr-defined]
+    return view
+
+
 def viewer_view(
     view: Callable[Concatenate[HtmxRequest, Viewer, P], HttpResponse],
 ) -> Callable[Concatenate[HtmxRequest, P], HttpResponse]:
-    """Require a signed-in member of an organisation and pass their `Viewer` to the view."""
+    """Require a signed-in member of an organisation and pass their `Viewer` to the view. When their
+    organisation requires two-factor authentication and they have none, every screen but the set-up
+    sends them to set it up."""
+    open_before_two_factor = getattr(view, "before_two_factor", False)
 
     @wraps(view)
     def wrapped(request: HtmxRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
@@ -51,6 +64,10 @@ def viewer_view(
             viewer = viewer_for(request.user)
         except NotFound:
             raise PermissionDenied("Your account does not belong to any organisation.") from None
+        if not open_before_two_factor and viewer.second_factor_due:
+            if request.htmx:
+                return HttpResponseClientRedirect(resolve_url("web:two_factor"))
+            return redirect("web:two_factor")
         try:
             try:
                 return view(request, viewer, *args, **kwargs)
@@ -78,6 +95,15 @@ def viewer_view(
             return domain_error_response(request, error)
 
     return wrapped
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address a request came from (MARGIN["TRUSTED_PROXIES"] proxies in front append to X-Forwarded-For)."""
+    return address_behind_proxies(
+        request.META.get("REMOTE_ADDR", ""),
+        request.META.get("HTTP_X_FORWARDED_FOR", ""),
+        margin_number("TRUSTED_PROXIES"),
+    )
 
 
 def domain_error_response(request: HtmxRequest, error: DomainError) -> HttpResponse:

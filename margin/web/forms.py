@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -18,15 +17,67 @@ from margin.core.periods import DurationError, parse_duration
 MAX_ID = 2**63 - 1
 
 
-class SignInForm(AuthenticationForm):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["username"].widget.attrs.update(
-            {"class": "form-control", "placeholder": "Your username", "autocomplete": "username"}
-        )
-        self.fields["password"].widget.attrs.update(
-            {"class": "form-control", "placeholder": "Your password", "autocomplete": "current-password"}
-        )
+class SignInForm(forms.Form):
+    """The password step of signing in; the checks (throttling, the password, the audit row) are
+    `accounts.signin.sign_in_password`."""
+
+    username = forms.CharField(
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={
+                "class": "form-control",
+                "placeholder": "Your username",
+                "autocomplete": "username",
+                "autofocus": True,
+            }
+        ),
+    )
+    password = forms.CharField(
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"class": "form-control", "placeholder": "Your password", "autocomplete": "current-password"}
+        ),
+    )
+
+
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "class": "form-control",
+                "autocomplete": "one-time-code",
+                "inputmode": "text",
+                "placeholder": "123456",
+                "autofocus": True,
+            }
+        ),
+    )
+
+
+class NewPasswordForm(forms.Form):
+    """A new password typed twice; the strength rules are the actions' (Django's validators)."""
+
+    password1 = forms.CharField(
+        label="New password",
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"class": "form-control", "autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="New password again",
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"class": "form-control", "autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        if cleaned and cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        return cleaned
 
 
 def mark_invalid(field: forms.Field) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.urls import path, register_converter
+from django.urls import path, re_path, register_converter
 
 from margin.web.views import (
     approvals,
@@ -18,11 +18,13 @@ from margin.web.views import (
     invoices,
     periods,
     projects,
+    security,
     settings,
     settings_clients,
     settings_delegates,
     settings_firm,
     settings_people,
+    settings_users,
     tasks,
     week,
 )
@@ -47,6 +49,21 @@ app_name = "web"
 urlpatterns = [
     path("signin/", auth.sign_in, name="login"),
     path("signout/", auth.sign_out, name="logout"),
+    path("signin/code/", auth.sign_in_code, name="sign_in_code"),
+    path("invitations/<str:secret>/", auth.invitation, name="invitation"),
+    path("password-reset/", auth.password_reset, name="password_reset"),
+    path("password-reset/sent/", auth.password_reset_sent, name="password_reset_sent"),
+    path("password-reset/<uidb64>/<token>/", auth.password_reset_confirm, name="password_reset_confirm"),
+    path("password-reset/done/", auth.password_reset_done, name="password_reset_done"),
+    path("security/", security.security, name="security"),
+    path("security/tokens/", security.token_create, name="token_create"),
+    path("security/tokens/<int:token_id>/revoke/", security.token_revoke, name="token_revoke"),
+    path("security/two-factor/", security.two_factor, name="two_factor"),
+    path("security/two-factor/start/", security.two_factor_start, name="two_factor_start"),
+    path("security/two-factor/qr.svg", security.two_factor_qr, name="two_factor_qr"),
+    re_path(
+        r"^security/two-factor/(?P<step>confirm|renew|disable)/$", security.two_factor_code, name="two_factor_code"
+    ),
     path("", home.home, name="home"),
     path("projects/<int:project_id>/", projects.project_detail, name="project"),
     path("projects/<int:project_id>/gantt/", gantt.project_gantt, name="project_gantt"),
@@ -162,6 +179,15 @@ urlpatterns = [
         "settings/clients/<int:client_id>/contacts/<int:contact_id>/delete/",
         settings_clients.contact_remove,
         name="settings_contact_delete",
+    ),
+    path("settings/users/", settings_users.users, name="settings_users"),
+    path("settings/users/invite/", settings_users.user_invite_view, name="settings_user_invite"),
+    path("settings/users/two-factor/", settings_users.two_factor_policy_view, name="settings_two_factor_policy"),
+    path("settings/users/<int:user_id>/access/", settings_users.user_access_view, name="settings_user_access"),
+    re_path(
+        r"^settings/users/(?P<user_id>[0-9]+)/(?P<change>deactivate|reactivate|invite|reset-two-factor)/$",
+        settings_users.user_state_view,
+        name="settings_user_state",
     ),
     path("settings/delegates/", settings_delegates.delegates, name="settings_delegates"),
     path("settings/delegates/add/", settings_delegates.delegate_add, name="settings_delegate_add"),

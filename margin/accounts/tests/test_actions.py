@@ -16,7 +16,7 @@ from margin.accounts.queries import (
     role_get,
     viewer_for,
 )
-from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
+from margin.core.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from tests.checks import audit_row, refused
 from tests.firm import Firm
 
@@ -182,17 +182,24 @@ def test_api_token_lifecycle(firm: Firm) -> None:
     token, secret = actions.api_token_create(user=firm.member_user, name="laptop")
     assert secret.startswith(actions.TOKEN_PREFIX) and token.prefix == secret[:12]
     assert secret not in token.key_hash  # only a hash is kept
-    assert audit_row("api_token.create", token).after == {"name": "laptop", "prefix": token.prefix}
+    assert audit_row("api_token.create", token).after == {
+        "name": "laptop",
+        "prefix": token.prefix,
+        "expires_at": token.expires_at.isoformat(),
+    }
     assert actions.api_token_authenticate(secret) == firm.member_user
-    assert actions.api_token_authenticate(secret + "x") is None
-    assert actions.api_token_authenticate("not-a-token") is None
+    with pytest.raises(Unauthenticated, match="not valid"):
+        actions.api_token_authenticate(secret + "x")
+    with pytest.raises(Unauthenticated, match="not valid"):
+        actions.api_token_authenticate("not-a-token")
     assert list(api_tokens_of(firm.member_user.pk)) == [token]
 
     with refused(NotFound):  # someone else's token
         actions.api_token_revoke(user=firm.member2_user, token_id=token.pk)
     actions.api_token_revoke(user=firm.member_user, token_id=token.pk)
     assert audit_row("api_token.revoke", token).before == {"revoked_at": None}
-    assert actions.api_token_authenticate(secret) is None
+    with pytest.raises(Unauthenticated, match="revoked"):
+        actions.api_token_authenticate(secret)
     assert list(api_tokens_of(firm.member_user.pk)) == []
     with refused(NotFound):  # twice
         actions.api_token_revoke(user=firm.member_user, token_id=token.pk)
@@ -201,7 +208,8 @@ def test_api_token_lifecycle(firm: Firm) -> None:
 def test_api_token_of_an_inactive_user_does_not_authenticate(firm: Firm) -> None:
     _, secret = actions.api_token_create(user=firm.member_user, name="ci")
     User.objects.filter(pk=firm.member_user.pk).update(is_active=False)
-    assert actions.api_token_authenticate(secret) is None
+    with pytest.raises(Unauthenticated, match="deactivated"):
+        actions.api_token_authenticate(secret)
 
 
 def test_api_token_name_is_checked(firm: Firm) -> None:

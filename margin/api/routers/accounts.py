@@ -41,7 +41,7 @@ def token_list(request: HttpRequest) -> QuerySet[ApiToken]:
 @router.post("/me/tokens", response=responses(TokenCreatedOut, 201), summary="Create an API token")
 def token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
     """The secret is in this answer only; Margin keeps just its hash."""
-    token, secret = api_token_create(user=user_of(request), name=payload.name)
+    token, secret = api_token_create(user=user_of(request), name=payload.name, expires_in_days=payload.expires_in_days)
     return Status(
         201,
         TokenCreatedOut(
@@ -49,6 +49,7 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedO
             name=token.name,
             prefix=token.prefix,
             created_at=token.created_at,
+            expires_at=token.expires_at,
             last_used_at=token.last_used_at,
             secret=secret,
         ),

@@ -40,6 +40,9 @@ class MeOut(Schema):
 
 class TokenIn(Schema):
     name: ShortText = Field(description="What the token is for, e.g. 'CI export'")
+    expires_in_days: int | None = Field(
+        None, ge=1, le=3650, description="Days until it expires; default 90, at most 365 (set by the installation)"
+    )
 
 
 class TokenOut(Schema):
@@ -47,6 +50,7 @@ class TokenOut(Schema):
     name: str
     prefix: str = Field(description="The first characters of the secret, to recognise it")
     created_at: datetime
+    expires_at: datetime = Field(description="After this the token answers 401")
     last_used_at: datetime | None
 
 

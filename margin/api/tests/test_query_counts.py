@@ -107,6 +107,13 @@ def _people(firm: Firm, k: int) -> None:
         projects.project_member_add(viewer=firm.admin, project=firm.project, person=person)
 
 
+def _users(firm: Firm, k: int) -> None:
+    for _ in range(k):
+        accounts.user_invite(
+            viewer=firm.admin, email=f"u{next(serial)}@example.test", access_role="member", company_ids=[firm.usd.pk]
+        )
+
+
 def _tasks(firm: Firm, k: int) -> None:
     for _ in range(k):
         projects.task_create(viewer=firm.admin, project=firm.project, name="T")
@@ -144,6 +151,7 @@ CASES: dict[str, tuple[str, Callable[[Firm], str], Callable[[Firm, int], None]]]
     "roles": ("admin_user", lambda f: "/roles", _roles),
     "companies": ("admin_user", lambda f: "/companies", _companies),
     "people": ("admin_user", lambda f: "/people", _people),
+    "users": ("admin_user", lambda f: "/users", _users),
     "members": ("admin_user", lambda f: f"/projects/{f.project.pk}/members", _people),
     "tasks": ("admin_user", lambda f: f"/projects/{f.project.pk}/tasks", _tasks),
     "bill rates": ("admin_user", lambda f: f"/projects/{f.project.pk}/rates", _bill_rates),

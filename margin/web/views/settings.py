@@ -38,6 +38,7 @@ def settings_tabs(viewer: Viewer) -> list[tuple[str, str, str]]:
         tabs += [
             ("organisation", "web:settings_organisation", "Organisation"),
             ("roles", "web:settings_roles", "Job roles"),
+            ("users", "web:settings_users", "Users"),
         ]
     if viewer.is_finance:
         tabs.append(("people", "web:settings_people", "People"))

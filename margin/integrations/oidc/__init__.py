@@ -1,0 +1,1 @@
+"""Single sign-on with OpenID Connect (mozilla-django-oidc as the relying party)."""
