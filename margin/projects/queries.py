@@ -12,13 +12,32 @@ from margin.projects.models import CalendarException, Project, ProjectMember, Ta
 
 
 def projects_visible(viewer: Viewer) -> QuerySet[Project]:
+    """Every project the viewer may see; project managers also see their companies' templates (to start from)."""
     projects = Project.objects.filter(organisation_id=viewer.organisation_id, company_id__in=viewer.company_ids)
     if viewer.sees_all_projects:
         return projects
     if viewer.person_id is None:
         return projects.none()
     is_member = ProjectMember.objects.filter(project_id=OuterRef("pk"), person_id=viewer.person_id)
-    return projects.filter(Q(manager_id=viewer.person_id) | Exists(is_member))
+    own: Q = Q(manager_id=viewer.person_id) | Q(Exists(is_member))
+    if can_create_projects(viewer):
+        own |= Q(is_template=True)
+    return projects.filter(own)
+
+
+def projects_listed(viewer: Viewer) -> QuerySet[Project]:
+    """The projects of the default lists and pickers: visible, neither templates nor archived."""
+    return projects_visible(viewer).filter(is_template=False, archived_at__isnull=True)
+
+
+def templates_visible(viewer: Viewer) -> QuerySet[Project]:
+    """The templates a new project can start from (not archived)."""
+    return projects_visible(viewer).filter(is_template=True, archived_at__isnull=True)
+
+
+def can_create_projects(viewer: Viewer) -> bool:
+    """Administrators and project managers create projects (and templates)."""
+    return viewer.role in ("admin", "manager")
 
 
 def project_get(viewer: Viewer, project_id: int) -> Project:
