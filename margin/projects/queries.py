@@ -25,6 +25,14 @@ def projects_visible(viewer: Viewer) -> QuerySet[Project]:
     return projects.filter(own)
 
 
+def projects_of_person(person_id: int | None) -> QuerySet[Project]:
+    """The projects someone manages or belongs to ("my projects")."""
+    if person_id is None:
+        return Project.objects.none()
+    is_member = ProjectMember.objects.filter(project_id=OuterRef("pk"), person_id=person_id)
+    return Project.objects.filter(Q(manager_id=person_id) | Q(Exists(is_member)))
+
+
 def projects_listed(viewer: Viewer) -> QuerySet[Project]:
     """The projects of the default lists and pickers: visible, neither templates nor archived."""
     return projects_visible(viewer).filter(is_template=False, archived_at__isnull=True)
@@ -86,6 +94,12 @@ def members_of(project: Project) -> QuerySet[Person]:
         .select_related("role", "company")
         .order_by("name", "id")
     )
+
+
+def members_to_copy(source: Project) -> list[Person]:
+    """Who joins a copy unless the user says otherwise: a project's team; nobody from a template (its members are
+    the people who wrote it, not a team)."""
+    return [] if source.is_template else list(members_of(source))
 
 
 # --- working calendars ----------------------------------------------------------------------------

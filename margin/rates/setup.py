@@ -20,6 +20,7 @@ from margin.core.errors import Invalid
 from margin.crm.models import Client
 from margin.projects.actions import project_copy, project_create, project_member_add
 from margin.projects.models import Project, ProjectStatus
+from margin.projects.planning import project_start_of
 from margin.rates.actions import RateRow, billing_increment_set, rate_card_save
 from margin.rates.models import BillRate, RateCard
 
@@ -120,3 +121,24 @@ def project_setup(
         _copy_card(viewer, source, project)
     project.refresh_from_db()  # and forget the rate card cached on it before the increment was set
     return project
+
+
+@transaction.atomic
+def project_template_save(*, viewer: Viewer, project: Project, code: str, name: str) -> Project:
+    """Save as template: a template with the project's plan (from the project's start, or the next working day),
+    its budgets and rate card, its company, client and manager; not its team, time or progress."""
+    return project_setup(
+        viewer=viewer,
+        source=project,
+        company=project.company,
+        client=project.client,
+        manager=project.manager,
+        code=code,
+        name=name,
+        start_date=project_start_of(project),
+        budget_minutes=project.budget_minutes,
+        budget_amount_minor=project.budget_amount_minor,
+        status=ProjectStatus.PLANNED,
+        is_template=True,
+        move_to_working_day=True,
+    )
