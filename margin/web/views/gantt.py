@@ -64,4 +64,4 @@ def project_gantt(request: HtmxRequest, viewer: Viewer, project_id: int) -> Http
         "baseline_slots": slots,
         "earned_value": _earned_value(project, slots),
     }
-    return page(request, viewer, "web/projects/gantt.html", context, active="home")
+    return page(request, viewer, "web/projects/gantt.html", context, active="projects")

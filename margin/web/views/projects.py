@@ -148,7 +148,7 @@ def _project_page(
         "tab": "overview",
         **_increment_context(viewer, project, increment_form),
     }
-    return page(request, viewer, "web/projects/project.html", context, active="home", status=status)
+    return page(request, viewer, "web/projects/project.html", context, active="projects", status=status)
 
 
 @viewer_view
