@@ -7,10 +7,8 @@ from datetime import date
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.files.uploadedfile import SimpleUploadedFile
 
-from margin.api.tests.conftest import BASE, error_of, unchanged
-from margin.integrations.sheets.tests.test_import import JIRA
+from margin.api.tests.conftest import error_of, unchanged
 from margin.projects import actions as projects
 from margin.projects.models import Project, Task
 from margin.rates.models import BillRate
@@ -198,17 +196,3 @@ def test_list_filters(firm: Firm, api_as) -> None:  # type: ignore[no-untyped-de
     assert codes(mine="true") == []  # the admin is on neither
     tom = api_as(firm.member_user)
     assert [p["code"] for p in tom.get("/projects", {"mine": "true"}).json()["items"]] == ["GLX-1"]
-
-
-def test_a_project_from_a_file(firm: Firm, api_as) -> None:  # type: ignore[no-untyped-def]
-    maya = api_as(firm.manager_user)
-    form = {k: str(v) for k, v in _new(firm, system="jira").items()} | {"member_ids": [firm.member_person.pk]}
-    upload = SimpleUploadedFile("jira.csv", JIRA, content_type="text/csv")
-    answer = maya.client.post(f"{BASE}/project-imports", {**form, "file": upload})
-    assert answer.status_code == 201, answer.content
-    project = Project.objects.get(pk=answer.json()["id"])
-    assert Task.objects.filter(project=project).count() == 4
-    bad = SimpleUploadedFile("bad.csv", b"Summary\r\nx\r\n", content_type="text/csv")
-    with unchanged():
-        body = error_of(maya.client.post(f"{BASE}/project-imports", {**form, "code": "NEW-2", "file": bad}), 422)
-    assert body["field"] == "file"
