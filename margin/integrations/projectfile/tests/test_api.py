@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
-from margin.api.tests.conftest import BASE, error_of, unchanged
+from margin.api.tests.conftest import BASE, Api, error_of, unchanged
 from margin.integrations.sheets.tests.test_import import JIRA
 from margin.projects.models import Project, Task
 from tests.firm import Firm
@@ -22,8 +23,10 @@ def _new(firm: Firm, **overrides: object) -> dict[str, object]:
     }
 
 
-def test_a_project_from_a_file(firm: Firm, api_as) -> None:  # type: ignore[no-untyped-def]
-    maya = api_as(firm.manager_user)
+def test_a_project_from_a_file(firm: Firm) -> None:
+    client = Client()
+    client.force_login(firm.manager_user)
+    maya = Api(client)
     form = {k: str(v) for k, v in _new(firm, system="jira").items()} | {"member_ids": [firm.member_person.pk]}
     upload = SimpleUploadedFile("jira.csv", JIRA, content_type="text/csv")
     answer = maya.client.post(f"{BASE}/project-imports", {**form, "file": upload})
