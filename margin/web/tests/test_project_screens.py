@@ -88,6 +88,8 @@ def test_templates_and_archived_have_their_own_lists(sign_in: SignIn, firm: Firm
     assert "TPL-1" not in _html(maya.get(reverse("web:projects")))
     html = _html(maya.get(reverse("web:projects"), {"kind": "templates"}))
     assert "TPL-1" in html and "Use template" in html and "GLX-1" not in html
+    html = _html(maya.get(reverse("web:projects"), {"kind": "templates", "client": "not-a-client"}))
+    assert "TPL-1" in html and "GLX-1" not in html  # a bad filter value drops that filter, not the others
     projects.project_update(viewer=firm.manager, project=firm.project, status="closed")
     projects.project_archive(viewer=firm.manager, project=firm.project)
     assert "GLX-1" not in _html(maya.get(reverse("web:projects")))
@@ -298,3 +300,13 @@ def test_the_menus(sign_in: SignIn, firm: Firm) -> None:
     assert 'data-testid="nav-new-project"' in maya and 'data-testid="nav-approvals"' in maya
     finn = _html(sign_in(firm.finance_user).get(reverse("web:home")))
     assert 'data-testid="nav-invoices"' in finn and 'data-testid="nav-periods"' in finn
+
+
+def test_a_template_page_says_what_it_is_and_offers_no_invoice(sign_in: SignIn, firm: Firm) -> None:
+    template = _template(firm)
+    html = _html(sign_in(firm.finance_user).get(reverse("web:project", args=[template.pk])))
+    assert 'data-testid="project-kind-note"' in html and "This is a template" in html
+    assert "Invoice this project" not in html and "Log time" not in html
+    assert "Invoice this project" in _html(
+        sign_in(firm.finance_user).get(reverse("web:project", args=[firm.project.pk]))
+    )

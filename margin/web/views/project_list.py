@@ -68,7 +68,8 @@ def project_list(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
         companies=Company.objects.filter(pk__in=visible.values("company_id")).order_by("name"),
         managers=Person.objects.filter(pk__in=visible.values("manager_id")).order_by("name"),
     )
-    data = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()  # a bad value drops that filter only: the valid ones stay in cleaned_data
+    data = form.cleaned_data
     projects_page = Paginator(_filtered(viewer, data), PAGE_SIZE).get_page(request.GET.get("page"))
     shown = [p for p in projects_page if may_see_money(viewer, p)]
     figures = {f.project_id: f for f in profitability(Project.objects.filter(pk__in=[p.pk for p in shown]))}
