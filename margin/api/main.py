@@ -24,6 +24,7 @@ from margin.api.routers import (
     people,
     periods,
     planning,
+    project_copies,
     projects,
     roles,
     time_entries,
@@ -51,6 +52,7 @@ api.add_router("/people", people.router)
 api.add_router("/roles", roles.router)
 api.add_router("/clients", clients.router)
 api.add_router("/projects", projects.router)
+api.add_router("/", project_copies.router)
 api.add_router("/time-entries", time_entries.router)
 api.add_router("/timers", timers.router)
 api.add_router("/invoices", invoices.router)

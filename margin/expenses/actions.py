@@ -329,6 +329,8 @@ def _check_target(viewer: Viewer, claim: ExpenseClaim, project: Project | None, 
         raise NotFound("No such project.")
     if project.status == ProjectStatus.CLOSED:
         raise Invalid(f"Project {project.code} is closed; no more expenses can go on it.", field="project")
+    if project.is_template:
+        raise Invalid(f"{project.code} is a template; expenses go on projects made from it.", field="project")
     if task is not None and task.project_id != project.pk:
         raise NotFound("No such task in this project.")
     if project.manager_id != claim.person_id and not is_member(project, claim.person_id):

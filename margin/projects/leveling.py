@@ -10,9 +10,9 @@ Resources, in this first version:
 - a person assigned to a task is a resource of capacity 100 (one person at 100 %);
 - a resource pool is a resource of capacity ``max_units``;
 - the same people and pools are also busy on **other projects** of the organisation: each assignment of theirs
-  on another project's scheduled, unfinished leaf task (projects not closed) that overlaps this plan's horizon
-  (from the project start to its current finish plus all of its movable work, the latest a serial leveling
-  can finish) is fed to the engine as a fixed activity (``load:<assignment id>``): capacity already used.
+  on another project's scheduled, unfinished leaf task (projects neither closed nor templates) that overlaps this
+  plan's horizon (from the project start to its current finish plus all of its movable work, the latest a serial
+  leveling can finish) is fed to the engine as a fixed activity (``load:<assignment id>``): capacity already used.
   Those are never moved, never stored in a proposal and never counted in its makespan; an over-allocation is
   reported only where one of this project's tasks runs. Other projects' tasks are measured on this project's
   calendar;
@@ -220,6 +220,7 @@ def _other_load(
         )
         .exclude(task__project=project)
         .exclude(task__project__status=ProjectStatus.CLOSED)
+        .exclude(task__project__is_template=True)  # a template's plan is a pattern, not booked work
         .values_list("id", "person_id", "pool_id", "units", "task__start", "task__finish")
         .order_by("id")
     )

@@ -81,6 +81,12 @@ class Project(models.Model):
     members = models.ManyToManyField("accounts.Person", through="ProjectMember", related_name="projects")
     # Every time entry on the project must say what was done.
     notes_required = models.BooleanField(default=False)
+    # A template is a project kept to be copied (its tasks, links, durations and role assignments): never billed,
+    # no time on it, listed under Templates (margin.projects.actions.copies).
+    is_template = models.BooleanField(default=False)
+    # Archived: a closed project put away, out of the default lists and read-only
+    # (margin.projects.actions.lifecycle, check_writable).
+    archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -89,10 +95,18 @@ class Project(models.Model):
             models.UniqueConstraint(fields=["organisation", "code"], name="project_code_unique_in_org"),
             models.CheckConstraint(condition=models.Q(budget_minutes__gte=0), name="project_budget_minutes_gte_0"),
             models.CheckConstraint(condition=models.Q(budget_amount_minor__gte=0), name="project_budget_amount_gte_0"),
+            models.CheckConstraint(
+                condition=models.Q(archived_at__isnull=True) | models.Q(status=ProjectStatus.CLOSED),
+                name="project_archived_only_when_closed",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class ProjectMember(models.Model):

@@ -12,13 +12,40 @@ from margin.projects.models import CalendarException, Project, ProjectMember, Ta
 
 
 def projects_visible(viewer: Viewer) -> QuerySet[Project]:
+    """Every project the viewer may see; project managers also see their companies' templates (to start from)."""
     projects = Project.objects.filter(organisation_id=viewer.organisation_id, company_id__in=viewer.company_ids)
     if viewer.sees_all_projects:
         return projects
     if viewer.person_id is None:
         return projects.none()
     is_member = ProjectMember.objects.filter(project_id=OuterRef("pk"), person_id=viewer.person_id)
-    return projects.filter(Q(manager_id=viewer.person_id) | Exists(is_member))
+    own: Q = Q(manager_id=viewer.person_id) | Q(Exists(is_member))
+    if can_create_projects(viewer):
+        own |= Q(is_template=True)
+    return projects.filter(own)
+
+
+def projects_of_person(person_id: int | None) -> QuerySet[Project]:
+    """The projects someone manages or belongs to ("my projects")."""
+    if person_id is None:
+        return Project.objects.none()
+    is_member = ProjectMember.objects.filter(project_id=OuterRef("pk"), person_id=person_id)
+    return Project.objects.filter(Q(manager_id=person_id) | Q(Exists(is_member)))
+
+
+def projects_listed(viewer: Viewer) -> QuerySet[Project]:
+    """The projects of the default lists and pickers: visible, neither templates nor archived."""
+    return projects_visible(viewer).filter(is_template=False, archived_at__isnull=True)
+
+
+def templates_visible(viewer: Viewer) -> QuerySet[Project]:
+    """The templates a new project can start from (not archived)."""
+    return projects_visible(viewer).filter(is_template=True, archived_at__isnull=True)
+
+
+def can_create_projects(viewer: Viewer) -> bool:
+    """Administrators and project managers create projects (and templates)."""
+    return viewer.role in ("admin", "manager")
 
 
 def project_get(viewer: Viewer, project_id: int) -> Project:
@@ -67,6 +94,12 @@ def members_of(project: Project) -> QuerySet[Person]:
         .select_related("role", "company")
         .order_by("name", "id")
     )
+
+
+def members_to_copy(source: Project) -> list[Person]:
+    """Who joins a copy unless the user says otherwise: a project's team; nobody from a template (its members are
+    the people who wrote it, not a team)."""
+    return [] if source.is_template else list(members_of(source))
 
 
 # --- working calendars ----------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,7 +15,7 @@ from margin.accounts.queries import Viewer
 from margin.core import audit
 from margin.core.errors import Forbidden, Invalid, NotFound
 from margin.crm.actions import check_billing_increment, check_billing_rounding
-from margin.projects.actions import baseline_save
+from margin.projects.actions import baseline_save, check_writable
 from margin.projects.models import Baseline, Project
 from margin.projects.queries import can_manage, in_scope
 from margin.rates import ecb
@@ -48,6 +48,7 @@ def bill_rate_set(
         raise NotFound("No such project.")
     if not (can_manage(viewer, project) or viewer.is_finance):
         raise Forbidden("Only the project's manager or finance may set its rates.")
+    check_writable(project)
     if (role is None) == (person is None):
         raise Invalid("Give either a role or a person, not both.", field="role")
     for other in (role, person):
@@ -77,6 +78,115 @@ def bill_rate_set(
         },
     )
     return rate
+
+
+# --- the rate card as a table ---------------------------------------------------------------------
+
+EARLIEST_RATE_FROM = date(1990, 1, 1)
+LATEST_RATE_FROM = date(2199, 12, 31)
+
+
+@dataclass(frozen=True)
+class RateRow:
+    """One row of a rate card: a role's rate, or one person's override, from a date on."""
+
+    valid_from: date
+    hourly_rate: Decimal
+    role: Role | None = None
+    person: Person | None = None
+
+    @property
+    def who(self) -> str:
+        return self.role.name if self.role is not None else self.person.name if self.person is not None else "?"
+
+    @property
+    def key(self) -> tuple[int | None, int | None, date]:
+        return (getattr(self.role, "pk", None), getattr(self.person, "pk", None), self.valid_from)
+
+
+def _check_rows(viewer: Viewer, rows: Sequence[RateRow]) -> None:
+    seen: set[tuple[int | None, int | None, date]] = set()
+    for number, row in enumerate(rows, start=1):
+        if (row.role is None) == (row.person is None):
+            raise Invalid(f"Row {number}: give either a role or a person, not both.", field="rates")
+        other = row.role if row.role is not None else row.person
+        if other is None or other.organisation_id != viewer.organisation_id:
+            raise NotFound("No such role or person.")
+        if not EARLIEST_RATE_FROM <= row.valid_from <= LATEST_RATE_FROM:
+            raise Invalid(f"Row {number} ({row.who}): the date must be between 1990 and 2199.", field="rates")
+        try:
+            _check_rate(row.hourly_rate, "rates")
+        except Invalid as error:
+            raise Invalid(f"Row {number} ({row.who}): {error.message}", field="rates") from None
+        if row.key in seen:
+            raise Invalid(
+                f"{row.who} has two rates from {row.valid_from.isoformat()}; one rate per date (a later date "
+                "takes over from that day on).",
+                field="rates",
+                code="overlapping_rates",
+            )
+        seen.add(row.key)
+
+
+def _table_picture(rates: Sequence[BillRate]) -> list[dict[str, object]]:
+    return sorted(
+        (
+            {
+                "role": r.role_id,
+                "person": r.person_id,
+                "valid_from": r.valid_from.isoformat(),
+                "hourly_rate": format(Decimal(r.hourly_rate).normalize(), "f"),
+            }
+            for r in rates
+        ),
+        key=lambda r: (str(r["role"]), str(r["person"]), str(r["valid_from"])),
+    )
+
+
+@transaction.atomic
+def rate_card_save(*, viewer: Viewer, project: Project, rows: Sequence[RateRow]) -> list[BillRate]:
+    """Make the project's rate card exactly ``rows`` (the table as edited): new rows are added, changed rates
+    updated, rows left out removed. The dated rows are the card's history: a rate change from a date is a new row,
+    and the row before it still values the time before that date. One rate per role (or person) and date: two are
+    refused (``overlapping_rates``) and nothing changes. One audit row holds the table before and after."""
+    if not in_scope(viewer, project):
+        raise NotFound("No such project.")
+    if not (can_manage(viewer, project) or viewer.is_finance):
+        raise Forbidden("Only the project's manager or finance may set its rates.")
+    check_writable(project)
+    _check_rows(viewer, rows)
+    card, _ = RateCard.objects.select_for_update().get_or_create(
+        project=project, defaults={"organisation_id": project.organisation_id, "currency": project.currency}
+    )
+    existing = {(r.role_id, r.person_id, r.valid_from): r for r in BillRate.objects.filter(rate_card=card)}
+    before = _table_picture(list(existing.values()))
+    wanted = {row.key: row for row in rows}
+    BillRate.objects.filter(pk__in=[r.pk for key, r in existing.items() if key not in wanted]).delete()
+    for key, row in wanted.items():
+        current = existing.get(key)
+        if current is None:
+            BillRate.objects.create(
+                rate_card=card,
+                role=row.role,
+                person=row.person,
+                valid_from=row.valid_from,
+                hourly_rate=row.hourly_rate,
+            )
+        elif current.hourly_rate != row.hourly_rate:
+            current.hourly_rate = row.hourly_rate
+            current.save(update_fields=["hourly_rate"])
+    saved = list(BillRate.objects.filter(rate_card=card))
+    after = _table_picture(saved)
+    if after != before:
+        audit.record(
+            organisation_id=viewer.organisation_id,
+            actor_id=viewer.user_id,
+            action="rate_card.save",
+            obj=card,
+            before={"project": project.pk, "rates": before},
+            after={"project": project.pk, "rates": after},
+        )
+    return saved
 
 
 @transaction.atomic
@@ -401,6 +511,7 @@ def billing_increment_set(
         raise NotFound("No such project.")
     if not (can_manage(viewer, project) or viewer.is_finance):
         raise Forbidden("Only the project's manager or finance may set its billing increment.")
+    check_writable(project)
     if minutes is not None:
         minutes = check_billing_increment(minutes)
     if rounding is not None:

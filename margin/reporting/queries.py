@@ -30,7 +30,7 @@ from margin.core.errors import Forbidden
 from margin.core.money import Money
 from margin.expenses.models import ClaimStatus, ExpenseLine
 from margin.projects.models import Project
-from margin.projects.queries import projects_visible
+from margin.projects.queries import projects_listed, projects_visible
 from margin.timesheets.models import EntryStatus, TimeEntry
 
 
@@ -231,7 +231,8 @@ def profitability(projects: QuerySet[Project]) -> list[ProjectFigures]:
 
 
 def profitability_visible(viewer: Viewer) -> list[ProjectFigures]:
-    return profitability(projects_visible(viewer))
+    """Figures of the projects of the default lists (no templates, nothing archived)."""
+    return profitability(projects_listed(viewer))
 
 
 def project_profitability(project: Project) -> ProjectFigures:

@@ -180,6 +180,7 @@ def tasks_open_to(person_id: int) -> QuerySet[Task]:
     return (
         Task.objects.filter(Exists(member), closed=False, children__isnull=True)
         .exclude(project__status="closed")
+        .exclude(project__is_template=True)
         .select_related("project")
         .order_by("project__code", "position", "id")
     )

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from margin.accounts.models import AccessRole, Person
 from margin.accounts.queries import Viewer
 from margin.core.notifications import unread_count
+from margin.projects.queries import can_create_projects
 from margin.web.access import can_approve, can_edit_clients
 
 
@@ -32,6 +33,7 @@ def layout_context(request: HttpRequest, viewer: Viewer, active: str) -> dict[st
         "nav_approvals": can_approve(viewer),
         "nav_clients": can_edit_clients(viewer),
         "nav_invoices": viewer.is_finance,
+        "nav_new_project": can_create_projects(viewer),
         "unread_notifications": unread_count(organisation_id=viewer.organisation_id, user_id=viewer.user_id),
     }
 

@@ -46,6 +46,7 @@ def test_claim_receipt_submit_and_approve(browser_firm: Firm, page: Any, sign_in
     actions.category_create(viewer=firm.finance, name="Meals")
 
     sign_in("tom")
+    page.get_by_test_id("nav-expenses-menu").click()  # the Expenses menu holds it
     page.get_by_test_id("nav-expenses").click()
     page.get_by_label("Title").fill("Lyon workshop")
     page.get_by_test_id("claim-create").click()

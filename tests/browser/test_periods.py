@@ -30,6 +30,7 @@ def test_close_and_reopen_a_period(page: Any, browser_firm: Firm, sign_in: Calla
     )
 
     sign_in("finn")
+    page.get_by_test_id("nav-invoices-menu").click()  # the Invoices menu holds it
     page.get_by_test_id("nav-periods").click()
     expect(page.get_by_test_id("period-companies")).to_contain_text("Acme US")
     form = page.get_by_test_id("period-close")

@@ -3,9 +3,9 @@
 from collections.abc import Sequence
 from typing import Any, overload
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
@@ -13,7 +13,7 @@ from margin.accounts.models import Person
 from margin.accounts.queries import Viewer, company_get, person_get, role_get
 from margin.api.pagination import Pages
 from margin.api.schemas.accounts import PersonOut
-from margin.api.schemas.common import Id, responses
+from margin.api.schemas.common import Id, Title, responses
 from margin.api.schemas.crm import BillingIncrementIn, BillingIncrementOut
 from margin.api.schemas.projects import (
     BillRateIn,
@@ -32,18 +32,26 @@ from margin.api.security import viewer_of
 from margin.core.errors import NotFound
 from margin.crm.queries import client_get
 from margin.projects.actions import (
-    project_create,
     project_member_add,
+    project_member_remove,
     project_update,
     task_create,
     task_delete,
     task_update,
 )
 from margin.projects.models import Project, Task
-from margin.projects.queries import members_of, project_get, projects_visible, task_get, tasks_of
-from margin.rates.actions import bill_rate_set, billing_increment_set
+from margin.projects.queries import (
+    members_of,
+    project_get,
+    projects_of_person,
+    projects_visible,
+    task_get,
+    tasks_of,
+)
+from margin.rates.actions import RateRow, bill_rate_set, billing_increment_set, rate_card_save
 from margin.rates.models import BillRate
 from margin.rates.queries import bill_rates_of, billing_increment_of
+from margin.rates.setup import project_setup
 from margin.reporting.queries import ProjectFigures, profitability, project_figures_get, projects_with_figures_visible
 
 router = Router(tags=["projects"])
@@ -52,16 +60,29 @@ router = Router(tags=["projects"])
 class ProjectFilter(Schema):
     status: ProjectStatusIn | None = None
     client_id: Id | None = None
+    company_id: Id | None = None
+    manager_id: Id | None = None
+    mine: bool = Field(False, description="Only projects you manage or belong to")
+    template: bool = Field(False, description="Templates instead of projects")
+    archived: bool = Field(False, description="Archived projects instead of the current ones")
+    q: Title = Field("", description="Part of the code or name")
 
 
-@router.get("", response=responses(list[ProjectOut]), summary="List projects")
+@router.get(
+    "", response=responses(list[ProjectOut]), summary="List projects (not templates, not archived, unless asked)"
+)
 @paginate(Pages)
 def project_list(request: HttpRequest, filters: Query[ProjectFilter]) -> QuerySet[Project]:
-    projects = projects_visible(viewer_of(request)).select_related("client").order_by("code", "id")
-    if filters.status:
-        projects = projects.filter(status=filters.status)
-    if filters.client_id:
-        projects = projects.filter(client_id=filters.client_id)
+    viewer = viewer_of(request)
+    projects = projects_visible(viewer).select_related("client").order_by("code", "id")
+    projects = projects.filter(is_template=filters.template, archived_at__isnull=not filters.archived)
+    if filters.mine:
+        projects = projects.filter(pk__in=projects_of_person(viewer.person_id))
+    for name in ("status", "client_id", "company_id", "manager_id"):
+        if getattr(filters, name):
+            projects = projects.filter(**{name: getattr(filters, name)})
+    if filters.q.strip():
+        projects = projects.filter(Q(code__icontains=filters.q.strip()) | Q(name__icontains=filters.q.strip()))
     return projects
 
 
@@ -97,10 +118,23 @@ def profitability_list(request: HttpRequest) -> FiguresPages:
     return FiguresPages(projects_with_figures_visible(viewer_of(request)))
 
 
-@router.post("", response=responses(ProjectOut, 201), summary="Create a project")
+def rate_rows(viewer: Viewer, rates: list[BillRateIn]) -> list[RateRow]:
+    """The rows of a rate card as sent, each role or person fetched through its access function."""
+    return [
+        RateRow(
+            valid_from=r.valid_from,
+            hourly_rate=r.hourly_rate,
+            role=role_get(viewer, r.role_id) if r.role_id is not None else None,
+            person=person_get(viewer, r.person_id) if r.person_id is not None else None,
+        )
+        for r in rates
+    ]
+
+
+@router.post("", response=responses(ProjectOut, 201), summary="Create a project (or template), its members and rates")
 def project_add(request: HttpRequest, payload: ProjectIn) -> Status[Project]:
     viewer = viewer_of(request)
-    project = project_create(
+    project = project_setup(
         viewer=viewer,
         company=company_get(viewer, payload.company_id),
         client=client_get(viewer, payload.client_id),
@@ -112,6 +146,9 @@ def project_add(request: HttpRequest, payload: ProjectIn) -> Status[Project]:
         end_date=payload.end_date,
         budget_minutes=payload.budget_minutes,
         budget_amount_minor=payload.budget_amount_minor,
+        is_template=payload.is_template,
+        members=[person_get(viewer, pk) for pk in payload.member_ids],
+        rates=rate_rows(viewer, payload.rates),
     )
     return Status(201, project_get(viewer, project.pk))
 
@@ -146,6 +183,18 @@ def member_add(request: HttpRequest, project_id: Id, payload: MemberIn) -> Statu
     person = person_get(viewer, payload.person_id)
     project_member_add(viewer=viewer, project=project, person=person)
     return Status(201, person)
+
+
+@router.delete(
+    "/{project_id}/members/{person_id}",
+    response=responses(None, 204),
+    summary="Take a person off a project (their time and assignments stay; they log no more)",
+)
+def member_remove(request: HttpRequest, project_id: Id, person_id: Id) -> Status[None]:
+    viewer = viewer_of(request)
+    project = project_get(viewer, project_id)
+    project_member_remove(viewer=viewer, project=project, person=person_get(viewer, person_id))
+    return Status(204, None)
 
 
 # tasks ----------------------------------------------------------------------------------------
@@ -231,6 +280,18 @@ def rate_set(request: HttpRequest, project_id: Id, payload: BillRateIn) -> Statu
         person=person_get(viewer, payload.person_id) if payload.person_id is not None else None,
     )
     return Status(201, rate)
+
+
+@router.put(
+    "/{project_id}/rates",
+    response=responses(list[BillRateOut]),
+    summary="Replace the rate card: every dated row, as a table (one rate per role or person and date)",
+)
+def rate_card_put(request: HttpRequest, project_id: Id, payload: list[BillRateIn]) -> list[BillRate]:
+    viewer = viewer_of(request)
+    project = project_get(viewer, project_id)
+    rate_card_save(viewer=viewer, project=project, rows=rate_rows(viewer, payload))
+    return bill_rates_of(project.pk)
 
 
 def _increment_out(project: Project) -> BillingIncrementOut:

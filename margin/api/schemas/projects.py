@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
@@ -17,10 +17,21 @@ ProjectStatusIn = Literal["planned", "active", "on_hold", "closed"]
 BudgetMinutes = Annotated[int, Field(ge=0, le=MAX_BUDGET_MINUTES, description="Minutes (0 to 10 million hours)")]
 
 
+class BillRateIn(Schema):
+    """A role's rate on the project, or (with person_id instead) one person's override."""
+
+    valid_from: date
+    hourly_rate: HourlyRate
+    role_id: Id | None = None
+    person_id: Id | None = None
+
+
 class ProjectIn(Schema):
+    """A new project (or template) with its members and rate card, in one transaction."""
+
     company_id: Id
     client_id: Id
-    manager_id: Id = Field(description="The person who manages the project")
+    manager_id: Id = Field(description="The person who manages the project (someone of its company)")
     code: Code
     name: Name
     status: ProjectStatusIn = "active"
@@ -28,6 +39,41 @@ class ProjectIn(Schema):
     end_date: date | None = None
     budget_minutes: BudgetMinutes = 0
     budget_amount_minor: MinorUnits = 0
+    is_template: bool = Field(False, description="A template: copied into new projects, never billed, no time")
+    member_ids: list[Id] = Field(default_factory=list, max_length=500, description="People on it besides the manager")
+    rates: list[BillRateIn] = Field(
+        default_factory=list, max_length=500, description="Its rate card: role rates and personal overrides, dated"
+    )
+
+
+class ProjectCopyIn(Schema):
+    """A new project made from this one (a template or a project): its plan moves to start_date. Left out: the
+    source's company, client, manager and budgets; its team (a project's members; nobody from a template); its
+    rate card."""
+
+    code: Code
+    name: Name
+    start_date: date = Field(description="The first day of the new project; the plan keeps its offsets from it")
+    move_to_working_day: bool = Field(
+        False, description="A start on a weekend or holiday moves to the next working day (else it is refused)"
+    )
+    company_id: Id | None = None
+    client_id: Id | None = None
+    manager_id: Id | None = None
+    status: ProjectStatusIn = "active"
+    end_date: date | None = None
+    budget_minutes: BudgetMinutes | None = None
+    budget_amount_minor: MinorUnits | None = None
+    is_template: bool = Field(False, description="Make a template (Save as template) rather than a project")
+    member_ids: list[Id] | None = Field(None, max_length=500)
+    rates: list[BillRateIn] | None = Field(None, max_length=500, description="The new card; null: the source's")
+
+
+class TemplateIn(Schema):
+    """Save a project as a template: its plan, starting on the project's start."""
+
+    code: Code
+    name: Name
 
 
 class ProjectPatch(Schema):
@@ -59,6 +105,8 @@ class ProjectOut(Schema):
     budget_minutes: int
     budget_amount: MoneyOut
     notes_required: bool
+    is_template: bool
+    archived_at: datetime | None
 
     @staticmethod
     def resolve_client_name(obj: Project) -> str:
@@ -115,15 +163,6 @@ class TaskOut(Schema):
     @staticmethod
     def resolve_deadline_missed(obj: Task) -> bool:
         return deadline_missed(obj.finish, obj.deadline)
-
-
-class BillRateIn(Schema):
-    """A role's rate on the project, or (with person_id instead) one person's override."""
-
-    valid_from: date
-    hourly_rate: HourlyRate
-    role_id: Id | None = None
-    person_id: Id | None = None
 
 
 class BillRateOut(Schema):

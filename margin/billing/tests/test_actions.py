@@ -84,7 +84,7 @@ def eur_project(firm: Firm) -> Project:
     firm.eur_member = viewer_for(user)  # type: ignore[attr-defined]
     client = client_create(viewer=firm.admin, name="Euro Client", currency="EUR")
     project = projects.project_create(
-        viewer=firm.admin, company=firm.eur, client=client, manager=firm.manager_person, code="EU-1", name="Euro"
+        viewer=firm.admin, company=firm.eur, client=client, manager=eva, code="EU-1", name="Euro"
     )
     projects.project_member_add(viewer=firm.admin, project=project, person=eva)
     bill_rate_set(

@@ -139,8 +139,11 @@ def test_a_line_on_another_companys_project_follows_that_companys_close(firm: Fi
     """The claim is Acme US's (the person's employer); the project is another company's: both books count."""
     canada = accounts.company_create(viewer=firm.admin, name="Acme Canada", base_currency="USD", tax_id="CA-1")
     admin, member, finance = (viewer_for(u) for u in (firm.admin_user, firm.member_user, firm.finance_user))
+    carl = accounts.person_create(
+        viewer=admin, company=canada, role=firm.senior, name="Carl", email="carl@example.test"
+    )  # a project is managed by someone of its company
     other = projects.project_create(
-        viewer=admin, company=canada, client=firm.client, manager=firm.manager_person, code="CA-1", name="Globex CA"
+        viewer=admin, company=canada, client=firm.client, manager=carl, code="CA-1", name="Globex CA"
     )
     projects.project_member_add(viewer=admin, project=other, person=firm.member_person)
     claim = actions.claim_create(viewer=member, title="Toronto")

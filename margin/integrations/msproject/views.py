@@ -52,6 +52,6 @@ def msproject_import(request: HtmxRequest, viewer: Viewer, project_id: int) -> H
             context["result"] = project_import_mspdi(viewer=viewer, project=project, data=uploaded_bytes(request))
         except Invalid as error:
             context["error"] = error.message
-            return page(request, viewer, "integrations/msproject_import.html", context, active="home", status=422)
+            return page(request, viewer, "integrations/msproject_import.html", context, active="projects", status=422)
         context["has_tasks"] = True
-    return page(request, viewer, "integrations/msproject_import.html", context, active="home")
+    return page(request, viewer, "integrations/msproject_import.html", context, active="projects")

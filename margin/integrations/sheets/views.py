@@ -48,7 +48,7 @@ def tasks_import_view(request: HtmxRequest, viewer: Viewer, project_id: int, sys
         raise Forbidden("Only the project's manager or an administrator may import tasks.")
     context: dict[str, object] = {"project": project, "system": system, "label": LABELS[system], "error": ""}
     if request.method == "GET":
-        return page(request, viewer, TEMPLATE, context, active="home")
+        return page(request, viewer, TEMPLATE, context, active="projects")
     try:
         data = _data(request)
         if request.POST.get("mode") == "commit":
@@ -57,10 +57,10 @@ def tasks_import_view(request: HtmxRequest, viewer: Viewer, project_id: int, sys
         preview = tasks_preview(project=project, system=system, data=data)
     except Invalid as error:
         context["error"] = error.message
-        return page(request, viewer, TEMPLATE, context, active="home", status=422)
+        return page(request, viewer, TEMPLATE, context, active="projects", status=422)
     context.update(
         preview=preview,
         rows=[(row, preview.assignees.get(row.line)) for row in preview.rows],
         data=base64.b64encode(data).decode("ascii"),
     )
-    return page(request, viewer, TEMPLATE, context, active="home")
+    return page(request, viewer, TEMPLATE, context, active="projects")

@@ -313,6 +313,8 @@ def check(viewer: Viewer, rows: Sequence[Candidate], directory: _Directory, colu
         if project is not None:
             if project.status == ProjectStatus.CLOSED:
                 row.error(col("project", "project_id"), f"project {project.code} is closed")
+            elif project.is_template:
+                row.error(col("project", "project_id"), f"{project.code} is a template; time goes on real projects")
             if row.person_id is not None and (
                 (project.pk, row.person_id) not in members and project.manager_id != row.person_id
             ):

@@ -5,6 +5,8 @@
 - ``board``: Kanban columns and card moves
 - ``calendars``: working calendars and their exceptions
 - ``leveling``: resource pools, assignments, leveling proposals
+- ``copies``: a project made from a template, as a copy of another, or saved as a template
+- ``lifecycle``: archiving a closed project and bringing it back
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from .calendars import (
     calendar_update,
     parse_intervals,
 )
+from .copies import Copied, project_copy, working_start
 from .leveling import (
     ASSIGNMENT_FIELDS,
     HEURISTIC_TIME_LIMIT_S,
@@ -47,6 +50,7 @@ from .leveling import (
     leveling_run,
     resource_pool_create,
 )
+from .lifecycle import project_archive, project_unarchive
 from .planning import (
     LINK_FIELDS,
     MAX_LAG_MINUTES,
@@ -71,8 +75,10 @@ from .projects import (
     PROJECT_FIELDS,
     TASK_FIELDS,
     check_deadline,
+    check_writable,
     project_create,
     project_member_add,
+    project_member_remove,
     project_update,
     task_create,
     task_update,
@@ -102,6 +108,7 @@ __all__ = [
     "TASK_FIELDS",
     "BoardMove",
     "CalendarSaved",
+    "Copied",
     "IntervalsInput",
     "Rescheduled",
     "WeekInput",
@@ -116,6 +123,7 @@ __all__ = [
     "calendar_exception_remove",
     "calendar_update",
     "check_deadline",
+    "check_writable",
     "default_calendar_ensure",
     "dependency_create",
     "dependency_delete",
@@ -124,9 +132,13 @@ __all__ = [
     "leveling_fill",
     "leveling_run",
     "parse_intervals",
+    "project_archive",
+    "project_copy",
     "project_create",
     "project_member_add",
+    "project_member_remove",
     "project_reschedule",
+    "project_unarchive",
     "project_update",
     "resource_pool_create",
     "task_board_move",
@@ -137,4 +149,5 @@ __all__ = [
     "task_predecessors_set",
     "task_schedule_update",
     "task_update",
+    "working_start",
 ]

@@ -12,7 +12,7 @@ from margin.core import audit
 from margin.core.errors import Forbidden, Invalid
 from margin.core.text import clean_text
 from margin.projects.actions.planning import _plan_lock, _reschedule
-from margin.projects.actions.projects import _check_scope
+from margin.projects.actions.projects import _check_scope, check_writable
 from margin.projects.models import Assignment, BoardColumn, Project, Task, TaskStatus
 from margin.projects.planning import lead_person, person_calendars, task_people
 from margin.projects.queries import can_manage, is_member
@@ -167,6 +167,7 @@ def task_board_move(
     the task 100 % complete. Going over the column's WIP limit is allowed; the answer carries a warning."""
     _check_board_access(viewer, task.project)
     project = Project.objects.select_for_update().get(pk=task.project_id)
+    check_writable(project)
     locked = Task.objects.select_for_update().get(pk=task.pk, project=project)
     if status not in TaskStatus.values:
         raise Invalid(f"Unknown status {status!r}; use one of {', '.join(TaskStatus.values)}.", field="status")

@@ -14,7 +14,7 @@ from margin.accounts.queries import Viewer
 from margin.core import audit
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from margin.core.text import clean_text
-from margin.projects.actions.projects import MAX_BUDGET_MINUTES, TASK_FIELDS, _check_scope
+from margin.projects.actions.projects import MAX_BUDGET_MINUTES, TASK_FIELDS, _check_scope, check_writable
 from margin.projects.models import (
     Baseline,
     BaselineTask,
@@ -71,7 +71,9 @@ def _plan_lock(viewer: Viewer, project: Project) -> Project:
     _check_scope(viewer, project)
     if not can_manage(viewer, project):
         raise Forbidden("Only the project's manager or an administrator may change the plan.")
-    return Project.objects.select_for_update().get(pk=project.pk)
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    check_writable(locked)
+    return locked
 
 
 def default_calendar_ensure(project: Project) -> WorkCalendar:

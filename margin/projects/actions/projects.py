@@ -14,7 +14,7 @@ from margin.core.money import MAX_ABS_AMOUNT
 from margin.core.text import clean_text
 from margin.crm.models import Client
 from margin.projects.models import Project, ProjectMember, ProjectStatus, Task
-from margin.projects.queries import can_manage, in_scope
+from margin.projects.queries import can_create_projects, can_manage, in_scope
 
 PROJECT_FIELDS = [
     "code",
@@ -47,6 +47,26 @@ def _check_scope(viewer: Viewer, project: Project) -> None:
         raise NotFound("No such project.")
 
 
+def check_writable(project: Project) -> None:
+    """An archived project is read-only: its details, members, plan and rates stay as they were put away.
+    (Its time can still be approved and invoiced: archiving is about the plan, not the money.)"""
+    if project.archived_at is not None:
+        raise Conflict(
+            f"Project {project.code} is archived and read-only; unarchive it to change it.", code="project_archived"
+        )
+
+
+def _check_manager(manager: Person, company: Company | int) -> None:
+    """A project is managed by someone of its own company (they approve its time, in its currency)."""
+    company_id = company if isinstance(company, int) else company.pk
+    if manager.company_id != company_id:
+        raise Invalid(
+            f"{manager.name} works for {manager.company.name}, not for the project's company; "
+            "choose a manager of the project's company.",
+            field="manager",
+        )
+
+
 def _check_dates(start: date | None, finish: date | None, field: str) -> None:
     if start and finish and finish < start:
         raise Invalid("The finish date is before the start date.", field=field)
@@ -73,13 +93,17 @@ def project_create(
     start_date: date | None = None,
     end_date: date | None = None,
     status: str = ProjectStatus.ACTIVE,
+    is_template: bool = False,
 ) -> Project:
-    if viewer.role not in ("admin", "manager"):
+    """A new project (or, with ``is_template``, a template: a project kept to be copied, never billed), with its
+    manager as its first member."""
+    if not can_create_projects(viewer):
         raise Forbidden("Only administrators and project managers may create projects.")
     if company.id not in viewer.company_ids or client.organisation_id != viewer.organisation_id:
         raise NotFound("No such company or client.")
     if manager.organisation_id != viewer.organisation_id:
         raise NotFound("No such manager.")
+    _check_manager(manager, company)
     if status not in ProjectStatus.values:
         raise Invalid(f"Unknown status {status!r}.", field="status")
     code = clean_text(code, field="code", max_length=32, required=True)
@@ -101,6 +125,7 @@ def project_create(
         end_date=end_date,
         budget_minutes=budget_minutes,
         budget_amount_minor=budget_amount_minor,
+        is_template=is_template,
     )
     ProjectMember.objects.create(project=project, person=manager)
     audit.record(
@@ -108,7 +133,7 @@ def project_create(
         actor_id=viewer.user_id,
         action="project.create",
         obj=project,
-        after=audit.snapshot(project, PROJECT_FIELDS),
+        after=audit.snapshot(project, [*PROJECT_FIELDS, "is_template"]),
     )
     return project
 
@@ -121,6 +146,7 @@ def project_update(*, viewer: Viewer, project: Project, **changes: object) -> Pr
     given, project = project, Project.objects.select_for_update().get(pk=project.pk)
     if not can_manage(viewer, project):
         raise Forbidden("Only the project's manager or an administrator may change it.")
+    check_writable(project)
     before = audit.snapshot(project, PROJECT_FIELDS)
     for field, value in changes.items():
         if field in ("name", "code"):
@@ -132,6 +158,7 @@ def project_update(*, viewer: Viewer, project: Project, **changes: object) -> Pr
         elif field == "manager":
             if not isinstance(value, Person) or value.organisation_id != viewer.organisation_id:
                 raise NotFound("No such manager.")
+            _check_manager(value, project.company_id)
             ProjectMember.objects.get_or_create(project=project, person=value)
         elif field not in PROJECT_FIELDS:
             raise Invalid(f"{field} cannot be changed here.", field=field)
@@ -162,6 +189,7 @@ def project_member_add(*, viewer: Viewer, project: Project, person: Person) -> P
     _check_scope(viewer, project)
     if not can_manage(viewer, project):
         raise Forbidden("Only the project's manager or an administrator may add members.")
+    check_writable(project)
     if person.organisation_id != viewer.organisation_id:
         raise NotFound("No such person.")
     if person.company.base_currency != project.currency:
@@ -182,6 +210,28 @@ def project_member_add(*, viewer: Viewer, project: Project, person: Person) -> P
             after={"project": project.pk, "person": person.pk},
         )
     return member
+
+
+@transaction.atomic
+def project_member_remove(*, viewer: Viewer, project: Project, person: Person) -> None:
+    """Take a person off a project: they log no more time on it; their time, tasks and assignments stay."""
+    _check_scope(viewer, project)
+    if not can_manage(viewer, project):
+        raise Forbidden("Only the project's manager or an administrator may remove members.")
+    check_writable(project)
+    if person.pk == project.manager_id:
+        raise Invalid(f"{person.name} manages project {project.code}; choose another manager first.", field="person")
+    member = ProjectMember.objects.filter(project=project, person=person).first()
+    if member is None:
+        raise NotFound(f"{person.name} is not a member of project {project.code}.")
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="project.member_remove",
+        obj=member,
+        before={"project": project.pk, "person": person.pk},
+    )
+    member.delete()
 
 
 def _check_parent(project: Project, parent: Task | None, task: Task | None = None) -> None:
@@ -229,6 +279,7 @@ def task_create(
     _check_scope(viewer, project)
     if not can_manage(viewer, project):
         raise Forbidden("Only the project's manager or an administrator may add tasks.")
+    check_writable(project)
     _check_parent(project, parent)
     _check_dates(planned_start, planned_finish, "planned_finish")
     _check_estimate(estimate_minutes)
@@ -263,6 +314,7 @@ def task_update(*, viewer: Viewer, task: Task, **changes: object) -> Task:
     project = task.project
     if not can_manage(viewer, project):
         raise Forbidden("Only the project's manager or an administrator may change tasks.")
+    check_writable(project)
     before = audit.snapshot(task, TASK_FIELDS)
     for field, value in changes.items():
         if field not in TASK_FIELDS:

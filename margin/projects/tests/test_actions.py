@@ -18,12 +18,25 @@ from tests.checks import audit_row, audit_rows, refused
 from tests.firm import Firm
 
 
+def _eur_manager(firm: Firm) -> Person:
+    """Someone of the EUR company (a project is managed by someone of its own company)."""
+    found = Person.objects.filter(email="eve@example.test").first()
+    return found or accounts.person_create(
+        viewer=firm.admin, company=firm.eur, role=firm.senior, name="Eve", email="eve@example.test"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _eve(firm: Firm) -> Person:
+    return _eur_manager(firm)  # before any refusal test counts the rows
+
+
 def _create(firm: Firm, **overrides: object) -> Project:
     values: dict[str, object] = {
         "viewer": firm.admin,
         "company": firm.eur,
         "client": firm.client,
-        "manager": firm.manager_person,
+        "manager": _eur_manager(firm),
         "code": "GLX-2",
         "name": "Globex rollout",
         **overrides,
@@ -44,19 +57,21 @@ def test_project_create(firm: Firm) -> None:
     )
     # The project bills in its company's currency (ADR 0006), not the client's.
     assert (project.currency, project.company_id, firm.client.currency) == ("EUR", firm.eur.pk, "USD")
-    assert is_member(project, firm.manager_person.pk)  # the manager is a member from the start
+    eve = _eur_manager(firm)
+    assert is_member(project, eve.pk)  # the manager is a member from the start
     row = audit_row("project.create", project)
     assert row.actor_id == firm.admin_user.pk and row.organisation_id == firm.admin.organisation_id
     assert row.after == {
         "code": "GLX-2",
         "name": "Globex rollout",
         "status": "active",
-        "manager": firm.manager_person.pk,
+        "manager": eve.pk,
         "start_date": "2026-01-05",
         "end_date": "2026-06-30",
         "budget_minutes": 6000,
         "budget_amount_minor": 1_000_000,
         "notes_required": False,
+        "is_template": False,
     }
 
 
@@ -307,6 +322,7 @@ def test_membership_companies_restrict_what_a_user_sees(firm: Firm) -> None:
     """A manager restricted to the EUR company no longer sees the USD project they manage."""
     membership = Membership.objects.get(user=firm.manager_user)
     membership.companies.set([firm.eur])
+    Person.objects.filter(pk=firm.manager_person.pk).update(company=firm.eur)  # and now works for it
     restricted = viewer_for(firm.manager_user)
     assert restricted.company_ids == {firm.eur.pk}
     assert list(projects_visible(restricted)) == []
@@ -319,7 +335,9 @@ def test_membership_companies_restrict_what_a_user_sees(firm: Firm) -> None:
         actions.project_update(viewer=restricted, project=firm.project, name="Out of reach")
     with refused(NotFound):
         _create(firm, viewer=restricted, company=firm.usd)
-    eur_project = _create(firm, viewer=restricted, company=firm.eur, code="EU-1")
+    eur_project = _create(
+        firm, viewer=restricted, company=firm.eur, code="EU-1", manager=Person.objects.get(pk=firm.manager_person.pk)
+    )
     assert list(projects_visible(restricted)) == [eur_project]
 
 

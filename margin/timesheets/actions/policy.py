@@ -105,6 +105,8 @@ def _check_open(project: Project, task: Task | None, *, summary: bool) -> None:
     """Time goes on open projects, on open leaf tasks."""
     if project.status == ProjectStatus.CLOSED:
         raise Invalid(f"Project {project.code} is closed; no more time can be logged on it.", field="project")
+    if project.is_template:
+        raise Invalid(f"{project.code} is a template; time is logged on projects made from it.", field="project")
     if task is not None and task.closed:
         raise Invalid(f"Task {task.name!r} is closed.", field="task")
     if task is not None and summary:

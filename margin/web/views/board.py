@@ -78,7 +78,7 @@ def project_board(request: HtmxRequest, viewer: Viewer, project_id: int) -> Http
     lanes_by = _lanes(request.GET.get("lanes"))
     context = _context(viewer, f"p{project_id}", lanes_by)
     context["tab"] = "board"
-    return page(request, viewer, "web/board/board.html", context, active="home")
+    return page(request, viewer, "web/board/board.html", context, active="projects")
 
 
 @require_GET
@@ -163,5 +163,5 @@ def board_column_edit(request: HtmxRequest, viewer: Viewer, column_id: int) -> H
             raise
         context = _context(viewer, f"p{project.pk}", "none")
         context.update(tab="board", column_error=error.message, column_error_id=column.pk)
-        return page(request, viewer, "web/board/board.html", context, active="home", status=error.status)
+        return page(request, viewer, "web/board/board.html", context, active="projects", status=error.status)
     return redirect(reverse("web:project_board", args=[project.pk]))

@@ -29,7 +29,7 @@ from margin.expenses.queries import (
 )
 from margin.expenses.rules import MAX_RECEIPT_BYTES
 from margin.expenses.serving import receipt_response
-from margin.projects.queries import project_get, projects_visible
+from margin.projects.queries import project_get, projects_listed
 from margin.web.access import HtmxRequest, viewer_view
 from margin.web.pages import page
 
@@ -85,7 +85,7 @@ class LineForm(forms.Form):
         categories = list(categories_visible(viewer).filter(active=True))
         self.kinds = {c.pk: c.kind for c in categories}
         self.fields["category"].choices = [(c.pk, c.name) for c in categories]  # type: ignore[attr-defined]
-        projects = projects_visible(viewer).exclude(status="closed").order_by("code")
+        projects = projects_listed(viewer).exclude(status="closed").order_by("code")
         self.fields["project"].choices = [("", "— no project —")] + [  # type: ignore[attr-defined]
             (p.pk, f"{p.code} {p.name}") for p in projects
         ]

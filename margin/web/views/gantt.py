@@ -65,4 +65,4 @@ def project_gantt(request: HtmxRequest, viewer: Viewer, project_id: int) -> Http
         "baselines": baselines,
         "earned_value": _earned_value(project, slots),
     }
-    return page(request, viewer, "web/projects/gantt.html", context, active="home")
+    return page(request, viewer, "web/projects/gantt.html", context, active="projects")

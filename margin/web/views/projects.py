@@ -148,13 +148,14 @@ def _project_page(
         "tab": "overview",
         **_increment_context(viewer, project, increment_form),
     }
-    return page(request, viewer, "web/projects/project.html", context, active="home", status=status)
+    return page(request, viewer, "web/projects/project.html", context, active="projects", status=status)
 
 
 @viewer_view
 def project_detail(request: HtmxRequest, viewer: Viewer, project_id: int) -> HttpResponse:
     project = project_get(viewer, project_id)
-    form = InvoiceDraftForm(initial={"up_to": timezone.localdate()}) if viewer.is_finance else None
+    invoiced = viewer.is_finance and not project.is_template  # a template is never invoiced
+    form = InvoiceDraftForm(initial={"up_to": timezone.localdate()}) if invoiced else None
     return _project_page(request, viewer, project, form)
 
 

@@ -18,7 +18,7 @@ from margin.accounts.models import AccessRole, Person
 from margin.accounts.queries import Viewer, people_visible, person_get
 from margin.core.errors import DomainError, NotFound
 from margin.projects.models import Project
-from margin.projects.queries import project_get, projects_visible
+from margin.projects.queries import project_get, projects_listed
 from margin.timesheets.actions import approval_delegate_add, approval_delegate_remove
 from margin.timesheets.models import ApprovalDelegate
 from margin.timesheets.queries import approval_delegate_get, approval_delegates_visible
@@ -82,7 +82,7 @@ class DelegateForm(TablerForm):
 def delegable(viewer: Viewer, people: list[Person]) -> tuple[list[Project], list[Person]]:
     """What the viewer may delegate: an administrator any project of their companies and any manager's
     projects; anyone else the projects they manage, and all of their own."""
-    projects = projects_visible(viewer).exclude(status="closed").order_by("code")
+    projects = projects_listed(viewer).exclude(status="closed").order_by("code")
     if viewer.is_admin:
         return list(projects), people
     own = list(projects.filter(manager_id=viewer.person_id)) if viewer.person_id is not None else []

@@ -233,7 +233,7 @@ def _table_context(
 @viewer_view
 def project_tasks(request: HtmxRequest, viewer: Viewer, project_id: int) -> HttpResponse:
     project = project_get(viewer, project_id)
-    return page(request, viewer, "web/tasks/tasks.html", _table_context(viewer, project), active="home")
+    return page(request, viewer, "web/tasks/tasks.html", _table_context(viewer, project), active="projects")
 
 
 def _table_answer(
@@ -443,7 +443,7 @@ def task_add(request: HtmxRequest, viewer: Viewer, project_id: int) -> HttpRespo
         if not request.htmx:
             context = _table_context(viewer, project)
             context.update(message=error.message, level="danger", add_error={"message": error.message, "name": name})
-            return page(request, viewer, "web/tasks/tasks.html", context, active="home", status=error.status)
+            return page(request, viewer, "web/tasks/tasks.html", context, active="projects", status=error.status)
         return _table_answer(
             request,
             viewer,
@@ -598,7 +598,7 @@ def _task_context(viewer: Viewer, task: Task) -> dict[str, Any]:
 def _task_page(request: HtmxRequest, viewer: Viewer, task: Task, *, status: int = 200, **errors: Any) -> HttpResponse:
     context = _task_context(viewer, task)
     context.update(errors)
-    return page(request, viewer, "web/tasks/task.html", context, active="home", status=status)
+    return page(request, viewer, "web/tasks/task.html", context, active="projects", status=status)
 
 
 @require_GET

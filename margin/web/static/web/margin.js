@@ -54,6 +54,15 @@
     setTimeout(function () { el.remove(); }, 8000);
   }
 
+  // Time → Timer: open the timer of the top bar.
+  document.addEventListener("click", function (event) {
+    var item = event.target.closest && event.target.closest("[data-open-timer]");
+    if (!item) return;
+    event.preventDefault();
+    var opener = document.querySelector("[data-timer-open]");
+    if (opener) opener.click();
+  });
+
   document.addEventListener("change", function (event) {
     var target = event.target;
     if (target.matches && target.matches("[data-select-group]")) {
