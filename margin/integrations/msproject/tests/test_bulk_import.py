@@ -8,6 +8,7 @@ from xml.etree.ElementTree import fromstring
 
 import pytest
 
+from margin.accounts.actions import person_create
 from margin.core.errors import Invalid
 from margin.integrations.conftest import Planned
 from margin.integrations.msproject import mspdi
@@ -23,11 +24,17 @@ FOUR_DAYS = {d: [(540, 780), (840, 1080)] if d < 4 else [] for d in range(7)}
 
 def _project(planned: Planned, code: str, *, company: str = "usd", start: date | None = None) -> Project:
     firm = planned.firm
+    manager = firm.manager_person
+    if company != "usd":
+        # A project is managed by someone of its own company.
+        manager = person_create(
+            viewer=firm.admin, company=firm.eur, role=firm.consultant, name="Eva", email="eva@example.test"
+        )
     return actions.project_create(
         viewer=firm.admin,
         company=getattr(firm, company),
         client=firm.client,
-        manager=firm.manager_person,
+        manager=manager,
         code=code,
         name=code,
         start_date=start,
@@ -88,10 +95,10 @@ def _with_costs(currency: str, digits: int = 2) -> bytes:
 def test_costs_in_another_currency_are_refused_not_relabelled(planned: Planned) -> None:
     euro = _project(planned, "BULK-4", company="eur")
     with refused(Invalid, euro, match="costs are in USD and project BULK-4 is in EUR") as info:
-        project_import_mspdi(viewer=planned.firm.manager, project=euro, data=_with_costs("USD"))
+        project_import_mspdi(viewer=planned.firm.admin, project=euro, data=_with_costs("USD"))
     assert info.value.code == "currency_mismatch"
     # Without costs there is nothing to relabel: imported, with a word about it.
-    result = project_import_mspdi(viewer=planned.firm.manager, project=euro, data=_plan({}, currency="USD"))
+    result = project_import_mspdi(viewer=planned.firm.admin, project=euro, data=_plan({}, currency="USD"))
     assert result.currency == "USD" and "no costs to convert" in " ".join(result.warnings)
     # In the project's own currency the costs come in as they are.
     dollars = _project(planned, "BULK-5")
