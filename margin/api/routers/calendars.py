@@ -11,11 +11,11 @@ from ninja.responses import Status
 from margin.accounts.queries import company_get, person_get
 from margin.api.pagination import Pages
 from margin.api.schemas.calendars import (
+    CalendarChangeOut,
     CalendarIn,
     CalendarOut,
     CalendarPatch,
     CalendarSavedOut,
-    ChangeOut,
     DayOut,
     DaysQuery,
     ExceptionIn,
@@ -152,15 +152,17 @@ def exception_add(request: HttpRequest, calendar_id: Id, payload: ExceptionIn) -
     )
 
 
-@router.delete("/{calendar_id}/exceptions/{exception_id}", response=responses(ChangeOut), summary="Remove an exception")
-def exception_remove(request: HttpRequest, calendar_id: Id, exception_id: Id) -> ChangeOut:
+@router.delete(
+    "/{calendar_id}/exceptions/{exception_id}", response=responses(CalendarChangeOut), summary="Remove an exception"
+)
+def exception_remove(request: HttpRequest, calendar_id: Id, exception_id: Id) -> CalendarChangeOut:
     viewer = viewer_of(request)
     calendar = calendar_get(viewer, calendar_id)
     exception = CalendarException.objects.filter(calendar=calendar, pk=exception_id).select_related("calendar").first()
     if exception is None:
         raise NotFound("No such exception on this calendar.")
     saved = calendar_exception_remove(viewer=viewer, exception=exception)
-    return ChangeOut(rescheduled=list(saved.rescheduled), skipped=list(saved.skipped))
+    return CalendarChangeOut(rescheduled=list(saved.rescheduled), skipped=list(saved.skipped))
 
 
 @router.get(
