@@ -171,3 +171,7 @@ MARGIN = {
     # The address people reach Margin at: links in e-mails start with it.
     "BASE_URL": os.environ.get("MARGIN_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
 }
+
+# --- HTTP hardening and API reliability (issue 9: the API, jobs and headers workstream) ------------
+# Every POST under /api/v1/ takes an Idempotency-Key (margin.api.idempotency); after authentication.
+MIDDLEWARE.append("margin.api.idempotency.IdempotencyMiddleware")
