@@ -34,7 +34,12 @@ class JobRunStatus(models.TextChoices):
 
 
 class JobRun(models.Model):
-    """What a person sees of a background job: its state and progress (done of total)."""
+    """What a person sees of a background job: its state and progress (done of total).
+
+    A running job's worker writes `heartbeat_at` every few seconds (margin.core.jobruns.job_run_running);
+    a run whose heartbeat stopped (the worker was killed) is failed with a message when it is next read.
+    `total` 0 while running: the job cannot count its steps (one transaction), so no percentage is shown.
+    """
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     created_by = models.ForeignKey(
@@ -47,7 +52,14 @@ class JobRun(models.Model):
     message = models.TextField(blank=True)
     result = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def counted(self) -> bool:
+        """Whether `done of total` means something (else the screen shows work going on, not a share)."""
+        return self.total > 0 or self.finished
 
     @property
     def percent(self) -> int:
