@@ -201,9 +201,7 @@ def invoice_draft_create(*, viewer: Viewer, project: Project, up_to: date) -> In
 
 
 @transaction.atomic
-def invoices_draft_all(
-    *, viewer: Viewer, company: Company, up_to: date
-) -> list[Invoice]:
+def invoices_draft_all(*, viewer: Viewer, company: Company, up_to: date) -> list[Invoice]:
     """The invoice run: one draft per project of the company with time to bill, all in one
     transaction (a run is all-or-nothing; so it has no per-project progress to report)."""
     require_finance(viewer)

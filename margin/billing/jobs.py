@@ -34,9 +34,7 @@ def invoice_run(*, job_run_id: int, user_id: int, company_id: int, up_to: str) -
         return
     except Exception:
         # Never leave the run "running" forever: show a failure, keep the traceback in the task result.
-        job_run_finish(
-            job_run_id, error="The invoice run failed unexpectedly; nothing was drafted."
-        )
+        job_run_finish(job_run_id, error="The invoice run failed unexpectedly; nothing was drafted.")
         raise
     job_run_progress(job_run_id, len(invoices), len(invoices))  # committed now: true from here on
     job_run_finish(job_run_id, result={"invoices": [i.pk for i in invoices], "count": len(invoices)})

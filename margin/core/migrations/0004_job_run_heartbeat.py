@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_idempotency_keys'),
+        ("core", "0003_idempotency_keys"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='jobrun',
-            name='heartbeat_at',
+            model_name="jobrun",
+            name="heartbeat_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='jobrun',
-            name='started_at',
+            model_name="jobrun",
+            name="started_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -156,7 +156,7 @@ def test_invoice_run_drafts_and_reports_progress(
     assert "1 draft invoice created" in poll.content.decode()
 
 
-def test_a_run_in_one_transaction_shows_work_going_on_not_a_share(sign_in: Callable[[User], Client], firm: Firm) -> None:
+def test_a_run_in_one_transaction_shows_work_going_on(sign_in: Callable[[User], Client], firm: Firm) -> None:
     from margin.core.jobruns import job_run_running, job_run_start
 
     run = job_run_start(organisation_id=firm.finance.organisation_id, user_id=firm.finance.user_id, kind="invoice_run")
@@ -175,7 +175,8 @@ def test_a_run_whose_worker_died_is_shown_failed_and_polling_stops(
     run = job_run_start(organisation_id=firm.finance.organisation_id, user_id=firm.finance.user_id, kind="invoice_run")
     with job_run_running(run.pk):
         pass
-    JobRun.objects.filter(pk=run.pk).update(status="running", heartbeat_at=timezone.now() - STALE_AFTER - timedelta(seconds=1))
+    dead = timezone.now() - STALE_AFTER - timedelta(seconds=1)
+    JobRun.objects.filter(pk=run.pk).update(status="running", heartbeat_at=dead)
     html = sign_in(firm.finance_user).get(reverse("web:invoice_run_status", args=[run.pk]), **HTMX).content.decode()
     assert 'data-status="failed"' in html and 'hx-trigger="every 1s"' not in html
     assert "background worker stopped while running this job" in html
