@@ -12,6 +12,7 @@ from typing import Any
 from ninja import NinjaAPI
 
 from margin.api import errors
+from margin.api.docs import LocalSwagger
 from margin.api.idempotency import document_header
 from margin.api.routers import (
     accounts,
@@ -53,6 +54,7 @@ api = MarginAPI(
         "Every error answers `{detail, code, field}`."
     ),
     auth=[BearerToken(), SessionAuth()],
+    docs=LocalSwagger(),
 )
 errors.install(api)
 
