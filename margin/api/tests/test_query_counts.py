@@ -207,6 +207,19 @@ def _assignments(firm: Firm, k: int) -> None:
         projects.assignment_create(viewer=firm.admin, task=firm.build, person=person)
 
 
+def _delegates(firm: Firm, k: int) -> None:
+    """Maya (a manager) lets k new people approve for her."""
+    client = Client()
+    client.force_login(firm.manager_user)
+    for _ in range(k):
+        person = accounts.person_create(
+            viewer=firm.admin, company=firm.usd, role=firm.senior, name="D", email=f"d{next(serial)}@example.test"
+        )
+        body = {"delegate_id": person.pk, "manager_id": firm.manager_person.pk}
+        response = Api(client).post("/approval-delegates", body)
+        assert response.status_code == 201, response.content
+
+
 def _cards(body: dict) -> int:  # type: ignore[type-arg]
     return sum(len(column["cards"]) for column in body["columns"])
 
@@ -276,6 +289,12 @@ CASES: dict[str, tuple[Any, ...]] = {
     ),
     "assignments": ("admin_user", lambda f: f"/tasks/{f.build.pk}/assignments", _assignments, len),
     "board": ("admin_user", lambda f: f"/projects/{f.project.pk}/board", _tasks, _cards),
+    "period closes": (
+        "finance_user",
+        lambda f: "/periods",
+        _posting("finance_user", lambda f: "/periods", lambda f, n: {"company_id": f.usd.pk, "through": _day(n)}),
+    ),
+    "approval delegates": ("manager_user", lambda f: "/approval-delegates", _delegates),
     "gantt": ("admin_user", lambda f: f"/projects/{f.project.pk}/gantt", _tasks, lambda body: len(body["tasks"])),
 }
 
