@@ -178,7 +178,11 @@ MIDDLEWARE.append("margin.api.idempotency.IdempotencyMiddleware")
 # Content-Security-Policy (margin.web.headers): scripts only from our own static files (no inline script, no
 # eval: htmx runs with allowEval off); styles also inline, for the style="" attributes of progress bars, Gantt
 # bars and Swagger UI. Frames: none may embed Margin (with X-Frame-Options DENY above).
-MIDDLEWARE.append("margin.web.headers.ContentSecurityPolicyMiddleware")
+# Right after SecurityMiddleware, so it wraps every answer (idempotent replays too).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "margin.web.headers.ContentSecurityPolicyMiddleware",
+)
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",

@@ -45,6 +45,7 @@ def test_a_resent_post_replays_the_first_answer(firm: Firm, tom) -> None:  # typ
     again = tom.post("/time-entries", _entry(firm), **_key("k-1"))
     assert (again.status_code, again.json()) == (201, first.json())
     assert again["Idempotency-Replayed"] == "true" and not first.has_header("Idempotency-Replayed")
+    assert again["Content-Security-Policy"] == first["Content-Security-Policy"]  # a replay is an answer like any
     assert TimeEntry.objects.count() == 1
 
 
