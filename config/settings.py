@@ -218,3 +218,41 @@ MARGIN = {
     # Proxies in front of Margin that append to X-Forwarded-For (0: use the connection's address).
     "TRUSTED_PROXIES": int(os.environ.get("MARGIN_TRUSTED_PROXIES", "0")),
 }
+
+# --- HTTP hardening and API reliability (issue 9: the API, jobs and headers workstream) ------------
+# Every POST under /api/v1/ takes an Idempotency-Key (margin.api.idempotency); after authentication.
+MIDDLEWARE.append("margin.api.idempotency.IdempotencyMiddleware")
+# Content-Security-Policy (margin.web.headers): scripts only from our own static files (no inline script, no
+# eval: htmx runs with allowEval off); styles also inline, for the style="" attributes of progress bars, Gantt
+# bars and Swagger UI. Frames: none may embed Margin (with X-Frame-Options DENY above).
+# Right after SecurityMiddleware, so it wraps every answer (idempotent replays too).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "margin.web.headers.ContentSecurityPolicyMiddleware",
+)
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+SECURE_REFERRER_POLICY = "same-origin"
+# HTTPS (docs/deploy.md): behind a proxy that terminates TLS and sets X-Forwarded-Proto, turn these on.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SECURE_PROXY_SSL_HEADER", False) else None
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# HSTS is only sent on HTTPS responses; 0 (the default) sends none.
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Preloading is a per-domain decision that is hard to undo, not a default: no reminder from check --deploy.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Swagger UI for /api/v1/docs comes from npm like the other front-end libraries (no CDN, works offline).
+STATICFILES_DIRS.append(("vendor/swagger-ui", NODE_MODULES / "swagger-ui-dist"))

@@ -3,6 +3,8 @@
 (a) Two invoice runs on the same project at the same moment: every entry is billed exactly once.
 (b) Many drafts of one company issued at once: numbers run 0001..N with no gap and no duplicate.
 (c) Two requests filling the same person-day at once: the 24-hour rule still holds.
+(d) Parallel writes to one empty week-grid cell: one entry, not one per writer.
+(e) Concurrent resends of one POST with one Idempotency-Key: the work is done once.
 
 SQLite serialises writers for the whole database (IMMEDIATE transactions), so these races only exist
 on PostgreSQL, where row locks (`SELECT … FOR UPDATE`) do the work; the tests are skipped on SQLite.
@@ -25,7 +27,7 @@ from margin.billing.models import Invoice, InvoiceLine, InvoiceSequence
 from margin.core.errors import DomainError, Invalid
 from margin.core.models import AuditEntry
 from margin.core.periods import week_start
-from margin.timesheets.actions import ImportRow, time_entries_import, time_entry_create
+from margin.timesheets.actions import ImportRow, time_entries_import, time_entry_create, week_cell_set
 from margin.timesheets.models import TimeEntry
 from tests.firm import Firm
 
@@ -161,3 +163,40 @@ def test_two_requests_cannot_both_fill_the_same_day(firm: Firm) -> None:
     results = race(log(firm.build), log(firm.design))
     assert sorted(type(r).__name__ for r in results) == ["Invalid", "TimeEntry"]
     assert TimeEntry.objects.aggregate(m=Sum("minutes"))["m"] == 13 * 60
+
+
+@pytest.mark.parametrize("writers", [2, 8])
+def test_parallel_writes_to_one_empty_week_cell_leave_one_entry(firm: Firm, writers: int) -> None:
+    """A double submit (2) and a burst (8) on one empty cell: FOR UPDATE on no row locks nothing, so
+    the cell's writes must queue on a row that exists."""
+    for round_ in range(3):
+        day = MONDAY - timedelta(days=round_)
+        TimeEntry.objects.filter(work_date=day).delete()
+
+        def put(minutes: int, day: Any = day) -> Callable[[], Any]:
+            return lambda: week_cell_set(viewer=firm.member, task=firm.build, work_date=day, minutes=minutes)
+
+        race(*(put(30 + i) for i in range(writers)))
+        cell = TimeEntry.objects.filter(person=firm.member_person, task=firm.build, work_date=day)
+        assert cell.count() == 1, f"round {round_}: {cell.count()} entries in one cell"
+        assert cell.get().minutes in {30 + i for i in range(writers)}
+
+
+def test_concurrent_resends_with_one_idempotency_key_do_the_work_once(firm: Firm) -> None:
+    """Four copies of one POST at the same moment: one entry; every answer is the same 201."""
+    from django.test import Client
+
+    from margin.accounts.actions import api_token_create
+
+    _, secret = api_token_create(user=firm.member_user, name="retry")
+    body = {"project_id": firm.project.pk, "task_id": firm.build.pk, "work_date": MONDAY.isoformat(), "minutes": 45}
+
+    def send() -> Any:
+        client = Client(headers={"Authorization": f"Bearer {secret}", "Idempotency-Key": "once"})
+        return client.post("/api/v1/time-entries", body, content_type="application/json")
+
+    answers = race(*[send] * 4)
+    assert [a.status_code for a in answers] == [201] * 4
+    assert len({a.content for a in answers}) == 1
+    assert sum(a.has_header("Idempotency-Replayed") for a in answers) == 3
+    assert TimeEntry.objects.count() == 1

@@ -6,7 +6,10 @@
 - request validation (ninja/pydantic) → 422 with the list of problems;
 - a body that is not JSON → 400; unauthenticated → 401; a CSRF failure → 403;
 - a concurrent duplicate caught by a database constraint → 409;
-- a write refused by a database guard (a period closed meanwhile) → its domain error (409).
+- a write refused by a database guard (a period closed meanwhile) → its domain error (409);
+- a date or number beyond what the calendar arithmetic can hold (`week=9999-12-31`: the week after it
+  does not exist) → 422 `out_of_range`, whichever input carried it. Actions are atomic, so nothing
+  half-written remains.
 """
 
 from __future__ import annotations
@@ -108,6 +111,14 @@ def install(api: NinjaAPI) -> None:
             return domain_error(request, guarded)
         return respond(
             request, 409, _body("This conflicts with a change made at the same time; try again.", "conflict")
+        )
+
+    @api.exception_handler(OverflowError)
+    def out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        return respond(
+            request,
+            422,
+            _body("A date or number in the request is outside the range Margin can work with.", "out_of_range"),
         )
 
     @api.exception_handler(DatabaseError)

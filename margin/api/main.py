@@ -2,14 +2,18 @@
 
 Endpoints only translate: parse the request → access function (404 if not visible) → one action →
 schema. Authentication: a personal API token (`Authorization: Bearer …`) or the Django session
-(with CSRF on unsafe methods).
+(with CSRF on unsafe methods). Every POST takes an `Idempotency-Key` header (margin.api.idempotency).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
 
 from margin.api import errors
+from margin.api.docs import LocalSwagger
+from margin.api.idempotency import document_header
 from margin.api.routers import (
     accounts,
     board,
@@ -33,7 +37,17 @@ from margin.api.routers import (
 )
 from margin.api.security import BearerToken, SessionAuth
 
-api = NinjaAPI(
+
+class MarginAPI(NinjaAPI):
+    """NinjaAPI whose document also describes what the middleware adds (the Idempotency-Key header)."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document_header(schema)
+        return schema
+
+
+api = MarginAPI(
     title="Margin API",
     version="1",
     description=(
@@ -42,6 +56,7 @@ api = NinjaAPI(
         "Every error answers `{detail, code, field}`."
     ),
     auth=[BearerToken(), SessionAuth()],
+    docs=LocalSwagger(),
 )
 errors.install(api)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, timedelta
 
 from django.db import IntegrityError, connection, transaction
@@ -39,7 +38,6 @@ def _draft_invoices(
     company_id: int,
     up_to: date,
     project_id: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
 ) -> list[Invoice]:
     """Draft one invoice per project with unbilled time, set-based: one GROUP BY reads the lines of
     every project, one INSERT … SELECT links every entry to its line. Runs inside a transaction.
@@ -81,7 +79,7 @@ def _draft_invoices(
     )
     lines: list[InvoiceLine] = []
     expense_of_line: list[int | None] = []
-    for done, invoice in enumerate(invoices):
+    for invoice in invoices:
         lines += [
             InvoiceLine(
                 invoice=invoice,
@@ -97,8 +95,6 @@ def _draft_invoices(
             for d in drafts[invoice.project_id]
         ]
         expense_of_line += [d.expense_line_id for d in drafts[invoice.project_id]]
-        if progress is not None and done:
-            progress(done, len(invoices))
     InvoiceLine.objects.bulk_create(lines, batch_size=2000)
     _bill_expenses(lines, expense_of_line)
     taken = _bill_time(invoices, up_to) if groups else 0
@@ -126,8 +122,6 @@ def _draft_invoices(
             for invoice in invoices
         ],
     )
-    if progress is not None:
-        progress(len(invoices), len(invoices))
     return invoices
 
 
@@ -207,15 +201,13 @@ def invoice_draft_create(*, viewer: Viewer, project: Project, up_to: date) -> In
 
 
 @transaction.atomic
-def invoices_draft_all(
-    *, viewer: Viewer, company: Company, up_to: date, progress: Callable[[int, int], None] | None = None
-) -> list[Invoice]:
+def invoices_draft_all(*, viewer: Viewer, company: Company, up_to: date) -> list[Invoice]:
     """The invoice run: one draft per project of the company with time to bill, all in one
-    transaction (a run is all-or-nothing), reporting progress per project."""
+    transaction (a run is all-or-nothing; so it has no per-project progress to report)."""
     require_finance(viewer)
     if company.organisation_id != viewer.organisation_id or company.pk not in viewer.company_ids:
         raise NotFound("No such company.")
-    return _draft_invoices(viewer, company_id=company.pk, up_to=up_to, progress=progress)
+    return _draft_invoices(viewer, company_id=company.pk, up_to=up_to)
 
 
 @transaction.atomic

@@ -34,7 +34,12 @@ class JobRunStatus(models.TextChoices):
 
 
 class JobRun(models.Model):
-    """What a person sees of a background job: its state and progress (done of total)."""
+    """What a person sees of a background job: its state and progress (done of total).
+
+    A running job's worker writes `heartbeat_at` every few seconds (margin.core.jobruns.job_run_running);
+    a run whose heartbeat stopped (the worker was killed) is failed with a message when it is next read.
+    `total` 0 while running: the job cannot count its steps (one transaction), so no percentage is shown.
+    """
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     created_by = models.ForeignKey(
@@ -47,7 +52,14 @@ class JobRun(models.Model):
     message = models.TextField(blank=True)
     result = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def counted(self) -> bool:
+        """Whether `done of total` means something (else the screen shows work going on, not a share)."""
+        return self.total > 0 or self.finished
 
     @property
     def percent(self) -> int:
@@ -92,3 +104,27 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id}"
+
+
+class IdempotencyKey(models.Model):
+    """A client's `Idempotency-Key` for one POST and the answer it got, so a resend replays that answer
+    instead of doing the work again (docs/adr/0011-idempotency-keys.md).
+
+    Unique per user and key: a concurrent duplicate waits on the unique index until the first request
+    commits, then reads its answer. `fingerprint` is a hash of the method, path and body: the same key
+    with a different request is refused. Rows older than `margin.core.idempotency.TTL` are expired.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(default=0)  # 0 while the first request runs (never committed)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(default=bytes)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

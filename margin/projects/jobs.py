@@ -10,7 +10,7 @@ from django_tasks import task
 
 from margin.accounts.queries import Viewer
 from margin.core.errors import DomainError
-from margin.core.jobruns import job_run_finish, job_run_progress, job_run_start
+from margin.core.jobruns import job_run_finish, job_run_progress, job_run_running, job_run_start
 from margin.core.models import JobRun
 from margin.projects.actions import leveling_fill, leveling_run
 from margin.projects.leveling import leveling_input_of, leveling_result
@@ -50,9 +50,10 @@ def leveling_optimise(*, job_run_id: int, proposal_id: int, time_limit_s: float)
             job_run_progress(job_run_id, min(99, int(100 * elapsed / time_limit_s)), 100)
 
     try:
-        data = leveling_input_of(proposal.project)
-        leveled = level_cpsat(data.problem, time_limit_s=time_limit_s, minimize_delay=True, on_progress=progress)
-        result = leveling_result(data, leveled)
+        with job_run_running(job_run_id):
+            data = leveling_input_of(proposal.project)
+            leveled = level_cpsat(data.problem, time_limit_s=time_limit_s, minimize_delay=True, on_progress=progress)
+            result = leveling_result(data, leveled)
     except DomainError as error:
         leveling_fill(proposal_id=proposal_id, result=None, error=error.message)
         job_run_finish(job_run_id, error=error.message)

@@ -462,6 +462,28 @@ def calendar_for_row(row: WorkCalendar) -> Calendar:
     return Calendar(_spec(row))
 
 
+def calendars_for_rows(rows: list[WorkCalendar]) -> dict[int, Calendar]:
+    """Each row's compiled calendar without its exceptions (enough for its effective week), from one query of
+    the organisations' calendars: a list of calendars costs the same few queries however long it is."""
+    organisations = {row.organisation_id for row in rows}
+    by_id = {c.pk: c for c in WorkCalendar.objects.filter(organisation_id__in=organisations)}
+
+    def spec(row: WorkCalendar, seen: frozenset[int]) -> CalendarSpec:
+        parent_row = by_id.get(row.parent_id) if row.parent_id is not None else None
+        parent = spec(parent_row, seen | {row.pk}) if parent_row is not None and parent_row.pk not in seen else None
+        week = {int(day): _intervals(intervals) for day, intervals in (row.week or {}).items()} or None
+        return CalendarSpec(
+            id=f"cal{row.pk}",
+            name=row.name,
+            parent=parent,
+            week=week,
+            country=row.country or None,
+            subdivision=row.subdivision or None,
+        )
+
+    return {row.pk: Calendar(spec(row, frozenset())) for row in rows}
+
+
 def calendar_chain_rows(row: WorkCalendar) -> list[WorkCalendar]:
     """The row, its parent, … up to the root (a loop stops at the first repeat)."""
     out: list[WorkCalendar] = []

@@ -15,7 +15,7 @@ from django_tasks import task
 
 from margin.accounts.queries import Viewer, viewer_for
 from margin.core.errors import DomainError, Forbidden, Invalid
-from margin.core.jobruns import job_run_finish, job_run_progress, job_run_start
+from margin.core.jobruns import job_run_finish, job_run_running, job_run_start
 from margin.core.models import JobRun
 from margin.rates import ecb
 from margin.rates.actions import EcbImport, exchange_rates_import_ecb
@@ -64,9 +64,9 @@ def ecb_import_run(*, job_run_id: int, user_id: int, path: str) -> None:
     try:
         with default_storage.open(path, "rb") as handle:
             data = bytes(handle.read())
-        result = exchange_rates_import_ecb(
-            viewer=viewer, data=data, progress=lambda done, total: job_run_progress(job_run_id, done, total)
-        )
+        # One transaction: its batches are not visible before the commit, so no per-batch progress.
+        with job_run_running(job_run_id):
+            result = exchange_rates_import_ecb(viewer=viewer, data=data)
     except DomainError as error:
         job_run_finish(job_run_id, error=error.message)
         return

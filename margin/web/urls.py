@@ -36,9 +36,10 @@ from margin.web.views import notifications as notices
 
 
 class IsoDateConverter:
-    """`2026-03-02` in a URL ↔ a `date`; anything that is not a real date does not match (404)."""
+    """`2026-03-02` in a URL ↔ a `date`; anything that is not a real date does not match (404), nor does a
+    year outside 1900–2999 (the week around 0001-01-01 or 9999-12-31 does not exist in Python's dates)."""
 
-    regex = r"\d{4}-\d{2}-\d{2}"
+    regex = r"(?:19|2\d)\d{2}-\d{2}-\d{2}"
 
     def to_python(self, value: str) -> date:
         return date.fromisoformat(value)

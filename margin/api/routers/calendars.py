@@ -11,11 +11,11 @@ from ninja.responses import Status
 from margin.accounts.queries import company_get, person_get
 from margin.api.pagination import Pages
 from margin.api.schemas.calendars import (
+    CalendarChangeOut,
     CalendarIn,
     CalendarOut,
     CalendarPatch,
     CalendarSavedOut,
-    ChangeOut,
     DayOut,
     DaysQuery,
     ExceptionIn,
@@ -38,14 +38,15 @@ from margin.projects.actions import (
     calendar_update,
 )
 from margin.projects.models import CalendarException, WorkCalendar
-from margin.projects.planning import calendar_days, calendar_for_row
+from margin.projects.planning import calendar_days, calendar_for_row, calendars_for_rows
 from margin.projects.queries import calendar_get, calendars_visible
+from margin.scheduling.calendars import Calendar
 
 router = Router(tags=["calendars"])
 
 
-def calendar_out(calendar: WorkCalendar) -> CalendarOut:
-    compiled = calendar_for_row(calendar)
+def calendar_out(calendar: WorkCalendar, compiled: Calendar | None = None) -> CalendarOut:
+    compiled = compiled or calendar_for_row(calendar)
     return CalendarOut(
         id=calendar.pk,
         name=calendar.name,
@@ -70,7 +71,9 @@ def saved_out(saved: CalendarSaved) -> CalendarSavedOut:
 @router.get("", response=responses(list[CalendarOut]), summary="List calendars")
 @paginate(Pages)
 def calendar_list(request: HttpRequest) -> list[CalendarOut]:
-    return [calendar_out(c) for c in calendars_visible(viewer_of(request)).order_by("id")]
+    calendars = list(calendars_visible(viewer_of(request)).order_by("id"))
+    weeks = calendars_for_rows(calendars)
+    return [calendar_out(c, weeks[c.pk]) for c in calendars]
 
 
 @router.post("", response=responses(CalendarSavedOut, 201), summary="Create a calendar (administrators)")
@@ -152,15 +155,17 @@ def exception_add(request: HttpRequest, calendar_id: Id, payload: ExceptionIn) -
     )
 
 
-@router.delete("/{calendar_id}/exceptions/{exception_id}", response=responses(ChangeOut), summary="Remove an exception")
-def exception_remove(request: HttpRequest, calendar_id: Id, exception_id: Id) -> ChangeOut:
+@router.delete(
+    "/{calendar_id}/exceptions/{exception_id}", response=responses(CalendarChangeOut), summary="Remove an exception"
+)
+def exception_remove(request: HttpRequest, calendar_id: Id, exception_id: Id) -> CalendarChangeOut:
     viewer = viewer_of(request)
     calendar = calendar_get(viewer, calendar_id)
     exception = CalendarException.objects.filter(calendar=calendar, pk=exception_id).select_related("calendar").first()
     if exception is None:
         raise NotFound("No such exception on this calendar.")
     saved = calendar_exception_remove(viewer=viewer, exception=exception)
-    return ChangeOut(rescheduled=list(saved.rescheduled), skipped=list(saved.skipped))
+    return CalendarChangeOut(rescheduled=list(saved.rescheduled), skipped=list(saved.skipped))
 
 
 @router.get(

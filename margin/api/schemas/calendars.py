@@ -96,7 +96,7 @@ class ExceptionsAddedOut(Schema):
     skipped: list[str]
 
 
-class ChangeOut(Schema):
+class CalendarChangeOut(Schema):
     rescheduled: list[str]
     skipped: list[str]
 

@@ -1,4 +1,5 @@
-"""Calling the API through the real URLconf and routers, as a client would."""
+"""Calling the API through the real URLconf and routers, as a client would; every answer is checked
+against the published OpenAPI document (contract.check_response)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.db import models
 from django.test import Client
 from django.utils import timezone
 
+from margin.api.tests.contract import check_response
 from margin.core.periods import week_start
 from tests.checks import stored, table_counts
 
@@ -30,11 +32,16 @@ class Api:
         data = raw if raw is not None else (json.dumps(body) if body is not None else None)
         call = getattr(self.client, method)
         if data is None:
-            return call(BASE + path, **extra)
-        return call(BASE + path, data=data, content_type=extra.pop("content_type", "application/json"), **extra)
+            response = call(BASE + path, **extra)
+        else:
+            response = call(BASE + path, data=data, content_type=extra.pop("content_type", "application/json"), **extra)
+        check_response(method, BASE + path, response)
+        return response
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return self.client.get(BASE + path, params or {})
+        response = self.client.get(BASE + path, params or {})
+        check_response("get", BASE + path, response)
+        return response
 
     def post(self, path: str, body: Any = None, **extra: Any) -> Any:
         return self._send("post", path, body, **extra)
@@ -46,7 +53,9 @@ class Api:
         return self._send("put", path, body, **extra)
 
     def delete(self, path: str) -> Any:
-        return self.client.delete(BASE + path)
+        response = self.client.delete(BASE + path)
+        check_response("delete", BASE + path, response)
+        return response
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from margin.api.tests.conftest import error_of, last_monday, unchanged
+from margin.rates.actions import baseline_save_valued
 from margin.timesheets.models import TimeEntry
 from tests.firm import Firm
 
@@ -148,3 +149,34 @@ def test_body_too_large_is_400(firm: Firm, tom, settings) -> None:  # type: igno
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     with unchanged():
         error_of(tom.post("/time-entries", _entry(firm, note="x" * 1500)), 400, "too_large")
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/time-entries/abc", "entry_id"),
+        ("/time-entries/1.5", "entry_id"),
+        ("/expenses/claims/abc", "claim_id"),
+        ("/expenses/claims/abc/submit", "claim_id"),
+        ("/expenses/lines/x", "line_id"),
+        ("/expenses/receipts/null/file", "receipt_id"),
+    ],
+)
+def test_not_a_number_in_an_int_converter_path_is_json_422(firm: Firm, tom, path: str, field: str) -> None:  # type: ignore[no-untyped-def]
+    """Routes that use Django's int converter (so /time-entries/week is not an id) answer like the others."""
+    assert error_of(tom.get(path), 422, "validation_error")["field"] == field
+
+
+def test_an_unknown_api_path_is_a_json_404(firm: Firm, tom) -> None:  # type: ignore[no-untyped-def]
+    error_of(tom.get("/no-such-thing/here"), 404, "not_found")
+    error_of(tom.post("/time-entries/abc/nothing"), 404, "not_found")
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "9999-12-27"])
+def test_dates_at_the_edges_of_the_calendar_are_4xx(firm: Firm, api_as, day: str) -> None:  # type: ignore[no-untyped-def]
+    baseline_save_valued(viewer=firm.admin, project=firm.project)
+    admin = api_as(firm.admin_user)
+    with unchanged():
+        for path in [f"/time-entries/week?week={day}", f"/projects/{firm.project.pk}/earned-value?status_date={day}"]:
+            response = admin.get(path)
+            assert response.status_code in {200, 404, 422}, (path, response.status_code)

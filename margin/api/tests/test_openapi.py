@@ -50,3 +50,24 @@ def test_every_operation_declares_every_error_in_the_error_shape() -> None:
     assert set(error["properties"]) == {"detail", "code", "field", "errors"}
     schemes = document["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
+
+
+def test_no_two_schemas_share_a_component_name(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """django-ninja keys components by class name and silently keeps the last of two equal names: two
+    `ChangeOut`s made six planning operations document the calendar's body. Every name must be one schema."""
+    from ninja.openapi.schema import OpenAPISchema
+
+    seen: dict[str, dict] = {}  # type: ignore[type-arg]
+    clashes: set[str] = set()
+    original = OpenAPISchema.add_schema_definitions
+
+    def add(self: OpenAPISchema, definitions: dict) -> None:  # type: ignore[type-arg]
+        for name, definition in definitions.items():
+            if name in seen and seen[name] != definition:
+                clashes.add(name)
+            seen.setdefault(name, definition)
+        original(self, definitions)
+
+    monkeypatch.setattr(OpenAPISchema, "add_schema_definitions", add)
+    openapi_document()
+    assert not clashes, f"two different schemas share these names: {sorted(clashes)}"

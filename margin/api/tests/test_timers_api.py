@@ -46,6 +46,7 @@ def test_a_second_start_is_409_naming_the_running_timer(firm: Firm, tom) -> None
     with unchanged(timer):
         body = error_of(tom.post("/timers/start", {"task_id": firm.build.pk}), 409, "timer_running")
     assert "Design" in body["detail"] and "stop and start" in body["detail"]
+    Timer.objects.update(started_at=timezone.now() - timedelta(minutes=3))
     replaced = tom.post("/timers/start", {"task_id": firm.build.pk, "replace": True})
     assert replaced.status_code == 201
     assert replaced.json()["timer"]["task_name"] == "Build"

@@ -129,13 +129,13 @@ class PreviewOut(Schema):
     errors: list[FileRowError] = Field(description="Row errors (at most 500)")
 
 
-class ImportOut(Schema):
+class TimeImportOut(Schema):
     created: int
 
 
 @router.post(
     "/time-entries/import",
-    response={**responses(PreviewOut), 201: ImportOut},
+    response={**responses(PreviewOut), 201: TimeImportOut},
     summary="Import a Harvest, Toggl or Clockify time CSV: dry run (default) or commit, all rows or none",
 )
 def time_entries_import_csv(
@@ -144,14 +144,14 @@ def time_entries_import_csv(
     dry_run: Form[bool] = True,
     date_order: Form[Literal["auto", "mdy", "dmy"]] = "auto",
     approved: Form[bool] = False,
-) -> Status[PreviewOut] | Status[ImportOut]:
+) -> Status[PreviewOut] | Status[TimeImportOut]:
     viewer = viewer_of(request)
     if file.size is not None and file.size > MAX_UPLOAD_BYTES:
         raise Invalid("The file is larger than 50 MB.", field="file")
     data = bytes(file.read())
     if not dry_run:
         created = time_csv_import(viewer=viewer, data=data, order=date_order, approved=approved)
-        return Status(201, ImportOut(created=created))
+        return Status(201, TimeImportOut(created=created))
     preview = time_csv_preview(viewer=viewer, data=data, order=date_order)
     return Status(
         200,

@@ -14,7 +14,7 @@ from django_tasks import task
 
 from margin.accounts.queries import Viewer, viewer_for
 from margin.core.errors import DomainError, Invalid
-from margin.core.jobruns import job_run_finish, job_run_progress, job_run_start
+from margin.core.jobruns import job_run_finish, job_run_progress, job_run_running, job_run_start
 from margin.core.models import JobRun
 from margin.integrations.timecsv.imports import require_importer, time_csv_import
 
@@ -75,13 +75,14 @@ def time_import_run(*, job_run_id: int, user_id: int, token: str, order: str, ap
     viewer = viewer_for(user)
     try:
         data = upload_read(viewer=viewer, token=token)
-        count = time_csv_import(
-            viewer=viewer,
-            data=data,
-            order=order,
-            approved=approved,
-            progress=lambda done, total: job_run_progress(job_run_id, done, total),
-        )
+        with job_run_running(job_run_id):  # progress: the file's checks (read-only), then the one commit
+            count = time_csv_import(
+                viewer=viewer,
+                data=data,
+                order=order,
+                approved=approved,
+                progress=lambda done, total: job_run_progress(job_run_id, done, total),
+            )
     except DomainError as error:
         job_run_finish(job_run_id, error=error.message)
         return

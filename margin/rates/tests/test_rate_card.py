@@ -148,7 +148,9 @@ def test_from_a_template_the_rates_and_increment_come_along_unless_a_table_is_gi
 
 
 def test_setup_refusals_change_nothing(firm: Firm) -> None:
-    eur_boss = accounts.person_create(viewer=firm.admin, company=firm.eur, role=firm.senior, name="Eve", email="e@x.test")
+    eur_boss = accounts.person_create(
+        viewer=firm.admin, company=firm.eur, role=firm.senior, name="Eve", email="e@x.test"
+    )
     with refused(Invalid, match=r"rates of GLX-1 are in USD and NEW-1 bills in EUR"):
         _setup(firm, viewer=firm.admin, company=firm.eur, manager=eur_boss, source=firm.project)
     with refused(Invalid, match="Consultant has two rates"):

@@ -226,6 +226,9 @@ def week_cell_set(
     who = _resolve_person(viewer, person)
     if minutes < 0:
         raise Invalid("Enter a duration above zero.", field="minutes")
+    # Lock a row that exists (the person): FOR UPDATE on an empty cell locks nothing, so two writes to
+    # the same empty cell would each insert an entry. Every write of this person's time queues here.
+    Person.objects.select_for_update().filter(pk=who.pk).first()
     entries = list(TimeEntry.objects.select_for_update().filter(person_id=who.pk, task=task, work_date=work_date))
     locked = [e for e in entries if e.status not in EDITABLE]  # billed time is approved, so locked too
     if locked:

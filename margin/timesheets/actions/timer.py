@@ -24,6 +24,8 @@ from margin.timesheets.models import TimeEntry, Timer
 # draft entry of the day it started, through time_entry_create and so through every entry rule.
 
 TIMER_FIELDS = ["person", "project", "task", "note", "started_at"]
+# A timer replaced by another before this has passed was a misclick or a switch, not work to log.
+MIN_LOGGED = timedelta(minutes=1)
 
 
 def _timer_person(viewer: Viewer) -> Person:
@@ -55,7 +57,13 @@ def timer_start(
     replace: bool = False,
 ) -> Timer:
     """Start my timer on a task (or a project). A running timer is refused (409, naming it) unless
-    `replace` asks to stop it first, which logs its time like a stop."""
+    `replace` asks to stop it first, which logs its time like a stop.
+
+    Replacing is what a "start" button does, so pressing it again must not leave a trail of entries:
+    restarting on the timer's own task (or project) keeps the running timer (and its start), taking
+    the new note if one is given; a replaced timer that ran less than a minute is discarded, not
+    logged as a one-minute entry. An explicit stop still logs every started minute.
+    """
     if not in_scope(viewer, project):
         raise NotFound("No such project.")
     who = _timer_person(viewer)
@@ -68,7 +76,12 @@ def timer_start(
                 f"Your timer is already running on {_running_text(running)}. Stop it first, or stop and start.",
                 code="timer_running",
             )
-        _timer_stop_locked(viewer, running)
+        if running.project_id == project.pk and running.task_id == (task.pk if task else None):
+            return _timer_renote(viewer, running, note)
+        if timezone.now() - running.started_at < MIN_LOGGED:
+            _timer_discard_locked(viewer, running)
+        else:
+            _timer_stop_locked(viewer, running)
     timer = Timer.objects.create(
         organisation_id=project.organisation_id,
         person=who,
@@ -85,6 +98,34 @@ def timer_start(
         after=audit.snapshot(timer, TIMER_FIELDS),
     )
     return timer
+
+
+def _timer_renote(viewer: Viewer, timer: Timer, note: str) -> Timer:
+    """The same target started again: the running timer goes on; a new note replaces the old one."""
+    if note and note != timer.note:
+        before = audit.snapshot(timer, TIMER_FIELDS)
+        timer.note = note
+        timer.save(update_fields=["note"])
+        audit.record(
+            organisation_id=viewer.organisation_id,
+            actor_id=viewer.user_id,
+            action="timer.update",
+            obj=timer,
+            before=before,
+            after=audit.snapshot(timer, TIMER_FIELDS),
+        )
+    return timer
+
+
+def _timer_discard_locked(viewer: Viewer, timer: Timer) -> None:
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="timer.discard",
+        obj=timer,
+        before=audit.snapshot(timer, TIMER_FIELDS),
+    )
+    timer.delete()
 
 
 def _timer_stop_locked(viewer: Viewer, timer: Timer) -> TimeEntry:
@@ -137,11 +178,4 @@ def timer_discard(*, viewer: Viewer) -> None:
     timer = Timer.objects.filter(person=who).first()
     if timer is None:
         raise NotFound("No timer is running.")
-    audit.record(
-        organisation_id=viewer.organisation_id,
-        actor_id=viewer.user_id,
-        action="timer.discard",
-        obj=timer,
-        before=audit.snapshot(timer, TIMER_FIELDS),
-    )
-    timer.delete()
+    _timer_discard_locked(viewer, timer)

@@ -65,6 +65,31 @@ def test_stop_and_start_logs_the_first_and_starts_the_second(firm: Firm) -> None
     assert Timer.objects.count() == 1
 
 
+def test_restarting_the_same_task_keeps_the_running_timer(firm: Firm) -> None:
+    first = _age(timer_start(viewer=firm.member, project=firm.project, task=firm.design, note="a"), minutes=5)
+    for _ in range(3):
+        again = timer_start(viewer=firm.member, project=firm.project, task=firm.design, replace=True)
+    assert (again.pk, again.started_at, again.note) == (first.pk, first.started_at, "a")
+    renoted = timer_start(viewer=firm.member, project=firm.project, task=firm.design, note="b", replace=True)
+    assert (renoted.pk, Timer.objects.get().note) == (first.pk, "b")
+    assert not TimeEntry.objects.exists()
+    assert AuditEntry.objects.filter(action="timer.update").count() == 1
+
+
+def test_switching_tasks_within_a_minute_logs_nothing(firm: Firm) -> None:
+    for task in [firm.design, firm.build, firm.design, firm.build]:
+        timer_start(viewer=firm.member, project=firm.project, task=task, replace=True)
+    assert not TimeEntry.objects.exists()
+    assert Timer.objects.get().task_id == firm.build.pk
+    assert AuditEntry.objects.filter(action="timer.discard").count() == 3
+
+
+def test_a_timer_of_a_minute_or_more_is_logged_when_replaced(firm: Firm) -> None:
+    _age(timer_start(viewer=firm.member, project=firm.project, task=firm.design), seconds=61)
+    timer_start(viewer=firm.member, project=firm.project, task=firm.build, replace=True)
+    assert list(TimeEntry.objects.values_list("task_id", "minutes")) == [(firm.design.pk, 2)]
+
+
 def test_the_database_allows_one_timer_per_person(firm: Firm) -> None:
     timer_start(viewer=firm.member, project=firm.project, task=firm.design)
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from margin.billing.actions import invoice_draft_create, invoice_issue
 from margin.billing.models import Invoice, InvoiceStatus
@@ -153,6 +154,33 @@ def test_invoice_run_drafts_and_reports_progress(
     poll = client.get(reverse("web:invoice_run_status", args=[run.pk]), **HTMX)
     assert poll.status_code == 200
     assert "1 draft invoice created" in poll.content.decode()
+
+
+def test_a_run_in_one_transaction_shows_work_going_on(sign_in: Callable[[User], Client], firm: Firm) -> None:
+    from margin.core.jobruns import job_run_running, job_run_start
+
+    run = job_run_start(organisation_id=firm.finance.organisation_id, user_id=firm.finance.user_id, kind="invoice_run")
+    with job_run_running(run.pk):
+        html = sign_in(firm.finance_user).get(reverse("web:invoice_run_status", args=[run.pk]), **HTMX).content.decode()
+    assert 'hx-trigger="every 1s"' in html and 'data-status="running"' in html
+    assert "projects</span>" not in html and "aria-valuenow" not in html  # no made-up count or share
+    assert "they all appear when the run is done" in html
+
+
+def test_a_run_whose_worker_died_is_shown_failed_and_polling_stops(
+    sign_in: Callable[[User], Client], firm: Firm
+) -> None:
+    from margin.core.jobruns import STALE_AFTER, job_run_running, job_run_start
+
+    run = job_run_start(organisation_id=firm.finance.organisation_id, user_id=firm.finance.user_id, kind="invoice_run")
+    with job_run_running(run.pk):
+        pass
+    dead = timezone.now() - STALE_AFTER - timedelta(seconds=1)
+    JobRun.objects.filter(pk=run.pk).update(status="running", heartbeat_at=dead)
+    html = sign_in(firm.finance_user).get(reverse("web:invoice_run_status", args=[run.pk]), **HTMX).content.decode()
+    assert 'data-status="failed"' in html and 'hx-trigger="every 1s"' not in html
+    assert "background worker stopped while running this job" in html
+    assert JobRun.objects.get(pk=run.pk).finished_at is not None
 
 
 def test_a_running_job_keeps_polling(sign_in: Callable[[User], Client], firm: Firm) -> None:

@@ -154,7 +154,9 @@ def test_a_blank_project_with_members_and_rates(sign_in: SignIn, firm: Firm) -> 
 def test_bad_input_on_the_new_project_form_changes_nothing(
     sign_in: SignIn, firm: Firm, overrides: dict[str, object], message: str
 ) -> None:
-    eva = accounts.person_create(viewer=firm.admin, company=firm.eur, role=firm.consultant, name="Eva", email="e@x.test")
+    eva = accounts.person_create(
+        viewer=firm.admin, company=firm.eur, role=firm.consultant, name="Eva", email="e@x.test"
+    )
     swaps = {"role:CONSULTANT": f"role:{firm.consultant.pk}", "EUR": firm.eur.pk, "EVA": eva.pk}
     data = _details(firm, **overrides)
     data = {k: swaps.get(v, v) if isinstance(v, str) else v for k, v in data.items()}
@@ -257,7 +259,9 @@ def test_the_team_tab(sign_in: SignIn, firm: Firm) -> None:
     assert tom.post(url, {"person": firm.admin.person_id}).status_code == 403
     maya = sign_in(firm.manager_user)
     assert maya.post(url, {"person": firm.admin.person_id}).status_code == 302
-    eva = accounts.person_create(viewer=firm.admin, company=firm.eur, role=firm.consultant, name="Eva", email="e@x.test")
+    eva = accounts.person_create(
+        viewer=firm.admin, company=firm.eur, role=firm.consultant, name="Eva", email="e@x.test"
+    )
     refused = maya.post(url, {"person": eva.pk})
     assert refused.status_code == 422 and "costed in EUR" in _html(refused)
     remove = reverse("web:project_member_remove", args=[firm.project.pk, firm.member_person.pk])

@@ -42,6 +42,13 @@ def test_week_page_shows_the_grid(
     assert "of 8:00" in html  # a weekday's capacity (40 h / 5)
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31", "3000-01-01", "2026-02-30"])
+def test_a_week_outside_the_calendar_is_404_not_500(sign_in: Callable[[User], Client], firm: Firm, day: str) -> None:
+    client = sign_in(firm.member_user)
+    assert client.get(f"/week/{day}/").status_code == 404
+    assert client.post(f"/week/{day}/submit/").status_code == 404
+
+
 def test_week_url_takes_any_day_of_the_week(sign_in: Callable[[User], Client], firm: Firm, last_monday: date) -> None:
     client = sign_in(firm.member_user)
     wednesday = client.get(reverse("web:week_on", args=[last_monday + timedelta(days=2)]))

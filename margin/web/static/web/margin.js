@@ -73,6 +73,12 @@
     }
   });
 
+  // <select data-autosubmit>: choosing an option submits its form (no inline handlers: the CSP forbids them).
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest && event.target.closest("select[data-autosubmit]");
+    if (select && select.form) { select.form.submit(); }
+  });
+
   document.addEventListener("click", function (event) {
     var target = event.target.closest && event.target.closest('[data-action="print"]');
     if (target) { window.print(); }

@@ -1,0 +1,101 @@
+"""Every operation of the published OpenAPI document, fed generated input through the real app.
+
+Schemathesis reads docs' document (the one `make schema` writes, checked equal to the live one by
+test_openapi.py), generates requests from it and sends them through Django's WSGI handler as an
+administrator of tests/firm.py's firm (a bearer token). A response fails the test when it is a 5xx,
+when its status is not one the operation documents, or when its body does not match the documented
+schema. Examples per operation are bounded (FUZZ_EXAMPLES, default 8) so the suite stays fast; raise
+it locally (`FUZZ_EXAMPLES=200 pytest margin/api/tests/test_fuzz.py`) for a deeper search.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from margin.accounts.actions import api_token_create
+from margin.api.openapi import openapi_document
+from margin.rates.actions import baseline_save_valued
+from tests.firm import Firm
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+PHASES = os.environ.get("FUZZ_PHASES", "examples,fuzzing").split(",")
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "phases": {
+            **{name: {"enabled": name in PHASES} for name in ("examples", "fuzzing", "stateful")},
+            # Boundary values that fit the schema (9999-12-31, the largest id), not every malformed variant.
+            "coverage": {"enabled": "coverage" in PHASES, "generation": {"mode": "positive"}, "unexpected-methods": []},
+        }
+    }
+)
+schema = schemathesis.openapi.from_dict(json.loads(openapi_document()), config=CONFIG)
+schema.app = WSGIHandler()
+
+
+# Operations with a known 500 that another workstream fixes: the case is let through (its other answers
+# are still checked), and test_known_failures_are_still_failing says when the entry can go.
+KNOWN_500 = {
+    "DELETE /api/v1/projects/{project_id}/tasks/{task_id}": "scheduling/cpm.py: IndexError on a project with no task",
+}
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection() -> Iterator[None]:
+    """Django closes the database connection at the end of each WSGI request, which would close the test's
+    transaction on PostgreSQL; the test client turns this off the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def admin_token(firm: Firm) -> str:
+    baseline_save_valued(viewer=firm.admin, project=firm.project)  # so earned value has a baseline to read
+    _, secret = api_token_create(user=firm.admin_user, name="fuzz")
+    return secret
+
+
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+def test_no_operation_answers_a_5xx_or_off_its_schema(case: Any, admin_token: str) -> None:
+    response = case.call(headers={"Authorization": f"Bearer {admin_token}"})
+    if response.status_code == 500 and case.operation.label in KNOWN_500:
+        return
+    case.validate_response(response, checks=CHECKS)
+
+
+@pytest.mark.xfail(strict=True, reason=KNOWN_500["DELETE /api/v1/projects/{project_id}/tasks/{task_id}"])
+def test_known_failures_are_still_failing(firm: Firm, client: Any) -> None:
+    """When this passes (strict xfail fails), the fix has landed: remove the KNOWN_500 entry."""
+    client.force_login(firm.admin_user)
+    client.raise_request_exception = False
+    for task in firm.project.tasks.all():
+        response = client.delete(f"/api/v1/projects/{firm.project.pk}/tasks/{task.pk}")
+        assert response.status_code < 500
