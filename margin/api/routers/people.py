@@ -9,6 +9,7 @@ from ninja.responses import Status
 from margin.accounts.actions import person_create
 from margin.accounts.models import Person
 from margin.accounts.queries import company_get, people_visible, person_get, role_get
+from margin.api.money import MONEY_ONLY
 from margin.api.pagination import Pages
 from margin.api.schemas.accounts import CostRateIn, CostRateOut, PersonIn, PersonOut
 from margin.api.schemas.common import Id, responses
@@ -45,7 +46,12 @@ def person_detail(request: HttpRequest, person_id: Id) -> Person:
     return person_get(viewer_of(request), person_id)
 
 
-@router.get("/{person_id}/cost-rates", response=responses(list[CostRateOut]), summary="A person's cost rates (finance)")
+@router.get(
+    "/{person_id}/cost-rates",
+    response=responses(list[CostRateOut]),
+    summary="A person's cost rates (finance)",
+    openapi_extra=MONEY_ONLY,
+)
 @paginate(Pages)
 def cost_rate_list(request: HttpRequest, person_id: Id) -> list[CostRate]:
     viewer = viewer_of(request)
@@ -56,6 +62,7 @@ def cost_rate_list(request: HttpRequest, person_id: Id) -> list[CostRate]:
     "/{person_id}/cost-rates",
     response=responses(CostRateOut, 201),
     summary="Set a person's cost rate from a date on (finance)",
+    openapi_extra=MONEY_ONLY,
 )
 def cost_rate_add(request: HttpRequest, person_id: Id, payload: CostRateIn) -> Status[CostRate]:
     viewer = viewer_of(request)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from ninja import Field, Schema
 
 from margin.accounts.models import Person
+from margin.api.money import MONEY_SHAPE
 from margin.api.schemas.common import (
     Address,
     Country,
@@ -110,6 +111,11 @@ class CostRateIn(Schema):
 
 
 class CostRateOut(Schema):
+    """What a person's hour costs the firm: finance and administrators only (a person's rate, not a
+    project's, so a project's manager does not see it here)."""
+
+    model_config = {"json_schema_extra": MONEY_SHAPE}
+
     id: int
     person_id: int
     valid_from: date

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
-from margin.api.schemas.common import Code, HourlyRate, Id, MinorUnits, MoneyOut, Name, money, rate_text
+from margin.api.money import MONEY_SHAPE, money_field, money_shown
+from margin.api.schemas.common import Code, HourlyRate, Id, MinorUnits, MoneyOut, Name, rate_text
 from margin.projects.actions import MAX_BUDGET_MINUTES
 from margin.projects.models import Project, Task
 from margin.projects.planning import deadline_missed
@@ -57,7 +58,7 @@ class ProjectOut(Schema):
     start_date: date | None
     end_date: date | None
     budget_minutes: int
-    budget_amount: MoneyOut
+    budget_amount: MoneyOut | None = money_field("The money budget")
     notes_required: bool
 
     @staticmethod
@@ -65,8 +66,8 @@ class ProjectOut(Schema):
         return obj.client.name
 
     @staticmethod
-    def resolve_budget_amount(obj: Project) -> MoneyOut:
-        return money(obj.budget_amount_minor, obj.currency)
+    def resolve_budget_amount(obj: Project, context: Any) -> MoneyOut | None:
+        return money_shown(context, obj.pk, obj.budget_amount_minor, obj.currency)
 
 
 class MemberIn(Schema):
@@ -127,6 +128,10 @@ class BillRateIn(Schema):
 
 
 class BillRateOut(Schema):
+    """A bill rate: money through and through (only for those who may see the project's money)."""
+
+    model_config = {"json_schema_extra": MONEY_SHAPE}
+
     id: int
     valid_from: date
     hourly_rate: str

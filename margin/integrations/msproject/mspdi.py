@@ -52,7 +52,7 @@ class MsBaseline:
     finish: datetime
     duration_minutes: int
     work_minutes: int
-    cost_minor: int = 0
+    cost_minor: int | None = 0  # None: not written (the reader may not see the project's money)
 
 
 @dataclass(frozen=True)
@@ -264,7 +264,8 @@ def _write_task(parent: Element, task: MsTask, task_id: int) -> None:
         _add(bl, "Duration", format_duration(base.duration_minutes))
         _add(bl, "DurationFormat", DURATION_FORMAT_DAYS)
         _add(bl, "Work", format_duration(base.work_minutes))
-        _add(bl, "Cost", f"{Decimal(base.cost_minor):f}")
+        if base.cost_minor is not None:
+            _add(bl, "Cost", f"{Decimal(base.cost_minor):f}")
 
 
 def write(project: MsProject) -> bytes:
