@@ -132,7 +132,12 @@ def test_project_health_without_baseline_or_schedule_has_no_slip(firm: Firm) -> 
 def test_project_health_reads_only_open_projects_the_viewer_manages_in_constant_queries(firm: Firm) -> None:
     for n in range(3):
         projects.project_create(
-            viewer=firm.admin, company=firm.usd, client=firm.client, manager=firm.manager_person, code=f"M-{n}", name="M"
+            viewer=firm.admin,
+            company=firm.usd,
+            client=firm.client,
+            manager=firm.manager_person,
+            code=f"M-{n}",
+            name="M",
         )
     projects.project_create(
         viewer=firm.admin, company=firm.usd, client=firm.client, manager=firm.member2_person, code="LEA", name="L"

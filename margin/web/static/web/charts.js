@@ -1,6 +1,7 @@
 /* Margin's charts: every <canvas data-chart="ID"> is drawn from the JSON of the element #ID (written by Django's
-   json_script), as {kind: "bar" | "hbar", data: Chart.js data}. Each dataset carries its `unit` (a currency, "h"
-   or "%"), used by the tooltips and the axis. Labels are drawn on the canvas, never inserted as HTML. */
+   json_script), as {kind: "bar" | "hbar" | "line", data: Chart.js data, digits: optional decimals}. Each dataset
+   carries its `unit` (a currency, "h" or "%"), used by the tooltips and the axis. Labels are drawn on the
+   canvas, never inserted as HTML. The home's charts and the exchange-rate chart use it. */
 (function () {
   "use strict";
 
@@ -9,16 +10,18 @@
   var GRID = "rgba(24, 36, 51, 0.08)";
   var ROW = 34; // pixels per category (its bars) of a horizontal chart
 
-  function number(value, unit) {
-    var digits = unit === "h" || unit === "%" ? 1 : 2;
+  function number(value, unit, digits) {
+    digits = digits || (unit === "h" || unit === "%" ? 1 : 2);
     return Number(value).toLocaleString(undefined, { minimumFractionDigits: 0, maximumFractionDigits: digits });
   }
 
-  function label(item) {
-    var unit = item.dataset.unit || "";
-    var value = item.chart.options.indexAxis === "y" ? item.parsed.x : item.parsed.y;
-    if (value === null || value === undefined) return null;
-    return item.dataset.label + ": " + number(value, unit) + (unit === "%" ? " %" : " " + unit);
+  function labeller(digits) {
+    return function (item) {
+      var unit = item.dataset.unit || "";
+      var value = item.chart.options.indexAxis === "y" ? item.parsed.x : item.parsed.y;
+      if (value === null || value === undefined) return null;
+      return item.dataset.label + ": " + number(value, unit, digits) + (unit === "%" ? " %" : " " + unit);
+    };
   }
 
   function options(spec) {
@@ -31,12 +34,24 @@
       beginAtZero: true,
       ticks: {
         color: MUTED,
-        callback: function (value) { return number(value, unit) + (unit === "%" ? " %" : ""); },
+        callback: function (value) { return number(value, unit, spec.digits) + (unit === "%" ? " %" : ""); },
       },
     };
-    var categoryAxis = { grid: { display: false }, ticks: { color: MUTED } };
+    var categoryAxis = { grid: { display: false }, ticks: { color: MUTED, maxTicksLimit: 12, autoSkip: true } };
+    if (spec.kind === "line") {
+      valueAxis.beginAtZero = false; // rates move within a narrow band
+      spec.data.datasets.forEach(function (d) {
+        d.borderColor = d.borderColor || "#066fd1";
+        d.backgroundColor = d.backgroundColor || "rgba(6, 111, 209, 0.08)";
+        d.borderWidth = 2;
+        d.pointRadius = d.data.length > 60 ? 0 : 2;
+        d.fill = true;
+        d.tension = 0;
+      });
+    }
     return {
       indexAxis: horizontal ? "y" : "x",
+      interaction: spec.kind === "line" ? { mode: "index", intersect: false } : undefined,
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
@@ -47,7 +62,7 @@
           // A line among bars (capacity) is drawn as a line in the legend: each dataset's own pointStyle.
           labels: { color: MUTED, boxWidth: 12, usePointStyle: spec.data.datasets.some(function (d) { return d.type === "line"; }) },
         },
-        tooltip: { callbacks: { label: label } },
+        tooltip: { callbacks: { label: labeller(spec.digits) } },
       },
       scales: horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis },
     };
@@ -62,7 +77,7 @@
       canvas.parentElement.style.height = Math.max(140, 70 + spec.data.labels.length * ROW) + "px";
     }
     canvas.setAttribute("data-chart-drawn", "");
-    new window.Chart(canvas, { type: "bar", data: spec.data, options: options(spec) });
+    new window.Chart(canvas, { type: spec.kind === "line" ? "line" : "bar", data: spec.data, options: options(spec) });
   }
 
   function drawAll() {
