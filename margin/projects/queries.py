@@ -8,9 +8,8 @@ manager. Every screen, API operation and export that shows money asks it; nobody
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVar, cast
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, Model, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from margin.accounts.models import Company, Person
 from margin.accounts.queries import Viewer
@@ -53,8 +52,6 @@ def can_manage(viewer: Viewer, project: Project) -> bool:
 # --- money: who sees a project's revenue, cost, margin, rates and invoices ------------------------
 
 MONEY_REFUSED = "Only finance, administrators and the project's manager see its money."
-
-M = TypeVar("M", bound=Model)
 
 
 def money_visible(viewer: Viewer, project: Project) -> bool:
@@ -116,16 +113,6 @@ def money_scope(viewer: Viewer) -> MoneyScope:
     return MoneyScope(
         everything=False, project_ids=frozenset(projects_money_visible(viewer).values_list("id", flat=True))
     )
-
-
-def with_money_visible(rows: QuerySet[M], viewer: Viewer, *, project_field: str = "project") -> QuerySet[M]:
-    """``rows`` annotated with ``money_visible`` (a boolean per row, by the money rule), so a list can
-    show or hide each row's amounts without a query per row. Readers treat a missing attribute as
-    False: an object that did not come through here shows no money."""
-    flag: Value | ExpressionWrapper[Q] = Value(False)
-    if viewer.is_finance or viewer.person_id is not None:
-        flag = ExpressionWrapper(money_visible_q(viewer, project_field=project_field), output_field=BooleanField())
-    return cast("QuerySet[M]", rows.annotate(money_visible=flag))
 
 
 def tasks_of(project: Project) -> QuerySet[Task]:
