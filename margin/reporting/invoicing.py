@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Min, Q, Sum
+from django.utils import timezone
 
 from margin.accounts.queries import Viewer
 from margin.billing.models import Invoice, InvoiceStatus
@@ -161,7 +162,7 @@ def _drafts(viewer: Viewer, today: date) -> tuple[list[InvoiceAge], int, dict[st
     totals = dict(drafts.values_list("currency").annotate(total=Sum("total_minor")).order_by())
     count = drafts.count()
     oldest = drafts.order_by("created_at", "id")[:LISTED]
-    return [InvoiceAge(i, (today - i.created_at.date()).days) for i in oldest], count, totals
+    return [InvoiceAge(i, (today - timezone.localtime(i.created_at).date()).days) for i in oldest], count, totals
 
 
 def _issued(viewer: Viewer, today: date) -> tuple[list[InvoiceAge], list[Bucket]]:

@@ -66,7 +66,7 @@ class MyWork:
     monday: date
     today_tasks: list[TaskLine]  # scheduled on today, and late ones
     week_tasks: list[TaskLine]  # the rest of this week's
-    deadlines: list[TaskLine]  # explicit deadlines from today to DEADLINE_DAYS ahead
+    deadlines: list[TaskLine]  # explicit deadlines from today to DEADLINE_DAYS ahead (missed ones are late today)
     timer: Timer | None
     days: list[DayLoad]
     capacity_minutes: int
@@ -148,7 +148,7 @@ def _tasks(person_id: int, today: date, monday: date) -> tuple[list[TaskLine], l
         if t.task_id not in shown and t.start is not None and t.start <= sunday and (t.finish or t.start) >= monday
     ]
     deadlines = sorted(
-        (t for t in lines if t.deadline is not None and t.deadline <= horizon and (t.deadline >= today or t.late)),
+        (t for t in lines if t.deadline is not None and today <= t.deadline <= horizon),
         key=lambda t: (t.deadline, t.project_code, t.name),
     )
     return sorted(on_today, key=lambda t: (not t.late, t.due or today, t.name)), this_week, deadlines
