@@ -129,6 +129,8 @@ class Group:
 
 
 def own_person_id(viewer: Viewer) -> int | None:
+    """The person whose time in the inbox the viewer sees but never ticks (their own); None for an
+    administrator, whose own time another administrator decides and who may tick everything shown."""
     return None if viewer.is_admin else viewer.person_id
 
 
