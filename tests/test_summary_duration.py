@@ -39,7 +39,7 @@ def test_a_summary_shows_its_rolled_up_duration_everywhere(firm: Firm) -> None:
     assert next(r for r in task_rows(firm.project) if r.id == phase.pk).duration_text == "5d"
     page = client.get(reverse("web:task", args=[phase.pk]))
     assert "5d" in page.content.decode()
-    exported = {t.name: t for t in mspdi.read(project_export_mspdi(firm.project)).tasks}
+    exported = {t.name: t for t in mspdi.read(project_export_mspdi(firm.project, costs=True)).tasks}
     assert exported["Phase"].summary and exported["Phase"].duration_minutes == five_days
     # Shortening a subtask shortens its summary at once.
     actions.task_schedule_update(viewer=firm.manager, task=firm.build, duration_minutes=480)

@@ -70,5 +70,10 @@ def user_of(request: HttpRequest) -> User:
 
 
 def viewer_of(request: HttpRequest) -> Viewer:
-    """The viewer of the authenticated user (404 if they belong to no organisation)."""
-    return viewer_for(user_of(request))
+    """The viewer of the authenticated user (404 if they belong to no organisation), read once per
+    request: the endpoint and the money fields of its answer (`margin.api.money`) share it."""
+    viewer = getattr(request, "_margin_viewer", None)
+    if not isinstance(viewer, Viewer) or viewer.user_id != user_of(request).pk:
+        viewer = viewer_for(user_of(request))
+        request._margin_viewer = viewer  # type: ignore[attr-defined]
+    return viewer

@@ -1,4 +1,6 @@
-"""Reads of invoices (finance and admins see their companies' invoices; managers their projects')."""
+"""Reads of invoices. An invoice is money, so it follows the money rule
+(`projects.queries.money_visible`): finance and admins see their companies' invoices, a manager
+those of the projects they manage, a member none (404, like anything invisible)."""
 
 from __future__ import annotations
 
@@ -16,12 +18,12 @@ from margin.billing.rules import ExpenseItem, LineGroup
 from margin.core.errors import NotFound
 from margin.expenses.models import ClaimStatus, ExpenseLine
 from margin.projects.models import Project
-from margin.projects.queries import projects_visible
+from margin.projects.queries import money_visible_q, projects_money_visible
 from margin.timesheets.models import EntryStatus, TimeEntry
 
 
 def invoices_visible(viewer: Viewer) -> QuerySet[Invoice]:
-    return Invoice.objects.filter(project__in=projects_visible(viewer)).select_related("client", "project", "company")
+    return Invoice.objects.filter(money_visible_q(viewer)).select_related("client", "project", "company")
 
 
 def invoice_get(viewer: Viewer, invoice_id: int) -> Invoice:
@@ -108,10 +110,10 @@ class ToInvoice:
 
 
 def to_invoice_visible(viewer: Viewer, *, up_to: date) -> list[ToInvoice]:
-    """Every project of the viewer's companies with approved, unbilled, billable time or expenses up
+    """Every project whose money the viewer may see with approved, unbilled, billable time or expenses up
     to a date (what an invoice run would draft), with their values: two grouped queries and one for
     the projects."""
-    visible = projects_visible(viewer).filter(company_id__in=viewer.company_ids)
+    visible = projects_money_visible(viewer)
     time = {
         r["project_id"]: r
         for r in TimeEntry.objects.filter(

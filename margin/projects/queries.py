@@ -1,13 +1,19 @@
 """Reads of projects and tasks, through the access rule: admins and finance see every project of
-their companies; project managers and members see the projects they manage or belong to."""
+their companies; project managers and members see the projects they manage or belong to.
+
+The money rule lives here too (`money_visible` and its queryset forms): a project's revenue, cost,
+margin, bill and cost rates, amounts and invoices are for finance, administrators and the project's
+manager. Every screen, API operation and export that shows money asks it; nobody else re-states it."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from margin.accounts.models import Company, Person
 from margin.accounts.queries import Viewer
-from margin.core.errors import NotFound
+from margin.core.errors import Forbidden, NotFound
 from margin.projects.models import CalendarException, Project, ProjectMember, Task, WorkCalendar
 
 
@@ -67,6 +73,72 @@ def can_manage(viewer: Viewer, project: Project) -> bool:
     """Managing a project: planning it and approving its time."""
     return in_scope(viewer, project) and (
         viewer.is_admin or (viewer.person_id is not None and project.manager_id == viewer.person_id)
+    )
+
+
+# --- money: who sees a project's revenue, cost, margin, rates and invoices ------------------------
+
+MONEY_REFUSED = "Only finance, administrators and the project's manager see its money."
+
+
+def money_visible(viewer: Viewer, project: Project) -> bool:
+    """May the viewer see this project's money (revenue, cost, margin, bill and cost rates, amounts,
+    invoices)? Finance and administrators for every project of their companies; a manager for the
+    projects they manage. Members see their own hours, never the money."""
+    if not in_scope(viewer, project):
+        return False
+    return viewer.is_finance or (viewer.person_id is not None and project.manager_id == viewer.person_id)
+
+
+def require_money_visible(viewer: Viewer, project: Project) -> None:
+    """Forbidden (403: the project itself is visible) unless the viewer may see its money."""
+    if not money_visible(viewer, project):
+        raise Forbidden(MONEY_REFUSED)
+
+
+def money_visible_q(viewer: Viewer, *, project_field: str = "project") -> Q:
+    """The money rule as a filter on rows that belong to a project (``project_field`` names the
+    project; "" for projects themselves). Rows outside the viewer's organisation and companies never
+    match."""
+    prefix = f"{project_field}__" if project_field else ""
+    scope = Q(**{f"{prefix}organisation_id": viewer.organisation_id, f"{prefix}company_id__in": viewer.company_ids})
+    if viewer.is_finance:
+        return scope
+    if viewer.person_id is None:
+        return Q(pk__in=[])
+    return scope & Q(**{f"{prefix}manager_id": viewer.person_id})
+
+
+def projects_money_visible(viewer: Viewer) -> QuerySet[Project]:
+    """The projects whose money the viewer may see (a subset of `projects_visible`)."""
+    return Project.objects.filter(money_visible_q(viewer, project_field=""))
+
+
+@dataclass(frozen=True)
+class MoneyScope:
+    """The money rule read once for a whole answer: `covers(project_id)` without a query per row.
+    Only for rows already read through an access function (it does not check the organisation)."""
+
+    everything: bool
+    project_ids: frozenset[int]
+
+    @property
+    def any(self) -> bool:
+        """Some project's money is visible (a list or export then has money columns at all)."""
+        return self.everything or bool(self.project_ids)
+
+    def covers(self, project_id: int | None) -> bool:
+        if project_id is None:
+            return False
+        return self.everything or project_id in self.project_ids
+
+
+def money_scope(viewer: Viewer) -> MoneyScope:
+    """Finance and administrators: every project; a manager: the projects they manage (one query)."""
+    if viewer.is_finance:
+        return MoneyScope(everything=True, project_ids=frozenset())
+    return MoneyScope(
+        everything=False, project_ids=frozenset(projects_money_visible(viewer).values_list("id", flat=True))
     )
 
 

@@ -26,11 +26,10 @@ from django.db.models import F, Q, QuerySet, Sum
 
 from margin.accounts.queries import Viewer
 from margin.billing.models import InvoiceLine, InvoiceStatus
-from margin.core.errors import Forbidden
 from margin.core.money import Money
 from margin.expenses.models import ClaimStatus, ExpenseLine
 from margin.projects.models import Project
-from margin.projects.queries import projects_listed, projects_visible
+from margin.projects.queries import projects_money_visible, require_money_visible
 from margin.timesheets.models import EntryStatus, TimeEntry
 
 
@@ -231,29 +230,16 @@ def profitability(projects: QuerySet[Project]) -> list[ProjectFigures]:
 
 
 def profitability_visible(viewer: Viewer) -> list[ProjectFigures]:
-    """Figures of the projects of the default lists (no templates, nothing archived)."""
-    return profitability(projects_listed(viewer))
+    """Figures of the projects of the default lists (no templates, nothing archived) whose money the viewer may
+    see."""
+    return profitability(projects_money_visible(viewer).filter(is_template=False, archived_at__isnull=True))
 
 
 def project_profitability(project: Project) -> ProjectFigures:
     return profitability(Project.objects.filter(pk=project.pk))[0]
 
 
-def may_see_figures(viewer: Viewer, project: Project) -> bool:
-    """Money figures of a project (revenue, cost, margin) are for finance and its manager."""
-    return viewer.is_finance or (viewer.person_id is not None and project.manager_id == viewer.person_id)
-
-
-def projects_with_figures_visible(viewer: Viewer) -> QuerySet[Project]:
-    """The projects whose figures this viewer may see (ordered by code)."""
-    projects = projects_visible(viewer)
-    if not viewer.is_finance:
-        projects = projects.filter(manager_id=viewer.person_id) if viewer.person_id else projects.none()
-    return projects.order_by("code", "id")
-
-
 def project_figures_get(viewer: Viewer, project: Project) -> ProjectFigures:
-    """The figures of a project the viewer can see; Forbidden unless finance or its manager."""
-    if not may_see_figures(viewer, project):
-        raise Forbidden("Only finance and the project's manager may see its figures.")
+    """The figures of a project the viewer can see; Forbidden unless they may see its money."""
+    require_money_visible(viewer, project)
     return project_profitability(project)

@@ -1,4 +1,5 @@
-"""Reads of time: one person's week, what waits for approval, and access to single entries."""
+"""Reads of time: one person's week and its capacity, whose week a viewer may open, what waits for
+approval, and access to single entries."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from datetime import date, timedelta
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from margin.accounts.queries import Viewer
-from margin.core.errors import NotFound
+from margin.accounts.models import Person
+from margin.accounts.queries import Viewer, person_get
+from margin.core.errors import Forbidden, NotFound
 from margin.core.models import AuditEntry
 from margin.core.periods import week_days
 from margin.projects.models import Project, ProjectMember, Task
+from margin.projects.planning import person_calendars
 from margin.timesheets.models import ApprovalDelegate, EntryStatus, PeriodLock, TimeEntry, Timer
 
 
@@ -27,6 +30,31 @@ def time_entries_visible(viewer: Viewer) -> QuerySet[TimeEntry]:
         managed = Q(project__in=projects_approved_by(viewer)) if viewer.person_id else Q(pk__in=[])
         scope &= own | managed
     return TimeEntry.objects.filter(scope).select_related("billing")
+
+
+def may_log_for(viewer: Viewer, person: Person) -> bool:
+    """Logging, changing, submitting and seeing someone else's time: administrators, and members given the
+    permission (Membership.can_log_for_others) for the people of their companies."""
+    if person.pk == viewer.person_id:
+        return True
+    if person.organisation_id != viewer.organisation_id or person.company_id not in viewer.company_ids:
+        return False
+    return viewer.is_admin or viewer.can_log_for_others
+
+
+def week_subject_get(viewer: Viewer, person_id: int | None) -> Person | None:
+    """Whose week the viewer opens: their own (``person_id`` None or theirs; None when they have no person
+    record), or someone they may log time for. NotFound for a person they cannot see, Forbidden without
+    the permission. The week grid and the API's week share this rule."""
+    if person_id is None or person_id == viewer.person_id:
+        return None if viewer.person_id is None else Person.objects.get(pk=viewer.person_id)
+    person = person_get(viewer, person_id)
+    if not may_log_for(viewer, person):
+        raise Forbidden(
+            "You may not see or log someone else's week: that needs an administrator or the permission "
+            "to log time for others."
+        )
+    return person
 
 
 def time_entries_filtered(
@@ -162,6 +190,24 @@ def week_of(person_id: int, monday: date, *, extra_task_ids: list[int] | None = 
             row_for(task.project, task.pk, task.name)
     _close_locked_cells(list(rows.values()))
     return Week(monday=monday, days=days, rows=sorted(rows.values(), key=lambda r: (r.project_code, r.task_name)))
+
+
+WORKDAYS = 5
+
+
+def capacity_of(person_id: int, days: list[date]) -> tuple[int, list[int]]:
+    """A person's capacity in a week (``days``: its seven days) and each day's, in minutes: from their own
+    working calendar when they have one (part-time days, holidays), else their weekly capacity spread over
+    Monday to Friday. The week grid and the home's "hours this week" use it."""
+    row = Person.objects.filter(pk=person_id).values_list("weekly_capacity_minutes", "organisation_id").first()
+    if row is None:
+        return 0, [0] * len(days)
+    weekly, organisation_id = int(row[0] or 0), row[1]
+    own = person_calendars(organisation_id, [person_id]).get(person_id)
+    if own is None:
+        return weekly, [weekly // WORKDAYS if d.weekday() < WORKDAYS else 0 for d in days]
+    per_day = [own.working_minutes_on(d) for d in days]
+    return sum(per_day), per_day
 
 
 def _close_locked_cells(rows: list[WeekRow]) -> None:

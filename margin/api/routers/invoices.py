@@ -9,6 +9,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from margin.accounts.queries import company_get
+from margin.api.money import MONEY_ONLY
 from margin.api.pagination import Pages
 from margin.api.schemas.billing import (
     InvoiceDraftIn,
@@ -36,7 +37,12 @@ class InvoiceFilter(Schema):
     project_id: Id | None = None
 
 
-@router.get("", response=responses(list[InvoiceOut]), summary="List invoices (newest first)")
+@router.get(
+    "",
+    response=responses(list[InvoiceOut]),
+    summary="List the invoices of the projects whose money you may see (newest first)",
+    openapi_extra=MONEY_ONLY,
+)
 @paginate(Pages)
 def invoice_list(request: HttpRequest, filters: Query[InvoiceFilter]) -> QuerySet[Invoice]:
     invoices = invoices_visible(viewer_of(request)).order_by("-created_at", "-id")
@@ -48,7 +54,10 @@ def invoice_list(request: HttpRequest, filters: Query[InvoiceFilter]) -> QuerySe
 
 
 @router.post(
-    "", response=responses(InvoiceOut, 201), summary="Draft an invoice of a project's approved time up to a date"
+    "",
+    response=responses(InvoiceOut, 201),
+    summary="Draft an invoice of a project's approved time up to a date",
+    openapi_extra=MONEY_ONLY,
 )
 def invoice_draft(request: HttpRequest, payload: InvoiceDraftIn) -> Status[Invoice]:
     viewer = viewer_of(request)
@@ -74,18 +83,28 @@ def invoice_run_detail(request: HttpRequest, run_id: Id) -> JobRun:
     return job_run_get(organisation_id=viewer_of(request).organisation_id, job_run_id=run_id)
 
 
-@router.get("/{invoice_id}", response=responses(InvoiceOut), summary="Get an invoice")
+@router.get("/{invoice_id}", response=responses(InvoiceOut), summary="Get an invoice", openapi_extra=MONEY_ONLY)
 def invoice_detail(request: HttpRequest, invoice_id: Id) -> Invoice:
     return invoice_get(viewer_of(request), invoice_id)
 
 
-@router.get("/{invoice_id}/lines", response=responses(list[InvoiceLineOut]), summary="Lines of an invoice")
+@router.get(
+    "/{invoice_id}/lines",
+    response=responses(list[InvoiceLineOut]),
+    summary="Lines of an invoice",
+    openapi_extra=MONEY_ONLY,
+)
 @paginate(Pages)
 def invoice_line_list(request: HttpRequest, invoice_id: Id) -> QuerySet[InvoiceLine]:
     return invoice_lines(invoice_get(viewer_of(request), invoice_id)).select_related("invoice")
 
 
-@router.post("/{invoice_id}/issue", response=responses(InvoiceOut), summary="Issue a draft: number it and freeze it")
+@router.post(
+    "/{invoice_id}/issue",
+    response=responses(InvoiceOut),
+    summary="Issue a draft: number it and freeze it",
+    openapi_extra=MONEY_ONLY,
+)
 def invoice_issue_post(request: HttpRequest, invoice_id: Id, payload: InvoiceIssueIn) -> Invoice:
     viewer = viewer_of(request)
     invoice = invoice_issue(
@@ -98,7 +117,10 @@ def invoice_issue_post(request: HttpRequest, invoice_id: Id, payload: InvoiceIss
 
 
 @router.post(
-    "/{invoice_id}/discard", response=responses(None, 204), summary="Discard a draft; its time is unbilled again"
+    "/{invoice_id}/discard",
+    response=responses(None, 204),
+    summary="Discard a draft; its time is unbilled again",
+    openapi_extra=MONEY_ONLY,
 )
 def invoice_discard_post(request: HttpRequest, invoice_id: Id) -> Status[None]:
     viewer = viewer_of(request)

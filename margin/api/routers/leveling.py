@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from margin.accounts.queries import person_get
+from margin.api.money import MONEY_ONLY
 from margin.api.schemas.common import Id, decimal_text, money, responses
 from margin.api.schemas.leveling import (
     AssignmentIn,
@@ -43,7 +44,7 @@ from margin.projects.leveling import (
 )
 from margin.projects.models import Assignment, LevelingProposal, LevelingStatus, ResourcePool
 from margin.projects.planning import project_zone
-from margin.projects.queries import project_get, task_get
+from margin.projects.queries import project_get, require_money_visible, task_get
 from margin.reporting.earned_value import project_earned_value
 from margin.scheduling.evm import EarnedValue
 
@@ -174,10 +175,14 @@ def _ev(figures: EarnedValue, name: str, currency: str) -> dict[str, Any]:
 @router.get(
     "/projects/{project_id}/earned-value",
     response=responses(EarnedValueReportOut),
-    summary="Earned value (PV, EV, AC, SV, CV, SPI, CPI, EAC, ETC, VAC, TCPI) per task and for the project",
+    summary="Earned value (PV, EV, AC, SV, CV, SPI, CPI, EAC, ETC, VAC, TCPI) per task and for the project "
+    "(403 unless you may see the project's money)",
+    openapi_extra=MONEY_ONLY,
 )
 def earned_value(request: HttpRequest, project_id: Id, query: Query[EarnedValueQuery]) -> dict[str, Any]:
-    project = project_get(viewer_of(request), project_id)
+    viewer = viewer_of(request)
+    project = project_get(viewer, project_id)
+    require_money_visible(viewer, project)
     status_date = query.status_date or datetime.now(project_zone()).date()
     report = project_earned_value(project, baseline_index=query.baseline, status_date=status_date)
     cur = report.currency

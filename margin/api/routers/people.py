@@ -11,6 +11,7 @@ from ninja.responses import Status
 from margin.accounts.actions import person_create, person_update
 from margin.accounts.models import Person
 from margin.accounts.queries import company_get, member_user_get, people_visible, person_get, role_get
+from margin.api.money import MONEY_ONLY
 from margin.api.pagination import Pages
 from margin.api.schemas.accounts import CostRateIn, CostRateOut, PersonIn, PersonOut, PersonPatch
 from margin.api.schemas.common import Id, responses
@@ -70,7 +71,12 @@ def person_change(request: HttpRequest, person_id: Id, payload: PersonPatch) -> 
     return person_update(viewer=viewer, person=person, **changes)
 
 
-@router.get("/{person_id}/cost-rates", response=responses(list[CostRateOut]), summary="A person's cost rates (finance)")
+@router.get(
+    "/{person_id}/cost-rates",
+    response=responses(list[CostRateOut]),
+    summary="A person's cost rates (finance)",
+    openapi_extra=MONEY_ONLY,
+)
 @paginate(Pages)
 def cost_rate_list(request: HttpRequest, person_id: Id) -> list[CostRate]:
     viewer = viewer_of(request)
@@ -81,6 +87,7 @@ def cost_rate_list(request: HttpRequest, person_id: Id) -> list[CostRate]:
     "/{person_id}/cost-rates",
     response=responses(CostRateOut, 201),
     summary="Set a person's cost rate from a date on (finance)",
+    openapi_extra=MONEY_ONLY,
 )
 def cost_rate_add(request: HttpRequest, person_id: Id, payload: CostRateIn) -> Status[CostRate]:
     viewer = viewer_of(request)

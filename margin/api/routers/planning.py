@@ -35,7 +35,7 @@ from margin.projects.actions import (
 )
 from margin.projects.models import Baseline, Dependency
 from margin.projects.planning import baseline_of, baseline_variance, gantt_of, project_zone, to_aware
-from margin.projects.queries import project_get, task_get
+from margin.projects.queries import money_visible, project_get, task_get
 from margin.rates.actions import baseline_save_valued
 from margin.rates.costing import planned_costs
 from margin.scheduling.baselines import TaskVariance
@@ -192,14 +192,14 @@ def baseline_add(request: HttpRequest, project_id: Id, payload: BaselineIn) -> S
     return Status(201, baseline)
 
 
-def _variance_row(v: TaskVariance) -> dict[str, Any]:
+def _variance_row(v: TaskVariance, cost_shown: bool) -> dict[str, Any]:
     return {
         "task_id": v.task,
         "start_minutes": v.start,
         "finish_minutes": v.finish,
         "duration_minutes": v.duration,
         "work_minutes": v.work,
-        "cost_minor": v.cost,
+        "cost_minor": v.cost if cost_shown else None,
         "start_days": str(v.start_days),
         "finish_days": str(v.finish_days),
         "duration_days": str(v.duration_days),
@@ -212,7 +212,9 @@ def _variance_row(v: TaskVariance) -> dict[str, Any]:
     summary="The current plan against a baseline: start, finish, duration, work and cost variance",
 )
 def baseline_variance_get(request: HttpRequest, project_id: Id, index: int) -> dict[str, Any]:
-    project = project_get(viewer_of(request), project_id)
+    viewer = viewer_of(request)
+    project = project_get(viewer, project_id)
+    cost_shown = money_visible(viewer, project)
     baseline = baseline_of(project, index)
     if baseline is None:
         raise NotFound(f"This project has no baseline {index}.")
@@ -220,8 +222,8 @@ def baseline_variance_get(request: HttpRequest, project_id: Id, index: int) -> d
     result = baseline_variance(project, baseline, costs.costs)
     return {
         "baseline": result.baseline,
-        "project": _variance_row(result.project),
-        "tasks": [_variance_row(v) for v in result.tasks.values()],
+        "project": _variance_row(result.project, cost_shown),
+        "tasks": [_variance_row(v, cost_shown) for v in result.tasks.values()],
         "added": list(result.added),
         "removed": list(result.removed),
         "unvalued": [{"task_id": t, "reason": r} for t, r in sorted(costs.unvalued.items())],

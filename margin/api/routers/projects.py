@@ -11,6 +11,7 @@ from ninja.responses import Status
 
 from margin.accounts.models import Person
 from margin.accounts.queries import Viewer, company_get, person_get, role_get
+from margin.api.money import MONEY_ONLY
 from margin.api.pagination import Pages
 from margin.api.schemas.accounts import PersonOut
 from margin.api.schemas.common import Id, Title, responses
@@ -43,8 +44,10 @@ from margin.projects.models import Project, Task
 from margin.projects.queries import (
     members_of,
     project_get,
+    projects_money_visible,
     projects_of_person,
     projects_visible,
+    require_money_visible,
     task_get,
     tasks_of,
 )
@@ -52,7 +55,7 @@ from margin.rates.actions import RateRow, bill_rate_set, billing_increment_set, 
 from margin.rates.models import BillRate
 from margin.rates.queries import bill_rates_of, billing_increment_of
 from margin.rates.setup import project_setup
-from margin.reporting.queries import ProjectFigures, profitability, project_figures_get, projects_with_figures_visible
+from margin.reporting.queries import ProjectFigures, profitability, project_figures_get
 
 router = Router(tags=["projects"])
 
@@ -111,11 +114,12 @@ class FiguresPages(Sequence[ProjectFigures]):
 @router.get(
     "/profitability",
     response=responses(list[ProjectFiguresOut]),
-    summary="Profitability of every project you manage (finance: all)",
+    summary="Profitability of every project whose money you may see (finance, administrators: all; a manager: theirs)",
+    openapi_extra=MONEY_ONLY,
 )
 @paginate(Pages)
 def profitability_list(request: HttpRequest) -> FiguresPages:
-    return FiguresPages(projects_with_figures_visible(viewer_of(request)))
+    return FiguresPages(projects_money_visible(viewer_of(request)).order_by("code", "id"))
 
 
 def rate_rows(viewer: Viewer, rates: list[BillRateIn]) -> list[RateRow]:
@@ -257,16 +261,25 @@ def task_remove(request: HttpRequest, project_id: Id, task_id: Id) -> Status[Non
 
 
 # rates ----------------------------------------------------------------------------------------
-@router.get("/{project_id}/rates", response=responses(list[BillRateOut]), summary="Bill rates of a project")
+@router.get(
+    "/{project_id}/rates",
+    response=responses(list[BillRateOut]),
+    summary="Bill rates of a project (403 unless you may see its money)",
+    openapi_extra=MONEY_ONLY,
+)
 @paginate(Pages)
 def rate_list(request: HttpRequest, project_id: Id) -> list[BillRate]:
-    return bill_rates_of(project_get(viewer_of(request), project_id).pk)
+    viewer = viewer_of(request)
+    project = project_get(viewer, project_id)
+    require_money_visible(viewer, project)
+    return bill_rates_of(project.pk)
 
 
 @router.post(
     "/{project_id}/rates",
     response=responses(BillRateOut, 201),
     summary="Set a role's bill rate (or a person's override) from a date on",
+    openapi_extra=MONEY_ONLY,
 )
 def rate_set(request: HttpRequest, project_id: Id, payload: BillRateIn) -> Status[BillRate]:
     viewer = viewer_of(request)
@@ -334,7 +347,8 @@ def increment_set(request: HttpRequest, project_id: Id, payload: BillingIncremen
 @router.get(
     "/{project_id}/profitability",
     response=responses(ProjectFiguresOut),
-    summary="Billed, WIP, cost, margin and budget burn of a project",
+    summary="Billed, WIP, cost, margin and budget burn of a project (403 unless you may see its money)",
+    openapi_extra=MONEY_ONLY,
 )
 def project_profitability(request: HttpRequest, project_id: Id) -> ProjectFigures:
     viewer = viewer_of(request)

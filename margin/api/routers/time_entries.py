@@ -23,7 +23,7 @@ from margin.api.schemas.timesheets import (
     WeekOut,
 )
 from margin.api.security import viewer_of
-from margin.core.errors import Forbidden, Invalid
+from margin.core.errors import Invalid
 from margin.core.periods import week_start
 from margin.projects.queries import project_get, task_get
 from margin.timesheets.actions import (
@@ -43,6 +43,7 @@ from margin.timesheets.queries import (
     time_entries_visible,
     time_entry_get,
     week_of,
+    week_subject_get,
 )
 
 router = Router(tags=["time entries"])
@@ -70,14 +71,9 @@ def approval_list(request: HttpRequest) -> QuerySet[TimeEntry]:
 
 
 def _week_person(viewer: Viewer, person_id: int | None) -> int:
-    """Whose week: yours, or (administrators) anyone's you can see."""
-    if person_id is None or person_id == viewer.person_id:
-        if viewer.person_id is None:
-            raise Invalid("You have no person record to log time as.", field="person_id")
-        return viewer.person_id
-    person = person_get(viewer, person_id)
-    if not (viewer.is_admin or viewer.can_log_for_others):
-        raise Forbidden("Only an administrator, or someone allowed to log time for others, may see their week.")
+    person = week_subject_get(viewer, person_id)
+    if person is None:
+        raise Invalid("You have no person record to log time as.", field="person_id")
     return person.pk
 
 

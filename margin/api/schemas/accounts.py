@@ -11,6 +11,7 @@ from pydantic import StringConstraints
 
 from margin.accounts.models import Company, Person
 from margin.accounts.rules import DEFAULT_INVOICE_NUMBER_FORMAT, format_invoice_number
+from margin.api.money import MONEY_SHAPE
 from margin.api.schemas.common import (
     Address,
     Country,
@@ -192,6 +193,11 @@ class CostRateIn(Schema):
 
 
 class CostRateOut(Schema):
+    """What a person's hour costs the firm: finance and administrators only (a person's rate, not a
+    project's, so a project's manager does not see it here)."""
+
+    model_config = {"json_schema_extra": MONEY_SHAPE}
+
     id: int
     person_id: int
     valid_from: date

@@ -7,6 +7,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from margin.api.money import MONEY_SHAPE
 from margin.api.schemas.common import Id, MoneyOut, money, rate_text
 from margin.billing.models import Invoice, InvoiceLine
 
@@ -27,6 +28,10 @@ class InvoiceIssueIn(Schema):
 
 
 class InvoiceOut(Schema):
+    """An invoice: only for those who may see its project's money (anyone else gets 404)."""
+
+    model_config = {"json_schema_extra": MONEY_SHAPE}
+
     id: int
     number: str | None = Field(description="Given when issued, e.g. 2026-0001")
     status: str = Field(description="draft or issued")
@@ -58,6 +63,8 @@ class InvoiceOut(Schema):
 
 
 class InvoiceLineOut(Schema):
+    model_config = {"json_schema_extra": MONEY_SHAPE}
+
     id: int
     position: int
     task_id: int | None

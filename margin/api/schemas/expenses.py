@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
+from margin.api.money import money_field, money_shown
 from margin.api.schemas.common import Country, Id, MoneyOut, Note, Reason, ShortText, Title, money, rate_text
 from margin.expenses.models import ExpenseClaim, ExpenseLine, MileageRate, PerDiemRate, Receipt
 from margin.expenses.queries import lines_of
@@ -140,7 +141,7 @@ class LineOut(Schema):
     task_id: int | None
     billable: bool
     markup_percent: str
-    bill_amount: MoneyOut | None = Field(description="Billable lines: charged to the client, markup included")
+    bill_amount: MoneyOut | None = money_field("Billable lines: charged to the client, markup included")
     billed: bool
     notes: str
     receipts: list[ReceiptOut]
@@ -174,8 +175,10 @@ class LineOut(Schema):
         return f"{obj.markup_percent:f}"
 
     @staticmethod
-    def resolve_bill_amount(obj: ExpenseLine) -> MoneyOut | None:
-        return money(obj.bill_amount_minor, obj.bill_currency) if obj.billable and obj.bill_currency else None
+    def resolve_bill_amount(obj: ExpenseLine, context: Any) -> MoneyOut | None:
+        if not (obj.billable and obj.bill_currency):
+            return None
+        return money_shown(context, obj.project_id, obj.bill_amount_minor, obj.bill_currency)
 
     @staticmethod
     def resolve_billed(obj: ExpenseLine) -> bool:

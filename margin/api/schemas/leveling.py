@@ -7,6 +7,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from margin.api.money import MONEY_SHAPE
 from margin.api.schemas.common import Id, MoneyOut, Name
 
 Units = Field(100, ge=1, le=100_000, description="Units of the resource: 100 = one person full time, 1200 = 12 people")
@@ -86,6 +87,8 @@ class PoolOut(Schema):
 
 
 class EarnedValueOut(Schema):
+    model_config = {"json_schema_extra": MONEY_SHAPE}
+
     task_id: int | None
     name: str
     bac: MoneyOut
@@ -103,6 +106,10 @@ class EarnedValueOut(Schema):
 
 
 class EarnedValueReportOut(Schema):
+    """Earned value is money (planned, earned and actual cost): only for those who may see the project's."""
+
+    model_config = {"json_schema_extra": MONEY_SHAPE}
+
     baseline: int
     status_date: str
     currency: str

@@ -6,12 +6,14 @@ sent without an offset is read in that time zone."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
+from margin.api.money import money_field, shown
 from margin.api.schemas.common import Id, Title
 from margin.projects.actions import MAX_BUDGET_MINUTES, MAX_LAG_MINUTES
+from margin.projects.models import Baseline
 from margin.scheduling.network import LAG_PERCENT_MAX, LAG_PERCENT_MIN
 
 LinkKindIn = Literal["FS", "SS", "FF", "SF"]
@@ -125,7 +127,11 @@ class BaselineOut(Schema):
     finish: datetime
     duration_minutes: int
     work_minutes: int
-    cost_minor: int
+    cost_minor: int | None = money_field("The baseline's planned cost, minor units of the project's currency")
+
+    @staticmethod
+    def resolve_cost_minor(obj: Baseline, context: Any) -> int | None:
+        return obj.cost_minor if shown(context, obj.project_id) else None
 
 
 class TaskVarianceOut(Schema):
@@ -134,7 +140,7 @@ class TaskVarianceOut(Schema):
     finish_minutes: int
     duration_minutes: int
     work_minutes: int
-    cost_minor: int
+    cost_minor: int | None = money_field("Current minus baseline planned cost, minor units")
     start_days: str
     finish_days: str
     duration_days: str

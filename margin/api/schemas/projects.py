@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
-from margin.api.schemas.common import Code, HourlyRate, Id, MinorUnits, MoneyOut, Name, money, rate_text
+from margin.api.money import MONEY_SHAPE, money_field, money_shown
+from margin.api.schemas.common import Code, HourlyRate, Id, MinorUnits, MoneyOut, Name, rate_text
 from margin.projects.actions import MAX_BUDGET_MINUTES
 from margin.projects.models import Project, Task
 from margin.projects.planning import deadline_missed
@@ -103,7 +104,7 @@ class ProjectOut(Schema):
     start_date: date | None
     end_date: date | None
     budget_minutes: int
-    budget_amount: MoneyOut
+    budget_amount: MoneyOut | None = money_field("The money budget")
     notes_required: bool
     is_template: bool
     archived_at: datetime | None
@@ -113,8 +114,8 @@ class ProjectOut(Schema):
         return obj.client.name
 
     @staticmethod
-    def resolve_budget_amount(obj: Project) -> MoneyOut:
-        return money(obj.budget_amount_minor, obj.currency)
+    def resolve_budget_amount(obj: Project, context: Any) -> MoneyOut | None:
+        return money_shown(context, obj.pk, obj.budget_amount_minor, obj.currency)
 
 
 class MemberIn(Schema):
@@ -166,6 +167,10 @@ class TaskOut(Schema):
 
 
 class BillRateOut(Schema):
+    """A bill rate: money through and through (only for those who may see the project's money)."""
+
+    model_config = {"json_schema_extra": MONEY_SHAPE}
+
     id: int
     valid_from: date
     hourly_rate: str

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from ninja import Field, Schema
 
+from margin.api.money import MONEY_SHAPE
 from margin.api.schemas.common import MoneyOut, decimal_text, money
 from margin.reporting.queries import ProjectFigures
 
 
 class ProjectFiguresOut(Schema):
+    """A project's profitability: only for those who may see its money."""
+
+    model_config = {"json_schema_extra": MONEY_SHAPE}
+
     project_id: int
     code: str
     name: str

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from ninja import Field, Schema
 
-from margin.api.schemas.common import Id, Minutes, MoneyOut, Note, Reason, money, rate_text
+from margin.api.money import money_field, money_shown, shown
+from margin.api.schemas.common import Id, Minutes, MoneyOut, Note, Reason, rate_text
 from margin.timesheets.models import EntryStatus, TimeCategory, TimeEntry
 
 EntryIds = Annotated[list[Id], Field(min_length=1, max_length=1000)]
@@ -57,17 +58,21 @@ class TimeEntryOut(Schema):
     rejection_reason: str
     submitted_at: datetime | None
     decided_at: datetime | None
-    bill_rate: str | None = Field(description="Hourly rate the entry was valued at on approval")
-    bill_amount: MoneyOut | None = Field(description="Value of the entry, once approved")
+    bill_rate: str | None = money_field("Hourly rate the entry was valued at on approval (null before)")
+    bill_amount: MoneyOut | None = money_field("Value of the entry, once approved (null before)")
     billed: bool = Field(description="Taken by an invoice")
 
     @staticmethod
-    def resolve_bill_rate(obj: TimeEntry) -> str | None:
-        return rate_text(obj.bill_rate) if obj.status == EntryStatus.APPROVED and obj.bill_rate is not None else None
+    def resolve_bill_rate(obj: TimeEntry, context: Any) -> str | None:
+        if obj.status != EntryStatus.APPROVED or obj.bill_rate is None or not shown(context, obj.project_id):
+            return None
+        return rate_text(obj.bill_rate)
 
     @staticmethod
-    def resolve_bill_amount(obj: TimeEntry) -> MoneyOut | None:
-        return money(obj.bill_amount_minor, obj.currency) if obj.status == EntryStatus.APPROVED else None
+    def resolve_bill_amount(obj: TimeEntry, context: Any) -> MoneyOut | None:
+        if obj.status != EntryStatus.APPROVED:
+            return None
+        return money_shown(context, obj.project_id, obj.bill_amount_minor, obj.currency)
 
     @staticmethod
     def resolve_billed(obj: TimeEntry) -> bool:

@@ -53,7 +53,7 @@ def _upload(tom: Api, line_id: int, data: bytes, name: str = "r.jpg", content_ty
     return tom.client.post(f"{BASE}/expenses/lines/{line_id}/receipts", {"file": upload})
 
 
-def test_claim_line_conversion_and_detail(firm: Firm, tom: Api, cat: ExpenseCategory) -> None:
+def test_claim_line_conversion_and_detail(firm: Firm, tom: Api, cat: ExpenseCategory, api_as: Any) -> None:
     claim = _claim(tom)
     assert (claim["status"], claim["total"]["currency"], claim["lines"]) == ("draft", "USD", [])
     response = _line(tom, claim["id"], cat, project_id=firm.project.pk, markup_percent="15")
@@ -62,7 +62,10 @@ def test_claim_line_conversion_and_detail(firm: Firm, tom: Api, cat: ExpenseCate
     assert line["amount"] == {"amount_minor": 10_000, "amount": "100.00", "currency": "EUR"}
     assert line["converted"]["amount_minor"] == 10_800
     assert (line["exchange_rate"], line["rate_date"], line["billable"]) == ("1.08", "2026-03-02", True)
-    assert line["bill_amount"]["amount_minor"] == 12_420
+    assert line["bill_amount"] is None  # what the client is charged is the project's money, not Tom's
+    assert api_as(firm.manager_user).get(f"/expenses/lines/{line['id']}").status_code == 404  # a draft claim
+    as_finance = api_as(firm.finance_user).get(f"/expenses/lines/{line['id']}").json()
+    assert as_finance["bill_amount"]["amount_minor"] == 12_420
     detail = tom.get(f"/expenses/claims/{claim['id']}").json()
     assert detail["total"]["amount_minor"] == 10_800 and len(detail["lines"]) == 1
     changed = tom.patch(f"/expenses/lines/{line['id']}", {"amount_minor": 5_000})

@@ -126,7 +126,11 @@ def test_invoices_of_a_project_you_are_not_on_are_404(firm: Firm, api_as) -> Non
     error_of(client.get(f"/invoices/{invoice.pk}"), 404, "not_found")
     error_of(client.get(f"/invoices/{invoice.pk}/lines"), 404, "not_found")
     assert client.get("/invoices").json()["count"] == 0
-    assert api_as(firm.member_user).get(f"/invoices/{invoice.pk}").status_code == 200  # Tom is on GLX-1
+    # Tom is on GLX-1, but an invoice is money: his project's manager and finance see it, he does not.
+    error_of(api_as(firm.member_user).get(f"/invoices/{invoice.pk}"), 404, "not_found")
+    error_of(api_as(firm.member_user).get(f"/invoices/{invoice.pk}/lines"), 404, "not_found")
+    assert api_as(firm.member_user).get("/invoices").json()["count"] == 0
+    assert api_as(firm.manager_user).get(f"/invoices/{invoice.pk}").status_code == 200
 
 
 def test_invoice_run_job(firm: Firm, finance, api_as) -> None:  # type: ignore[no-untyped-def]

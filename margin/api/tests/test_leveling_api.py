@@ -133,8 +133,11 @@ def test_earned_value_api(clash: Firm, api_as: ApiAs) -> None:
     baseline = actions.baseline_save(viewer=clash.manager, project=clash.project, index=0)
     BaselineTask.objects.filter(baseline=baseline, task=clash.design).update(cost_minor=100_000)
     actions.task_schedule_update(viewer=clash.manager, task=clash.design, percent_complete=50)
-    api = api_as(clash.member_user)
-    body = api.get(f"/projects/{clash.project.pk}/earned-value", {"baseline": 0, "status_date": "2026-01-05"}).json()
+    query = {"baseline": 0, "status_date": "2026-01-05"}
+    refused = api_as(clash.member_user).get(f"/projects/{clash.project.pk}/earned-value", query)
+    assert refused.status_code == 403  # earned value is money: the manager's and finance's
+    api = api_as(clash.manager_user)
+    body = api.get(f"/projects/{clash.project.pk}/earned-value", query).json()
     assert body["currency"] == "USD" and body["status_date"] == "2026-01-05"
     project = body["project"]
     assert project["bac"] == {"amount_minor": 100_000, "amount": "1000.00", "currency": "USD"}

@@ -34,7 +34,10 @@ def test_project_list_and_detail(firm: Firm, hidden: Project, api_as) -> None:  
     detail = tom.get(f"/projects/{firm.project.pk}").json()
     assert detail["client_name"] == "Globex"
     assert detail["budget_minutes"] == 200 * 60
-    assert detail["budget_amount"] == {"amount_minor": 3_000_000, "amount": "30000.00", "currency": "USD"}
+    assert detail["budget_amount"] is None  # a member sees the hours budget, not the money
+    managed = maya.get(f"/projects/{firm.project.pk}").json()
+    assert managed["budget_amount"] == {"amount_minor": 3_000_000, "amount": "30000.00", "currency": "USD"}
+    assert [p["budget_amount"] is None for p in tom.get("/projects").json()["items"]] == [True]
 
 
 def test_invisible_projects_are_404(firm: Firm, hidden: Project, api_as) -> None:  # type: ignore[no-untyped-def]
@@ -158,7 +161,8 @@ def test_tasks(firm: Firm, api_as) -> None:  # type: ignore[no-untyped-def]
 def test_rates(firm: Firm, api_as) -> None:  # type: ignore[no-untyped-def]
     maya, tom = api_as(firm.manager_user), api_as(firm.member_user)
     base = f"/projects/{firm.project.pk}/rates"
-    rates = tom.get(base).json()["items"]
+    error_of(tom.get(base), 403, "forbidden")  # bill rates are money: the project's manager and finance
+    rates = maya.get(base).json()["items"]
     assert [(r["role_name"], r["hourly_rate"]) for r in rates] == [
         ("Consultant", "100.0000"),
         ("Senior Consultant", "150.0000"),

@@ -16,7 +16,7 @@ from margin.api.schemas.common import Id, responses
 from margin.api.security import viewer_of
 from margin.core.errors import Invalid
 from margin.integrations.msproject.exchange import project_export_mspdi, project_import_mspdi
-from margin.projects.queries import project_get
+from margin.projects.queries import money_visible, project_get
 
 router = Router(tags=["ms project"])
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -51,12 +51,15 @@ class MsProjectImportOut(Schema):
 @router.get(
     "/projects/{project_id}/export.xml",
     response=responses(None),
-    summary="The project's plan as MS Project XML (tasks, WBS, links, calendar, resources, assignments, baselines)",
+    summary="The project's plan as MS Project XML (tasks, WBS, links, calendar, resources, assignments, baselines; "
+    "the baselines' cost only for those who may see the project's money)",
     openapi_extra=XML_ANSWER,
 )
 def msproject_export(request: HttpRequest, project_id: Id) -> HttpResponse:
-    project = project_get(viewer_of(request), project_id)
-    answer = HttpResponse(project_export_mspdi(project), content_type="application/xml; charset=utf-8")
+    viewer = viewer_of(request)
+    project = project_get(viewer, project_id)
+    data = project_export_mspdi(project, costs=money_visible(viewer, project))
+    answer = HttpResponse(data, content_type="application/xml; charset=utf-8")
     answer["Content-Disposition"] = f'attachment; filename="project-{project.pk}.xml"'
     return answer
 

@@ -92,8 +92,9 @@ def _calendar_of(project: Project) -> mspdi.MsCalendar:
     return mspdi.MsCalendar(row.name if row is not None else DEFAULT_CALENDAR_NAME, week, exceptions)
 
 
-def project_to_mspdi(project: Project) -> mspdi.MsProject:
-    """The stored plan of a project (as last scheduled) as MSPDI data."""
+def project_to_mspdi(project: Project, *, costs: bool) -> mspdi.MsProject:
+    """The stored plan of a project (as last scheduled) as MSPDI data; ``costs``: write the baselines' planned
+    cost (only for a reader who may see the project's money, `projects.queries.money_visible`)."""
     tasks = list(Task.objects.filter(project=project))
     parents = {t.parent_id for t in tasks if t.parent_id is not None}
     links: dict[int, list[mspdi.MsLink]] = defaultdict(list)
@@ -113,7 +114,14 @@ def project_to_mspdi(project: Project) -> mspdi.MsProject:
         start, finish = _local(row.start), _local(row.finish)
         assert start is not None and finish is not None
         baselines[row.task_id].append(
-            mspdi.MsBaseline(row.baseline.index, start, finish, row.duration_minutes, row.work_minutes, row.cost_minor)
+            mspdi.MsBaseline(
+                row.baseline.index,
+                start,
+                finish,
+                row.duration_minutes,
+                row.work_minutes,
+                row.cost_minor if costs else None,
+            )
         )
     ms_tasks = []
     calendar = calendar_of(project)
@@ -195,8 +203,8 @@ def _time_units(calendar: mspdi.MsCalendar) -> tuple[int, int, int]:
     return round(per_week / days), per_week, round(days * 52 / 12)
 
 
-def project_export_mspdi(project: Project) -> bytes:
-    return mspdi.write(project_to_mspdi(project))
+def project_export_mspdi(project: Project, *, costs: bool) -> bytes:
+    return mspdi.write(project_to_mspdi(project, costs=costs))
 
 
 # --- import ----------------------------------------------------------------------------------------------------
@@ -566,7 +574,7 @@ def _baselines_import(
                 finish,
                 calendar.working_between(start, finish),
                 sum(b.work_minutes for b in leaves),
-                sum(b.cost_minor for b in leaves),
+                sum(b.cost_minor or 0 for b in leaves),
             )
         baseline = Baseline.objects.create(
             project=project,
@@ -578,7 +586,7 @@ def _baselines_import(
             finish=to_aware(total.finish),
             duration_minutes=total.duration_minutes,
             work_minutes=total.work_minutes,
-            cost_minor=total.cost_minor,
+            cost_minor=total.cost_minor or 0,
         )
         rows.extend(
             BaselineTask(
@@ -588,7 +596,7 @@ def _baselines_import(
                 finish=to_aware(b.finish),
                 duration_minutes=b.duration_minutes,
                 work_minutes=b.work_minutes,
-                cost_minor=b.cost_minor,
+                cost_minor=b.cost_minor or 0,
                 summary=t.uid in summaries,
             )
             for t, b in of_tasks

@@ -54,7 +54,9 @@ class MsBaseline:
     finish: datetime
     duration_minutes: int
     work_minutes: int
-    cost_minor: int = 0  # minor units of the project's currency
+    cost_minor: int | None = (
+        0  # minor units of the project's currency; None: not written (the reader may not see the project's money)
+    )
 
 
 @dataclass(frozen=True)
@@ -272,7 +274,8 @@ def _write_task(parent: Element, task: MsTask, task_id: int, digits: int = 2) ->
         _add(bl, "Duration", format_duration(base.duration_minutes))
         _add(bl, "DurationFormat", DURATION_FORMAT_DAYS)
         _add(bl, "Work", format_duration(base.work_minutes))
-        _add(bl, "Cost", f"{to_hundredths(base.cost_minor, digits):f}")
+        if base.cost_minor is not None:
+            _add(bl, "Cost", f"{to_hundredths(base.cost_minor, digits):f}")
     if task.leveling_delay_minutes:
         _add(el, "LevelingDelay", task.leveling_delay_minutes * 10)
         _add(el, "LevelingDelayFormat", DURATION_FORMAT_DAYS)

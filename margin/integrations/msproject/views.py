@@ -10,7 +10,7 @@ from margin.accounts.queries import Viewer
 from margin.core.errors import Invalid
 from margin.integrations.msproject.exchange import project_export_mspdi, project_import_mspdi
 from margin.projects.models import Task
-from margin.projects.queries import can_manage, project_get
+from margin.projects.queries import can_manage, money_visible, project_get
 from margin.web.access import HtmxRequest, viewer_view
 from margin.web.pages import page
 
@@ -21,7 +21,8 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 @viewer_view
 def msproject_export(request: HtmxRequest, viewer: Viewer, project_id: int) -> HttpResponse:
     project = project_get(viewer, project_id)
-    response = HttpResponse(project_export_mspdi(project), content_type="application/xml; charset=utf-8")
+    data = project_export_mspdi(project, costs=money_visible(viewer, project))
+    response = HttpResponse(data, content_type="application/xml; charset=utf-8")
     safe_code = "".join(c if c.isalnum() or c in "-_" else "_" for c in project.code) or "project"
     response["Content-Disposition"] = f'attachment; filename="{safe_code}.xml"'
     return response

@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from margin.accounts.queries import Viewer
 from margin.core.errors import Invalid
 from margin.core.money import minor_units
+from margin.projects.queries import MoneyScope, money_scope
 from margin.timesheets.models import TimeEntry
 from margin.timesheets.queries import time_entries_filtered, time_entries_visible
 
@@ -66,9 +67,14 @@ def entries_for_export(viewer: Viewer, filters: TimeFilter) -> QuerySet[TimeEntr
     return entries.order_by("work_date", "person__name", "id")
 
 
-def columns(viewer: Viewer) -> list[tuple[str, str]]:
-    """(header, value path) of the export; amounts for finance and administrators only. The first ten columns are
-    those the import reads back (the "Margin" format)."""
+# Filled only on the rows of projects whose money the viewer may see (projects.queries.money_visible).
+MONEY_COLUMNS = ("Role", "Bill rate", "Bill amount", "Cost rate", "Cost amount", "Currency")
+
+
+def columns(scope: MoneyScope) -> list[tuple[str, str]]:
+    """(header, value path) of the export. The first ten columns are those the import reads back (the "Margin"
+    format). The money columns are there when the viewer may see some project's money; each row fills them only
+    when it may see that row's project's."""
     cols = [
         ("Date", "work_date"),
         ("Person", "person__name"),
@@ -88,7 +94,7 @@ def columns(viewer: Viewer) -> list[tuple[str, str]]:
         ("Status", "status"),
         ("Rejection reason", "rejection_reason"),
     ]
-    if viewer.is_finance:
+    if scope.any:
         cols += [
             ("Role", "role__name"),
             ("Bill rate", "bill_rate"),
@@ -103,20 +109,23 @@ def columns(viewer: Viewer) -> list[tuple[str, str]]:
 
 def rows(viewer: Viewer, filters: TimeFilter) -> tuple[list[str], Iterator[list[Any]]]:
     """The header and the rows as Python values (dates, ints, Decimals, text already neutralised)."""
-    cols = columns(viewer)
+    scope = money_scope(viewer)
+    cols = columns(scope)
     paths = list(dict.fromkeys(path for _, path in cols))
-    if "currency" not in paths:
-        paths.append("currency")
+    paths += [path for path in ("currency", "project_id") if path not in paths]
     where = {path: i for i, path in enumerate(paths)}
     entries = entries_for_export(viewer, filters).values_list(*paths)
 
     def generate() -> Iterator[list[Any]]:
         for values in entries.iterator(chunk_size=CHUNK):
             currency = values[where["currency"]]
+            money_shown = scope.covers(values[where["project_id"]])
             out: list[Any] = []
             for header, path in cols:
                 value = values[where[path]]
-                if header == "Hours":
+                if header in MONEY_COLUMNS and not money_shown:
+                    value = ""
+                elif header == "Hours":
                     value = (Decimal(value) / 60).quantize(Decimal("0.01"))
                 elif header == "Billable":
                     value = "Yes" if value else "No"
@@ -164,10 +173,14 @@ EXPENSE_COLUMNS = [
     ("Line id", "id"),
 ]
 _AMOUNT_CURRENCY = {"Amount": "Currency", "Converted amount": "Claim currency", "Bill amount": "Bill currency"}
+# What the client is charged is the project's money; the rest of a line is the claimant's own spending (and the
+# markup they asked for), visible with the claim.
+EXPENSE_MONEY_COLUMNS = ("Bill amount", "Bill currency")
 
 
 def expense_rows(viewer: Viewer, filters: TimeFilter) -> tuple[list[str], Iterator[list[Any]]]:
-    """Expense lines as rows (amounts as decimals in their currency), filtered like time (status: the claim's)."""
+    """Expense lines as rows (amounts as decimals in their currency), filtered like time (status: the claim's).
+    The bill amount is there for viewers who may see some project's money, filled on the rows of those projects."""
     from margin.expenses.models import ExpenseLine
     from margin.expenses.queries import claims_visible
 
@@ -183,15 +196,20 @@ def expense_rows(viewer: Viewer, filters: TimeFilter) -> tuple[list[str], Iterat
         lines = lines.filter(claim__person_id=filters.person_id)
     if filters.status:
         lines = lines.filter(claim__status=filters.status)
-    paths = [path for _, path in EXPENSE_COLUMNS]
-    where = {header: i for i, (header, _) in enumerate(EXPENSE_COLUMNS)}
+    scope = money_scope(viewer)
+    cols = [c for c in EXPENSE_COLUMNS if scope.any or c[0] not in EXPENSE_MONEY_COLUMNS]
+    paths = [path for _, path in cols] + ["project_id"]
+    where = {header: i for i, (header, _) in enumerate(cols)}
     values = lines.order_by("date", "claim__person__name", "id").values_list(*paths)
 
     def generate() -> Iterator[list[Any]]:
         for row in values.iterator(chunk_size=CHUNK):
+            money_shown = scope.covers(row[-1])
             out: list[Any] = []
-            for header, value in zip(where, row, strict=True):
-                if header in _AMOUNT_CURRENCY:
+            for header, value in zip(where, row[:-1], strict=True):
+                if header in EXPENSE_MONEY_COLUMNS and not money_shown:
+                    value = ""
+                elif header in _AMOUNT_CURRENCY:
                     currency = row[where[_AMOUNT_CURRENCY[header]]]
                     value = Decimal(value).scaleb(-minor_units(currency)) if currency else ""
                 elif header == "Billable":
@@ -201,7 +219,7 @@ def expense_rows(viewer: Viewer, filters: TimeFilter) -> tuple[list[str], Iterat
                 out.append(neutralise(value))
             yield out
 
-    return [h for h, _ in EXPENSE_COLUMNS], generate()
+    return [h for h, _ in cols], generate()
 
 
 class _Echo:

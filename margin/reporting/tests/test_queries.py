@@ -147,12 +147,16 @@ def test_profitability_takes_four_queries_whatever_the_number_of_projects(firm: 
     assert sum(f.wip_minor for f in figures) == WIP
 
 
-def test_profitability_visible_follows_project_access(firm: Firm) -> None:
+def test_profitability_visible_follows_the_money_rule(firm: Firm) -> None:
+    """Finance and administrators: every project of their companies; a manager: the projects they
+    manage; a member: none, although they see the project itself."""
     assert [f.code for f in profitability_visible(firm.finance)] == ["GLX-1"]
-    assert [f.code for f in profitability_visible(firm.member)] == ["GLX-1"]
+    assert [f.code for f in profitability_visible(firm.manager)] == ["GLX-1"]
+    assert profitability_visible(firm.member) == []
     assert [f.code for f in profitability_visible(firm.other_admin)] == ["INI-1"]
     projects.project_create(
         viewer=firm.admin, company=firm.usd, client=firm.client, manager=firm.member2_person, code="LEA", name="Lea's"
     )
     assert [f.code for f in profitability_visible(firm.admin)] == ["GLX-1", "LEA"]
-    assert [f.code for f in profitability_visible(firm.member)] == ["GLX-1"]
+    assert [f.code for f in profitability_visible(firm.member2)] == ["LEA"]  # a member who manages one project
+    assert [f.code for f in profitability_visible(firm.manager)] == ["GLX-1"]

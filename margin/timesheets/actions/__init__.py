@@ -40,10 +40,10 @@ from margin.timesheets.actions.policy import (
     EDITABLE,
     check_period_open,
     effective_max_future_days,
-    may_log_for,
     may_log_for_ids,
 )
 from margin.timesheets.actions.timer import TIMER_FIELDS, timer_discard, timer_minutes, timer_start, timer_stop
+from margin.timesheets.queries import may_log_for  # the rule is a read; actions callers import it here too
 
 __all__ = [
     "DELEGATE_FIELDS",

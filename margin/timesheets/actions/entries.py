@@ -23,10 +23,9 @@ from margin.timesheets.actions.policy import (
     _policy,
     _resolve_person,
     check_period_open,
-    may_log_for,
 )
 from margin.timesheets.models import EntryStatus, TimeEntry
-from margin.timesheets.queries import day_minutes
+from margin.timesheets.queries import day_minutes, may_log_for
 
 ENTRY_FIELDS = [
     "project",

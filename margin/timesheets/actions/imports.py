@@ -22,9 +22,9 @@ from margin.core.text import clean_text
 from margin.projects.models import Project, ProjectMember, Task
 from margin.timesheets import rules
 from margin.timesheets.actions.approval import value_entries
-from margin.timesheets.actions.policy import _check_open, _max_future_days, _set_billable_minutes, _today, may_log_for
+from margin.timesheets.actions.policy import _check_open, _max_future_days, _set_billable_minutes, _today
 from margin.timesheets.models import EntryStatus, TimeEntry
-from margin.timesheets.queries import locks_by_company
+from margin.timesheets.queries import locks_by_company, may_log_for
 
 
 @dataclass(frozen=True)

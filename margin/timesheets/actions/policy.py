@@ -20,7 +20,7 @@ from margin.rates.rules import EXACT
 from margin.rates.rules import billable_minutes as round_to_increment
 from margin.timesheets import rules
 from margin.timesheets.models import EntryStatus, TimeEntry
-from margin.timesheets.queries import locked_through
+from margin.timesheets.queries import locked_through, may_log_for
 
 EDITABLE = (EntryStatus.DRAFT, EntryStatus.REJECTED)
 
@@ -44,16 +44,6 @@ def effective_max_future_days(company: Company) -> int:
 def _policy(person: Person) -> Company:
     """The time policy that applies to a person: their employer's."""
     return Company.objects.get(pk=person.company_id)
-
-
-def may_log_for(viewer: Viewer, person: Person) -> bool:
-    """Logging, changing and submitting someone else's time: administrators, and members given the
-    permission (Membership.can_log_for_others) for the people of their companies."""
-    if person.pk == viewer.person_id:
-        return True
-    if person.organisation_id != viewer.organisation_id or person.company_id not in viewer.company_ids:
-        return False
-    return viewer.is_admin or viewer.can_log_for_others
 
 
 def may_log_for_ids(viewer: Viewer, person_ids: set[int]) -> set[int]:

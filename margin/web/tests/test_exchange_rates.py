@@ -38,8 +38,13 @@ def test_list_filters_and_chart(sign_in: Callable[[User], Client], firm: Firm) -
     assert 'data-testid="nav-exchange-rates"' in html and "Enter a rate" in html and "Import ECB" in html
     filtered = fin.get(reverse("web:exchange_rates"), {"from_currency": "eur", "to_currency": "usd"}).content.decode()
     assert filtered.count("EUR→USD</td>") == 2 and "EUR→GBP</td>" not in filtered
-    assert _chart(filtered) == {"title": "EUR→USD", "labels": ["2026-01-02", "2026-01-05"], "values": [1.1, 1.12]}
-    assert "chart.umd.min.js" in filtered and "web/exchange_rates.js" in filtered
+    chart = _chart(filtered)
+    assert (chart["kind"], chart["title"]) == ("line", "EUR→USD")
+    assert chart["data"] == {
+        "labels": ["2026-01-02", "2026-01-05"],
+        "datasets": [{"label": "EUR→USD", "unit": "USD", "data": [1.1, 1.12]}],
+    }
+    assert "chart.umd.min.js" in filtered and "web/charts.js" in filtered
     # Members may look (expenses use these rates) but see no forms.
     member = sign_in(firm.member_user).get(reverse("web:exchange_rates"))
     assert member.status_code == 200 and "Enter a rate" not in member.content.decode()

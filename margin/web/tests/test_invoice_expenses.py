@@ -134,5 +134,5 @@ def test_the_project_page_splits_cost_into_time_and_expenses(
     # 220.00 + 30.00 + 9.99 USD of approved expenses, no time.
     assert " ".join(split.group(1).split()) == "Time 0.00 (0:00 h) · Expenses 259.99"
     assert "259.99" in html.split('data-testid="project-figures"')[1].split("Margin")[0]
-    home = client.get(reverse("web:home")).content.decode()
+    home = sign_in(firm.admin_user).get(reverse("web:home")).content.decode()  # the firm's projects
     assert 'title="Time 0.00 USD · Expenses 259.99 USD"' in home

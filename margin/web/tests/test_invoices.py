@@ -31,11 +31,18 @@ def test_invoice_screens_are_for_finance_and_admins(
     sign_in: Callable[[User], Client], firm: Firm, approved: list[TimeEntry], last_monday: date
 ) -> None:
     invoice = _draft(firm, last_monday)
-    for user in (firm.member_user, firm.manager_user):
-        client = sign_in(user)
-        assert client.get(reverse("web:invoices")).status_code == 403
-        assert client.get(reverse("web:invoice", args=[invoice.pk])).status_code == 403
-        assert client.post(reverse("web:invoice_issue", args=[invoice.pk]), {"payment_days": 30}).status_code == 403
+    # The project's manager may see its invoices (the printable one) but works none of them; a member of the
+    # project may not see them at all: an invisible object is a 404.
+    manager = sign_in(firm.manager_user)
+    assert manager.get(reverse("web:invoices")).status_code == 403
+    assert manager.get(reverse("web:invoice", args=[invoice.pk])).status_code == 403
+    assert manager.post(reverse("web:invoice_issue", args=[invoice.pk]), {"payment_days": 30}).status_code == 403
+    assert manager.get(reverse("web:invoice_print", args=[invoice.pk])).status_code == 200
+    member = sign_in(firm.member_user)
+    assert member.get(reverse("web:invoices")).status_code == 403
+    for name in ("web:invoice", "web:invoice_print"):
+        assert member.get(reverse(name, args=[invoice.pk])).status_code == 404
+    assert member.post(reverse("web:invoice_issue", args=[invoice.pk]), {"payment_days": 30}).status_code == 404
     for user in (firm.finance_user, firm.admin_user):
         client = sign_in(user)
         assert client.get(reverse("web:invoices")).status_code == 200

@@ -45,10 +45,14 @@ def _chart(viewer: Viewer, pair: tuple[str, str] | None, filters: dict[str, Any]
     if not rows:
         return None
     rows.reverse()  # oldest first
+    title = f"{pair[0]}→{pair[1]}"
+    dataset = {"label": title, "unit": pair[1], "data": [float(rate) for _, rate in rows]}
+    # Drawn by static/web/charts.js; a rate shows up to 6 decimals.
     return {
-        "title": f"{pair[0]}→{pair[1]}",
-        "labels": [day.isoformat() for day, _ in rows],
-        "values": [float(rate) for _, rate in rows],
+        "kind": "line",
+        "title": title,
+        "digits": 6,
+        "data": {"labels": [d.isoformat() for d, _ in rows], "datasets": [dataset]},
     }
 
 

@@ -12,7 +12,7 @@ from margin.accounts.queries import Viewer
 from margin.core.errors import DomainError
 from margin.core.money import Money
 from margin.projects.models import Baseline, BaselineTask, Project
-from margin.projects.queries import can_manage, project_get
+from margin.projects.queries import can_manage, money_visible, project_get
 from margin.reporting.earned_value import project_earned_value
 from margin.web.access import HtmxRequest, viewer_view
 from margin.web.pages import page
@@ -63,6 +63,7 @@ def project_gantt(request: HtmxRequest, viewer: Viewer, project_id: int) -> Http
         "can_manage": can_manage(viewer, project),
         "tab": "plan",
         "baselines": baselines,
-        "earned_value": _earned_value(project, slots),
+        # Earned value is money (planned, earned and actual cost).
+        "earned_value": _earned_value(project, slots) if money_visible(viewer, project) else None,
     }
     return page(request, viewer, "web/projects/gantt.html", context, active="projects")

@@ -1,53 +1,153 @@
-"""Home: the projects the viewer can see, with margin and budget burn, and the firm's totals."""
+"""Home: the parts of `reporting.homes.home_of` that fit the viewer, and their charts.
+
+The view only turns the read model into the page and into Chart.js data (passed with `json_script`, drawn by
+static/web/charts.js): one dataset per currency, so a bar never adds two currencies.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils import timezone
 
 from margin.accounts.queries import Viewer
-from margin.reporting.queries import ProjectFigures, profitability_visible, totals_by_currency
+from margin.core.money import Money
+from margin.reporting.health import ProjectHealth
+from margin.reporting.homes import Home, home_of
+from margin.reporting.invoicing import Bucket, Invoicing
+from margin.reporting.queries import ProjectFigures
+from margin.reporting.work import MyWork
 from margin.web.access import HtmxRequest, viewer_view
 from margin.web.pages import page
 
-# Bar colours of the chart, one per currency (Tabler's blue, purple, teal, orange).
-_CURRENCY_COLOURS = ["#066fd1", "#ae3ec9", "#0ca678", "#f76707"]
-_NEGATIVE = "#d63939"
+# Tabler's blue, purple, teal, orange: one per currency or series.
+COLOURS = ["#066fd1", "#ae3ec9", "#0ca678", "#f76707"]
+NEGATIVE = "#d63939"
+MUTED = "#9aa0ac"
+
+
+def _money(minor: int, currency: str) -> float:
+    return float(Money.from_minor(minor, currency).amount)
 
 
 def margin_chart(figures: list[ProjectFigures]) -> dict[str, Any]:
-    """Chart.js data: one dataset per currency so the axis never mixes two currencies in one bar."""
+    """Margin by project, one dataset per currency."""
     currencies = sorted({f.currency for f in figures})
     datasets = []
     for index, currency in enumerate(currencies):
-        colour = _CURRENCY_COLOURS[index % len(_CURRENCY_COLOURS)]
         values = [float(f.margin.amount) if f.currency == currency else None for f in figures]
+        colour = COLOURS[index % len(COLOURS)]
         datasets.append(
             {
                 "label": f"Margin ({currency})",
+                "unit": currency,
                 "data": values,
-                "backgroundColor": [_NEGATIVE if (v or 0) < 0 else colour for v in values],
-                "borderRadius": 4,
+                "backgroundColor": [NEGATIVE if (v or 0) < 0 else colour for v in values],
                 "grouped": False,
-                "maxBarThickness": 36,
             }
         )
-    return {"labels": [f.code for f in figures], "datasets": datasets}
+    return {"kind": "bar", "data": {"labels": [f.code for f in figures], "datasets": datasets}}
+
+
+def week_chart(work: MyWork) -> dict[str, Any]:
+    """Hours logged each day of this week against the day's capacity."""
+    logged = [round(d.minutes / 60, 2) for d in work.days]
+    return {
+        "kind": "bar",
+        "data": {
+            "labels": [d.day.strftime("%a %-d") for d in work.days],
+            "datasets": [
+                {
+                    "label": "Logged",
+                    "unit": "h",
+                    "data": logged,
+                    "backgroundColor": [NEGATIVE if d.over else COLOURS[0] for d in work.days],
+                    "pointStyle": "rectRounded",
+                    "order": 2,
+                },
+                {
+                    "type": "line",
+                    "label": "Capacity",
+                    "unit": "h",
+                    "data": [round(d.capacity / 60, 2) for d in work.days],
+                    "borderColor": MUTED,
+                    "backgroundColor": MUTED,
+                    "borderDash": [4, 4],
+                    "pointRadius": 0,
+                    "pointStyle": "line",
+                    "stepped": "middle",
+                    "order": 1,
+                },
+            ],
+        },
+    }
+
+
+def burn_chart(projects: list[ProjectHealth]) -> dict[str, Any]:
+    """Hours and money burn of each project, in percent of its budgets (no budget: no bar)."""
+
+    def pct(value: Any) -> float | None:
+        return None if value is None else float(value)
+
+    hours = [pct(p.figures.hours_burn_pct) for p in projects]
+    money = [pct(p.figures.money_burn_pct) for p in projects]
+    return {
+        "kind": "hbar",
+        "data": {
+            "labels": [p.figures.code for p in projects],
+            "datasets": [
+                {
+                    "label": "Hours burn",
+                    "unit": "%",
+                    "data": hours,
+                    "backgroundColor": [NEGATIVE if (v or 0) > 100 else COLOURS[0] for v in hours],
+                },
+                {
+                    "label": "Money burn",
+                    "unit": "%",
+                    "data": money,
+                    "backgroundColor": [NEGATIVE if (v or 0) > 100 else COLOURS[1] for v in money],
+                },
+            ],
+        },
+    }
+
+
+def ages_chart(buckets: list[Bucket], currencies: list[str]) -> dict[str, Any]:
+    """Amounts by age, one dataset per currency."""
+    datasets = [
+        {
+            "label": currency,
+            "unit": currency,
+            "data": [_money(b.by_currency.get(currency, 0), currency) for b in buckets],
+            "backgroundColor": COLOURS[index % len(COLOURS)],
+        }
+        for index, currency in enumerate(currencies)
+    ]
+    return {"kind": "bar", "data": {"labels": [b.label for b in buckets], "datasets": datasets}}
+
+
+def charts_of(home: Home) -> dict[str, dict[str, Any]]:
+    """The charts of the parts shown (a part without data has no chart)."""
+    charts: dict[str, dict[str, Any]] = {}
+    if home.firm is not None and home.firm.figures:
+        charts["margin"] = margin_chart(home.firm.figures)
+    if home.work is not None:
+        charts["week"] = week_chart(home.work)
+    if home.projects:
+        charts["burn"] = burn_chart(home.projects)
+    invoicing: Invoicing | None = home.invoicing
+    if invoicing is not None and invoicing.currencies:
+        if any(b.by_currency for b in invoicing.unbilled_ages):
+            charts["unbilled"] = ages_chart(invoicing.unbilled_ages, invoicing.currencies)
+        if any(b.by_currency for b in invoicing.issued_ages):
+            charts["issued"] = ages_chart(invoicing.issued_ages, invoicing.currencies)
+    return charts
 
 
 @viewer_view
 def home(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
-    figures = profitability_visible(viewer)
-    logged = sum(f.logged_minutes for f in figures)
-    budget = sum(f.budget_minutes for f in figures if f.budget_minutes)
-    context = {
-        "figures": figures,
-        "totals": totals_by_currency(figures),
-        "logged_minutes": logged,
-        "approved_minutes": sum(f.approved_minutes for f in figures),
-        "budget_minutes": budget,
-        "over_budget": [f for f in figures if (f.hours_burn_pct or 0) > 100 or (f.money_burn_pct or 0) > 100],
-        "chart": margin_chart(figures),
-    }
+    content = home_of(viewer, timezone.localdate())
+    context = {"home": content, "charts": charts_of(content)}
     return page(request, viewer, "web/home/home.html", context, active="home")

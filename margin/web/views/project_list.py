@@ -13,20 +13,13 @@ from margin.accounts.models import Company, Person
 from margin.accounts.queries import Viewer
 from margin.crm.models import Client
 from margin.projects.models import Project
-from margin.projects.queries import can_create_projects, projects_of_person, projects_visible
-from margin.reporting.queries import ProjectFigures, may_see_figures, profitability
+from margin.projects.queries import can_create_projects, money_visible, projects_of_person, projects_visible
+from margin.reporting.queries import ProjectFigures, profitability
 from margin.web.access import HtmxRequest, viewer_view
 from margin.web.pages import page
 from margin.web.project_forms import SORTS, ProjectFilterForm
 
 PAGE_SIZE = 50
-
-
-def may_see_money(viewer: Viewer, project: Project) -> bool:
-    """Whether the list shows a project's money (its budget burn) to this viewer: finance and its manager.
-
-    The one place these screens decide it, so the firm-wide money-visibility rule can replace it here."""
-    return may_see_figures(viewer, project)
 
 
 @dataclass(frozen=True)
@@ -71,7 +64,7 @@ def project_list(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
     form.is_valid()  # a bad value drops that filter only: the valid ones stay in cleaned_data
     data = form.cleaned_data
     projects_page = Paginator(_filtered(viewer, data), PAGE_SIZE).get_page(request.GET.get("page"))
-    shown = [p for p in projects_page if may_see_money(viewer, p)]
+    shown = [p for p in projects_page if money_visible(viewer, p)]
     figures = {f.project_id: f for f in profitability(Project.objects.filter(pk__in=[p.pk for p in shown]))}
     query = request.GET.copy()
     query.pop("page", None)

@@ -1,5 +1,6 @@
-"""Project page: header, profitability, the WBS with estimate vs logged, recent time, invoices; and
-for finance the "draft invoice up to a date" form."""
+"""Project page: header, the WBS with estimate vs logged, recent time; for those who may see the project's
+money (`projects.queries.money_visible`) its profitability and invoices; for finance the "draft invoice
+up to a date" form."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from margin.billing.queries import invoices_visible
 from margin.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from margin.crm.models import MAX_BILLING_INCREMENT, BillingRounding
 from margin.projects.models import Project, Task
-from margin.projects.queries import can_manage, project_get, tasks_of
+from margin.projects.queries import can_manage, money_visible, project_get, tasks_of
 from margin.rates.actions import billing_increment_set
 from margin.rates.queries import billing_increment_of
 from margin.reporting.queries import project_profitability
@@ -134,11 +135,13 @@ def _project_page(
         .select_related("person", "task")
         .order_by("-work_date", "-id")[:RECENT_ENTRIES]
     )
+    shows_money = money_visible(viewer, project)
     invoices = invoices_visible(viewer).filter(project=project).order_by("-created_at", "-id")
     untasked = minutes_by_task(project.pk).get(None, 0)
     context: dict[str, Any] = {
         "project": project,
-        "figures": project_profitability(project),
+        "money_visible": shows_money,
+        "figures": project_profitability(project) if shows_money else None,
         "tasks": wbs(project),
         "untasked_minutes": untasked,
         "entries": entries,

@@ -16,20 +16,26 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from margin.accounts.models import Company, Person
-from margin.accounts.queries import Viewer, people_visible, person_get
-from margin.core.errors import DomainError, Forbidden, NotFound
+from margin.accounts.queries import Viewer, people_visible
+from margin.core.errors import DomainError, NotFound
 from margin.core.periods import week_start
 from margin.projects.models import Task
-from margin.projects.planning import person_calendars
 from margin.projects.queries import task_get
-from margin.timesheets.actions import may_log_for, time_entries_submit, week_cell_set
+from margin.timesheets.actions import time_entries_submit, week_cell_set
 from margin.timesheets.models import TimeEntry
-from margin.timesheets.queries import Week, WeekRow, locked_through, tasks_open_to, week_of
+from margin.timesheets.queries import (
+    Week,
+    WeekRow,
+    capacity_of,
+    locked_through,
+    tasks_open_to,
+    week_of,
+    week_subject_get,
+)
 from margin.web.access import HtmxRequest, viewer_view
 from margin.web.forms import WeekCellForm
 from margin.web.pages import page
 
-WORKDAYS = 5
 SEARCH_LIMIT = 20
 
 
@@ -50,20 +56,6 @@ class Day:
         if self.capacity <= 0:
             return 100 if self.total else 0
         return min(100, round(100 * self.total / self.capacity))
-
-
-def _capacities(person_id: int, days: list[date]) -> tuple[int, list[int]]:
-    """The week's capacity and each day's: from the person's own working calendar when they have one
-    (part-time days, holidays), else their weekly capacity spread over Monday to Friday."""
-    row = Person.objects.filter(pk=person_id).values_list("weekly_capacity_minutes", "organisation_id").first()
-    if row is None:
-        return 0, [0] * len(days)
-    weekly, organisation_id = int(row[0] or 0), row[1]
-    own = person_calendars(organisation_id, [person_id]).get(person_id)
-    if own is None:
-        return weekly, [weekly // WORKDAYS if d.weekday() < WORKDAYS else 0 for d in days]
-    per_day = [own.working_minutes_on(d) for d in days]
-    return sum(per_day), per_day
 
 
 def _extra_task_ids(person_id: int, raw: list[str]) -> list[int]:
@@ -88,21 +80,14 @@ class Subject:
 
 
 def _subject(viewer: Viewer, raw: str | None) -> Subject | None:
-    """The person asked for with `person=<id>` (a 404 for strangers, a 403 without the permission),
-    else the viewer (None when they have no person record)."""
-    if raw and raw != str(viewer.person_id):
-        if not raw.isdigit() or len(raw) > 18:
-            raise NotFound("No such person.")
-        person = person_get(viewer, int(raw))
-        if not may_log_for(viewer, person):
-            raise Forbidden(
-                "You may not log time for someone else: that needs an administrator or the permission "
-                "to log time for others."
-            )
-        return Subject(person.pk, person)
-    if viewer.person_id is None:
+    """The person asked for with `person=<id>` (`timesheets.queries.week_subject_get`: a 404 for strangers, a
+    403 without the permission), else the viewer (None when they have no person record)."""
+    if raw and not (raw.isdigit() and len(raw) <= 18):
+        raise NotFound("No such person.")
+    person = week_subject_get(viewer, int(raw) if raw else None)
+    if person is None:
         return None
-    return Subject(viewer.person_id)
+    return Subject(person.pk, person if person.pk != viewer.person_id else None)
 
 
 def _people_to_log_for(viewer: Viewer) -> list[Person]:
@@ -118,7 +103,7 @@ def week_context(person_id: int, monday: date, extra_task_ids: list[int] | None 
     rev = time.time_ns() // 1000
     week: Week = week_of(person_id, monday, extra_task_ids=extra_task_ids)
     submit_period, through = _company_policy(person_id)
-    weekly, per_day = _capacities(person_id, week.days)
+    weekly, per_day = capacity_of(person_id, week.days)
     days = [
         Day(i, d, total, capacity)
         for i, (d, total, capacity) in enumerate(zip(week.days, week.day_totals, per_day, strict=True))

@@ -135,7 +135,7 @@ def test_the_export_writes_the_calendars_time_units_and_the_currency(planned: Pl
         data=_plan({}, calendar=mspdi.MsCalendar("Four days", FOUR_DAYS)),
     )
     four_days.refresh_from_db()
-    root = fromstring(project_export_mspdi(four_days))
+    root = fromstring(project_export_mspdi(four_days, costs=True))
 
     def text(tag: str) -> str | None:
         found = root.find(f"p:{tag}", NS)
@@ -154,7 +154,7 @@ def test_leveling_delay_travels_as_ms_projects_leveling_delay(planned: Planned) 
         leveling_delay_minutes=960, constraint=Constraint.SNET, constraint_date=leveled_start
     )
     actions.project_reschedule(viewer=planned.firm.manager, project=planned.firm.project)
-    written = project_export_mspdi(planned.firm.project)
+    written = project_export_mspdi(planned.firm.project, costs=True)
     task = next(t for t in mspdi.read(written).tasks if t.uid == design.pk)
     assert (task.constraint, task.constraint_date, task.leveling_delay_minutes) == ("ASAP", None, 960)
     element = next(

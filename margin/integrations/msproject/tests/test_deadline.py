@@ -25,7 +25,7 @@ def test_deadlines_round_trip_through_mspdi(planned: Planned) -> None:
     actions.task_update(viewer=m, task=planned.design, deadline=date(2026, 3, 2))  # Monday: Design ends Tuesday
     actions.task_update(viewer=m, task=planned.launch, deadline=date(2026, 3, 31))
     actions.task_update(viewer=m, task=planned.phase, deadline=date(2026, 3, 7))  # a Saturday: no working time
-    data = project_export_mspdi(planned.firm.project)
+    data = project_export_mspdi(planned.firm.project, costs=True)
     text = data.decode()
     assert "<Deadline>2026-03-02T18:00:00</Deadline>" in text  # the end of the working day (09–13, 14–18)
     assert "<Deadline>2026-03-31T18:00:00</Deadline>" in text
@@ -41,7 +41,7 @@ def test_deadlines_round_trip_through_mspdi(planned: Planned) -> None:
     assert imported["Launch"] == (date(2026, 3, 31), False)
     assert imported["Phase 1"][0] == date(2026, 3, 7) and imported["Build"] == (None, False)
     # Imported and re-exported: the same deadlines again.
-    assert project_export_mspdi(planned.empty).decode().count("<Deadline>") == 3
+    assert project_export_mspdi(planned.empty, costs=True).decode().count("<Deadline>") == 3
 
 
 def _file(deadline: str) -> bytes:

@@ -49,7 +49,7 @@ def _plan_of(project_id: int) -> tuple[dict[str, tuple], set[tuple]]:
 
 
 def test_export_has_wbs_links_calendar_resources_assignments_and_baselines(planned: Planned) -> None:
-    parsed = mspdi.read(project_export_mspdi(planned.firm.project))
+    parsed = mspdi.read(project_export_mspdi(planned.firm.project, costs=True))
     by_name = {t.name: t for t in parsed.tasks}
     outline = wbs_order(list(Task.objects.filter(project=planned.firm.project)))
     assert [(t.name, t.wbs, t.outline_level) for t in parsed.tasks] == [(t.name, c, d + 1) for t, c, d in outline]
@@ -77,7 +77,7 @@ def test_export_has_wbs_links_calendar_resources_assignments_and_baselines(plann
 
 
 def test_import_rebuilds_the_same_plan_through_the_actions(planned: Planned) -> None:
-    data = project_export_mspdi(planned.firm.project)
+    data = project_export_mspdi(planned.firm.project, costs=True)
     result = project_import_mspdi(viewer=planned.firm.manager, project=planned.empty, data=data)
     assert (result.tasks, result.links, result.assignments, result.baselines) == (6, 4, 2, 1)
     # The pool is the organisation's (same name, same capacity): shared with the project the file came from.
@@ -144,7 +144,7 @@ def test_bad_files_are_refused_and_nothing_is_imported(planned: Planned, case: s
 
 
 def test_import_refuses_a_project_with_tasks_and_non_managers(planned: Planned) -> None:
-    data = project_export_mspdi(planned.firm.project)
+    data = project_export_mspdi(planned.firm.project, costs=True)
     before = Task.objects.count()
     with pytest.raises(Conflict):
         project_import_mspdi(viewer=planned.firm.manager, project=planned.firm.project, data=data)
@@ -190,7 +190,7 @@ def test_the_files_calendar_becomes_the_projects_and_dates_respect_it(planned: P
     assert calendar_row_of(planned.firm.project) != calendar
     assert to_local(Task.objects.get(pk=planned.design.pk).start) == to_local(planned.design.start)
     # Exporting gives the calendar back; importing it into another project reuses the same calendar row.
-    assert mspdi.read(project_export_mspdi(planned.empty)).calendar == mspdi.MsCalendar(
+    assert mspdi.read(project_export_mspdi(planned.empty, costs=True)).calendar == mspdi.MsCalendar(
         "Site week", FOUR_DAYS, {date(2026, 3, 3): []}
     )
     second = actions.project_create(
@@ -209,7 +209,7 @@ def test_the_files_calendar_becomes_the_projects_and_dates_respect_it(planned: P
 
 
 def test_the_projects_own_calendar_is_kept_when_the_file_has_the_same(planned: Planned) -> None:
-    data = project_export_mspdi(planned.firm.project)  # Margin's default calendar
+    data = project_export_mspdi(planned.firm.project, costs=True)  # Margin's default calendar
     calendars = WorkCalendar.objects.count()
     result = project_import_mspdi(viewer=planned.firm.manager, project=planned.empty, data=data)
     assert (result.calendar, result.calendars) == ("Standard", 0)
@@ -412,7 +412,7 @@ def test_export_names_assigned_people_who_are_not_members_once(planned: Planned)
     review = Task.objects.get(pk=planned.review.pk)
     Assignment.objects.create(task=review, person=finn, units=100)
     Assignment.objects.create(task=Task.objects.get(pk=planned.launch.pk), person=finn, units=50)
-    parsed = mspdi.read(project_export_mspdi(planned.firm.project))
+    parsed = mspdi.read(project_export_mspdi(planned.firm.project, costs=True))
     assert [(r.name, r.email) for r in parsed.resources if r.uid == finn.pk] == [("Finn Finance", "finn@example.test")]
     assert {(a.task_uid, a.units) for a in parsed.assignments if a.resource_uid == finn.pk} == {
         (review.pk, 100),

@@ -45,7 +45,7 @@ def test_mpxj_reads_margins_export(planned: Planned, tmp_path: Path, jvm: None) 
     from org.mpxj.reader import UniversalProjectReader
 
     path = tmp_path / "plan.xml"
-    path.write_bytes(project_export_mspdi(planned.firm.project))
+    path.write_bytes(project_export_mspdi(planned.firm.project, costs=True))
     read = UniversalProjectReader().read(str(path))
     tasks = {int(t.getUniqueID()): t for t in read.getTasks() if t.getName() is not None}
     ours = {t.pk: t for t in Task.objects.filter(project=planned.firm.project)}
@@ -210,7 +210,7 @@ def test_deadlines_both_ways_with_mpxj(planned: Planned, tmp_path: Path, jvm: No
 
     actions.task_update(viewer=planned.firm.manager, task=planned.build, deadline=date(2026, 3, 4))
     path = tmp_path / "plan.xml"
-    path.write_bytes(project_export_mspdi(planned.firm.project))
+    path.write_bytes(project_export_mspdi(planned.firm.project, costs=True))
     tasks = {int(t.getUniqueID()): t for t in UniversalProjectReader().read(str(path)).getTasks() if t.getName()}
     assert _py(tasks[planned.build.pk].getDeadline()) == datetime(2026, 3, 4, 18)
     assert tasks[planned.design.pk].getDeadline() is None
@@ -238,7 +238,7 @@ def test_mpxj_reads_leveling_delay_time_units_and_currency(planned: Planned, tmp
         leveling_delay_minutes=960, constraint="SNET", constraint_date=leveled_start.astimezone()
     )
     path = tmp_path / "leveled.xml"
-    path.write_bytes(project_export_mspdi(planned.firm.project))
+    path.write_bytes(project_export_mspdi(planned.firm.project, costs=True))
     read = UniversalProjectReader().read(str(path))
     design = next(
         t for t in read.getTasks() if t.getUniqueID() is not None and int(t.getUniqueID()) == planned.design.pk

@@ -42,7 +42,7 @@ def _from_file(firm: Firm, system: str, data: bytes, **overrides: object) -> Pro
 
 def test_an_ms_project_file_becomes_a_new_project(planned: Planned) -> None:
     firm = planned.firm
-    project = _from_file(firm, "msproject", project_export_mspdi(firm.project))
+    project = _from_file(firm, "msproject", project_export_mspdi(firm.project, costs=True))
     tasks = Task.objects.filter(project=firm.project).count()
     assert Task.objects.filter(project=project).count() == tasks == 6
     assert Dependency.objects.filter(project=project).count() == 4

@@ -1,47 +1,6 @@
-/* Margin's little bit of browser code: the home chart, group checkboxes, printing, error toasts. */
+/* Margin's little bit of browser code: group checkboxes, printing, error toasts (charts: charts.js). */
 (function () {
   "use strict";
-
-  function marginChart() {
-    var canvas = document.getElementById("margin-chart");
-    var source = document.getElementById("margin-chart-data");
-    if (!canvas || !source || typeof window.Chart === "undefined") return;
-    var data = JSON.parse(source.textContent);
-    // Literal colours: Tabler's variables use light-dark(), which Chart.js cannot parse.
-    var muted = "#6b7280";
-    var grid = "rgba(24, 36, 51, 0.08)";
-    new window.Chart(canvas, {
-      type: "bar",
-      data: data,
-      options: {
-        responsive: true,
-        maintainAspectRatio: false,
-        animation: false,
-        plugins: {
-          legend: { display: data.datasets.length > 1, labels: { color: muted, boxWidth: 12 } },
-          tooltip: {
-            callbacks: {
-              label: function (item) {
-                var currency = item.dataset.label.replace(/^.*\((.*)\)$/, "$1");
-                return item.parsed.y.toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 }) + " " + currency;
-              },
-            },
-          },
-        },
-        scales: {
-          x: { grid: { display: false }, ticks: { color: muted } },
-          y: {
-            grid: { color: grid },
-            border: { display: false },
-            ticks: {
-              color: muted,
-              callback: function (value) { return Number(value).toLocaleString(); },
-            },
-          },
-        },
-      },
-    });
-  }
 
   function toast(message) {
     var box = document.getElementById("toasts");
@@ -90,10 +49,4 @@
   document.addEventListener("htmx:sendError", function () {
     toast("Margin cannot be reached. Check your connection; nothing was saved.");
   });
-
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", marginChart);
-  } else {
-    marginChart();
-  }
 })();

@@ -1,0 +1,399 @@
+"""The money rule as an authorisation matrix: every operation of the OpenAPI document × seven roles.
+
+The operations come from the published document itself, so a new endpoint is in the matrix the day it is
+added (and fails here until its path parameters have a value below). For every role and operation:
+
+- **reads** (GET) answer the expected status: 404 for an object the role cannot see, 403 for money the role
+  may not see on a project it can see (operations marked ``x-money: operation``), else 200, with the few
+  role rules of other apps listed in ``READ_RULES``;
+- **writes** are sent too (with a body made from their request schema, each inside a rolled-back
+  savepoint): never a 5xx, never a success on another organisation's object or on a project the role does
+  not see, and the writes whose answer carries money (``MONEY_WRITES``) answer the expected status;
+- no answer to a role that may not see GLX-1's money contains any of its amounts (`tests.roles.NEEDLES`, in
+  JSON, CSV or XML), and every field marked ``x-money: true`` in a JSON answer is null for that role;
+- a schema check: every answered property whose name says money is marked ``x-money`` or listed in
+  ``NOT_PROJECT_MONEY`` with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from margin.api.openapi import openapi_document
+from margin.api.tests.conftest import BASE
+from tests.roles import NEEDLES, ROLES, SEES_MONEY, SEES_PROJECT, Roles, build_roles
+
+DOCUMENT: dict[str, Any] = json.loads(openapi_document())
+SCHEMAS: dict[str, Any] = DOCUMENT["components"]["schemas"]
+IN_ORG = set(ROLES) - {"other_org"}
+NO_MONEY_AT_ALL = {"member", "member_elsewhere"}  # the others manage (or run) a project of their own
+
+# Who sees the object a path parameter names (anyone else: 404). Parameters not listed name an object of the
+# organisation that every member of it may read (a company, a person, a calendar, an exchange rate...).
+AUDIENCE: dict[str, set[str]] = {
+    "project_id": SEES_PROJECT,
+    "task_id": SEES_PROJECT,
+    "proposal_id": SEES_PROJECT,
+    "dependency_id": SEES_PROJECT,
+    "assignment_id": SEES_PROJECT,
+    "entry_id": {"admin", "finance", "manager", "member"},  # Tom's entry: his, his approver's, finance's
+    "claim_id": {"admin", "finance", "manager", "member"},  # Tom's claim, approved by GLX-1's manager
+    "line_id": {"admin", "finance", "manager", "member"},
+    "receipt_id": {"admin", "finance", "manager", "member"},
+    "invoice_id": SEES_MONEY,  # an invoice is money: invisible to anyone else
+    "token_id": {"member"},  # Tom's own API token
+    "delegate_id": {"admin", "manager", "member"},  # given by Maya on GLX-1 to Lea: admins, Maya (and Lea)
+}
+# Reads restricted by a rule of their own (not the money rule): operationId suffix → role → status.
+FINANCE_ONLY = {"manager": 403, "manager_elsewhere": 403, "member": 403, "member_elsewhere": 403}
+READ_RULES: dict[str, dict[str, int]] = {
+    # A person's cost rate is the firm's cost of their hour: finance and administrators (not a project's rate).
+    "people_cost_rate_list": FINANCE_ONLY,
+    # What changed after a period was closed: finance's audit of its close.
+    "periods_period_changes": FINANCE_ONLY,
+    # Converting needs a rate of the caller's own organisation: the other one has none.
+    "exchange_rates_rate_convert": {"other_org": 422},
+    "exchange_rates_rate_lookup": {"other_org": 422},
+}
+# Writes whose answer can carry money: operationId suffix → the status of each role, in the order of ROLES
+# (admin, finance, manager, manager_elsewhere, member, member_elsewhere, other_org). Each is called on the world
+# of tests.roles (the claim approved, the invoice issued, Tom's entry billed), inside a rolled-back savepoint.
+MONEY_WRITES: dict[str, tuple[int, ...]] = {
+    "expenses_claim_add": (201, 403, 403, 403, 201, 403, 404),  # finance and Maya have no person of their own…
+    "expenses_claim_change": (409, 403, 403, 404, 409, 404, 404),  # …to claim for; an approved claim is settled
+    "expenses_claim_approve": (409, 409, 409, 404, 403, 404, 404),
+    "expenses_claim_reject": (409, 409, 409, 404, 403, 404, 404),
+    "expenses_claim_submit": (409, 403, 403, 404, 409, 404, 404),
+    "expenses_claim_reimburse": (200, 200, 403, 404, 403, 404, 404),
+    "expenses_line_add": (409, 403, 403, 404, 409, 404, 404),
+    "expenses_line_change": (409, 403, 403, 404, 409, 404, 404),
+    "invoices_invoice_draft": (422, 422, 403, 404, 403, 404, 404),  # nothing left to invoice
+    "invoices_invoice_issue_post": (409, 409, 403, 404, 404, 404, 404),  # issued already
+    "invoices_invoice_discard_post": (409, 409, 403, 404, 404, 404, 404),
+    "people_cost_rate_add": (201, 201, 403, 403, 403, 403, 404),
+    "projects_project_add": (201, 403, 201, 404, 403, 403, 404),
+    "projects_project_change": (200, 403, 200, 404, 403, 404, 404),
+    "projects_rate_set": (201, 201, 201, 404, 403, 404, 404),
+    "planning_baseline_add": (201, 403, 201, 404, 403, 404, 404),
+    "time_entries_entry_add": (201, 403, 403, 404, 201, 404, 404),
+    "time_entries_entry_change": (409, 403, 403, 404, 409, 404, 404),  # billed
+    "timers_timer_end": (404, 404, 404, 404, 404, 404, 404),  # no timer runs
+}
+
+# Properties whose name says money but that are not a project's money, and why.
+NOT_PROJECT_MONEY = {
+    # An expense claim is its claimant's own document: what they spent and the markup they asked for.
+    ("ClaimOut", "total"): "the claimant's own spending",
+    ("ClaimDetailOut", "total"): "the claimant's own spending",
+    ("LineOut", "amount"): "the claimant's own spending",
+    ("LineOut", "converted"): "the claimant's own spending",
+    ("LineOut", "exchange_rate"): "a published exchange rate",
+    ("LineOut", "unit_rate"): "the company's mileage or per-diem rate, public to its people",
+    ("CompanyRateOut", "rate"): "the company's mileage or per-diem rate, public to its people",
+    # Exchange rates are the organisation's reference rates (every member converts expenses with them).
+    ("ExchangeRateOut", "rate"): "a published exchange rate",
+    ("RateLookupOut", "rate"): "a published exchange rate",
+    ("ConvertOut", "rate"): "a published exchange rate",
+    ("ConvertOut", "amount_minor"): "the caller's own amount, converted",
+    ("ConvertOut", "converted_minor"): "the caller's own amount, converted",
+    ("EcbImportOut", "rates"): "a count of imported rates",
+    # Counts and durations.
+    ("JobOut", "total"): "a count of items",
+    ("WeekRowOut", "total"): "minutes",
+    ("WeekOut", "total"): "minutes",
+}
+MONEY_NAME = re.compile(
+    r"amount|_rate$|^rate$|hourly|cost|revenue|margin|price|^total$|^wip$|^(bac|pv|ev|ac|sv|cv|eac|etc|vac)$"
+)
+
+
+def _ref(schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = SCHEMAS[schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def _response_schema(operation: dict[str, Any]) -> dict[str, Any] | None:
+    for status in ("200", "201", "202"):
+        content = operation.get("responses", {}).get(status, {}).get("content", {})
+        if "application/json" in content:
+            return dict(content["application/json"]["schema"])
+    return None
+
+
+def _money_values(schema: dict[str, Any], data: Any, where: str = "") -> Iterator[tuple[str, Any]]:
+    """Every value of ``data`` that the schema marks as money (``x-money`` on a property or on a shape)."""
+    schema = _ref(schema)
+    if schema.get("x-money") == "shape" and data is not None:
+        yield where or "(answer)", data
+        return
+    for option in schema.get("anyOf", []):
+        if option.get("type") != "null":
+            yield from _money_values(option, data, where)
+    if isinstance(data, list) and "items" in schema:
+        for i, item in enumerate(data):
+            yield from _money_values(schema["items"], item, f"{where}[{i}]")
+    if isinstance(data, dict):
+        for name, prop in schema.get("properties", {}).items():
+            if prop.get("x-money") is True:
+                yield f"{where}.{name}", data.get(name)
+            elif name in data:
+                yield from _money_values(prop, data[name], f"{where}.{name}")
+
+
+def _operations() -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    for path, methods in sorted(DOCUMENT["paths"].items()):
+        for method, operation in methods.items():
+            yield method, path, operation["operationId"].replace("margin_api_routers_", ""), operation
+
+
+def _params(world: Roles) -> dict[str, Any]:
+    return {
+        "project_id": world.project.pk,
+        "task_id": world.firm.design.pk,
+        "invoice_id": world.invoice.pk,
+        "entry_id": world.entry.pk,
+        "person_id": world.firm.member_person.pk,
+        "manager_id": world.firm.manager_person.pk,
+        "company_id": world.firm.usd.pk,
+        "client_id": world.firm.client.pk,
+        "role_id": world.firm.consultant.pk,
+        "claim_id": world.claim.pk,
+        "line_id": world.line.pk,
+        "receipt_id": world.receipt.pk,
+        "run_id": world.run.pk,
+        "proposal_id": world.proposal.pk,
+        "calendar_id": world.calendar.pk,
+        "rate_id": world.exchange_rate.pk,
+        "lock_id": world.lock.pk,
+        "index": 0,
+        "predecessor_id": world.firm.build.pk,
+        "successor_id": world.firm.design.pk,
+        "entry_ids": [world.entry.pk],
+        **world.extra,
+    }
+
+
+def _query(world: Roles) -> dict[str, Any]:
+    day = world.work_date.isoformat()
+    return {
+        "week": day,
+        "from": day,
+        "to": (world.work_date + timedelta(days=6)).isoformat(),
+        "from_currency": "USD",
+        "to_currency": "EUR",
+        "day": "2024-01-05",
+        "amount_minor": 1000,
+    }
+
+
+def _value(name: str, schema: dict[str, Any], params: dict[str, Any], day: date) -> Any:
+    """A plausible value for a request field, from its name and schema."""
+    schema = _ref(schema)
+    if name in params:
+        return params[name]
+    options = [o for o in schema.get("anyOf", []) if o.get("type") != "null"]
+    if options:
+        return _value(name, options[0], params, day)
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    kind, fmt = schema.get("type"), schema.get("format")
+    if kind == "object":
+        return _body(schema, params, day)
+    if kind == "array":
+        return [_value(name, schema.get("items", {}), params, day)] if schema.get("minItems") else []
+    if kind == "boolean":
+        return False
+    if kind == "integer":
+        low = schema.get("minimum", schema.get("exclusiveMinimum", 0) + 1)
+        return max(int(low), min(30, int(schema.get("maximum", 30))))
+    if kind == "number" or fmt == "decimal":
+        return "10"
+    if fmt == "date":
+        return day.isoformat()
+    if fmt == "date-time":
+        return timezone.now().isoformat()
+    if "currency" in name:
+        return "USD"
+    if name == "email":
+        return "matrix@example.test"
+    return "MTX-1" if name == "code" else "Matrix"
+
+
+def _body(schema: dict[str, Any], params: dict[str, Any], day: date) -> dict[str, Any]:
+    schema = _ref(schema)
+    required = set(schema.get("required", []))
+    return {
+        name: _value(name, prop, params, day)
+        for name, prop in schema.get("properties", {}).items()
+        if name in required or name in params
+    }
+
+
+# Request fields the made-up body must leave out for the call to be a real one.
+BODY_OMITS: dict[str, set[str]] = {
+    "planning_baseline_add": {"index"},  # the first free slot (0 is taken)
+    "projects_rate_set": {"person_id"},  # a role's rate, not a person's override as well
+}
+
+
+def _call(client: Client, method: str, url: str, operation: dict[str, Any], world: Roles) -> Any:
+    omit = BODY_OMITS.get(operation["operationId"].replace("margin_api_routers_", ""), set())
+    params = {k: v for k, v in _params(world).items() if k not in omit}
+    content = operation.get("requestBody", {}).get("content", {})
+    if "application/json" in content:
+        body = _body(content["application/json"]["schema"], params, world.work_date)
+        return getattr(client, method)(url, data=json.dumps(body), content_type="application/json")
+    query = {
+        p["name"]: _query(world)[p["name"]]
+        for p in operation.get("parameters", [])
+        if p["in"] == "query" and p.get("required")
+    }
+    return getattr(client, method)(url, query) if method == "get" else getattr(client, method)(url)
+
+
+def _url(path: str, world: Roles) -> str:
+    params = _params(world)
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1).split(":")[-1]
+        assert name in params, f"{path}: give the path parameter {name!r} a value in _params()"
+        return str(params[name])
+
+    return re.sub(r"\{([^}]+)\}", fill, path)
+
+
+def _expected_read(path: str, name: str, operation: dict[str, Any], role: str) -> int:
+    for param in re.findall(r"\{(?:\w+:)?(\w+)\}", path):
+        if role == "other_org" or role not in AUDIENCE.get(param, IN_ORG):
+            return 404
+    rule = READ_RULES.get(name, {})
+    if role in rule:
+        return rule[role]
+    if operation.get("x-money") == "operation" and role not in SEES_MONEY and "{" in path:
+        return 403
+    return 200
+
+
+def _text(response: Any) -> str:
+    kind = response.get("Content-Type", "")
+    if not any(t in kind for t in ("json", "csv", "xml", "text")):
+        return ""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return str(body.decode("utf-8", "replace"))
+
+
+def _leaks(role: str, operation: dict[str, Any], response: Any, text: str) -> list[str]:
+    """GLX-1's amounts in an answer to a role that may not see them; and for the members, who may see no
+    project's money at all, any non-null marked money field."""
+    if role in SEES_MONEY or response.status_code >= 400:
+        return []
+    found = [f"amount {needle} in the answer" for needle in NEEDLES if needle in text]
+    schema = _response_schema(operation)
+    json_answer = response.get("Content-Type", "").startswith("application/json")
+    if role in NO_MONEY_AT_ALL and schema is not None and text and json_answer:
+        found += [f"{where} = {value!r}" for where, value in _money_values(schema, json.loads(text)) if value]
+    return found
+
+
+@pytest.mark.django_db
+def test_every_operation_for_every_role() -> None:
+    world = build_roles()
+    clients = {}
+    for role, user in world.users.items():
+        clients[role] = Client(raise_request_exception=False)
+        clients[role].force_login(user)
+    problems: list[str] = []
+    seen_by_finance: list[str] = []
+    for method, path, name, operation in _operations():
+        url = _url(path.removeprefix(BASE), world)
+        url = BASE + url
+        for role in ROLES:
+            with transaction.atomic():
+                response = _call(clients[role], method, url, operation, world)
+                text = _text(response)
+                transaction.set_rollback(True)
+            status = response.status_code
+            where = f"{method.upper()} {path} as {role}"
+            problems += [f"{where}: {leak}" for leak in _leaks(role, operation, response, text)]
+            if role == "finance":
+                seen_by_finance.append(text)
+            if status >= 500:
+                problems.append(f"{where}: {status}")
+            elif method == "get":
+                expected = _expected_read(path, name, operation, role)
+                if status != expected:
+                    problems.append(f"{where}: {status}, expected {expected}: {text[:160]}")
+            elif name in MONEY_WRITES and status != MONEY_WRITES[name][ROLES.index(role)]:
+                expected = MONEY_WRITES[name][ROLES.index(role)]
+                problems.append(f"{where}: {status}, expected {expected}: {text[:160]}")
+            elif status < 300 and _expected_read(path, name, {}, role) == 404:
+                problems.append(f"{where}: {status} on an object this role cannot see")
+    assert not problems, "\n".join(problems)
+    # The needles are real: finance reads every one of them somewhere (the web-only spellings aside).
+    everything = "\n".join(seen_by_finance)
+    assert [n for n in NEEDLES if n not in everything and "," not in n] == []
+
+
+def _carries_money(schema: Any, depth: int = 0) -> bool:
+    if depth > 8 or not isinstance(schema, dict | list):
+        return False
+    if isinstance(schema, list):
+        return any(_carries_money(item, depth + 1) for item in schema)
+    if "x-money" in schema:
+        return True
+    if "$ref" in schema:
+        return _carries_money(_ref(schema), depth + 1)
+    return any(_carries_money(value, depth + 1) for value in schema.values())
+
+
+def test_every_write_that_answers_money_has_its_row() -> None:
+    """A new write whose answer can carry money fails here until its statuses are in MONEY_WRITES."""
+    writes = {
+        name
+        for method, _, name, operation in _operations()
+        if method != "get" and (operation.get("x-money") or _carries_money(_response_schema(operation) or {}))
+    }
+    assert writes == set(MONEY_WRITES)
+
+
+def test_every_money_property_is_marked() -> None:
+    """A property whose name says money is marked x-money (on itself or on its shape) or listed as not a
+    project's money: a new money field cannot slip into the API unmarked."""
+    unmarked = []
+    for shape, schema in SCHEMAS.items():
+        if schema.get("x-money") == "shape" or shape == "MoneyOut" or shape.endswith(("In", "Patch", "Query")):
+            continue
+        for name, prop in schema.get("properties", {}).items():
+            refs = json.dumps(prop)
+            moneyish = "#/components/schemas/MoneyOut" in refs or (
+                MONEY_NAME.search(name) is not None and '"boolean"' not in refs
+            )
+            if moneyish and prop.get("x-money") is not True and (shape, name) not in NOT_PROJECT_MONEY:
+                unmarked.append(f"{shape}.{name}")
+    assert unmarked == []
+
+
+def test_money_operations_and_fields_are_documented() -> None:
+    """The document says what a viewer without the money gets: null in marked fields, a refusal from
+    money-only operations."""
+    operations = [op for _, _, _, op in _operations() if op.get("x-money") == "operation"]
+    assert len(operations) >= 12
+    fields = [
+        prop
+        for schema in SCHEMAS.values()
+        for prop in schema.get("properties", {}).values()
+        if prop.get("x-money") is True
+    ]
+    assert fields and all("Null unless you may see this project's money" in f["description"] for f in fields)

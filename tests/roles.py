@@ -1,0 +1,211 @@
+"""Seven roles around one project with money everywhere, for the authorisation matrices of the money rule
+(margin/api/tests/test_money_matrix.py, margin/web/tests/test_money_screens.py).
+
+`build_roles()` takes the small firm of `tests.firm` and adds: a manager and a member of *another*
+project; on GLX-1 approved time of Tom valued at distinctive rates, an approved billable expense with a
+receipt, an issued invoice of both, a baseline with a planned cost, a leveling proposal, an invoice run,
+a calendar, an exchange rate and a period close. The amounts are chosen so that their printed forms
+(`NEEDLES`) appear nowhere else: a page or an answer that contains one shows money.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from margin.accounts import actions as accounts
+from margin.accounts.actions import api_token_create
+from margin.accounts.models import Person
+from margin.billing.actions import invoice_draft_create, invoice_issue
+from margin.billing.jobs import invoice_run_start
+from margin.billing.models import Invoice
+from margin.core.models import JobRun
+from margin.core.periods import week_start
+from margin.expenses import actions as expenses
+from margin.expenses.models import ExpenseClaim, ExpenseLine, Receipt
+from margin.expenses.tests.files import image
+from margin.projects import actions as projects
+from margin.projects.actions import assignment_create, leveling_run
+from margin.projects.models import Assignment, LevelingProposal, Project, WorkCalendar
+from margin.rates import actions as rates
+from margin.rates.models import ExchangeRate
+from margin.timesheets.actions import (
+    approval_delegate_add,
+    period_close,
+    time_entries_approve,
+    time_entries_submit,
+    time_entry_create,
+)
+from margin.timesheets.models import PeriodLock, TimeEntry
+from tests.firm import PASSWORD, Firm, build_firm
+
+ROLES = ("admin", "finance", "manager", "manager_elsewhere", "member", "member_elsewhere", "other_org")
+# Who may see GLX-1's money: finance, administrators and its manager.
+SEES_MONEY = {"admin", "finance", "manager"}
+# Who may see GLX-1 itself.
+SEES_PROJECT = SEES_MONEY | {"member"}
+
+BILL_RATE = Decimal("317.1717")  # Tom's override on GLX-1
+COST_RATE = Decimal("91.9191")  # Tom's cost from 2021
+MINUTES = 77  # 77 × 317.1717 / 60 = 407.04; 77 × 91.9191 / 60 = 117.96
+BUDGET_MINOR = 987_654_321
+EXPENSE_MINOR = 7_117  # 71.17 USD spent (Tom's own money: he sees it), billed +13 % = 80.42
+# Money of GLX-1 that only SEES_MONEY may read, as the API (decimal and minor units) and the pages print it.
+NEEDLES = (
+    "317.1717",  # bill rate
+    "91.9191",  # cost rate
+    "407.04",  # the entry's value
+    "40704",
+    "117.96",  # the entry's cost
+    "11796",
+    "80.42",  # the expense billed to the client
+    "8042",
+    "487.46",  # the invoice total (= revenue: billed)
+    "48746",
+    "9876543.21",  # the money budget
+    "9,876,543.21",
+    "987654321",
+    "189.13",  # cost: time 117.96 + expense 71.17
+    "298.33",  # margin
+    "3676.76",  # the baseline's planned cost (40 h of Tom at 91.9191)
+    "367676",
+    "3,676.76",
+)
+
+
+@dataclass
+class Roles:
+    firm: Firm
+    users: dict[str, User]
+    project: Project
+    elsewhere: Project
+    entry: TimeEntry
+    claim: ExpenseClaim
+    line: ExpenseLine
+    receipt: Receipt
+    invoice: Invoice
+    run: JobRun
+    proposal: LevelingProposal
+    calendar: WorkCalendar
+    exchange_rate: ExchangeRate
+    lock: PeriodLock
+    work_date: date
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def _person(firm: Firm, username: str, access: str) -> tuple[Person, User]:
+    user = User.objects.create_user(username=username, email=f"{username}@example.test", password=PASSWORD)
+    person = accounts.person_create(
+        viewer=firm.admin,
+        company=firm.usd,
+        role=firm.consultant,
+        name=username.title(),
+        email=f"{username}@example.test",
+        user=user,
+        access_role=access,
+    )
+    return person, user
+
+
+def build_roles() -> Roles:
+    firm = build_firm()
+    admin, manager, member, finance = firm.admin, firm.manager, firm.member, firm.finance
+    mo, mo_user = _person(firm, "mo", "manager")
+    eli, eli_user = _person(firm, "eli", "member")
+    elsewhere = projects.project_create(
+        viewer=admin, company=firm.usd, client=firm.client, manager=mo, code="ELS-1", name="Elsewhere"
+    )
+    projects.project_member_add(viewer=admin, project=elsewhere, person=eli)
+    projects.task_create(viewer=admin, project=elsewhere, name="Other work")
+
+    project = firm.project
+    projects.project_update(viewer=manager, project=project, budget_amount_minor=BUDGET_MINOR)
+    since = date(2021, 1, 1)
+    rates.bill_rate_set(
+        viewer=manager, project=project, person=firm.member_person, valid_from=since, hourly_rate=BILL_RATE
+    )
+    rates.cost_rate_set(viewer=admin, person=firm.member_person, valid_from=since, hourly_cost=COST_RATE)
+    assignment_create(viewer=manager, task=firm.design, person=firm.member_person)
+    rates.baseline_save_valued(viewer=manager, project=project, index=0)
+
+    work_date = week_start(timezone.localdate()) - timedelta(days=7)
+    entry = time_entry_create(
+        viewer=member, project=project, task=firm.design, work_date=work_date, minutes=MINUTES, note="Wireframes"
+    )
+    time_entries_submit(viewer=member, monday=work_date)
+    time_entries_approve(viewer=manager, entry_ids=[entry.pk])
+
+    category = expenses.category_create(viewer=finance, name="Travel", billable_default=True)
+    claim = expenses.claim_create(viewer=member, title="Client visit")
+    line = expenses.line_add(
+        viewer=member,
+        claim=claim,
+        date=work_date,
+        category=category,
+        amount_minor=EXPENSE_MINOR,
+        currency="USD",
+        merchant="Rail",
+        project=project,
+        billable=True,
+        markup_percent=Decimal(13),
+    )
+    receipt = expenses.receipt_add(viewer=member, line=line, data=image("PNG", (40, 30)), filename="ticket.png")
+    expenses.claim_submit(viewer=member, claim=claim)
+    expenses.claim_approve(viewer=manager, claim=claim)
+
+    invoice = invoice_draft_create(viewer=finance, project=project, up_to=work_date + timedelta(days=6))
+    invoice = invoice_issue(viewer=finance, invoice=invoice)
+    run = invoice_run_start(viewer=finance, company=firm.usd, up_to=work_date)
+    proposal = leveling_run(viewer=manager, project=project)
+    calendar = projects.calendar_create(viewer=admin, name="Acme US hours", company=firm.usd).calendar
+    exchange_rate = rates.exchange_rate_set(
+        viewer=finance, from_currency="USD", to_currency="EUR", day=date(2024, 1, 2), rate=Decimal("0.91")
+    )
+    lock = period_close(viewer=finance, company=firm.usd, through=date(2021, 1, 31))
+    entry.refresh_from_db()
+    # Objects that only writes name (PATCH and DELETE paths), so that every operation can be called.
+    dependency, _ = projects.dependency_create(viewer=manager, predecessor=firm.design, successor=firm.build)
+    column = projects.board_columns_ensure(viewer=manager, project=project)[0]
+    delegate = approval_delegate_add(viewer=manager, delegate=firm.member2_person, project=project)
+    token, _ = api_token_create(user=firm.member_user, name="laptop")
+    exception = projects.calendar_exception_add(viewer=admin, calendar=calendar, first=date(2026, 12, 24))
+    ids: dict[str, object] = {
+        "dependency_id": dependency.pk,
+        "column_id": column.pk,
+        "delegate_id": delegate.pk,
+        "token_id": token.pk,
+        "assignment_id": Assignment.objects.get(task=firm.design).pk,
+        "exception_id": exception.calendar.exceptions.get().pk,
+        "category_id": category.pk,
+    }
+    users = {
+        "admin": firm.admin_user,
+        "finance": firm.finance_user,
+        "manager": firm.manager_user,
+        "manager_elsewhere": mo_user,
+        "member": firm.member_user,
+        "member_elsewhere": eli_user,
+        "other_org": User.objects.get(username="rival-admin"),
+    }
+    return Roles(
+        firm=firm,
+        users=users,
+        project=project,
+        elsewhere=elsewhere,
+        entry=entry,
+        claim=ExpenseClaim.objects.get(pk=claim.pk),
+        line=line,
+        receipt=receipt,
+        invoice=invoice,
+        run=run,
+        proposal=proposal,
+        calendar=calendar,
+        exchange_rate=exchange_rate,
+        lock=lock,
+        work_date=work_date,
+        extra=ids,
+    )
