@@ -24,6 +24,7 @@ from margin.billing.actions import invoice_draft_create, invoice_issue
 from margin.billing.jobs import invoice_run_start
 from margin.billing.models import Invoice
 from margin.core.models import JobRun
+from margin.crm import actions as crm
 from margin.core.periods import week_start
 from margin.expenses import actions as expenses
 from margin.expenses.models import ExpenseClaim, ExpenseLine, Receipt
@@ -173,6 +174,7 @@ def build_roles() -> Roles:
     delegate = approval_delegate_add(viewer=manager, delegate=firm.member2_person, project=project)
     token, _ = api_token_create(user=firm.member_user, name="laptop")
     exception = projects.calendar_exception_add(viewer=admin, calendar=calendar, first=date(2026, 12, 24))
+    contact = crm.contact_create(viewer=admin, client=firm.client, name="Carla Contact", email="carla@example.test")
     ids: dict[str, object] = {
         "dependency_id": dependency.pk,
         "column_id": column.pk,
@@ -181,6 +183,8 @@ def build_roles() -> Roles:
         "assignment_id": Assignment.objects.get(task=firm.design).pk,
         "exception_id": exception.calendar.exceptions.get().pk,
         "category_id": category.pk,
+        "contact_id": contact.pk,
+        "user_id": firm.member_user.pk,
     }
     users = {
         "admin": firm.admin_user,

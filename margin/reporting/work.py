@@ -1,7 +1,7 @@
 """My work: what a person who logs time needs on their home, and nothing about money.
 
-Today's and this week's tasks (leaf tasks assigned to them, as task assignee or through a resource
-assignment, not done, on open projects), the running timer, the hours of this week against their capacity
+Today's and this week's tasks (leaf tasks they have a person assignment on — who works on a task, ADR 0011 —
+not done, on open projects, templates aside), the running timer, the hours of this week against their capacity
 day by day, the entries to fix after a rejection, and upcoming deadlines. A fixed number of queries.
 """
 
@@ -84,14 +84,14 @@ class MyWork:
 
 
 def tasks_of_person(person_id: int) -> QuerySet[Task]:
-    """Open leaf tasks of open projects that the person holds: as the task's assignee or assigned to it."""
+    """Open leaf tasks of open projects (not templates) that the person is assigned to (ADR 0011)."""
     assigned = Assignment.objects.filter(task_id=OuterRef("pk"), person_id=person_id)
     has_children = Task.objects.filter(parent_id=OuterRef("pk"))
     return (
-        Task.objects.filter(Q(assignee_id=person_id) | Exists(assigned))
-        .filter(~Exists(has_children), closed=False, percent_complete__lt=100)
+        Task.objects.filter(Exists(assigned), ~Exists(has_children), closed=False, percent_complete__lt=100)
         .exclude(status=TaskStatus.DONE)
         .exclude(project__status=ProjectStatus.CLOSED)
+        .exclude(project__is_template=True)
     )
 
 

@@ -55,7 +55,11 @@ AUDIENCE: dict[str, set[str]] = {
 }
 # Reads restricted by a rule of their own (not the money rule): operationId suffix → role → status.
 FINANCE_ONLY = {"manager": 403, "manager_elsewhere": 403, "member": 403, "member_elsewhere": 403}
+ADMIN_ONLY = {"finance": 403, **FINANCE_ONLY}
 READ_RULES: dict[str, dict[str, int]] = {
+    # Users and their access are the administrators' (Settings → Users).
+    "users_user_list": ADMIN_ONLY,
+    "users_user_detail": ADMIN_ONLY,
     # A person's cost rate is the firm's cost of their hour: finance and administrators (not a project's rate).
     "people_cost_rate_list": FINANCE_ONLY,
     # What changed after a period was closed: finance's audit of its close.
@@ -258,7 +262,7 @@ def _call(client: Client, method: str, url: str, operation: dict[str, Any], worl
     query = {
         p["name"]: _query(world)[p["name"]]
         for p in operation.get("parameters", [])
-        if p["in"] == "query" and p.get("required")
+        if p.get("in") == "query" and p.get("required")  # a $ref is the Idempotency-Key header
     }
     return getattr(client, method)(url, query) if method == "get" else getattr(client, method)(url)
 
