@@ -24,8 +24,8 @@ from margin.billing.actions import invoice_draft_create, invoice_issue
 from margin.billing.jobs import invoice_run_start
 from margin.billing.models import Invoice
 from margin.core.models import JobRun
-from margin.crm import actions as crm
 from margin.core.periods import week_start
+from margin.crm import actions as crm
 from margin.expenses import actions as expenses
 from margin.expenses.models import ExpenseClaim, ExpenseLine, Receipt
 from margin.expenses.tests.files import image
