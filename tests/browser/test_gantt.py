@@ -80,7 +80,7 @@ def test_drag_a_bar_moves_the_task_and_its_successor(
     assert design.start == monday + timedelta(days=2)  # Wednesday 09:00
     assert build.start == monday + timedelta(days=4)  # Friday 09:00: it followed its predecessor
     # Resizing Build by a day makes it 4 days long; Launch follows.
-    page.wait_for_function(f"document.getElementById('plan').dataset.ready !== '{drawn}'")  # redrawn
+    page.wait_for_function("(drawn) => document.getElementById('plan').dataset.ready !== drawn", arg=drawn)  # redrawn
     page.locator("#plan-status").evaluate("node => { node.textContent = '' }")
     handle = page.locator(f".bar-wrapper[data-id='{firm.build.pk}'] .handle.right")
     bbox = page.locator(f".bar-wrapper[data-id='{firm.build.pk}'] .bar").bounding_box()
@@ -215,7 +215,7 @@ def test_draw_a_link_by_dragging_between_bars(page: Any, browser_firm: Firm, sig
     _drag_link(page, design.pk, "finish", review.pk, 0.25)
     page.mouse.up()
     expect(page.locator("#plan-status")).to_contain_text("moved")
-    page.wait_for_function(f"document.getElementById('plan').dataset.ready !== '{drawn}'")
+    page.wait_for_function("(drawn) => document.getElementById('plan').dataset.ready !== drawn", arg=drawn)
     link = Dependency.objects.get(predecessor=design, successor=review)
     assert link.kind == "FS" and link.lag_minutes == 0
     review.refresh_from_db()
@@ -275,7 +275,7 @@ def test_long_plan_is_drawn_as_a_window_that_follows_the_scroll(
     middle = steps[110]
     before = page.get_attribute("#plan", "data-window")
     page.locator("#plan-split").evaluate("p => { p.scrollTop = 85 + 34 * 105; }")
-    page.wait_for_function(f"document.getElementById('plan').dataset.window !== '{before}'")
+    page.wait_for_function("(before) => document.getElementById('plan').dataset.window !== before", arg=before)
     start, end = (int(v) for v in page.get_attribute("#plan", "data-window").split("-"))
     assert start > 0 and end < 222 and start <= 112 < end
     bar = page.locator(f".bar-wrapper[data-id='{middle.pk}'] .bar")
