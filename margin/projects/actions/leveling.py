@@ -146,6 +146,8 @@ def leveling_run(
     if method not in METHODS:
         raise Invalid(f"Unknown leveling method {method!r}; use heuristic or cpsat.", field="method")
     project = _plan_lock(viewer, project)
+    if not Task.objects.filter(project=project).exists():
+        raise Invalid("This project has no tasks to level: add tasks and assign people first.", field="project")
     data = leveling_input_of(project)  # a cycle or another bad network is refused here (422)
     proposal = LevelingProposal.objects.create(
         project=project, created_by_id=viewer.user_id, method=method, job_run=job_run
