@@ -116,7 +116,7 @@ def test_level_refusals_and_discard(clash: Firm, api_as: ApiAs) -> None:
 
 
 def test_level_cpsat_runs_in_the_background(clash: Firm, api_as: ApiAs, settings: object) -> None:
-    settings.MARGIN_LEVELING_TIME_LIMIT_S = 1.0  # type: ignore[attr-defined]
+    settings.MARGIN_LEVELING_EFFORT = 0.5  # type: ignore[attr-defined]
     response = api_as(clash.manager_user).post(f"/projects/{clash.project.pk}/leveling", {"method": "cpsat"})
     assert response.status_code == 202, response.content
     body = response.json()

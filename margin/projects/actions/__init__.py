@@ -35,7 +35,7 @@ from .calendars import (
 )
 from .leveling import (
     ASSIGNMENT_FIELDS,
-    HEURISTIC_TIME_LIMIT_S,
+    heuristic_budget,
     MAX_UNITS,
     METHODS,
     POOL_FIELDS,
@@ -85,7 +85,7 @@ __all__ = [
     "CALENDAR_FIELDS",
     "EARLIEST_DEADLINE",
     "EXCEPTION_FIELDS",
-    "HEURISTIC_TIME_LIMIT_S",
+    "heuristic_budget",
     "LATEST_DEADLINE",
     "LINK_FIELDS",
     "MAX_BUDGET_MINUTES",

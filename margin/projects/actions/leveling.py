@@ -33,13 +33,26 @@ from margin.projects.models import (
     Task,
 )
 from margin.projects.queries import is_member
-from margin.scheduling.leveling import level_heuristic
+from margin.scheduling.leveling import LevelingProblem, level_heuristic
+from margin.scheduling.leveling.heuristic import DEFAULT_MAX_SCHEDULES
 
 METHODS = ("heuristic", "cpsat")
 MAX_UNITS = 100_000  # 1,000 people at 100 %: refuses typos
-HEURISTIC_TIME_LIMIT_S = 0.5
+# The heuristic's effort is a number of activity placements (schedules × activities), not seconds, so a plan
+# levels the same way on a busy server: about one second of one core. The wall cap is only a safety net for
+# very large plans on an overloaded server.
+HEURISTIC_PLACEMENTS = DEFAULT_MAX_SCHEDULES * 60
+HEURISTIC_MIN_SCHEDULES = 100
+HEURISTIC_SAFETY_S = 10.0
 ASSIGNMENT_FIELDS = ["task", "person", "pool", "units"]
 POOL_FIELDS = ["name", "kind", "role", "max_units"]
+
+
+def heuristic_budget(problem: LevelingProblem) -> int:
+    """The heuristic's schedules for this plan: a fixed number of activity placements, at least a hundred."""
+    return max(
+        HEURISTIC_MIN_SCHEDULES, min(DEFAULT_MAX_SCHEDULES, HEURISTIC_PLACEMENTS // max(1, len(problem.activities)))
+    )
 
 
 def _check_units(units: object, field: str) -> int:
@@ -141,7 +154,7 @@ def leveling_run(
 ) -> LevelingProposal:
     """Level the project's current plan and store the answer as a proposal; the plan itself is unchanged.
 
-    ``heuristic`` runs now (under half a second) and answers a proposed plan. ``cpsat`` answers a running
+    ``heuristic`` runs now (a fixed budget of schedules, about a second) and answers a proposed plan. ``cpsat`` answers a running
     proposal tied to ``job_run``; the background job fills it (``margin.projects.jobs``)."""
     if method not in METHODS:
         raise Invalid(f"Unknown leveling method {method!r}; use heuristic or cpsat.", field="method")
@@ -153,7 +166,9 @@ def leveling_run(
         project=project, created_by_id=viewer.user_id, method=method, job_run=job_run
     )
     if method == "heuristic":
-        leveled = level_heuristic(data.problem, time_limit_s=HEURISTIC_TIME_LIMIT_S)
+        leveled = level_heuristic(
+            data.problem, max_schedules=heuristic_budget(data.problem), time_limit_s=HEURISTIC_SAFETY_S
+        )
         _fill(proposal, leveling_result(data, leveled))
     audit.record(
         organisation_id=viewer.organisation_id,

@@ -23,7 +23,7 @@ from margin.scheduling.leveling import (
     level_heuristic,
 )
 
-CPSAT_S = 2.0
+CPSAT_EFFORT = 1.0
 
 
 # --- an independent check, written from the link definitions (not from the engine's code) ---------
@@ -71,7 +71,7 @@ def assert_valid(problem: LevelingProblem, result: LeveledSchedule) -> None:
 
 
 def solve_both(problem: LevelingProblem) -> tuple[LeveledSchedule, LeveledSchedule]:
-    return level_heuristic(problem), level_cpsat(problem, time_limit_s=CPSAT_S)
+    return level_heuristic(problem), level_cpsat(problem, effort=CPSAT_EFFORT)
 
 
 def one_person(*acts: Activity, links: tuple[Precedence, ...] = (), cap: int = 100) -> LevelingProblem:
@@ -214,7 +214,11 @@ def test_over_allocation_among_fixed_tasks_is_reported() -> None:
     problem = one_person(Activity("M1", 3, fixed_start=0), Activity("M2", 3, fixed_start=2), Activity("A", 1))
     for result in solve_both(problem):
         assert (result.starts["M1"], result.starts["M2"]) == (0, 2)
-        assert [v.kind for v in result.violations] == ["capacity"]
+        # each of the two tasks is told that it runs while the person is over-allocated
+        assert [(v.kind, v.activity, v.amount) for v in result.violations] == [
+            ("capacity", "M1", 100),
+            ("capacity", "M2", 100),
+        ]
         # the free task is still placed where nothing else is
         assert result.starts["A"] >= 5
 
@@ -248,7 +252,7 @@ def test_priority_goes_first() -> None:
 def test_cpsat_can_also_minimise_delay() -> None:
     # Any order gives 6; the second phase keeps 6 and puts the high-priority task first.
     problem = one_person(Activity("A", 3), Activity("B", 3, priority=5))
-    result = level_cpsat(problem, time_limit_s=CPSAT_S, minimize_delay=True, hint=level_heuristic(problem))
+    result = level_cpsat(problem, effort=CPSAT_EFFORT, minimize_delay=True, hint=level_heuristic(problem))
     assert result.makespan == 6
     assert result.starts["B"] == 0
 
@@ -307,7 +311,7 @@ def test_bad_problems_are_refused_clearly(problem: LevelingProblem, message: str
     with pytest.raises(LevelingError, match=message):
         level_heuristic(problem)
     with pytest.raises(LevelingError, match=message):
-        level_cpsat(problem, time_limit_s=CPSAT_S)
+        level_cpsat(problem, effort=CPSAT_EFFORT)
 
 
 def test_empty_and_trivial_problems() -> None:
@@ -346,7 +350,7 @@ def test_progress_is_reported() -> None:
     assert seen and seen[-1][1] == result.makespan
     assert [m for _, m, _ in seen] == sorted((m for _, m, _ in seen), reverse=True)
     seen.clear()
-    opt = level_cpsat(problem, time_limit_s=CPSAT_S, on_progress=lambda t, m, b: seen.append((t, m, b)))
+    opt = level_cpsat(problem, effort=CPSAT_EFFORT, on_progress=lambda t, m, b: seen.append((t, m, b)))
     assert seen
     assert min(m for _, m, _ in seen) == opt.makespan
     assert all(b <= m for _, m, b in seen)
@@ -383,7 +387,7 @@ def test_plans_keep_every_link_and_capacity_and_never_beat_a_proven_optimum(prob
     assert heur.violations == ()
     net = compile_problem(problem)
     assert all(heur.delays[a] == heur.starts[a] - net.early_start[i] >= 0 for i, a in enumerate(net.ids))
-    opt = level_cpsat(problem, time_limit_s=1.0, hint=heur)
+    opt = level_cpsat(problem, effort=0.5, hint=heur)
     assert_valid(problem, opt)
     assert opt.makespan <= heur.makespan
     assert opt.lower_bound <= opt.makespan

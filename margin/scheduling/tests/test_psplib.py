@@ -18,7 +18,11 @@ from margin.scheduling.psplib import (
 )
 from margin.scheduling.tests.test_leveling import assert_valid
 
-DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "psplib"
+# shared/ lies beside the repository (or beside the folder of its worktrees)
+DATA = next(
+    (p / "shared" / "data" / "psplib" for p in Path(__file__).resolve().parents if (p / "shared" / "data").is_dir()),
+    Path(__file__).resolve().parents[3].parent / "shared" / "data" / "psplib",
+)
 needs_data = pytest.mark.skipif(not (DATA / "j30").is_dir(), reason=f"PSPLIB data not found at {DATA}")
 
 SMALL = """************************************************************************
@@ -73,7 +77,7 @@ def test_a_small_file_becomes_tasks_links_resources_and_demands() -> None:
     assert (inst.jobs, inst.horizon, inst.critical_path, inst.due_date) == (4, 9, 4, 5)
     assert compile_problem(p).critical_path_length == 4
     # 2 + 2 > 3: the two jobs cannot overlap, so leveling makes it 7
-    for result in (level_heuristic(p), level_cpsat(p, time_limit_s=1.0)):
+    for result in (level_heuristic(p), level_cpsat(p, effort=1.0)):
         assert result.makespan == 7
         assert_valid(p, result)
 
@@ -181,7 +185,7 @@ def test_cpsat_reaches_the_optimum_of_j30_files(name: str) -> None:
     optimum = read_makespans(DATA / "solutions" / "j30opt.sm")[instance_key(name)[1:]]
     # Both are proven optimal in about 1.3 s on an idle machine; the limit leaves room for a busy CI
     # (the solver stops as soon as it has a proof).
-    result = level_cpsat(inst.problem, time_limit_s=8.0)
+    result = level_cpsat(inst.problem, effort=5.0)
     assert_valid(inst.problem, result)
     assert result.makespan == optimum
     assert result.lower_bound <= optimum
