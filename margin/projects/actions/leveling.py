@@ -154,8 +154,8 @@ def leveling_run(
 ) -> LevelingProposal:
     """Level the project's current plan and store the answer as a proposal; the plan itself is unchanged.
 
-    ``heuristic`` runs now (a fixed budget of schedules, about a second) and answers a proposed plan. ``cpsat`` answers a running
-    proposal tied to ``job_run``; the background job fills it (``margin.projects.jobs``)."""
+    ``heuristic`` runs now (a fixed budget of schedules, about a second) and answers a proposed plan. ``cpsat``
+    answers a running proposal tied to ``job_run``; the background job fills it (``margin.projects.jobs``)."""
     if method not in METHODS:
         raise Invalid(f"Unknown leveling method {method!r}; use heuristic or cpsat.", field="method")
     project = _plan_lock(viewer, project)

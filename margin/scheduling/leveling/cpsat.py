@@ -31,11 +31,11 @@ from ortools.sat.python import cp_model
 from margin.scheduling.leveling.heuristic import DEFAULT_MAX_SCHEDULES, level_heuristic
 from margin.scheduling.leveling.network import (
     Network,
-    overloads_of,
     compile_problem,
     make_schedule,
     makespan_of,
     overload_of,
+    overloads_of,
     tardiness_of,
 )
 from margin.scheduling.leveling.problem import LeveledSchedule, LevelingProblem
@@ -293,7 +293,7 @@ def level_cpsat(
                 best.lower = max(best.lower, int(solver.best_objective_bound) * g)
 
     if minimize_delay and net.n and effort > 0:
-        overload, pen, ms = best.objective
+        _, pen, ms = best.objective
         second = _build(net, g, horizon, fixed, ms // g, pen if soft else None)
         second.model.minimize(sum((1 + p) * s for p, s in zip(net.priority, second.starts, strict=True)))
         for i, var in enumerate(second.starts):

@@ -3,14 +3,14 @@
 ``compile_problem`` validates the problem (with errors that name what is wrong), turns every link into a
 start-to-start distance ``S_j >= S_i + delta`` and computes the unleveled early starts (CPM forward pass,
 resources ignored) and late finishes (backward pass from the critical-path length, tightened by
-deadlines).
+deadlines). ``check_schedule`` lists what a plan breaks; ``make_schedule`` wraps starts into a
+:class:`LeveledSchedule`.
 
 A link into a fixed activity (a manual or started task) is a maximum distance for the activities before it:
 ``latest`` is, per movable activity, the latest start that keeps every link into a fixed activity, directly
 or through a chain of movable ones (``None``: no such link). Both solvers treat it as hard. It is never set
 earlier than the unleveled early start: a link that the unleveled plan breaks already (a task started before
-its predecessor could finish) is not leveling's to mend, but leveling never breaks it further. ``check_schedule`` lists what a plan breaks; ``make_schedule`` wraps starts into a
-:class:`LeveledSchedule`.
+its predecessor could finish) is not leveling's to mend, but leveling never breaks it further.
 """
 
 from __future__ import annotations
