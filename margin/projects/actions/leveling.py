@@ -20,7 +20,7 @@ from margin.core.models import JobRun
 from margin.core.text import clean_text
 from margin.projects.actions.planning import Rescheduled, _plan_lock, _reschedule
 from margin.projects.actions.projects import _check_scope
-from margin.projects.leveling import leveling_input_of, leveling_result, plan_fingerprint
+from margin.projects.leveling import leveling_input_of, leveling_result, links_broken, plan_fingerprint
 from margin.projects.models import (
     Assignment,
     Constraint,
@@ -32,6 +32,7 @@ from margin.projects.models import (
     Scheduling,
     Task,
 )
+from margin.projects.planning import network_of
 from margin.projects.queries import is_member
 from margin.scheduling.leveling import LevelingProblem, level_heuristic
 from margin.scheduling.leveling.heuristic import DEFAULT_MAX_SCHEDULES
@@ -205,16 +206,33 @@ def _proposal_lock(viewer: Viewer, proposal: LevelingProposal) -> tuple[Project,
 
 
 @transaction.atomic
-def leveling_accept(*, viewer: Viewer, proposal: LevelingProposal) -> Rescheduled:
+def leveling_accept(*, viewer: Viewer, proposal: LevelingProposal, acknowledge_violations: bool = False) -> Rescheduled:
     """Apply a proposal: each delayed automatic task gets its leveling delay and a "start no earlier than"
     constraint at its leveled start; every other task of the proposal has its leveling delay cleared. Then
-    the project is rescheduled, so every link still holds.
+    the project is rescheduled.
 
-    Refused (Conflict, nothing changed) when the plan is no longer the one leveled: its fingerprint
-    (``margin.projects.leveling.plan_fingerprint``) differs from the one the proposal stored."""
+    Refused, nothing changed:
+
+    - (Conflict) when the plan is no longer the one leveled: its fingerprint
+      (``margin.projects.leveling.plan_fingerprint``) differs from the one the proposal stored;
+    - (Invalid) when the proposal cannot keep a link or remove an over-allocation (its ``violations``) and
+      ``acknowledge_violations`` is not set: the user must have seen them;
+    - (Conflict) when the rescheduled plan would break a link that holds now (leveling never breaks a link;
+      this guards the mapping between the plan and the engine)."""
     project, locked = _proposal_lock(viewer, proposal)
-    if (locked.result or {}).get("fingerprint") != plan_fingerprint(project):
+    result = locked.result or {}
+    if result.get("fingerprint") != plan_fingerprint(project):
         raise Conflict("The plan changed since this leveling was computed; level again.")
+    violations = result.get("violations", [])
+    if violations and not acknowledge_violations:
+        tasks = len({str(v.get("task_id")) for v in violations})
+        raise Invalid(
+            f"This leveling cannot keep everything for {tasks} task{'' if tasks == 1 else 's'} (see its warnings); "
+            "confirm that you have read them to accept it.",
+            field="acknowledge_violations",
+        )
+    plan = network_of(project)
+    broken_before = links_broken(plan, plan.schedule())
     entries: dict[str, dict[str, Any]] = (locked.result or {}).get("tasks", {})
     tasks = Task.objects.select_for_update().filter(project=project, pk__in=[int(k) for k in entries])
     changes: list[audit.Change] = []
@@ -234,6 +252,14 @@ def leveling_accept(*, viewer: Viewer, proposal: LevelingProposal) -> Reschedule
         after = audit.snapshot(task, ["leveling_delay_minutes", "constraint", "constraint_date"])
         changes.append(audit.Change(task._meta.label_lower, task.pk, before, after))
     moved = _reschedule(project)
+    plan = network_of(project)
+    for key, short in links_broken(plan, plan.schedule()).items():
+        if short > broken_before.get(key, 0):
+            names = dict(Task.objects.filter(pk__in=key[1:]).values_list("pk", "name"))
+            raise Conflict(
+                f"Accepting would break the link from “{names[key[1]]}” to “{names[key[2]]}”; nothing was changed. "
+                "Level again."
+            )
     locked.status = LevelingStatus.ACCEPTED
     locked.decided_at = timezone.now()
     locked.save(update_fields=["status", "decided_at"])
@@ -245,7 +271,7 @@ def leveling_accept(*, viewer: Viewer, proposal: LevelingProposal) -> Reschedule
         actor_id=viewer.user_id,
         action="leveling.accept",
         obj=locked,
-        after={"delayed": [c.object_id for c in changes]},
+        after={"delayed": [c.object_id for c in changes], "violations_acknowledged": len(violations)},
     )
     return moved
 

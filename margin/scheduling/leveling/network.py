@@ -391,6 +391,7 @@ def check_schedule(net: Network, starts: list[int]) -> list[Violation]:
                 amount,
                 f"{ids[i]!s} runs while resource {rid!s} is over-allocated at {where[1]}: "
                 f"{where[2]} units of {net.capacity[where[0]]}.",
+                other=rid,
             )
         )
     return out
