@@ -109,9 +109,7 @@ def leveling_read(request: HttpRequest, proposal_id: Id) -> dict[str, Any]:
     summary="Apply a leveling: delays become start-no-earlier-than constraints; the project is rescheduled "
     "(a proposal with violations needs ?acknowledge_violations=true)",
 )
-def leveling_accept_view(
-    request: HttpRequest, proposal_id: Id, query: Query[LevelingAcceptIn]
-) -> dict[str, Any]:
+def leveling_accept_view(request: HttpRequest, proposal_id: Id, query: Query[LevelingAcceptIn]) -> dict[str, Any]:
     viewer = viewer_of(request)
     moved = leveling_accept(
         viewer=viewer,
