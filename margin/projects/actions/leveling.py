@@ -225,9 +225,9 @@ def leveling_accept(*, viewer: Viewer, proposal: LevelingProposal, acknowledge_v
         raise Conflict("The plan changed since this leveling was computed; level again.")
     violations = result.get("violations", [])
     if violations and not acknowledge_violations:
-        tasks = len({str(v.get("task_id")) for v in violations})
+        warned = len({str(v.get("task_id")) for v in violations})
         raise Invalid(
-            f"This leveling cannot keep everything for {tasks} task{'' if tasks == 1 else 's'} (see its warnings); "
+            f"This leveling cannot keep everything for {warned} task{'' if warned == 1 else 's'} (see its warnings); "
             "confirm that you have read them to accept it.",
             field="acknowledge_violations",
         )
