@@ -32,9 +32,9 @@ Times are working minutes on the project calendar: a task scheduled on its assig
 it through its dates.
 
 A proposal stores the :func:`plan_fingerprint` of the plan it leveled (this project's tasks, links, durations,
-constraints, progress and assignments, the capacities of its pools, the project start); accepting refuses when the
-plan has changed since. Other projects' load is not part of it (a busy organisation would make every proposal
-stale): accepting after another project moved keeps this proposal's answer.
+constraints, deadlines, progress and assignments, the capacities of its pools, the project start); accepting
+refuses when the plan has changed since. Other projects' load is not part of it (a busy organisation would make
+every proposal stale): accepting after another project moved keeps this proposal's answer.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from itertools import pairwise
 
 from django.db.models import Q, QuerySet
@@ -107,6 +107,7 @@ def plan_fingerprint(project: Project, tasks: list[Task] | None = None) -> str:
             t.pk, t.parent_id, t.duration_minutes, t.scheduling, t.constraint, _iso(t.constraint_date),
             _iso(t.start) if t.scheduling == Scheduling.MANUAL else None, _iso(t.actual_start),
             _iso(t.actual_finish), int(t.percent_complete), t.leveling_delay_minutes,
+            t.deadline.isoformat() if t.deadline else None,
         ]
         for t in rows
     )  # fmt: skip
@@ -211,7 +212,12 @@ def leveling_input_of(project: Project) -> LevelingInput:
         start = w_start - origin
         if _movable(task):
             release = max(0, w_early - origin)
-            activities.append(Activity(task.pk, duration, release=release, priority=1 if task.critical else 0))
+            deadline = None
+            if task.deadline is not None:  # the end of that day; only one the unleveled plan meets is leveling's
+                end = calendar.to_working(datetime.combine(task.deadline + timedelta(days=1), time())) - origin
+                deadline = end if end >= w_finish - origin else None
+            priority = 1 if task.critical else 0
+            activities.append(Activity(task.pk, duration, release=release, deadline=deadline, priority=priority))
         else:
             activities.append(Activity(task.pk, duration, release=min(0, start), fixed_start=start))
     precedences = [
@@ -335,8 +341,9 @@ def _days(minutes: int) -> str:
 def violations_of(data: LevelingInput, leveled: LeveledSchedule) -> list[dict[str, object]]:
     """What the leveled plan does not keep, per task of this project, in the user's words.
 
-    ``kind``: ``link`` (a link the current plan breaks already: leveling leaves it as it is) or ``capacity``
-    (the task still runs while someone is over-allocated: it is fixed, or moving it would break a link)."""
+    ``kind``: ``link`` (a link the current plan breaks already: leveling leaves it as it is), ``deadline`` (the
+    leveled task would finish after its deadline, which the current plan meets) or ``capacity`` (the task
+    still runs while someone is over-allocated: it is fixed, or moving it would break a link)."""
     tasks = {t.pk: t for t in data.plan.tasks}
     fixed = {a.id for a in data.problem.activities if a.fixed_start is not None}
 
@@ -353,6 +360,11 @@ def violations_of(data: LevelingInput, leveled: LeveledSchedule) -> list[dict[st
                 f"The link from {name(v.other)} to {name(v.activity)} is broken by {_days(v.amount)} in the "
                 "current plan already; leveling leaves it as it is."
             )
+        elif v.kind == "deadline":
+            task = tasks.get(v.activity)  # type: ignore[call-overload]
+            when = f" ({task.deadline.isoformat()})" if task is not None and task.deadline is not None else ""
+            late = _days(v.amount)
+            message = f"{name(v.activity)} would finish {late} after its deadline{when}: leveling found no way round."
         elif v.kind == "capacity":
             resource = data.names.get(str(v.other), "a resource")
             why = (

@@ -114,3 +114,39 @@ def test_a_link_from_a_summary_task_binds_its_subtasks(started_successor: Firm) 
     assert proposal.result["tasks"][str(firm.build.pk)]["delay_minutes"] == 0
     leveling.leveling_accept(viewer=firm.manager, proposal=proposal, acknowledge_violations=True)
     assert _broken(firm.project) == {}
+
+
+@pytest.fixture
+def clash(firm: Firm) -> Firm:
+    """Design (2 days) and Build (3 days) both from Monday 5 January need Tom full time; Build → Review (1 day)."""
+    actions.project_update(viewer=firm.manager, project=firm.project, start_date=MONDAY)
+    actions.task_schedule_update(viewer=firm.manager, task=firm.design, duration_minutes=2 * DAY)
+    actions.task_schedule_update(viewer=firm.manager, task=firm.build, duration_minutes=3 * DAY)
+    review = actions.task_create(viewer=firm.manager, project=firm.project, name="Review")
+    actions.task_schedule_update(viewer=firm.manager, task=review, duration_minutes=DAY)
+    actions.dependency_create(viewer=firm.manager, predecessor=firm.build, successor=review)
+    for task in (firm.design, firm.build):
+        leveling.assignment_create(viewer=firm.manager, task=task, person=firm.member_person, units=100)
+    return firm
+
+
+def test_a_deadline_the_plan_meets_is_kept_when_it_can_be(clash: Firm) -> None:
+    # Without a deadline Design waits for Build (the shorter plan); Design due Tuesday 6 makes Build wait.
+    actions.task_update(viewer=clash.manager, task=clash.design, deadline=date(2026, 1, 6))
+    proposal = leveling.leveling_run(viewer=clash.manager, project=clash.project)
+    assert proposal.result is not None and proposal.result["violations"] == []
+    delays = {int(k): v["delay_minutes"] for k, v in proposal.result["tasks"].items()}
+    assert (delays[clash.design.pk], delays[clash.build.pk]) == (0, 2 * DAY)
+
+
+def test_a_deadline_that_cannot_be_kept_is_a_warning_for_that_task(clash: Firm) -> None:
+    # Design due Tuesday 6 and Build due Wednesday 7: Tom cannot do both in time; one task is told so.
+    actions.task_update(viewer=clash.manager, task=clash.design, deadline=date(2026, 1, 6))
+    actions.task_update(viewer=clash.manager, task=clash.build, deadline=date(2026, 1, 7))
+    proposal = leveling.leveling_run(viewer=clash.manager, project=clash.project)
+    assert proposal.result is not None
+    [warning] = proposal.result["violations"]
+    assert warning["kind"] == "deadline" and warning["task_id"] in (clash.design.pk, clash.build.pk)
+    assert "after its deadline (2026-01-0" in warning["message"]
+    with refused(Invalid, proposal, match="1 task"):
+        leveling.leveling_accept(viewer=clash.manager, proposal=proposal)
