@@ -361,7 +361,7 @@ def violations_of(data: LevelingInput, leveled: LeveledSchedule) -> list[dict[st
                 "current plan already; leveling leaves it as it is."
             )
         elif v.kind == "deadline":
-            task = tasks.get(v.activity)  # type: ignore[call-overload]
+            task = tasks.get(v.activity)
             when = f" ({task.deadline.isoformat()})" if task is not None and task.deadline is not None else ""
             late = _days(v.amount)
             message = f"{name(v.activity)} would finish {late} after its deadline{when}: leveling found no way round."
