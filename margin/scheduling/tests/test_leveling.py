@@ -22,6 +22,7 @@ from margin.scheduling.leveling import (
     level_cpsat,
     level_heuristic,
 )
+from margin.scheduling.leveling import heuristic as heuristic_module
 
 CPSAT_EFFORT = 1.0
 
@@ -340,6 +341,26 @@ def test_the_heuristic_is_deterministic_for_a_seed_and_budget() -> None:
     again = level_heuristic(problem, seed=3, max_schedules=400, time_limit_s=None)
     assert first.starts == again.starts
     assert first.schedules == again.schedules
+    assert_valid(problem, first)
+
+
+def test_the_default_effort_does_not_depend_on_how_busy_the_machine_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A machine so busy that every clock reading is a second later: the answer must be the same.
+    problem = _crowded()
+    idle = level_heuristic(problem, max_schedules=600)
+    clock = iter(range(10**9))
+    monkeypatch.setattr(heuristic_module.time, "perf_counter", lambda: float(next(clock)))
+    busy = level_heuristic(problem, max_schedules=600)
+    assert (busy.starts, busy.schedules) == (idle.starts, idle.schedules)
+    assert idle.schedules == 600 and busy.elapsed_s >= 1
+
+
+def test_cpsat_with_one_worker_gives_the_same_plan_for_the_same_effort() -> None:
+    problem = _crowded()
+    first = level_cpsat(problem, effort=0.3, workers=1, heuristic_schedules=50)
+    again = level_cpsat(problem, effort=0.3, workers=1, heuristic_schedules=50)
+    assert first.starts == again.starts
+    assert first.stats["deterministic_time"] <= 0.3 * 1.5
     assert_valid(problem, first)
 
 
