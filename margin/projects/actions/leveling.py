@@ -40,8 +40,8 @@ from margin.scheduling.leveling.heuristic import DEFAULT_MAX_SCHEDULES
 METHODS = ("heuristic", "cpsat")
 MAX_UNITS = 100_000  # 1,000 people at 100 %: refuses typos
 # The heuristic's effort is a number of activity placements (schedules × activities), not seconds, so a plan
-# levels the same way on a busy server: about one second of one core. The wall cap is only a safety net for
-# very large plans on an overloaded server.
+# levels the same way on a busy server: at most about two seconds of one core, mostly far less (the search
+# stops at the critical-path bound). The wall cap is only a safety net for an overloaded server.
 HEURISTIC_PLACEMENTS = DEFAULT_MAX_SCHEDULES * 60
 HEURISTIC_MIN_SCHEDULES = 100
 HEURISTIC_SAFETY_S = 10.0
@@ -155,7 +155,7 @@ def leveling_run(
 ) -> LevelingProposal:
     """Level the project's current plan and store the answer as a proposal; the plan itself is unchanged.
 
-    ``heuristic`` runs now (a fixed budget of schedules, about a second) and answers a proposed plan. ``cpsat``
+    ``heuristic`` runs now (a fixed budget of schedules, seconds at most) and answers a proposed plan. ``cpsat``
     answers a running proposal tied to ``job_run``; the background job fills it (``margin.projects.jobs``)."""
     if method not in METHODS:
         raise Invalid(f"Unknown leveling method {method!r}; use heuristic or cpsat.", field="method")
