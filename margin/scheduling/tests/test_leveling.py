@@ -367,7 +367,7 @@ def test_cpsat_with_one_worker_gives_the_same_plan_for_the_same_effort() -> None
 def test_progress_is_reported() -> None:
     problem = _crowded()
     seen: list[tuple[float, int, int]] = []
-    result = level_heuristic(problem, on_progress=lambda t, m, b: seen.append((t, m, b)))
+    result = level_heuristic(problem, max_schedules=2000, on_progress=lambda t, m, b: seen.append((t, m, b)))
     assert seen and seen[-1][1] == result.makespan
     assert [m for _, m, _ in seen] == sorted((m for _, m, _ in seen), reverse=True)
     seen.clear()
