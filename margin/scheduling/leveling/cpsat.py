@@ -217,9 +217,8 @@ class _Best:
 
 def _objective(net: Network, starts: list[int]) -> tuple[int, int, int]:
     penalty = tardiness_of(net, starts)
-    for link in net.links:
-        if net.fixed[link.succ] is not None:
-            penalty += max(0, starts[link.pred] + link.delta - starts[link.succ])
+    for link in net.links:  # only links into a fixed (or pinned) activity can be missed by a solver's plan
+        penalty += max(0, starts[link.pred] + link.delta - starts[link.succ])
     return overload_of(net, starts), penalty, makespan_of(net, starts)
 
 
