@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from margin.core.errors import Invalid
+from margin.core.errors import Conflict, Invalid
 from margin.projects import actions
 from margin.projects.actions import leveling
 from margin.projects.leveling import links_broken
@@ -150,3 +150,18 @@ def test_a_deadline_that_cannot_be_kept_is_a_warning_for_that_task(clash: Firm) 
     assert "after its deadline (2026-01-0" in warning["message"]
     with refused(Invalid, proposal, match="1 task"):
         leveling.leveling_accept(viewer=clash.manager, proposal=proposal)
+
+
+def test_an_accept_that_would_break_a_link_is_refused_and_changes_nothing(started_successor: Firm) -> None:
+    # A proposal that delays Build past the started Review (as the did) cannot be applied: the accept
+    # reschedules, sees the link it would break, and rolls everything back.
+    firm = started_successor
+    proposal = leveling.leveling_run(viewer=firm.manager, project=firm.project)
+    assert proposal.result is not None
+    entry = proposal.result["tasks"][str(firm.build.pk)]
+    entry["delay_minutes"], entry["start"] = 2 * DAY, at(7, 9).isoformat()
+    proposal.result["violations"] = []
+    proposal.save(update_fields=["result"])
+    with refused(Conflict, proposal, firm.design, firm.build, _review(firm), match="would break the link"):
+        leveling.leveling_accept(viewer=firm.manager, proposal=proposal)
+    assert _broken(firm.project) == {}
