@@ -12,26 +12,34 @@ from margin.accounts.queries import Viewer
 from margin.core.errors import DomainError
 from margin.core.jobruns import job_run_finish, job_run_progress, job_run_running, job_run_start
 from margin.core.models import JobRun
-from margin.projects.actions import leveling_fill, leveling_run
+from margin.projects.actions import heuristic_budget, leveling_fill, leveling_run
 from margin.projects.leveling import leveling_input_of, leveling_result
 from margin.projects.models import LevelingProposal, LevelingStatus, Project
 from margin.scheduling.leveling import level_cpsat
+from margin.scheduling.leveling.cpsat import DEFAULT_EFFORT
 
 LEVELING_RUN = "leveling_optimise"
-DEFAULT_TIME_LIMIT_S = 10.0
+DEFAULT_TIME_LIMIT_S = 60.0
 PROGRESS_EVERY_S = 0.25
 
 
+def optimiser_effort() -> float:
+    """The optimiser's effort: CP-SAT deterministic time (``MARGIN_LEVELING_EFFORT``; about 10 s on two idle
+    cores unless set). The same plan levels the same way however busy the server is."""
+    return float(getattr(settings, "MARGIN_LEVELING_EFFORT", DEFAULT_EFFORT))
+
+
 def optimiser_time_limit_s() -> float:
-    """The optimiser's time limit (``MARGIN_LEVELING_TIME_LIMIT_S``, 10 s unless set)."""
+    """A safety cap on the optimiser's wall time (``MARGIN_LEVELING_TIME_LIMIT_S``, 60 s unless set): only an
+    overloaded server reaches it, and the proposal is then the best plan found so far."""
     return float(getattr(settings, "MARGIN_LEVELING_TIME_LIMIT_S", DEFAULT_TIME_LIMIT_S))
 
 
 @task()
-def leveling_optimise(*, job_run_id: int, proposal_id: int, time_limit_s: float) -> None:
-    """Level a project with CP-SAT under a time limit and fill its running proposal.
+def leveling_optimise(*, job_run_id: int, proposal_id: int, time_limit_s: float, effort: float | None = None) -> None:
+    """Level a project with CP-SAT under a deterministic effort (wall time capped) and fill its running proposal.
 
-    Progress is the share of the time limit used (done of 100); the solver reports each better plan, and
+    Progress is the share of the effort used (done of 100); the solver reports each better plan, and
     this thread writes it at most every quarter second (CP-SAT may call back from its own threads, which
     have no business with the database connection)."""
     proposal = LevelingProposal.objects.select_related("project").get(pk=proposal_id)
@@ -42,17 +50,24 @@ def leveling_optimise(*, job_run_id: int, proposal_id: int, time_limit_s: float)
     improvements = [0]
     last = [0.0]
 
-    def progress(elapsed: float, makespan: int, bound: int) -> None:
+    def progress(used: float, makespan: int, bound: int) -> None:
         improvements[0] += 1
         now = time.monotonic()
         if threading.get_ident() == owner and now - last[0] >= PROGRESS_EVERY_S:
             last[0] = now
-            job_run_progress(job_run_id, min(99, int(100 * elapsed / time_limit_s)), 100)
+            job_run_progress(job_run_id, min(99, int(100 * used)), 100)
 
     try:
         with job_run_running(job_run_id):
             data = leveling_input_of(proposal.project)
-            leveled = level_cpsat(data.problem, time_limit_s=time_limit_s, minimize_delay=True, on_progress=progress)
+            leveled = level_cpsat(
+                data.problem,
+                effort=optimiser_effort() if effort is None else effort,
+                time_limit_s=time_limit_s,
+                heuristic_schedules=heuristic_budget(data.problem),
+                minimize_delay=True,
+                on_progress=progress,
+            )
             result = leveling_result(data, leveled)
     except DomainError as error:
         leveling_fill(proposal_id=proposal_id, result=None, error=error.message)
@@ -87,5 +102,7 @@ def leveling_start(*, viewer: Viewer, project: Project, method: str = "heuristic
     except DomainError:
         run.delete()
         raise
-    leveling_optimise.enqueue(job_run_id=run.pk, proposal_id=proposal.pk, time_limit_s=optimiser_time_limit_s())
+    leveling_optimise.enqueue(
+        job_run_id=run.pk, proposal_id=proposal.pk, time_limit_s=optimiser_time_limit_s(), effort=optimiser_effort()
+    )
     return proposal

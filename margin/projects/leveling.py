@@ -20,15 +20,21 @@ Resources, in this first version:
   raised to that demand for leveling, and the over-allocation check still reports it.
 
 Which tasks move: automatic leaf tasks that are not started, whose constraint is "as soon as possible",
-"start no earlier than" or "finish no earlier than". Manual tasks, started or finished tasks and tasks with
-another constraint stay where they are (fixed). Each movable task may start no earlier than its CPM early start
-(links and constraints included). Links between leaf tasks go to the engine; a link that touches a summary task
-is kept by the reschedule that follows an accept (delays become "start no earlier than" constraints).
+"start no earlier than" or "finish no earlier than". Manual tasks, started or finished tasks (done work never
+moves, nor the rest of a started task) and tasks with another constraint stay where they are (fixed). Each movable
+task may start no earlier than its CPM early start (links and constraints included). Every link goes to the
+engine between leaf tasks, a summary task's link as one link per leaf under it (as the CPM pass reads it), so a
+link into a fixed task is a hard limit on how late the tasks before it may move: leveling never breaks a link.
+A task that cannot be leveled without breaking one stays at its early start and the proposal says so, per task
+(:func:`leveling_result`); such a proposal is accepted only when the user acknowledges what it cannot keep.
+
+Times are working minutes on the project calendar: a task scheduled on its assignee's own calendar is mapped onto
+it through its dates.
 
 A proposal stores the :func:`plan_fingerprint` of the plan it leveled (this project's tasks, links, durations,
-constraints, progress and assignments, the capacities of its pools, the project start); accepting refuses when the
-plan has changed since. Other projects' load is not part of it (a busy organisation would make every proposal
-stale): accepting after another project moved keeps this proposal's answer.
+constraints, deadlines, progress and assignments, the capacities of its pools, the project start); accepting
+refuses when the plan has changed since. Other projects' load is not part of it (a busy organisation would make
+every proposal stale): accepting after another project moved keeps this proposal's answer.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from itertools import pairwise
 
 from django.db.models import Q, QuerySet
@@ -101,6 +107,7 @@ def plan_fingerprint(project: Project, tasks: list[Task] | None = None) -> str:
             t.pk, t.parent_id, t.duration_minutes, t.scheduling, t.constraint, _iso(t.constraint_date),
             _iso(t.start) if t.scheduling == Scheduling.MANUAL else None, _iso(t.actual_start),
             _iso(t.actual_finish), int(t.percent_complete), t.leveling_delay_minutes,
+            t.deadline.isoformat() if t.deadline else None,
         ]
         for t in rows
     )  # fmt: skip
@@ -136,6 +143,58 @@ def _movable(task: Task) -> bool:
     )
 
 
+def _working(result: Schedule, calendar: Calendar, task_id: int) -> tuple[int, int, int]:
+    """A leaf task's (start, finish, early start) in working minutes on the project calendar."""
+    if result.calendar_of(task_id) is calendar:
+        w = result.working(task_id)
+        return w.start, w.finish, w.early_start
+    st = result[task_id]  # on its assignee's calendar: through its dates
+    return calendar.to_working(st.start), calendar.to_working(st.finish), calendar.to_working(st.early_start)
+
+
+def _percent_of(value: int, percent: int) -> int:
+    """``percent`` % of ``value``, rounded half up (as the CPM pass rounds a % lag)."""
+    return (value * percent * 2 + 100) // 200 if value >= 0 and percent >= 0 else value * percent // 100
+
+
+def leaf_links(plan: Plan, durations: dict[int, int]) -> list[tuple[Dependency, int, int, int]]:
+    """Every link as links between leaf tasks: (link, predecessor leaf, successor leaf, lag in minutes).
+
+    A summary task's link binds every leaf under it, as the CPM pass reads it."""
+    children: dict[int, list[int]] = {}
+    for t in plan.tasks:
+        if t.parent_id is not None:
+            children.setdefault(t.parent_id, []).append(t.pk)
+
+    def under(pk: int) -> list[int]:
+        kids = children.get(pk)
+        return [pk] if not kids else [leaf for kid in kids for leaf in under(kid)]
+
+    out: list[tuple[Dependency, int, int, int]] = []
+    for d in Dependency.objects.filter(project=plan.project).order_by("id"):
+        for a in under(d.predecessor_id):
+            lag = d.lag_minutes if d.lag_percent is None else _percent_of(durations.get(a, 0), d.lag_percent)
+            out.extend((d, a, b, lag) for b in under(d.successor_id))
+    return out
+
+
+def links_broken(plan: Plan, result: Schedule) -> dict[tuple[int, int, int], int]:
+    """The links a scheduled plan breaks: (link id, predecessor leaf, successor leaf) → working minutes short,
+    counted on the successor's calendar. The CPM pass keeps every link into an automatic task that is not
+    started; a started or manual task keeps its dates and may break one."""
+    durations = {t.pk: result.working(t.pk).finish - result.working(t.pk).start for t in _leaves(plan)}
+    out: dict[tuple[int, int, int], int] = {}
+    for d, a, b, lag in leaf_links(plan, durations):
+        pred, succ = result[a], result[b]
+        cal = result.calendar_of(b)
+        kind = str(d.kind)
+        before = cal.to_working(pred.finish if kind in ("FS", "FF") else pred.start)
+        after = cal.to_working(succ.start if kind in ("FS", "SS") else succ.finish)
+        if before + lag > after:
+            out[(d.pk, a, b)] = before + lag - after
+    return out
+
+
 def leveling_input_of(project: Project) -> LevelingInput:
     """The project's current plan (scheduled now from the stored network) as a leveling problem."""
     plan = network_of(project)
@@ -147,24 +206,24 @@ def leveling_input_of(project: Project) -> LevelingInput:
     activities: list[Activity] = []
     durations: dict[int, int] = {}
     for task in leaves:
-        w = result.working(task.pk)
-        duration = w.finish - w.start
+        w_start, w_finish, w_early = _working(result, calendar, task.pk)
+        duration = w_finish - w_start
         durations[task.pk] = duration
-        start = w.start - origin
+        start = w_start - origin
         if _movable(task):
-            release = max(0, w.early_start - origin)
-            activities.append(Activity(task.pk, duration, release=release, priority=1 if task.critical else 0))
+            release = max(0, w_early - origin)
+            deadline = None
+            if task.deadline is not None:  # the end of that day; only one the unleveled plan meets is leveling's
+                end = calendar.to_working(datetime.combine(task.deadline + timedelta(days=1), time())) - origin
+                deadline = end if end >= w_finish - origin else None
+            priority = 1 if task.critical else 0
+            activities.append(Activity(task.pk, duration, release=release, deadline=deadline, priority=priority))
         else:
             activities.append(Activity(task.pk, duration, release=min(0, start), fixed_start=start))
     precedences = [
-        Precedence(
-            d.predecessor_id,
-            d.successor_id,
-            d.kind,  # type: ignore[arg-type]
-            d.lag_minutes if d.lag_percent is None else durations[d.predecessor_id] * d.lag_percent // 100,
-        )
-        for d in Dependency.objects.filter(project=project).order_by("id")
-        if d.predecessor_id in leaf_ids and d.successor_id in leaf_ids
+        Precedence(a, b, d.kind, lag)  # type: ignore[arg-type]
+        for d, a, b, lag in leaf_links(plan, durations)
+        if a in leaf_ids and b in leaf_ids
     ]
     names: dict[str, str] = {}
     capacities: dict[str, int] = {}
@@ -183,7 +242,7 @@ def leveling_input_of(project: Project) -> LevelingInput:
         if durations.get(a.task_id, 0) > 0:
             demands.append(Demand(a.task_id, key, a.units))
     own = frozenset(int(a.id) for a in activities)
-    horizon = max((w.finish - origin for w in (result.working(t.pk) for t in leaves)), default=0)
+    horizon = max((_working(result, calendar, t.pk)[1] - origin for t in leaves), default=0)
     horizon += sum(a.duration for a in activities if a.fixed_start is None)
     load, load_demands = _other_load(project, calendar, origin, horizon, capacities)
     activities += load
@@ -270,13 +329,58 @@ def leveling_result(data: LevelingInput, leveled: LeveledSchedule) -> dict[str, 
         "makespan": makespan if loaded else leveled.makespan,
         "lower_bound": min(leveled.lower_bound, makespan) if loaded else leveled.lower_bound,
         "proven_optimal": leveled.proven_optimal,
-        "violations": [
-            {"task_id": v.activity, "kind": v.kind, "message": v.message}
-            for v in leveled.violations
-            if v.activity in data.own
-        ],
+        "violations": violations_of(data, leveled),
         "fingerprint": data.fingerprint,
     }
+
+
+def _days(minutes: int) -> str:
+    days = minutes / 480
+    return f"{days:g} working day{'' if days == 1 else 's'}" if minutes >= 240 else f"{minutes} working minutes"
+
+
+def violations_of(data: LevelingInput, leveled: LeveledSchedule) -> list[dict[str, object]]:
+    """What the leveled plan does not keep, per task of this project, in the user's words.
+
+    ``kind``: ``link`` (a link the current plan breaks already: leveling leaves it as it is), ``deadline`` (the
+    leveled task would finish after its deadline, which the current plan meets) or ``capacity`` (the task
+    still runs while someone is over-allocated: it is fixed, or moving it would break a link)."""
+    tasks = {t.pk: t for t in data.plan.tasks}
+    fixed = {a.id for a in data.problem.activities if a.fixed_start is not None}
+
+    def name(task_id: object) -> str:
+        task = tasks.get(task_id)  # type: ignore[call-overload]
+        return f"“{task.name}”" if task is not None else "another project's task"
+
+    out: list[dict[str, object]] = []
+    for v in leveled.violations:
+        if v.activity not in data.own:
+            continue
+        if v.kind == "link":
+            message = (
+                f"The link from {name(v.other)} to {name(v.activity)} is broken by {_days(v.amount)} in the "
+                "current plan already; leveling leaves it as it is."
+            )
+        elif v.kind == "deadline":
+            task = tasks.get(v.activity)
+            when = f" ({task.deadline.isoformat()})" if task is not None and task.deadline is not None else ""
+            late = _days(v.amount)
+            message = f"{name(v.activity)} would finish {late} after its deadline{when}: leveling found no way round."
+        elif v.kind == "capacity":
+            resource = data.names.get(str(v.other), "a resource")
+            why = (
+                "it is started, manual or pinned by a constraint, so leveling does not move it"
+                if v.activity in fixed
+                else "moving it later would break a link into a started or manual task, so it stays where it is"
+            )
+            message = f"{name(v.activity)} still over-allocates {resource}: {why}."
+        else:
+            message = f"{name(v.activity)}: {v.message}"
+        entry: dict[str, object] = {"task_id": v.activity, "kind": v.kind, "message": message}
+        if v.kind == "link" and v.other in data.own:
+            entry["other_task_id"] = v.other
+        out.append(entry)
+    return out
 
 
 @dataclass(frozen=True)
@@ -294,7 +398,11 @@ def overallocations_of(project: Project) -> list[Overallocation]:
     """Per resource, the periods of the current plan where this project's demand exceeds the capacity."""
     data = leveling_input_of(project)
     starts = {
-        a.id: (data.schedule.working(a.id).start - data.origin if a.id in data.own else int(a.fixed_start or 0))
+        a.id: (
+            _working(data.schedule, data.calendar, int(a.id))[0] - data.origin
+            if a.id in data.own
+            else int(a.fixed_start or 0)
+        )
         for a in data.problem.activities
     }
     durations = {a.id: a.duration for a in data.problem.activities}

@@ -546,7 +546,7 @@ class _Run:
         EF = [0] * n
         floor = [max(p, s) for p, s in zip(ps_w, st_w, strict=True)] if st_w else ps_w
         self.floor = floor
-        zero = pct[0]
+        zero = Decimal(0)  # pct[0] would fail on a project with no tasks
         asap = ConstraintType.ASAP
         for i, t in enumerate(tasks):
             if self.is_summary[i]:

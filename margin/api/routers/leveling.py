@@ -17,6 +17,7 @@ from margin.api.schemas.leveling import (
     AssignmentIn,
     AssignmentOut,
     EarnedValueReportOut,
+    LevelingAcceptIn,
     LevelingIn,
     OverallocationOut,
     PoolIn,
@@ -106,11 +107,16 @@ def leveling_read(request: HttpRequest, proposal_id: Id) -> dict[str, Any]:
 @router.post(
     "/leveling/{proposal_id}/accept",
     response=responses(ChangeOut),
-    summary="Apply a leveling: delays become start-no-earlier-than constraints; the project is rescheduled",
+    summary="Apply a leveling: delays become start-no-earlier-than constraints; the project is rescheduled "
+    "(a proposal with violations needs ?acknowledge_violations=true)",
 )
-def leveling_accept_view(request: HttpRequest, proposal_id: Id) -> dict[str, Any]:
+def leveling_accept_view(request: HttpRequest, proposal_id: Id, query: Query[LevelingAcceptIn]) -> dict[str, Any]:
     viewer = viewer_of(request)
-    moved = leveling_accept(viewer=viewer, proposal=leveling_proposal_get(viewer, proposal_id))
+    moved = leveling_accept(
+        viewer=viewer,
+        proposal=leveling_proposal_get(viewer, proposal_id),
+        acknowledge_violations=query.acknowledge_violations,
+    )
     return {
         "moved": [{"id": m.task, "start": _local(m.new_start), "finish": _local(m.new_finish)} for m in moved],
         "conflicts": [{"task_id": c.task, "kind": c.kind, "message": c.message} for c in moved.conflicts],

@@ -19,6 +19,13 @@ class LevelingIn(Schema):
     )
 
 
+class LevelingAcceptIn(Schema):
+    acknowledge_violations: bool = Field(
+        False,
+        description="Required (true) when the proposal has violations: the user has seen what it cannot keep",
+    )
+
+
 class LeveledTaskOut(Schema):
     task_id: int
     start: datetime
@@ -27,9 +34,10 @@ class LeveledTaskOut(Schema):
 
 
 class ViolationOut(Schema):
-    task_id: int | str
-    kind: str
+    task_id: int | str = Field(description="The task the warning is about")
+    kind: str = Field(description="link (broken in the current plan already) or capacity (still over-allocated)")
     message: str
+    other_task_id: int | None = Field(None, description="A link's predecessor (the task is its successor)")
 
 
 class ProposalOut(Schema):
@@ -44,7 +52,9 @@ class ProposalOut(Schema):
     error: str | None
     makespan_minutes: int | None = Field(description="Working minutes from the project start to the leveled finish")
     tasks: list[LeveledTaskOut]
-    violations: list[ViolationOut]
+    violations: list[ViolationOut] = Field(
+        description="What the proposal cannot keep, per task; accepting then needs acknowledge_violations"
+    )
 
 
 class OverallocationOut(Schema):

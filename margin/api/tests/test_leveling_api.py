@@ -116,7 +116,7 @@ def test_level_refusals_and_discard(clash: Firm, api_as: ApiAs) -> None:
 
 
 def test_level_cpsat_runs_in_the_background(clash: Firm, api_as: ApiAs, settings: object) -> None:
-    settings.MARGIN_LEVELING_TIME_LIMIT_S = 1.0  # type: ignore[attr-defined]
+    settings.MARGIN_LEVELING_EFFORT = 0.5  # type: ignore[attr-defined]
     response = api_as(clash.manager_user).post(f"/projects/{clash.project.pk}/leveling", {"method": "cpsat"})
     assert response.status_code == 202, response.content
     body = response.json()
@@ -149,3 +149,24 @@ def test_earned_value_api(clash: Firm, api_as: ApiAs) -> None:
     error_of(api.get(f"/projects/{clash.project.pk}/earned-value", {"baseline": 11}), 422)
     error_of(api.get(f"/projects/{clash.project.pk}/earned-value", {"status_date": "2026-13-01"}), 422)
     error_of(api_as(clash.other_project.manager.user).get(f"/projects/{clash.project.pk}/earned-value"), 404)
+
+
+def test_a_project_without_tasks_answers_4xx_or_nothing_never_500(firm: Firm, api_as: ApiAs) -> None:
+    # Used to fail with an IndexError in the scheduling engine on every planning endpoint.
+    Task.objects.filter(project=firm.project).delete()
+    api, pk = api_as(firm.manager_user), firm.project.pk
+    with unchanged(firm.project):
+        body = error_of(api.post(f"/projects/{pk}/leveling", {"method": "heuristic"}), 422)
+        assert "no tasks" in body["detail"]
+        error_of(api.post(f"/projects/{pk}/leveling", {"method": "cpsat"}), 422)
+    assert api.get(f"/projects/{pk}/overallocations").json() == []
+    response = api.post(f"/projects/{pk}/reschedule")
+    assert response.status_code == 200, response.content
+    assert response.json()["moved"] == []
+    gantt = api.get(f"/projects/{pk}/gantt")
+    assert gantt.status_code == 200 and gantt.json()["tasks"] == []
+    saved = api.post(f"/projects/{pk}/baselines", {})
+    assert saved.status_code == 201, saved.content
+    assert not BaselineTask.objects.filter(baseline__project=firm.project).exists()
+    variance = api.get(f"/projects/{pk}/baselines/{saved.json()['index']}/variance")
+    assert variance.status_code == 200, variance.content

@@ -20,7 +20,7 @@ from margin.core.models import JobRun
 from margin.core.text import clean_text
 from margin.projects.actions.planning import Rescheduled, _plan_lock, _reschedule
 from margin.projects.actions.projects import _check_scope
-from margin.projects.leveling import leveling_input_of, leveling_result, plan_fingerprint
+from margin.projects.leveling import leveling_input_of, leveling_result, links_broken, plan_fingerprint
 from margin.projects.models import (
     Assignment,
     Constraint,
@@ -32,14 +32,28 @@ from margin.projects.models import (
     Scheduling,
     Task,
 )
+from margin.projects.planning import network_of
 from margin.projects.queries import is_member
-from margin.scheduling.leveling import level_heuristic
+from margin.scheduling.leveling import LevelingProblem, level_heuristic
+from margin.scheduling.leveling.heuristic import DEFAULT_MAX_SCHEDULES
 
 METHODS = ("heuristic", "cpsat")
 MAX_UNITS = 100_000  # 1,000 people at 100 %: refuses typos
-HEURISTIC_TIME_LIMIT_S = 0.5
+# The heuristic's effort is a number of activity placements (schedules × activities), not seconds, so a plan
+# levels the same way on a busy server: at most about two seconds of one core, mostly far less (the search
+# stops at the critical-path bound). The wall cap is only a safety net for an overloaded server.
+HEURISTIC_PLACEMENTS = DEFAULT_MAX_SCHEDULES * 60
+HEURISTIC_MIN_SCHEDULES = 100
+HEURISTIC_SAFETY_S = 10.0
 ASSIGNMENT_FIELDS = ["task", "person", "pool", "units"]
 POOL_FIELDS = ["name", "kind", "role", "max_units"]
+
+
+def heuristic_budget(problem: LevelingProblem) -> int:
+    """The heuristic's schedules for this plan: a fixed number of activity placements, at least a hundred."""
+    return max(
+        HEURISTIC_MIN_SCHEDULES, min(DEFAULT_MAX_SCHEDULES, HEURISTIC_PLACEMENTS // max(1, len(problem.activities)))
+    )
 
 
 def _check_units(units: object, field: str) -> int:
@@ -141,17 +155,21 @@ def leveling_run(
 ) -> LevelingProposal:
     """Level the project's current plan and store the answer as a proposal; the plan itself is unchanged.
 
-    ``heuristic`` runs now (under half a second) and answers a proposed plan. ``cpsat`` answers a running
-    proposal tied to ``job_run``; the background job fills it (``margin.projects.jobs``)."""
+    ``heuristic`` runs now (a fixed budget of schedules, seconds at most) and answers a proposed plan. ``cpsat``
+    answers a running proposal tied to ``job_run``; the background job fills it (``margin.projects.jobs``)."""
     if method not in METHODS:
         raise Invalid(f"Unknown leveling method {method!r}; use heuristic or cpsat.", field="method")
     project = _plan_lock(viewer, project)
+    if not Task.objects.filter(project=project).exists():
+        raise Invalid("This project has no tasks to level: add tasks and assign people first.", field="project")
     data = leveling_input_of(project)  # a cycle or another bad network is refused here (422)
     proposal = LevelingProposal.objects.create(
         project=project, created_by_id=viewer.user_id, method=method, job_run=job_run
     )
     if method == "heuristic":
-        leveled = level_heuristic(data.problem, time_limit_s=HEURISTIC_TIME_LIMIT_S)
+        leveled = level_heuristic(
+            data.problem, max_schedules=heuristic_budget(data.problem), time_limit_s=HEURISTIC_SAFETY_S
+        )
         _fill(proposal, leveling_result(data, leveled))
     audit.record(
         organisation_id=viewer.organisation_id,
@@ -188,16 +206,33 @@ def _proposal_lock(viewer: Viewer, proposal: LevelingProposal) -> tuple[Project,
 
 
 @transaction.atomic
-def leveling_accept(*, viewer: Viewer, proposal: LevelingProposal) -> Rescheduled:
+def leveling_accept(*, viewer: Viewer, proposal: LevelingProposal, acknowledge_violations: bool = False) -> Rescheduled:
     """Apply a proposal: each delayed automatic task gets its leveling delay and a "start no earlier than"
     constraint at its leveled start; every other task of the proposal has its leveling delay cleared. Then
-    the project is rescheduled, so every link still holds.
+    the project is rescheduled.
 
-    Refused (Conflict, nothing changed) when the plan is no longer the one leveled: its fingerprint
-    (``margin.projects.leveling.plan_fingerprint``) differs from the one the proposal stored."""
+    Refused, nothing changed:
+
+    - (Conflict) when the plan is no longer the one leveled: its fingerprint
+      (``margin.projects.leveling.plan_fingerprint``) differs from the one the proposal stored;
+    - (Invalid) when the proposal cannot keep a link or remove an over-allocation (its ``violations``) and
+      ``acknowledge_violations`` is not set: the user must have seen them;
+    - (Conflict) when the rescheduled plan would break a link that holds now (leveling never breaks a link;
+      this guards the mapping between the plan and the engine)."""
     project, locked = _proposal_lock(viewer, proposal)
-    if (locked.result or {}).get("fingerprint") != plan_fingerprint(project):
+    result = locked.result or {}
+    if result.get("fingerprint") != plan_fingerprint(project):
         raise Conflict("The plan changed since this leveling was computed; level again.")
+    violations = result.get("violations", [])
+    if violations and not acknowledge_violations:
+        warned = len({str(v.get("task_id")) for v in violations})
+        raise Invalid(
+            f"This leveling cannot keep everything for {warned} task{'' if warned == 1 else 's'} (see its warnings); "
+            "confirm that you have read them to accept it.",
+            field="acknowledge_violations",
+        )
+    plan = network_of(project)
+    broken_before = links_broken(plan, plan.schedule())
     entries: dict[str, dict[str, Any]] = (locked.result or {}).get("tasks", {})
     tasks = Task.objects.select_for_update().filter(project=project, pk__in=[int(k) for k in entries])
     changes: list[audit.Change] = []
@@ -217,6 +252,14 @@ def leveling_accept(*, viewer: Viewer, proposal: LevelingProposal) -> Reschedule
         after = audit.snapshot(task, ["leveling_delay_minutes", "constraint", "constraint_date"])
         changes.append(audit.Change(task._meta.label_lower, task.pk, before, after))
     moved = _reschedule(project)
+    plan = network_of(project)
+    for key, short in links_broken(plan, plan.schedule()).items():
+        if short > broken_before.get(key, 0):
+            names = dict(Task.objects.filter(pk__in=key[1:]).values_list("pk", "name"))
+            raise Conflict(
+                f"Accepting would break the link from “{names[key[1]]}” to “{names[key[2]]}”; nothing was changed. "
+                "Level again."
+            )
     locked.status = LevelingStatus.ACCEPTED
     locked.decided_at = timezone.now()
     locked.save(update_fields=["status", "decided_at"])
@@ -228,7 +271,7 @@ def leveling_accept(*, viewer: Viewer, proposal: LevelingProposal) -> Reschedule
         actor_id=viewer.user_id,
         action="leveling.accept",
         obj=locked,
-        after={"delayed": [c.object_id for c in changes]},
+        after={"delayed": [c.object_id for c in changes], "violations_acknowledged": len(violations)},
     )
     return moved
 

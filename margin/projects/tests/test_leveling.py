@@ -145,7 +145,7 @@ def test_assignment_rules(clash: Firm) -> None:
 
 
 def test_cpsat_job_completes_with_progress(clash: Firm, settings: pytest.FixtureRequest) -> None:
-    settings.MARGIN_LEVELING_TIME_LIMIT_S = 1.5  # type: ignore[attr-defined]
+    settings.MARGIN_LEVELING_EFFORT = 0.5  # type: ignore[attr-defined]
     proposal = leveling_start(viewer=clash.manager, project=clash.project, method="cpsat")
     proposal.refresh_from_db()
     assert proposal.method == "cpsat" and proposal.job_run_id is not None

@@ -12,9 +12,15 @@
    improved for ``restart_after`` generations, the population restarts from its two best plans and
    fresh samples around the LFT order, which keeps long searches from stalling.
 
-The budget is a number of SGS passes (``max_schedules``, reproducible for a given ``seed``) with a
-wall-time cap (``time_limit_s``); the search also stops as soon as it meets a lower bound (critical
-path or resource energy), because the plan is then optimal.
+The effort is a budget of SGS passes (``max_schedules``): for a given problem, ``seed`` and budget the
+answer is always the same, however busy the machine is (a wall-time cap made the same plan level
+differently under load). ``time_limit_s`` is an optional safety cap on wall time for callers that need one
+(None, the default: no cap). The search also stops as soon as it meets a lower bound (critical path or
+resource energy), because the plan is then optimal.
+
+Links into fixed activities are kept (``Network.latest``, see ``kernel.py``): when an activity cannot be
+leveled without breaking one, it stays at its earliest start, over-allocated, and the plan says so. Such
+over-allocation weighs more than any makespan in the objective, so the search keeps it as small as it can.
 """
 
 from __future__ import annotations
@@ -27,8 +33,7 @@ from margin.scheduling.leveling.kernel import Pass, scale_units
 from margin.scheduling.leveling.network import Network, check_schedule, compile_problem, make_schedule
 from margin.scheduling.leveling.problem import ActivityId, LeveledSchedule, LevelingProblem
 
-DEFAULT_MAX_SCHEDULES = 3000
-DEFAULT_TIME_LIMIT_S = 0.45
+DEFAULT_MAX_SCHEDULES = 20_000  # about 2 s of one core on a J60 instance it cannot solve at once, 0.7 s on average
 
 
 class _Stop(Exception):
@@ -49,6 +54,7 @@ class Engine:
         self.release = [r // g for r in net.release]
         self.deadline = [None if d is None else d // g for d in net.deadline]
         self.fixed = [None if f is None else f // g for f in net.fixed]
+        self.latest = [None if x is None else x // g for x in net.latest] if net.has_latest else None
         fpreds = [[(i, dl // g) for i, dl in net.preds[j]] for j in range(n)]
         bpreds = [[(j, dl // g + dur[j] - dur[i]) for j, dl in net.succs[i]] for i in range(n)]
         caps, dem = scale_units(net)
@@ -77,15 +83,21 @@ class Engine:
 
     def forward(self, order: list[int]) -> list[int]:
         self.schedules += 1
-        return self.fwd.run(order, self.release, self.fixed, self.free_f)
+        return self.fwd.run(order, self.release, self.fixed, self.free_f, self.latest)
+
+    def evaluate(self, order: list[int]) -> tuple[list[int], int]:
+        """A forward pass and its objective."""
+        starts = self.forward(order)
+        return starts, self.objective(starts, self.fwd.overflow)
 
     def makespan(self, starts: list[int]) -> int:
         dur = self.dur
         return max([starts[i] + dur[i] for i in range(self.n)], default=0)
 
-    def objective(self, starts: list[int]) -> int:
-        """Makespan, preceded by the total deadline overrun when deadlines exist (lexicographic)."""
-        ms = self.makespan(starts)
+    def objective(self, starts: list[int], overflow: int = 0) -> int:
+        """Makespan, preceded by the total deadline overrun when deadlines exist, preceded by the
+        over-allocation that links forced (lexicographic)."""
+        ms = self.makespan(starts) + (overflow << 80)
         if not self.has_deadlines:
             return ms
         late = 0
@@ -134,8 +146,7 @@ class Engine:
         """Forward-backward improvement, repeated while it shortens the plan."""
         for _ in range(max_rounds):
             keys = self.backward(starts)
-            cand = self.forward(self.fwd.order_by(keys, times=True))
-            cobj = self.objective(cand)
+            cand, cobj = self.evaluate(self.fwd.order_by(keys, times=True))
             if cobj < obj:
                 starts, obj = cand, cobj
             else:
@@ -229,7 +240,7 @@ def level_heuristic(
     *,
     seed: int = 0,
     max_schedules: int = DEFAULT_MAX_SCHEDULES,
-    time_limit_s: float | None = DEFAULT_TIME_LIMIT_S,
+    time_limit_s: float | None = None,
     population: int = 24,
     mutation_rate: float = 0.05,
     restart_after: int = 30,
@@ -273,15 +284,15 @@ def level_heuristic(
             starts = [plan[a] // eng.g for a in net.ids]
             if check_schedule(net, [plan[a] for a in net.ids]) or any(plan[a] % eng.g for a in net.ids):
                 # not a plan this search could make: only its order is taken
-                starts = eng.forward(eng.order_of(starts))
-            obj = eng.objective(starts)
+                starts, obj = eng.evaluate(eng.order_of(starts))
+            else:
+                obj = eng.objective(starts)
             consider(starts, obj)
             pop.append((obj, eng.order_of(starts)))
         rules = _rules(eng)
         for _, values in rules.items():
             keys = _keys_from(values, eng)
-            starts = eng.forward(eng.fwd.order_by(keys))
-            obj = eng.objective(starts)
+            starts, obj = eng.evaluate(eng.fwd.order_by(keys))
             consider(starts, obj)
             starts, obj = eng.improve(starts, obj)
             consider(starts, obj)
@@ -291,8 +302,7 @@ def level_heuristic(
         spread = max(max(lft) - min(lft), 1.0)
 
         def sample(values: list[float]) -> tuple[int, list[int]]:
-            starts = eng.forward(eng.fwd.order_by(_keys_from(values, eng)))
-            obj = eng.objective(starts)
+            starts, obj = eng.evaluate(eng.fwd.order_by(_keys_from(values, eng)))
             consider(starts, obj)
             starts, obj = eng.improve(starts, obj)
             consider(starts, obj)
@@ -323,8 +333,7 @@ def level_heuristic(
                 for mother, father in ((pop[a][1], pop[b][1]), (pop[b][1], pop[a][1])):
                     child = _crossover(mother, father, rng)
                     _mutate(child, linked, mutation_rate, rng)
-                    starts = eng.forward(child)
-                    obj = eng.objective(starts)
+                    starts, obj = eng.evaluate(child)
                     consider(starts, obj)
                     starts, obj = eng.improve(starts, obj)
                     consider(starts, obj)

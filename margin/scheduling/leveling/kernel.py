@@ -4,8 +4,10 @@ One pass places activities one by one, in an order that respects the links, each
 that keeps every link to the already placed activities and fits every resource for its whole duration.
 Because links only run from earlier to later activities of a topological order, a pass never dead-ends:
 only minimum distances (``S_j >= S_i + delta``, any sign of delta) exist, and a later time always works.
-Deadlines and the links into a manually fixed activity are the only maximum distances; they are soft here
-and reported by the caller when missed.
+The links into a fixed activity are the only maximum distances that are kept: an activity is placed no later
+than its ``latest`` start (``Network.latest``). When no start up to it fits the resources, the activity stays at
+its earliest start and over-allocates (counted in ``overflow``, reported by the caller): a link is never broken
+to remove an over-allocation. Deadlines are soft here and reported by the caller when missed.
 
 The resource profile is kept as one Python integer per resource, one lane of ``w`` bits per time unit
 holding the free capacity ("SIMD within a register"). With ``w - 1`` bits enough for any capacity, adding
@@ -100,6 +102,7 @@ class Pass:
         self.units = [tuple((r, u) for r, u in demands[j] if u > 0) if dur[j] > 0 else () for j in range(n)]
         self.updates = updates
         self.shifts = shifts
+        self.overflow = 0
 
     def profile(self, placed: list[tuple[int, int]]) -> list[int]:
         """Free capacity per resource after the given (activity, start) pairs are placed.
@@ -148,8 +151,19 @@ class Pass:
                     heappush(heap, (keys[s], s))
         return out
 
-    def run(self, order: list[int], release: list[int], fixed: list[int | None], free0: list[int]) -> list[int]:
-        """Place the activities in ``order`` (which must respect the links); return the starts."""
+    def run(
+        self,
+        order: list[int],
+        release: list[int],
+        fixed: list[int | None],
+        free0: list[int],
+        latest: list[int | None] | None = None,
+    ) -> list[int]:
+        """Place the activities in ``order`` (which must respect the links); return the starts.
+
+        ``latest``: per activity, the latest start its links allow (None: none). ``self.overflow`` is then the
+        units times time units that activities held at their earliest start could not get."""
+        self.overflow = 0
         w = self.w
         high = self.high
         mask = self.mask
@@ -187,12 +201,28 @@ class Pass:
                         ok &= ok >> s
                     if not ok:
                         raise AssertionError("leveling horizon too short")  # pragma: no cover
-                es += ((ok & -ok).bit_length() - w) // w
+                found = es + ((ok & -ok).bit_length() - w) // w
+                if latest is not None and (lj := latest[j]) is not None and found > lj:
+                    self._overflow(free, j, es)
+                    start[j] = es
+                    continue
+                es = found
                 sh = es * w
                 for r, blk in updates[j]:
                     free[r] -= blk << sh
             start[j] = es
         return start
+
+    def _overflow(self, free: list[int], j: int, at: int) -> None:
+        """Place activity ``j`` at ``at`` without room for it: take what is free, count what is not."""
+        w = self.w
+        lane = (1 << w) - 1
+        for r, u in self.units[j]:
+            for t in range(at, at + self.dur[j]):
+                have = (free[r] >> (t * w)) & lane
+                take = min(have, u)
+                free[r] -= take << (t * w)
+                self.overflow += u - take
 
 
 def scale_units(net: Network) -> tuple[list[int], list[list[tuple[int, int]]]]:

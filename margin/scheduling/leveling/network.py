@@ -5,12 +5,19 @@ start-to-start distance ``S_j >= S_i + delta`` and computes the unleveled early 
 resources ignored) and late finishes (backward pass from the critical-path length, tightened by
 deadlines). ``check_schedule`` lists what a plan breaks; ``make_schedule`` wraps starts into a
 :class:`LeveledSchedule`.
+
+A link into a fixed activity (a manual or started task) is a maximum distance for the activities before it:
+``latest`` is, per movable activity, the latest start that keeps every link into a fixed activity, directly
+or through a chain of movable ones (``None``: no such link). Both solvers treat it as hard. It is never set
+earlier than the unleveled early start: a link that the unleveled plan breaks already (a task started before
+its predecessor could finish) is not leveling's to mend, but leveling never breaks it further.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from itertools import pairwise
 from math import gcd
 
 from margin.scheduling.leveling.problem import (
@@ -55,6 +62,11 @@ class Network:
     late_finish: tuple[int, ...]
     critical_path_length: int
     energy_bound: int
+    latest: tuple[int | None, ...] = ()
+
+    @property
+    def has_latest(self) -> bool:
+        return any(x is not None for x in self.latest)
 
     @property
     def n(self) -> int:
@@ -240,6 +252,17 @@ def compile_problem(problem: LevelingProblem) -> Network:
         for j, d in succ_l[i]:
             f = min(f, lf[j] - dur[j] - d + dur[i])
         lf[i] = f
+    latest: list[int | None] = [None] * n
+    for i in reversed(topo):
+        if fixed[i] is not None:
+            continue
+        bound: int | None = None
+        for j, d in succ_l[i]:
+            limit = fixed[j] if fixed[j] is not None else latest[j]
+            if limit is not None and (bound is None or limit - d < bound):
+                bound = limit - d
+        if bound is not None:
+            latest[i] = max(bound, es[i])
     energy = 0
     for r, cap in enumerate(capacity):
         work = sum(u * dur[i] for i in range(n) for rr, u in demands[i] if rr == r)
@@ -266,6 +289,7 @@ def compile_problem(problem: LevelingProblem) -> Network:
         late_finish=tuple(lf),
         critical_path_length=cpl,
         energy_bound=energy,
+        latest=tuple(latest),
     )
 
 
@@ -283,8 +307,54 @@ def tardiness_of(net: Network, starts: list[int]) -> int:
     return late
 
 
+def overloads_of(net: Network, starts: list[int]) -> dict[int, tuple[int, tuple[int, int, int]]]:
+    """Activity index → (the most units above a capacity while it runs, (resource, time, load) of that moment)."""
+    out: dict[int, tuple[int, tuple[int, int, int]]] = {}
+    for r, cap in enumerate(net.capacity):
+        events: dict[int, list[tuple[int, int]]] = {}
+        for i in range(net.n):
+            for rr, u in net.demands[i]:
+                if rr == r:
+                    events.setdefault(starts[i], []).append((i, u))
+                    events.setdefault(starts[i] + net.dur[i], []).append((i, -u))
+        load = 0
+        running: set[int] = set()
+        for t in sorted(events):
+            for i, u in events[t]:
+                load += u
+                if u > 0:
+                    running.add(i)
+                else:
+                    running.discard(i)
+            if load > cap:
+                for i in running:
+                    if i not in out or out[i][0] < load - cap:
+                        out[i] = (load - cap, (r, t, load))
+    return out
+
+
+def overload_of(net: Network, starts: list[int]) -> int:
+    """Units above capacity times time units, summed over resources (0 = no over-allocation)."""
+    total = 0
+    for r, cap in enumerate(net.capacity):
+        events: dict[int, int] = {}
+        for i in range(net.n):
+            for rr, u in net.demands[i]:
+                if rr == r:
+                    events[starts[i]] = events.get(starts[i], 0) + u
+                    events[starts[i] + net.dur[i]] = events.get(starts[i] + net.dur[i], 0) - u
+        load = 0
+        for a, b in pairwise(sorted(events)):
+            load += events[a]
+            total += max(0, load - cap) * (b - a)
+    return total
+
+
 def check_schedule(net: Network, starts: list[int]) -> list[Violation]:
-    """Everything the plan ``starts`` breaks: deadlines, links, releases, capacities (empty = all kept)."""
+    """Everything the plan ``starts`` breaks: deadlines, links, releases, capacities (empty = all kept).
+
+    Each violation names an activity (a capacity one: each activity running while its resource is over
+    its capacity), so a user can be told, per task, what a plan does not keep."""
     ids = net.ids
     out: list[Violation] = []
     for i, dl in enumerate(net.deadline):
@@ -309,29 +379,21 @@ def check_schedule(net: Network, starts: list[int]) -> list[Violation]:
                     ids[link.succ],
                     short,
                     f"Link {p.pred!s} → {p.succ!s} ({p.kind}, lag {p.lag}) is broken by {short}.",
+                    other=ids[link.pred],
                 )
             )
-    for r, cap in enumerate(net.capacity):
-        events: dict[int, int] = {}
-        for i in range(net.n):
-            for rr, u in net.demands[i]:
-                if rr == r:
-                    events[starts[i]] = events.get(starts[i], 0) + u
-                    events[starts[i] + net.dur[i]] = events.get(starts[i] + net.dur[i], 0) - u
-        load = 0
-        for t in sorted(events):
-            load += events[t]
-            if load > cap:
-                rid = net.resource_ids[r]
-                out.append(
-                    Violation(
-                        "capacity",
-                        rid,
-                        load - cap,
-                        f"Resource {rid!s} is over-allocated at {t}: {load} units of {cap}.",
-                    )
-                )
-                break
+    for i, (amount, where) in sorted(overloads_of(net, starts).items()):
+        rid = net.resource_ids[where[0]]
+        out.append(
+            Violation(
+                "capacity",
+                ids[i],
+                amount,
+                f"{ids[i]!s} runs while resource {rid!s} is over-allocated at {where[1]}: "
+                f"{where[2]} units of {net.capacity[where[0]]}.",
+                other=rid,
+            )
+        )
     return out
 
 

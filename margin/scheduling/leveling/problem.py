@@ -109,13 +109,15 @@ class LevelingProblem:
 class Violation:
     """A constraint the leveled plan could not keep: shown to the user, never silently dropped.
 
-    ``amount`` is how far it is missed, in time units (capacity: units above the capacity).
+    ``amount`` is how far it is missed, in time units (capacity: units above the capacity). ``other`` is the
+    other end of a broken link (its predecessor; ``activity`` is the successor), or the over-allocated resource.
     """
 
     kind: ViolationKind
     activity: ActivityId
     amount: int
     message: str
+    other: ActivityId | ResourceId | None = None
 
 
 @dataclass(frozen=True)

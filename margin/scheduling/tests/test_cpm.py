@@ -512,3 +512,13 @@ def test_a_start_to_start_link_into_a_weekend_calendar_keeps_the_predecessor_bef
     assert s["B"].total_float == 0
     assert s["A"].late_start == datetime(2026, 3, 6, 17, 59)
     assert s["A"].total_float == 4 * DAY + 479
+
+
+def test_a_network_without_tasks_schedules_to_nothing() -> None:
+    # An empty project is valid input (it used to fail with an IndexError).
+    s = run([], [])
+    assert len(s) == 0 and s.tasks == [] and s.critical == frozenset()
+    assert s.project_finish == START
+    assert s.conflicts == ()
+    assert s.project.work == 0
+    assert diff(s, run([], [])) == []

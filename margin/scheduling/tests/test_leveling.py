@@ -22,8 +22,9 @@ from margin.scheduling.leveling import (
     level_cpsat,
     level_heuristic,
 )
+from margin.scheduling.leveling import heuristic as heuristic_module
 
-CPSAT_S = 2.0
+CPSAT_EFFORT = 1.0
 
 
 # --- an independent check, written from the link definitions (not from the engine's code) ---------
@@ -71,7 +72,7 @@ def assert_valid(problem: LevelingProblem, result: LeveledSchedule) -> None:
 
 
 def solve_both(problem: LevelingProblem) -> tuple[LeveledSchedule, LeveledSchedule]:
-    return level_heuristic(problem), level_cpsat(problem, time_limit_s=CPSAT_S)
+    return level_heuristic(problem), level_cpsat(problem, effort=CPSAT_EFFORT)
 
 
 def one_person(*acts: Activity, links: tuple[Precedence, ...] = (), cap: int = 100) -> LevelingProblem:
@@ -214,7 +215,11 @@ def test_over_allocation_among_fixed_tasks_is_reported() -> None:
     problem = one_person(Activity("M1", 3, fixed_start=0), Activity("M2", 3, fixed_start=2), Activity("A", 1))
     for result in solve_both(problem):
         assert (result.starts["M1"], result.starts["M2"]) == (0, 2)
-        assert [v.kind for v in result.violations] == ["capacity"]
+        # each of the two tasks is told that it runs while the person is over-allocated
+        assert [(v.kind, v.activity, v.amount) for v in result.violations] == [
+            ("capacity", "M1", 100),
+            ("capacity", "M2", 100),
+        ]
         # the free task is still placed where nothing else is
         assert result.starts["A"] >= 5
 
@@ -248,7 +253,7 @@ def test_priority_goes_first() -> None:
 def test_cpsat_can_also_minimise_delay() -> None:
     # Any order gives 6; the second phase keeps 6 and puts the high-priority task first.
     problem = one_person(Activity("A", 3), Activity("B", 3, priority=5))
-    result = level_cpsat(problem, time_limit_s=CPSAT_S, minimize_delay=True, hint=level_heuristic(problem))
+    result = level_cpsat(problem, effort=CPSAT_EFFORT, minimize_delay=True, hint=level_heuristic(problem))
     assert result.makespan == 6
     assert result.starts["B"] == 0
 
@@ -307,7 +312,7 @@ def test_bad_problems_are_refused_clearly(problem: LevelingProblem, message: str
     with pytest.raises(LevelingError, match=message):
         level_heuristic(problem)
     with pytest.raises(LevelingError, match=message):
-        level_cpsat(problem, time_limit_s=CPSAT_S)
+        level_cpsat(problem, effort=CPSAT_EFFORT)
 
 
 def test_empty_and_trivial_problems() -> None:
@@ -339,14 +344,34 @@ def test_the_heuristic_is_deterministic_for_a_seed_and_budget() -> None:
     assert_valid(problem, first)
 
 
+def test_the_default_effort_does_not_depend_on_how_busy_the_machine_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A machine so busy that every clock reading is a second later: the answer must be the same.
+    problem = _crowded()
+    idle = level_heuristic(problem, max_schedules=600)
+    clock = iter(range(10**9))
+    monkeypatch.setattr(heuristic_module.time, "perf_counter", lambda: float(next(clock)))
+    busy = level_heuristic(problem, max_schedules=600)
+    assert (busy.starts, busy.schedules) == (idle.starts, idle.schedules)
+    assert idle.schedules == 600 and busy.elapsed_s >= 1
+
+
+def test_cpsat_with_one_worker_gives_the_same_plan_for_the_same_effort() -> None:
+    problem = _crowded()
+    first = level_cpsat(problem, effort=0.3, workers=1, heuristic_schedules=50)
+    again = level_cpsat(problem, effort=0.3, workers=1, heuristic_schedules=50)
+    assert first.starts == again.starts
+    assert first.stats["deterministic_time"] <= 0.3 * 1.5
+    assert_valid(problem, first)
+
+
 def test_progress_is_reported() -> None:
     problem = _crowded()
     seen: list[tuple[float, int, int]] = []
-    result = level_heuristic(problem, on_progress=lambda t, m, b: seen.append((t, m, b)))
+    result = level_heuristic(problem, max_schedules=2000, on_progress=lambda t, m, b: seen.append((t, m, b)))
     assert seen and seen[-1][1] == result.makespan
     assert [m for _, m, _ in seen] == sorted((m for _, m, _ in seen), reverse=True)
     seen.clear()
-    opt = level_cpsat(problem, time_limit_s=CPSAT_S, on_progress=lambda t, m, b: seen.append((t, m, b)))
+    opt = level_cpsat(problem, effort=CPSAT_EFFORT, on_progress=lambda t, m, b: seen.append((t, m, b)))
     assert seen
     assert min(m for _, m, _ in seen) == opt.makespan
     assert all(b <= m for _, m, b in seen)
@@ -383,7 +408,7 @@ def test_plans_keep_every_link_and_capacity_and_never_beat_a_proven_optimum(prob
     assert heur.violations == ()
     net = compile_problem(problem)
     assert all(heur.delays[a] == heur.starts[a] - net.early_start[i] >= 0 for i, a in enumerate(net.ids))
-    opt = level_cpsat(problem, time_limit_s=1.0, hint=heur)
+    opt = level_cpsat(problem, effort=0.5, hint=heur)
     assert_valid(problem, opt)
     assert opt.makespan <= heur.makespan
     assert opt.lower_bound <= opt.makespan
@@ -398,3 +423,90 @@ def test_an_initial_plan_that_breaks_the_rules_only_lends_its_order() -> None:
     result = level_heuristic(problem, initial=[bad], max_schedules=1, time_limit_s=None)
     assert_valid(problem, result)
     assert result.makespan == 5
+
+
+# --- links into fixed (started or manual) activities: never broken, nothing fixed moves ----------------
+
+
+def shortfalls(problem: LevelingProblem, starts: dict[ActivityId, int]) -> dict[tuple[object, object, str], int]:
+    """How far each link is missed (0 = kept), from the link definitions."""
+    dur = {a.id: a.duration for a in problem.activities}
+    out = {}
+    for p in problem.precedences:
+        s_i, f_i = starts[p.pred], starts[p.pred] + dur[p.pred]
+        s_j, f_j = starts[p.succ], starts[p.succ] + dur[p.succ]
+        need, have = {"FS": (f_i, s_j), "SS": (s_i, s_j), "FF": (f_i, f_j), "SF": (s_i, f_j)}[p.kind]
+        out[(p.pred, p.succ, p.kind)] = max(0, need + p.lag - have)
+    return out
+
+
+def test_the_issue_a_predecessor_of_a_started_task_is_not_delayed_past_it() -> None:
+    # The issue: B is 99 % done (fixed at 10); A must finish before B starts (FS) and needs Ann, who is busy
+    # elsewhere from 0 to 40. Leveling used to push A to 40, breaking A -> B; now A stays at 0 (Ann stays
+    # over-allocated there) and the plan says so, per task.
+    acts = [Activity("A", 10), Activity("B", 5, fixed_start=10), Activity("elsewhere", 40, fixed_start=0)]
+    problem = LevelingProblem.build(
+        acts,
+        [Precedence("A", "B")],
+        [Resource("ann", 100)],
+        [Demand("A", "ann", 100), Demand("elsewhere", "ann", 100)],
+    )
+    for result in solve_both(problem):
+        assert result.starts == {"A": 0, "B": 10, "elsewhere": 0}
+        assert broken_links(problem, result.starts) == []
+        assert [(v.kind, v.activity, v.other) for v in result.violations] == [
+            ("capacity", "A", "ann"),
+            ("capacity", "elsewhere", "ann"),
+        ]
+
+
+def test_a_task_before_a_started_one_still_levels_within_its_room() -> None:
+    # A and C share Ann; C must finish before the fixed B at 20: C moves only as far as B allows (to 10).
+    acts = [Activity("A", 10), Activity("C", 10), Activity("B", 5, fixed_start=20)]
+    problem = one_person(*acts[:2], links=(Precedence("C", "B"),))
+    problem = LevelingProblem.build(acts, problem.precedences, problem.resources, problem.demands)
+    for result in solve_both(problem):
+        assert_valid(problem, result)
+        assert result.starts["B"] == 20 and result.starts["C"] <= 10
+        assert result.violations == ()
+
+
+@st.composite
+def plans_with_fixed_tasks(draw: st.DrawFn) -> LevelingProblem:
+    """Small networks in which some tasks are fixed (started, manual), anywhere, links of every kind."""
+    n = draw(st.integers(2, 8))
+    acts = []
+    for i in range(n):
+        fixed = draw(st.one_of(st.none(), st.integers(0, 12)))
+        acts.append(Activity(i, draw(st.integers(0, 5)), release=draw(st.integers(0, 3)), fixed_start=fixed))
+    links = []
+    for j in range(1, n):
+        for i in draw(st.lists(st.integers(0, j - 1), max_size=2, unique=True)):
+            links.append(Precedence(i, j, draw(st.sampled_from(["FS", "SS", "FF", "SF"])), draw(st.integers(-2, 3))))
+    caps = draw(st.lists(st.integers(1, 3), min_size=1, max_size=2))
+    res = [Resource(f"R{k}", c) for k, c in enumerate(caps)]
+    dem = [Demand(a.id, f"R{k}", u) for a in acts for k, c in enumerate(caps) if (u := draw(st.integers(0, c)))]
+    return LevelingProblem.build(acts, links, res, dem)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plans_with_fixed_tasks())
+def test_leveling_never_breaks_a_link_further_nor_moves_a_fixed_task(problem: LevelingProblem) -> None:
+    net = compile_problem(problem)
+    unleveled = {a: net.early_start[i] for i, a in enumerate(net.ids)}
+    before = shortfalls(problem, unleveled)
+    heur = level_heuristic(problem, max_schedules=200)
+    for result in (heur, level_cpsat(problem, effort=0.2, hint=heur)):
+        for a in problem.activities:
+            if a.fixed_start is not None:
+                assert result.starts[a.id] == a.fixed_start
+            else:
+                assert result.starts[a.id] >= max(a.release, unleveled[a.id])
+        after = shortfalls(problem, result.starts)
+        assert all(after[k] <= before[k] for k in after), (before, after)
+        # what it cannot keep, it says, per activity
+        told = {(v.kind, v.activity) for v in result.violations}
+        for pred, succ, _ in (k for k, v in after.items() if v):
+            assert ("link", succ) in told
+        for _, t, _ in overloads(problem, result.starts):
+            assert any(kind == "capacity" for kind, _ in told)

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from margin.projects import actions
 from margin.projects.actions import assignment_create
-from margin.projects.models import BaselineTask
+from margin.projects.models import BaselineTask, Task
 from margin.rates.actions import baseline_save_valued
 from margin.timesheets.actions import ImportRow, time_entries_import
 from tests.firm import Firm
@@ -65,3 +65,13 @@ def test_earned_value_card_with_a_valued_baseline(sign_in: Callable[[User], Clie
     html = _page(sign_in(firm.manager_user), firm)
     assert 'data-testid="ev-bac">7,000.00 USD<' in html
     assert 'data-testid="ev-unvalued"' not in html
+
+
+def test_the_screens_of_a_project_without_tasks_answer(sign_in: Callable[[User], Client], firm: Firm) -> None:
+    # A project with no tasks used to fail (IndexError in the scheduling engine) wherever the plan was scheduled.
+    Task.objects.filter(project=firm.project).delete()
+    client = sign_in(firm.manager_user)
+    assert 'data-testid="level-resources"' in _page(client, firm)
+    for name in ("project", "project_board", "project_tasks"):
+        response = client.get(reverse(f"web:{name}", args=[firm.project.pk]))
+        assert response.status_code == 200, name
