@@ -49,11 +49,14 @@ from django.db.models import Q, QuerySet
 
 from margin.accounts.queries import Viewer
 from margin.core.errors import NotFound
+from margin.core.jobruns import job_run_get
+from margin.core.models import JobRunStatus
 from margin.projects.models import (
     Assignment,
     Constraint,
     Dependency,
     LevelingProposal,
+    LevelingStatus,
     Project,
     ProjectStatus,
     ResourcePool,
@@ -462,6 +465,15 @@ def leveling_proposal_get(viewer: Viewer, proposal_id: int) -> LevelingProposal:
     )
     if proposal is None:
         raise NotFound("No such leveling.")
+    if proposal.status == LevelingStatus.RUNNING and proposal.job_run_id is not None:
+        # The optimiser's worker may have died: its run is then failed when read, and so is the proposal, so
+        # the screen polling it says so instead of "running" for ever.
+        run = job_run_get(organisation_id=viewer.organisation_id, job_run_id=proposal.job_run_id)
+        if run.status == JobRunStatus.FAILED:
+            LevelingProposal.objects.filter(pk=proposal.pk, status=LevelingStatus.RUNNING).update(
+                status=LevelingStatus.FAILED, result={"error": run.message}
+            )
+            proposal.refresh_from_db()
     return proposal
 
 

@@ -4,15 +4,18 @@ and it is accepted only when the user has acknowledged that."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from margin.core.errors import Conflict, Invalid
+from margin.core.jobruns import STALE_AFTER, STALE_MESSAGE
+from margin.core.models import JobRun, JobRunStatus
 from margin.projects import actions
 from margin.projects.actions import leveling
-from margin.projects.leveling import links_broken
-from margin.projects.models import LevelingStatus, Project, Task
+from margin.projects.leveling import leveling_proposal_get, links_broken
+from margin.projects.models import LevelingProposal, LevelingStatus, Project, Task
 from margin.projects.planning import network_of
 from tests.checks import audit_rows, refused, stored
 from tests.firm import Firm
@@ -165,3 +168,35 @@ def test_an_accept_that_would_break_a_link_is_refused_and_changes_nothing(starte
     with refused(Conflict, proposal, firm.design, firm.build, _review(firm), match="would break the link"):
         leveling.leveling_accept(viewer=firm.manager, proposal=proposal)
     assert _broken(firm.project) == {}
+
+
+def test_a_proposal_whose_worker_died_fails_visibly_when_read(firm: Firm) -> None:
+    """The optimiser runs in the background worker; if that worker is killed, its run stops beating and the
+    proposal must not say "running" for ever: reading it fails both, with the reason."""
+    old = timezone.now() - STALE_AFTER - timedelta(minutes=1)
+    run = JobRun.objects.create(
+        organisation_id=firm.project.organisation_id,
+        kind="leveling",
+        status=JobRunStatus.RUNNING,
+        started_at=old,
+        heartbeat_at=old,
+    )
+    proposal = LevelingProposal.objects.create(project=firm.project, method="cpsat", job_run=run)
+    read = leveling_proposal_get(firm.manager, proposal.pk)
+    assert read.status == LevelingStatus.FAILED
+    assert read.result == {"error": STALE_MESSAGE}
+    run.refresh_from_db()
+    assert run.status == JobRunStatus.FAILED
+
+
+def test_a_proposal_whose_worker_beats_keeps_running(firm: Firm) -> None:
+    now = timezone.now()
+    run = JobRun.objects.create(
+        organisation_id=firm.project.organisation_id,
+        kind="leveling",
+        status=JobRunStatus.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+    )
+    proposal = LevelingProposal.objects.create(project=firm.project, method="cpsat", job_run=run)
+    assert leveling_proposal_get(firm.manager, proposal.pk).status == LevelingStatus.RUNNING
