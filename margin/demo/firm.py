@@ -49,6 +49,7 @@ from margin.projects import actions as projects
 from margin.projects.models import BoardColumn, Project, ProjectStatus, Task, TaskStatus
 from margin.projects.planning import to_aware
 from margin.rates import actions as rates
+from margin.rates.setup import project_template_save
 from margin.timesheets import actions as timesheets
 from margin.timesheets.actions import ImportRow
 
@@ -353,6 +354,16 @@ def _plan(built: _Built, plan: ProjectPlan) -> None:
         projects.board_column_update(viewer=manager, column=column, wip_limit=WIP_LIMITED[1])
 
 
+# A project kept as a template (New project → From a template): the software delivery plan, saved from BLF-WMS.
+TEMPLATE = ("BLF-WMS", "TPL-SOFTWARE", "Software delivery (template)")
+
+
+def _template(built: _Built) -> None:
+    source, code, name = TEMPLATE
+    if source in built.projects:  # a smaller build (`only`) may leave it out
+        project_template_save(viewer=built.admin, project=built.projects[source], code=code, name=name)
+
+
 def _history(built: _Built, plan: Plan) -> None:
     """The older weeks, approved: one bulk import, valued exactly as approval values entries."""
     rows = [_row(built, e) for e in plan.entries if e.week < WEEKS - 2]
@@ -558,6 +569,7 @@ def _build(plan: Plan, done: Callable[[str], None]) -> None:
     clients = _clients(built)
     done(STEPS[1])
     _projects(built, clients, plan)
+    _template(built)
     done(STEPS[2])
     _history(built, plan)
     _exchange_rates(built, plan)

@@ -158,6 +158,6 @@ def all_problems(today: date) -> list[str]:
     out = time_problems(today)
     first = TimeEntry.objects.aggregate(first=Min("work_date"))["first"] or today
     out += rate_problems(first, today)
-    for project in Project.objects.order_by("code"):
+    for project in Project.objects.filter(is_template=False).order_by("code"):
         out += task_problems(project) + schedule_problems(project) + plan_shape_problems(project)
     return out

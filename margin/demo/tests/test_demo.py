@@ -115,6 +115,13 @@ def test_plans_have_links_milestones_assignments_a_baseline_and_a_board(today: d
     assert Task.objects.filter(critical=True, children__isnull=True).values("project").distinct().count() >= 10
     assert Assignment.objects.values("task").annotate(n=Count("id")).filter(n__gt=1).exists()
     assert Task.objects.filter(deadline__isnull=False).count() >= 10
+    # One project is kept as a template: its plan (tasks, links, durations), no progress, no time.
+    template = Project.objects.get(is_template=True)
+    source = Project.objects.get(code="BLF-WMS")
+    assert (template.code, template.status) == ("TPL-SOFTWARE", ProjectStatus.PLANNED)
+    assert template.tasks.count() == source.tasks.count()
+    assert Dependency.objects.filter(project=template).count() == Dependency.objects.filter(project=source).count()
+    assert not template.tasks.filter(percent_complete__gt=0).exists() and not template.time_entries.exists()
     # Earned value has money on every running project: PV, EV and AC are not zero.
     for project in Project.objects.filter(status=ProjectStatus.ACTIVE):
         ev = project_earned_value(project, baseline_index=0, status_date=today).project
@@ -223,7 +230,12 @@ def test_the_planned_project_has_an_over_allocation_that_leveling_solves(today: 
     proposal = maya.post(f"/api/v1/projects/{project.pk}/leveling", {"method": "heuristic"}, "application/json")
     assert proposal.status_code == 201
     assert any(t["delay_minutes"] > 0 for t in proposal.json()["tasks"])
-    accepted = maya.post(f"/api/v1/leveling/{proposal.json()['id']}/accept")
+    # Leveling cannot keep the project's go-live deadline: the proposal says so, and it takes an explicit
+    # acknowledgement to accept it.
+    assert [v["kind"] for v in proposal.json()["violations"]] == ["deadline"]
+    accept = f"/api/v1/leveling/{proposal.json()['id']}/accept"
+    assert maya.post(accept).status_code == 422
+    accepted = maya.post(f"{accept}?acknowledge_violations=true")
     assert accepted.status_code == 200 and accepted.json()["conflicts"] == []
     assert all_problems(today) == []  # the links still hold
     after = {t.pk: (t.start, t.finish) for t in Task.objects.filter(project=project)}
