@@ -62,14 +62,18 @@ migrations-check: venv
 
 pytest: pytest-sqlite pytest-postgres
 
+# Two workers (the machines have two cores): modules stay whole, browser tests share one worker (conftest.py).
+PYTEST_WORKERS ?= 2
+PYTEST_ARGS := -q -n $(PYTEST_WORKERS) --dist loadgroup
+
 pytest-sqlite: venv assets
-	env -u MARGIN_TEST_DATABASE_URL $(BIN)/pytest -q
+	env -u MARGIN_TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
 # Runs only when MARGIN_TEST_DATABASE_URL names a PostgreSQL database (.ci/run sets it).
 pytest-postgres: venv assets
 	@if [ -n "$$MARGIN_TEST_DATABASE_URL" ]; then \
 		echo "== the suite on PostgreSQL ($$MARGIN_TEST_DATABASE_URL)"; \
-		$(BIN)/pytest -q; \
+		$(BIN)/pytest $(PYTEST_ARGS); \
 	else echo "== MARGIN_TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
 # Browser tests drive Debian's Chromium; install it when it is missing.

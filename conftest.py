@@ -29,3 +29,12 @@ def midday(monkeypatch: pytest.MonkeyPatch) -> datetime:
     shift = real_now() - noon
     monkeypatch.setattr(timezone, "now", lambda: real_now() - shift)
     return timezone.now()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group the tests for `pytest -n 2 --dist loadgroup` (make test): a module's tests stay on one worker, so its
+    module-scoped fixtures (the demo firm) are built once; and every browser test runs on the same worker, so two
+    Chromiums never fight for the two cores while timing-sensitive drags and focus checks run."""
+    for item in items:
+        group = "browser" if "tests/browser/" in item.nodeid else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))

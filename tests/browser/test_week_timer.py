@@ -262,3 +262,15 @@ def test_logging_for_someone_else_with_a_closed_day_and_a_required_note(
     expect(page.locator(f"#cell-{firm.design.pk}-{tuesday:%Y%m%d}")).to_have_attribute("data-state", "saved")
     entry = TimeEntry.objects.get(task=firm.design, work_date=tuesday)
     assert (entry.person_id, entry.minutes, entry.note) == (firm.member_person.pk, 105, "Workshop with the client")
+
+
+def test_a_row_added_by_a_plain_page_load_gets_the_caret(
+    page: Any, browser_firm: Firm, sign_in: Callable[[str], Any]
+) -> None:
+    """Pressing Enter on an add-a-row result before htmx has taken the new link over follows its href as a
+    page; the added row must still get the caret, as it does after the htmx swap."""
+    firm = browser_firm
+    monday = week_start(timezone.localdate())
+    sign_in("tom")
+    page.goto(f"/week/{monday.isoformat()}/?add={firm.design.pk}&focus={firm.design.pk}")
+    expect(page.locator(f"#in-{firm.design.pk}-{monday:%Y%m%d}")).to_be_focused()

@@ -184,6 +184,10 @@ def week(request: HtmxRequest, viewer: Viewer, day: date | None = None) -> HttpR
             else {"notice": "Last week has no rows on tasks still open to you.", "notice_level": "warning"}
         )
     context = {**_context(subject, monday, extra), **notice, "people": people}
+    # A row added by following its link as a plain page (before htmx took the link over): its first day gets
+    # the caret, as after the htmx swap.
+    focus = request.GET.get("focus", "")
+    context["focus_task"] = int(focus) if focus.isdigit() and int(focus) in extra else None
     if request.htmx and request.htmx.target == "week-grid":
         return render(request, "web/week/week.html#grid", context)
     return page(request, viewer, "web/week/week.html", context, active="week")

@@ -189,6 +189,16 @@
     }
   });
 
+  /* A row added by a plain page load (its link followed before htmx took it over): the caret goes to it. */
+  document.addEventListener("DOMContentLoaded", function () {
+    var rows = document.getElementById("week-rows");
+    var wanted = rows && rows.dataset.focusTask;
+    if (wanted) {
+      var row = rows.querySelector('tr[data-task="' + CSS.escape(wanted) + '"]');
+      focusCell(row && row.querySelector("input.week-input"));
+    }
+  });
+
   /* After a row was added, put the caret in its first editable day. */
   document.addEventListener("htmx:afterSettle", function (event) {
     var source = event.detail.requestConfig && event.detail.requestConfig.elt;
