@@ -71,7 +71,7 @@ class Home:
 def manages_projects(viewer: Viewer) -> bool:
     if viewer.person_id is None:
         return False
-    managed = projects_visible(viewer).filter(manager_id=viewer.person_id)
+    managed = projects_visible(viewer).filter(manager_id=viewer.person_id, is_template=False)
     return managed.exclude(status=ProjectStatus.CLOSED).exists()
 
 

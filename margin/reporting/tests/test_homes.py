@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from margin.accounts.models import Person
 from margin.billing.actions import invoice_draft_create, invoice_issue
 from margin.core.periods import week_start
 from margin.expenses import actions as expenses
@@ -242,3 +243,21 @@ def test_the_firm_sums_every_project_per_currency(firm: Firm) -> None:
     assert firm_part is not None
     assert [(t.currency, t.revenue_minor, t.cost_minor) for t in firm_part.totals] == [("USD", 10_000, 4_000)]
     assert firm_part.logged_minutes == 60 and firm_part.over_budget == []
+
+
+def test_templates_are_not_projects_on_a_home(firm: Firm) -> None:
+    """A template is never run: managing or belonging to one gives no "Your projects" or "My work" part."""
+    template = projects.project_create(
+        viewer=firm.admin,
+        company=firm.usd,
+        client=firm.client,
+        manager=firm.member2_person,
+        code="TPL",
+        name="Template",
+        is_template=True,
+    )
+    finn = Person.objects.get(user=firm.finance_user)
+    projects.project_member_add(viewer=firm.admin, project=template, person=finn)
+    assert home_of(firm.member2, TODAY).sections == [WORK]  # Lea is on GLX-1, and manages only the template
+    assert [h.figures.code for h in projects_managed_health(firm.member2, TODAY)] == []
+    assert WORK not in home_of(firm.finance, TODAY).sections
