@@ -16,6 +16,7 @@ from django.urls import reverse
 from margin.accounts.models import Company, Membership, Organisation, Person, Role
 from margin.crm.models import Client as Customer
 from margin.crm.models import Contact
+from margin.projects.models import ResourcePool
 from margin.rates.models import CostRate
 from tests.checks import audit_row, stored, table_counts
 from tests.firm import Firm
@@ -138,6 +139,33 @@ def test_roles(sign_in: Callable[[User], Client], firm: Firm) -> None:
     assert Role.objects.get(pk=partner.pk).name == "Principal"
     _refused(admin, url, {"name": "Consultant"}, "exists already", partner, status=409)
     assert sign_in(firm.manager_user).post(url, {"name": "X"}).status_code == 403
+
+
+def test_resource_pools_on_the_job_roles_screen(sign_in: Callable[[User], Client], firm: Firm) -> None:
+    """A pool made here can be assigned to tasks: a template's tasks ask for "a consultant" in the browser."""
+    admin = sign_in(firm.admin_user)
+    url = reverse("web:settings_pool_add")
+    response = admin.post(url, {"name": "Consultants", "role_id": firm.consultant.pk, "max_units": "300"})
+    assert response.status_code == 302 and response["Location"].endswith("#pools")
+    pool = ResourcePool.objects.get(name="Consultants")
+    assert (pool.role, pool.kind, pool.max_units, pool.organisation_id) == (
+        firm.consultant,
+        "role",
+        300,
+        firm.usd.organisation_id,
+    )
+    assert audit_row("resource_pool.create", pool)
+    assert "Consultants" in admin.get(reverse("web:settings_roles")).content.decode()
+    _refused(admin, url, {"name": "Consultants", "max_units": "100"}, "exists already", status=409)
+    _refused(admin, url, {"name": "Vans", "max_units": "0"}, "greater than or equal to 1")
+    rival_role = Role.objects.exclude(organisation_id=firm.usd.organisation_id).get(name="Consultant")
+    _refused(admin, url, {"name": "Rivals", "role_id": rival_role.pk, "max_units": "100"}, "Select a valid choice")
+    counts = table_counts()
+    assert sign_in(firm.manager_user).post(url, {"name": "Mine", "max_units": "100"}).status_code == 403
+    assert table_counts() == counts
+    # The pool is offered on a task's page, where the manager assigns it.
+    page = sign_in(firm.manager_user).get(reverse("web:task", args=[firm.design.pk])).content.decode()
+    assert f'value="r{pool.pk}"' in page
 
 
 def _person_data(firm: Firm, **changes: Any) -> dict[str, Any]:
