@@ -35,7 +35,7 @@ from margin.accounts.models import Company, Membership, Person
 from margin.billing.models import Invoice
 from margin.core.periods import week_start
 from margin.crm.models import Client, Contact
-from margin.projects.models import Dependency, Project, Task
+from margin.projects.models import Assignment, Dependency, Project, Task
 from margin.timesheets.models import TimeEntry
 
 pytestmark = pytest.mark.browser
@@ -96,9 +96,7 @@ def _found_the_firm(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _create_company(story: Story) -> Company:
     page = story.page
-    story.menu("settings", "organisation")
-    expect(page.get_by_test_id("no-companies")).to_be_visible()
-    page.get_by_test_id("company-new").click()
+    page.get_by_test_id("setup-next").click()  # the home's checklist: its first step is the company
     form = page.get_by_test_id("company-form")
     form.get_by_label("Name", exact=True).fill("Lumen Advisory GmbH")
     form.get_by_label("Legal name").fill("Lumen Advisory Deutschland GmbH")
@@ -217,14 +215,27 @@ def test_a_new_firm_reaches_its_first_invoice_in_the_browser(
     year_start = date(monday.year, 1, 1)
     _found_the_firm(monkeypatch)
 
-    # 1. Ada signs in to an empty firm: her home says what to do first.
+    # 1. Ada signs in to an empty firm: her home is a checklist of what to set up, the company first.
     story.sign_in("ada", ADA_PASSWORD)
+    expect(page.get_by_test_id("setup-next")).to_have_text("Create the company")
     story.shot("home-empty")
 
     company = _create_company(story)
     _add_role(story, "Consultant")
     _add_role(story, "Engagement lead")
+    # A pool of consultants: a template's task can then ask for "a consultant" before anyone is chosen.
+    pool = page.get_by_test_id("pool-new")
+    pool.get_by_label("Name").fill("Consultants")
+    pool.get_by_label("Job role").select_option(label="Consultant")
+    pool.get_by_label("Capacity (%)").fill("200")
+    pool.get_by_role("button", name="Add pool").click()
+    story.saved("The pool Consultants is added")
+    expect(page.get_by_test_id("pools")).to_contain_text("Consultants")
     story.shot("roles")
+    page.goto("/")
+    expect(page.get_by_test_id("setup-company")).to_have_attribute("data-done", "true")
+    expect(page.get_by_test_id("setup-next")).to_have_text("Add people and their cost rates")
+    page.get_by_test_id("setup-next").click()
 
     ada = _add_person(story, "Ada Brandt", "ada@lumen.test", "Engagement lead", "70.00", year_start)
     # Ada is the administrator and also works on projects: she links her own sign-in to her person.
@@ -269,6 +280,8 @@ def test_a_new_firm_reaches_its_first_invoice_in_the_browser(
 
     # 3. The client, with a contact who receives invoices and 14 days to pay.
     story.sign_in("ada", ADA_PASSWORD)
+    expect(page.get_by_test_id("setup-next")).to_have_text("Add a client")
+    story.shot("home-setting-up")
     client = _add_client(story)
 
     # 4. A template, built in the browser: New project → Blank template, then its tasks.
@@ -303,6 +316,15 @@ def test_a_new_firm_reaches_its_first_invoice_in_the_browser(
     expect(page.locator(f"#task-row-{report.pk}")).to_have_class(re.compile("tt-saved"))
     expect(page.locator(f"#c-{report.pk}-predecessors")).to_have_value("2")
     story.shot("template-tasks")
+    # The interviews ask for a consultant, whoever it will be: a role assignment on the task's page.
+    page.locator(f"#task-row-{interviews.pk}").hover()  # the row's ↗ shows on hover
+    page.get_by_role("link", name="Open Interviews").click()
+    assign = page.get_by_test_id("assignment-add")
+    assign.get_by_label("Person or pool").select_option(label="Consultants")
+    assign.get_by_role("button", name="Assign").click()
+    expect(page.get_by_test_id("assignments")).to_contain_text("Consultants")
+    story.shot("template-task-assignment")
+    assert Assignment.objects.filter(task=interviews, pool__name="Consultants", units=100).exists()
     assert Dependency.objects.filter(predecessor=kickoff, successor=interviews, kind="FS").exists()
     durations = [Task.objects.get(pk=t.pk).duration_minutes for t in (kickoff, interviews, report)]
     assert durations == [2 * 480, 5 * 480, 3 * 480]
@@ -326,6 +348,7 @@ def test_a_new_firm_reaches_its_first_invoice_in_the_browser(
     assert set(project.members.values_list("name", flat=True)) == {"Ada Brandt", "Carl Weber"}
     assert {t.name for t in project.tasks.all()} == {"Kick-off workshop", "Interviews", "Findings report"}
     assert Dependency.objects.filter(project=project).count() == 2
+    assert Assignment.objects.filter(task__project=project, task__name="Interviews", pool__name="Consultants").exists()
     rates = {(r.role.name if r.role else r.person.name, r.hourly_rate) for r in project.rate_card.rates.all()}
     assert rates == {("Consultant", Decimal(120)), ("Engagement lead", Decimal(180))}
     page.get_by_test_id("tab-rates").click()
@@ -393,6 +416,10 @@ def test_a_new_firm_reaches_its_first_invoice_in_the_browser(
     sheet.screenshot(path=str(SHOTS / f"{story.shots + 1:02d}-invoice-printed.png"), full_page=True)
     sheet.close()
 
-    # The homes right after: Ada's firm shows the project's figures, nothing waits to be invoiced.
-    story.menu("home", "home") if False else page.goto("/")
+    # Ada's home now is the firm: the project's revenue, cost and margin, the issued invoice; set-up is done.
+    page.get_by_role("link", name="Home", exact=True).click()
+    expect(page.get_by_test_id("part-firm")).to_contain_text("GLX-1")
+    expect(page.get_by_test_id("setup")).to_have_count(0)
+    expect(page.get_by_test_id("part-invoicing")).to_contain_text("Everything approved is invoiced.")
+    expect(page.get_by_test_id("issued-by-age").locator("canvas")).to_be_visible()  # the open invoice, by age
     story.shot("home-ada-after")
