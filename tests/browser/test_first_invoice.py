@@ -54,11 +54,13 @@ class Story:
         for old in SHOTS.glob("*.png"):
             old.unlink()
 
-    def shot(self, name: str) -> None:
-        if self.page.locator("#timer-widget").count():  # the top bar's timer shows once its script has asked
-            expect(self.page.locator("#timer-widget")).to_be_visible()
+    def shot(self, name: str, page: Any = None) -> None:
+        """A numbered screenshot of the page (or of another tab), once the page has settled."""
+        page = page or self.page
+        if page.locator("#timer-widget").count():  # the top bar's timer shows once its script has asked
+            expect(page.locator("#timer-widget")).to_be_visible()
         self.shots += 1
-        self.page.screenshot(path=str(SHOTS / f"{self.shots:02d}-{name}.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / f"{self.shots:02d}-{name}.png"), full_page=True)
 
     def sign_in(self, username: str, password: str) -> None:
         page = self.page
@@ -126,7 +128,7 @@ def _add_role(story: Story, name: str) -> None:
     expect(page.get_by_test_id("roles").get_by_role("button", name=f"Rename {name}")).to_be_visible()
 
 
-def _add_person(story: Story, name: str, email: str, role: str, cost: str, cost_from: date) -> Person:
+def _add_person(story: Story, name: str, email: str, role: str) -> Person:
     page = story.page
     story.settings_tab("people")
     page.get_by_test_id("person-new").click()
@@ -136,12 +138,16 @@ def _add_person(story: Story, name: str, email: str, role: str, cost: str, cost_
     form.get_by_label("Job role").select_option(label=role)
     form.get_by_role("button", name="Add person").click()
     story.saved(f"{name} is added")
-    rates = page.get_by_test_id("cost-rate-form")
+    return Person.objects.get(email=email)
+
+
+def _add_cost_rate(story: Story, cost: str, cost_from: date) -> None:
+    """On a person's page: what an hour of theirs costs, from a date."""
+    rates = story.page.get_by_test_id("cost-rate-form")
     rates.get_by_label("From").fill(cost_from.isoformat())
     rates.get_by_label("Cost an hour").fill(cost)
     rates.get_by_role("button", name="Add rate").click()
-    expect(page.get_by_test_id("cost-rates")).to_contain_text(f"{cost} EUR")
-    return Person.objects.get(email=email)
+    expect(story.page.get_by_test_id("cost-rates")).to_contain_text(f"{cost} EUR")
 
 
 def _add_client(story: Story) -> Client:
@@ -206,6 +212,11 @@ def _log(page: Any, task: Task, day: date, hours: str) -> None:
     expect(page.locator(f"#cell-{task.pk}-{day:%Y%m%d}")).to_have_attribute("data-state", "saved")
 
 
+def _approve_carls_week(page: Any) -> None:
+    page.get_by_test_id("approvals-group").first.locator("[data-select-group]").check()
+    page.get_by_test_id("approve-selected").click()
+
+
 def test_a_new_firm_reaches_its_first_invoice_in_the_browser(
     page: Any, transactional_db: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -237,7 +248,8 @@ def test_a_new_firm_reaches_its_first_invoice_in_the_browser(
     expect(page.get_by_test_id("setup-next")).to_have_text("Add people and their cost rates")
     page.get_by_test_id("setup-next").click()
 
-    ada = _add_person(story, "Ada Brandt", "ada@lumen.test", "Engagement lead", "70.00", year_start)
+    ada = _add_person(story, "Ada Brandt", "ada@lumen.test", "Engagement lead")
+    _add_cost_rate(story, "70.00", year_start)
     # Ada is the administrator and also works on projects: she links her own sign-in to her person.
     form = page.get_by_test_id("person-form")
     form.get_by_label("Signs in as").select_option(label="ada")
@@ -247,7 +259,7 @@ def test_a_new_firm_reaches_its_first_invoice_in_the_browser(
     assert ada.user is not None and ada.user.username == "ada"
     story.shot("person-ada")
 
-    carl = _add_person(story, "Carl Weber", "carl@lumen.test", "Consultant", "45.00", year_start)
+    carl = _add_person(story, "Carl Weber", "carl@lumen.test", "Consultant")  # his cost rate is forgotten
     assert carl.user_id is None and carl.company_id == company.pk
     story.shot("person-carl")
 
@@ -377,13 +389,24 @@ def test_a_new_firm_reaches_its_first_invoice_in_the_browser(
     assert sorted(entries.values_list("minutes", "status")) == [(390, "submitted"), (480, "submitted")]
     story.sign_out()
 
-    # 7. Ada approves it: approval values each entry at Carl's bill and cost rates.
+    # 7. Ada approves it: approval values each entry at Carl's bill and cost rates — and Carl has no cost
+    # rate yet. The refusal says so, and where to add it; nothing is approved until she has.
     story.sign_in("ada", ADA_PASSWORD)
     story.menu("time", "approvals")
     expect(page.get_by_test_id("approvals-summary")).to_contain_text("2 entries waiting")
     story.shot("approvals")
-    page.get_by_test_id("approvals-group").first.locator("[data-select-group]").check()
-    page.get_by_test_id("approve-selected").click()
+    _approve_carls_week(page)
+    expect(page.get_by_test_id("approvals-error")).to_contain_text(
+        f"Carl Weber has no cost rate on {monday.day} {monday:%b %Y}"
+    )
+    expect(page.get_by_test_id("approvals-error")).to_contain_text("Settings → People → Carl Weber")
+    story.shot("approval-refused")
+    assert set(entries.values_list("status", flat=True)) == {"submitted"}
+    story.menu("settings", "people")
+    page.get_by_role("link", name="Carl Weber").click()
+    _add_cost_rate(story, "45.00", year_start)
+    story.menu("time", "approvals")
+    _approve_carls_week(page)
     expect(page.get_by_test_id("approvals-notice")).to_have_text("Approved 2 entries.")
     story.shot("approved")
     assert sorted(entries.values_list("status", "bill_amount_minor", "cost_amount_minor")) == [
@@ -413,7 +436,7 @@ def test_a_new_firm_reaches_its_first_invoice_in_the_browser(
     expect(sheet.get_by_test_id("print-recipient")).to_have_text("Attn. Hank Scorpio, CFO")
     expect(sheet.get_by_test_id("print-bank")).to_contain_text("DE89 3704 0044 0532 0130 00")
     expect(sheet.get_by_test_id("print-total")).to_have_text("1,740.00 EUR")
-    sheet.screenshot(path=str(SHOTS / f"{story.shots + 1:02d}-invoice-printed.png"), full_page=True)
+    story.shot("invoice-printed", sheet)
     sheet.close()
 
     # Ada's home now is the firm: the project's revenue, cost and margin, the issued invoice; set-up is done.
