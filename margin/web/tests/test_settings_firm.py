@@ -221,6 +221,26 @@ def test_new_person_refusals(
              status=status)  # fmt: skip
 
 
+def test_a_new_person_can_be_linked_to_a_user_who_signs_in_already(
+    sign_in: Callable[[User], Client], firm: Firm
+) -> None:
+    """An administrator who also works on projects (or a user invited before their person existed) is linked
+    on the New person form; their access stays what it is; a user linked to someone else is not offered."""
+    founder = User.objects.create_user(username="founder", email="founder@example.test")
+    Membership.objects.create(organisation_id=firm.usd.organisation_id, user=founder, role="finance")
+    admin = sign_in(firm.admin_user)
+    form = admin.get(reverse("web:settings_person_new")).content.decode()
+    assert f'<option value="{founder.pk}">founder</option>' in form
+    assert f'value="{firm.member_user.pk}"' not in form  # Tom is linked already
+    _refused(admin, reverse("web:settings_person_new"), _person_data(firm, user=firm.member_user.pk),
+             "Select a valid choice")  # fmt: skip
+    response = admin.post(reverse("web:settings_person_new"), _person_data(firm, user=founder.pk))
+    assert response.status_code == 302
+    person = Person.objects.get(email="ada@example.test")
+    assert person.user == founder
+    assert Membership.objects.get(user=founder).role == "finance"
+
+
 def test_a_person_page_changes_end_date_user_and_logging_for_others(
     sign_in: Callable[[User], Client], firm: Firm
 ) -> None:
