@@ -449,6 +449,7 @@ def test_a_new_firm_reaches_its_first_invoice_in_the_browser(
     page.get_by_test_id("draft-GLX-1").click()
     expect(page.get_by_test_id("invoice-status")).to_have_text("Draft")
     expect(page.get_by_label("Terms (days)")).to_have_value("14")  # the client's payment terms
+    expect(page.get_by_test_id("client-terms")).to_have_text("Globex AG's terms: 14 days.")
     story.shot("invoice-draft")
     page.get_by_test_id("issue-invoice").click()
     number = f"LA-{today.year}-0001"

@@ -83,6 +83,8 @@ def test_draft_detail_and_issue(
     assert "Build — Consultant" in detail and "Design — Consultant" in detail
     assert "8.00" in detail and "1.50" in detail and "950.00 USD" in detail
     assert "Issue invoice" in detail and "Discard draft" in detail
+    terms = firm.client.payment_terms_days
+    assert f'name="payment_days" value="{terms}"' in detail and f"Globex's terms: {terms} days." in detail
     response = client.post(
         reverse("web:invoice_issue", args=[invoice.pk]), {"issue_date": "", "payment_days": "14"}, **HTMX
     )
