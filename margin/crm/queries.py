@@ -46,3 +46,8 @@ def contact_get(viewer: Viewer, client: Client, contact_id: int) -> Contact:
     if contact is None:
         raise NotFound("No such contact.")
     return contact
+
+
+def invoice_recipient(viewer: Viewer, client: Client) -> Contact | None:
+    """Whom an invoice to `client` is addressed to: the contact who receives invoices, the primary one first."""
+    return contacts_of(viewer, client).filter(billing=True).order_by("-primary", "name", "id").first()

@@ -58,10 +58,15 @@ class ProjectHealth:
 
 
 def projects_managed_health(viewer: Viewer, today: date) -> list[ProjectHealth]:
-    """The open projects the viewer manages (by code), each with its health."""
+    """The open projects the viewer manages (by code), each with its health; templates are not run, so they
+    have none."""
     if viewer.person_id is None:
         return []
-    managed = projects_money_visible(viewer).filter(manager_id=viewer.person_id).exclude(status=ProjectStatus.CLOSED)
+    managed = (
+        projects_money_visible(viewer)
+        .filter(manager_id=viewer.person_id, is_template=False)
+        .exclude(status=ProjectStatus.CLOSED)
+    )
     figures = profitability(managed)
     ids = [f.project_id for f in figures]
     finishes = dict(

@@ -4,7 +4,9 @@
   budget, every project's figures;
 - **Invoicing** (finance and administrators): `reporting.invoicing`;
 - **Your projects** (whoever manages an open project): `reporting.health`;
-- **My work** (whoever belongs to an open project): `reporting.work` — never any money.
+- **My work** (whoever belongs to an open project): `reporting.work` — never any money;
+- **Getting started** (administrators of a firm not yet set up): what is done and what is next, from the first
+  company to the first project, so an empty firm's home says what to do instead of showing empty figures.
 
 A manager who also logs time sees their projects, then their work; a member who manages one project sees
 both too. Every part with money reads it through the money rule (`projects.queries`), so a part cannot show
@@ -16,16 +18,48 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from margin.accounts.models import Company, Membership, Person, Role
 from margin.accounts.queries import Viewer
-from margin.projects.models import ProjectStatus
+from margin.crm.models import Client
+from margin.projects.models import Project, ProjectStatus
 from margin.projects.queries import projects_visible
 from margin.reporting.health import ProjectHealth, projects_managed_health
 from margin.reporting.invoicing import Invoicing, invoicing_of
 from margin.reporting.queries import Figures, ProjectFigures, profitability_visible, totals_by_currency
 from margin.reporting.work import MyWork, my_work, works_on_projects
 
-FIRM, INVOICING, PROJECTS, WORK = "firm", "invoicing", "projects", "work"
-TITLES = {FIRM: "The firm", INVOICING: "Invoicing", PROJECTS: "Your projects", WORK: "My work"}
+SETUP, FIRM, INVOICING, PROJECTS, WORK = "setup", "firm", "invoicing", "projects", "work"
+TITLES = {
+    SETUP: "Getting started",
+    FIRM: "The firm",
+    INVOICING: "Invoicing",
+    PROJECTS: "Your projects",
+    WORK: "My work",
+}
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    """One step of setting a firm up; the interface words it and links it to its screen by `key`."""
+
+    key: str  # company, roles, people, client, project (needed); me, users (optional)
+    done: bool
+    needed: bool = True
+
+
+def firm_setup(viewer: Viewer) -> list[SetupStep]:
+    """The set-up steps of the viewer's firm, in the order they can be done (a step needs the ones before it)."""
+    org = viewer.organisation_id
+    return [
+        SetupStep("company", Company.objects.filter(organisation_id=org).exists()),
+        SetupStep("roles", Role.objects.filter(organisation_id=org).exists()),
+        # Someone whose time can be valued: time is approved at the person's cost rate.
+        SetupStep("people", Person.objects.filter(organisation_id=org, cost_rates__isnull=False).exists()),
+        SetupStep("me", viewer.person_id is not None, needed=False),
+        SetupStep("users", Membership.objects.filter(organisation_id=org).count() > 1, needed=False),
+        SetupStep("client", Client.objects.filter(organisation_id=org).exists()),
+        SetupStep("project", Project.objects.filter(organisation_id=org, is_template=False).exists()),
+    ]
 
 
 @dataclass(frozen=True)
@@ -53,6 +87,7 @@ class FirmFigures:
 @dataclass(frozen=True)
 class Home:
     sections: list[str]  # the parts shown, in order
+    setup: list[SetupStep] | None = None
     firm: FirmFigures | None = None
     invoicing: Invoicing | None = None
     projects: list[ProjectHealth] | None = None
@@ -71,13 +106,16 @@ class Home:
 def manages_projects(viewer: Viewer) -> bool:
     if viewer.person_id is None:
         return False
-    managed = projects_visible(viewer).filter(manager_id=viewer.person_id)
+    managed = projects_visible(viewer).filter(manager_id=viewer.person_id, is_template=False)
     return managed.exclude(status=ProjectStatus.CLOSED).exists()
 
 
 def home_of(viewer: Viewer, today: date) -> Home:
     """The parts of the home this viewer gets, each read only when it is shown."""
     sections = []
+    setup = firm_setup(viewer) if viewer.is_admin else None
+    if setup is not None and not all(step.done for step in setup if step.needed):
+        sections.append(SETUP)
     if viewer.is_admin:
         sections.append(FIRM)
     if viewer.is_finance:
@@ -92,6 +130,7 @@ def home_of(viewer: Viewer, today: date) -> Home:
         firm = FirmFigures(figures, totals_by_currency(figures))
     return Home(
         sections=sections,
+        setup=setup if SETUP in sections else None,
         firm=firm,
         invoicing=invoicing_of(viewer, today) if INVOICING in sections else None,
         projects=projects_managed_health(viewer, today) if PROJECTS in sections else None,

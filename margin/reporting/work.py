@@ -96,8 +96,9 @@ def tasks_of_person(person_id: int) -> QuerySet[Task]:
 
 
 def works_on_projects(person_id: int) -> bool:
-    """Does the person belong to an open project (the home then has a "My work" part)?"""
-    return ProjectMember.objects.filter(person_id=person_id).exclude(project__status=ProjectStatus.CLOSED).exists()
+    """Does the person belong to an open project, not a template (the home then has a "My work" part)?"""
+    members = ProjectMember.objects.filter(person_id=person_id, project__is_template=False)
+    return members.exclude(project__status=ProjectStatus.CLOSED).exists()
 
 
 def _line(task: Task, today: date) -> TaskLine:

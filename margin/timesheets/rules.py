@@ -124,17 +124,23 @@ def value_entry(
     bill_rates: list[DatedRate],
     cost_rates: list[DatedRate],
     billable_minutes: int | None = None,
+    project_code: str = "",
+    role_name: str = "",
 ) -> Valuation:
     """Value one entry: the person's override or their role's rate on the work date; their cost rate.
 
     A billable entry without a bill rate, or any entry without a cost rate, cannot be valued: it is
-    refused with a message naming who and when, rather than silently valued at zero. The bill amount is
-    of the `billable_minutes` (worked minutes rounded to the billing increment; `minutes` when not
-    given), the cost of the minutes worked.
+    refused with a message naming who, when, which project and role, and where the missing rate is set,
+    rather than silently valued at zero. The bill amount is of the `billable_minutes` (worked minutes
+    rounded to the billing increment; `minutes` when not given), the cost of the minutes worked.
     """
+    day = f"{work_date.day} {work_date:%b %Y}"
     cost = latest_on(cost_rates, work_date)
     if cost is None:
-        raise Invalid(f"{person_name} has no cost rate on {work_date}; finance must set one first.")
+        raise Invalid(
+            f"{person_name} has no cost rate on {day}, so their time cannot be valued: finance or an "
+            f"administrator adds one on their page, under Settings → People → {person_name}."
+        )
     if cost.currency is not None and cost.currency != currency:
         raise Invalid(
             f"{person_name}'s cost rate is in {cost.currency} but the project is in {currency}; "
@@ -142,7 +148,12 @@ def value_entry(
         )
     bill = bill_rate_for(bill_rates, person_id=person_id, role_id=role_id, day=work_date)
     if billable and bill is None:
-        raise Invalid(f"The project has no bill rate for {person_name}'s role on {work_date}; set one first.")
+        project = project_code or "The project"
+        role = f"{role_name} ({person_name}'s role)" if role_name else f"{person_name}'s role"
+        raise Invalid(
+            f"{project} has no bill rate for {role} on {day}, so billable time cannot be valued: add one on "
+            f"the project's Rates tab, for the role or for {person_name}."
+        )
     bill_rate = bill.rate if bill is not None else None
     return Valuation(
         role_id=role_id,

@@ -87,6 +87,22 @@ class RoleForm(StyledForm):
     name = _text("Name", 100, required=True, placeholder="Senior Consultant")
 
 
+class PoolForm(StyledForm):
+    """A resource pool: a task can ask for "a consultant" (some of the pool's units) before anyone is chosen."""
+
+    name = _text("Name", 200, required=True, placeholder="Consultants")
+    role_id = forms.TypedChoiceField(label="Job role", coerce=int, required=False, empty_value=None)
+    max_units = forms.IntegerField(
+        label="Capacity (%)", min_value=1, max_value=100_000, initial=100, widget=forms.NumberInput(attrs={"step": 50})
+    )
+
+    def __init__(self, *args: Any, roles: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["role_id"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", "None (a team or equipment)"), *roles]
+
+
 def _hours_field(label: str) -> forms.CharField:
     return _text(label, 16, required=True, inputmode="decimal", placeholder="40:00")
 

@@ -175,6 +175,7 @@ urlpatterns = [
     path("settings/companies/<int:company_id>/", settings_firm.company_detail, name="settings_company"),
     path("settings/roles/", settings_firm.roles, name="settings_roles"),
     path("settings/roles/<int:role_id>/", settings_firm.role_rename, name="settings_role"),
+    path("settings/pools/", settings_firm.pool_add, name="settings_pool_add"),
     path("settings/people/", settings_people.people_list, name="settings_people"),
     path("settings/people/new/", settings_people.person_new, name="settings_person_new"),
     path("settings/people/<int:person_id>/", settings_people.person_detail, name="settings_person"),

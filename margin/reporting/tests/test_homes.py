@@ -6,19 +6,24 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from margin.accounts import actions as accounts
+from margin.accounts.models import Membership, Person
+from margin.accounts.queries import Viewer, viewer_for
 from margin.billing.actions import invoice_draft_create, invoice_issue
 from margin.core.periods import week_start
+from margin.crm.actions import client_create
 from margin.expenses import actions as expenses
 from margin.projects import actions as projects
 from margin.projects.models import Task
 from margin.projects.planning import to_aware
-from margin.rates.actions import baseline_save_valued
+from margin.rates.actions import baseline_save_valued, cost_rate_set
 from margin.reporting.health import projects_managed_health
-from margin.reporting.homes import FIRM, INVOICING, PROJECTS, WORK, home_of
+from margin.reporting.homes import FIRM, INVOICING, PROJECTS, SETUP, WORK, firm_setup, home_of
 from margin.reporting.invoicing import invoicing_of
 from margin.reporting.work import my_work
 from margin.timesheets.actions import (
@@ -242,3 +247,76 @@ def test_the_firm_sums_every_project_per_currency(firm: Firm) -> None:
     assert firm_part is not None
     assert [(t.currency, t.revenue_minor, t.cost_minor) for t in firm_part.totals] == [("USD", 10_000, 4_000)]
     assert firm_part.logged_minutes == 60 and firm_part.over_budget == []
+
+
+# --- getting started ------------------------------------------------------------------------------------
+
+
+def _steps(viewer: Viewer) -> dict[str, bool]:
+    return {step.key: step.done for step in firm_setup(viewer)}
+
+
+def test_an_empty_firm_starts_with_the_set_up_checklist(db: None) -> None:
+    """Right after `create_organisation` the administrator's home is the checklist, nothing done, and it goes
+    once the needed steps are done (linking yourself and inviting others stay optional)."""
+    organisation = accounts.organisation_found(
+        name="Fresh", slug="fresh", username="founder", email="f@fresh.test", password="Correct-horse-9"
+    )
+    admin = viewer_for(User.objects.get(username="founder"))
+    home = home_of(admin, TODAY)
+    assert home.sections == [SETUP, FIRM, INVOICING] and home.title == "Getting started"
+    assert home.setup is not None and not any(step.done for step in home.setup)
+    assert [s.key for s in home.setup if not s.needed] == ["me", "users"]
+
+    company = accounts.company_create(viewer=admin, name="Fresh GmbH", base_currency="EUR")
+    admin = viewer_for(User.objects.get(username="founder"))
+    role = accounts.role_create(viewer=admin, name="Consultant")
+    person = accounts.person_create(viewer=admin, company=company, role=role, name="Bo", email="bo@fresh.test")
+    assert _steps(admin) == {
+        "company": True,
+        "roles": True,
+        "people": False,  # no cost rate yet: Bo's time could not be approved
+        "me": False,
+        "users": False,
+        "client": False,
+        "project": False,
+    }
+    cost_rate_set(viewer=admin, person=person, valid_from=date(2026, 1, 1), hourly_cost=Decimal(50))
+    client = client_create(viewer=admin, name="Globex", currency="EUR")
+    projects.project_create(
+        viewer=admin, company=company, client=client, manager=person, code="T-1", name="T", is_template=True
+    )
+    assert _steps(admin)["project"] is False  # a template is not a project
+    assert SETUP in home_of(admin, TODAY).sections
+    projects.project_create(viewer=admin, company=company, client=client, manager=person, code="P-1", name="P")
+    home = home_of(admin, TODAY)
+    assert home.sections == [FIRM, INVOICING] and home.setup is None
+    assert organisation.pk == admin.organisation_id
+
+
+@pytest.mark.parametrize("who", ["finance", "manager", "member"])
+def test_only_administrators_get_the_checklist(db: None, who: str) -> None:
+    organisation = accounts.organisation_found(
+        name="Fresh", slug="fresh", username="founder", email="f@fresh.test", password="Correct-horse-9"
+    )
+    user = User.objects.create_user(username=who)
+    Membership.objects.create(organisation=organisation, user=user, role=who)
+    assert SETUP not in home_of(viewer_for(user), TODAY).sections
+
+
+def test_templates_are_not_projects_on_a_home(firm: Firm) -> None:
+    """A template is never run: managing or belonging to one gives no "Your projects" or "My work" part."""
+    template = projects.project_create(
+        viewer=firm.admin,
+        company=firm.usd,
+        client=firm.client,
+        manager=firm.member2_person,
+        code="TPL",
+        name="Template",
+        is_template=True,
+    )
+    finn = Person.objects.get(user=firm.finance_user)
+    projects.project_member_add(viewer=firm.admin, project=template, person=finn)
+    assert home_of(firm.member2, TODAY).sections == [WORK]  # Lea is on GLX-1, and manages only the template
+    assert [h.figures.code for h in projects_managed_health(firm.member2, TODAY)] == []
+    assert WORK not in home_of(firm.finance, TODAY).sections

@@ -13,6 +13,7 @@ from margin.accounts.queries import Viewer
 from margin.core import audit
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from margin.core.text import clean_text
+from margin.projects.models import Project
 from margin.rates.queries import bill_rates_by_project, cost_rates_by_person
 from margin.timesheets import rules
 from margin.timesheets.actions.policy import check_period_open
@@ -84,7 +85,8 @@ def value_entries(entries: Sequence[TimeEntry]) -> None:
     """Fill the valuation snapshot of each entry in memory (rates read once for the whole batch)."""
     bill_rates = bill_rates_by_project({e.project_id for e in entries})
     cost_rates = cost_rates_by_person({e.person_id for e in entries})
-    people = {p.pk: p for p in Person.objects.filter(id__in={e.person_id for e in entries})}
+    people = {p.pk: p for p in Person.objects.filter(id__in={e.person_id for e in entries}).select_related("role")}
+    codes = dict(Project.objects.filter(id__in={e.project_id for e in entries}).values_list("id", "code"))
     for entry in entries:
         person = people[entry.person_id]
         valuation = rules.value_entry(
@@ -98,6 +100,8 @@ def value_entries(entries: Sequence[TimeEntry]) -> None:
             currency=entry.currency,
             bill_rates=bill_rates.get(entry.project_id, []),
             cost_rates=cost_rates.get(entry.person_id, []),
+            project_code=codes.get(entry.project_id, ""),
+            role_name=person.role.name,
         )
         entry.role_id = valuation.role_id
         entry.bill_rate = valuation.bill_rate

@@ -467,7 +467,8 @@ def test_approval_without_a_bill_rate_is_refused_with_a_clear_message(firm: Firm
     tom = log(firm)
     time_entries_submit(viewer=firm.admin, monday=MONDAY, person=ivy)
     time_entries_submit(viewer=firm.member, monday=MONDAY)
-    with refused(Invalid, entry, tom, match=r"no bill rate for Ivy's role on \d{4}-\d\d-\d\d; set one first"):
+    what = r"GLX-1 has no bill rate for Intern \(Ivy's role\) on \d+ \w{3} \d{4}, .* the project's Rates tab"
+    with refused(Invalid, entry, tom, match=what):
         time_entries_approve(viewer=firm.manager, entry_ids=[tom.pk, entry.pk])  # all or nothing
     # Non-billable time needs no bill rate.
     time_entries_reject(viewer=firm.manager, entry_ids=[entry.pk], reason="Not billable")
@@ -481,7 +482,7 @@ def test_approval_without_a_cost_rate_is_refused(firm: Firm) -> None:
     bill_rate_set(viewer=firm.manager, project=firm.project, person=ivy, valid_from=RATE_FROM, hourly_rate=Decimal(80))
     entry = log(firm, viewer="admin", person=ivy)
     time_entries_submit(viewer=firm.admin, monday=MONDAY, person=ivy)
-    with refused(Invalid, entry, match="Ivy has no cost rate"):
+    with refused(Invalid, entry, match=r"Ivy has no cost rate on .*Settings → People → Ivy"):
         time_entries_approve(viewer=firm.manager, entry_ids=[entry.pk])
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
 from margin.core.models import AuditEntry
+from margin.rates.actions import cost_rate_set
+from margin.rates.models import BillRate, CostRate
 from margin.timesheets.actions import time_entries_submit, time_entry_create
 from margin.timesheets.models import EntryStatus, TimeEntry
 from tests.firm import Firm
@@ -130,3 +133,23 @@ def test_approve_without_htmx_renders_the_whole_page(
     html = response.content.decode()
     assert "<!doctype html>" in html and "Approved 2 entries." in html and "Nothing to approve" in html
     assert set(TimeEntry.objects.values_list("status", flat=True)) == {EntryStatus.APPROVED}
+
+
+def test_an_approval_without_rates_says_what_is_missing_and_where_to_set_it(
+    sign_in: Callable[[User], Client], firm: Firm, submitted: list[TimeEntry]
+) -> None:
+    """Approval values time at the person's cost rate and the project's bill rate: without one, the inbox says
+    which, for whom, on which day, and the screen where it is set; nothing is approved."""
+    CostRate.objects.filter(person=firm.member_person).delete()
+    client = sign_in(firm.manager_user)
+    before = _statuses()
+    response = client.post(reverse("web:approvals_approve"), {"entry": [submitted[0].pk]}, **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 422 and 'data-testid="approvals-error"' in html
+    assert "Tom has no cost rate on " in html and "Settings → People → Tom" in html
+    assert _statuses() == before
+    cost_rate_set(viewer=firm.admin, person=firm.member_person, valid_from=date(2020, 1, 1), hourly_cost=Decimal(40))
+    BillRate.objects.filter(rate_card__project=firm.project).delete()
+    html = client.post(reverse("web:approvals_approve"), {"entry": [submitted[0].pk]}, **HTMX).content.decode()
+    assert "GLX-1 has no bill rate for Consultant (Tom&#x27;s role)" in html and "Rates tab" in html
+    assert _statuses() == before

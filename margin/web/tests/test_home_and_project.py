@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from margin.accounts.actions import person_create
+from margin.accounts.actions import organisation_found, person_create
 from margin.accounts.models import Person
 from margin.billing.models import Invoice
 from margin.core.models import AuditEntry
@@ -192,3 +192,46 @@ def test_members_cannot_draft_invoices(
     )
     assert response.status_code == 403
     assert not Invoice.objects.exists()
+
+
+def test_an_empty_firms_home_is_a_checklist_that_links_each_step(sign_in: Callable[[User], Client], db: None) -> None:
+    organisation_found(
+        name="Fresh <Firm>", slug="fresh", username="founder", email="f@fresh.test", password="Correct-horse-9"
+    )
+    html = sign_in(User.objects.get(username="founder")).get(reverse("web:home")).content.decode()
+    assert "Set up Fresh &lt;Firm&gt;" in html
+    next_step = html.split('data-testid="setup-next"')[0].rsplit("<a ", 1)[1]
+    assert reverse("web:settings_company_new") in next_step  # the first step is the next one
+    for name in ("web:settings_roles", "web:settings_people", "web:settings_users", "web:settings_client_new"):
+        assert reverse(name) in html
+    assert reverse("web:project_new") in html
+    assert "No projects yet" in html  # the firm's part is there too, empty
+
+
+def test_an_empty_home_says_what_to_do_by_role(sign_in: Callable[[User], Client], firm: Firm) -> None:
+    """A manager on no project is offered New project; a member is told who adds them to one."""
+    lonely = User.objects.create_user(username="newpm")
+    person_create(
+        viewer=firm.admin,
+        company=firm.usd,
+        role=firm.consultant,
+        name="New PM",
+        email="newpm@example.test",
+        user=lonely,
+        access_role="manager",
+    )
+    html = sign_in(lonely).get(reverse("web:home")).content.decode()
+    assert 'data-testid="home-empty"' in html and reverse("web:project_new") in html
+    newbie = User.objects.create_user(username="newbie")
+    person_create(
+        viewer=firm.admin,
+        company=firm.usd,
+        role=firm.consultant,
+        name="New Member",
+        email="newbie@example.test",
+        user=newbie,
+        access_role="member",
+    )
+    html = sign_in(newbie).get(reverse("web:home")).content.decode()
+    assert "Once a project manager adds you to a project" in html and reverse("web:project_new") not in html
+    assert 'data-testid="setup"' not in sign_in(firm.admin_user).get(reverse("web:home")).content.decode()

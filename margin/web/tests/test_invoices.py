@@ -10,9 +10,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from margin.accounts.actions import company_update
 from margin.billing.actions import invoice_draft_create, invoice_issue
 from margin.billing.models import Invoice, InvoiceStatus
 from margin.core.models import AuditEntry, JobRun
+from margin.crm.actions import contact_create
 from margin.timesheets.models import TimeEntry
 from tests.firm import Firm
 
@@ -81,6 +83,8 @@ def test_draft_detail_and_issue(
     assert "Build — Consultant" in detail and "Design — Consultant" in detail
     assert "8.00" in detail and "1.50" in detail and "950.00 USD" in detail
     assert "Issue invoice" in detail and "Discard draft" in detail
+    terms = firm.client.payment_terms_days
+    assert f'name="payment_days" value="{terms}"' in detail and f"Globex's terms: {terms} days." in detail
     response = client.post(
         reverse("web:invoice_issue", args=[invoice.pk]), {"issue_date": "", "payment_days": "14"}, **HTMX
     )
@@ -234,8 +238,27 @@ def test_printable_invoice(
     assert 'class="watermark"' not in issued
     assert "2026-0001" in issued
     assert "2 March 2026" in issued
+    assert "Pay by bank transfer" not in issued  # the company has no bank account yet
     # the project's manager sees the invoice of their project (print only)
     assert sign_in(firm.manager_user).get(reverse("web:invoice_print", args=[invoice.pk])).status_code == 200
+
+
+def test_the_printable_invoice_says_whom_it_is_for_and_how_to_pay(
+    sign_in: Callable[[User], Client], firm: Firm, approved: list[TimeEntry], last_monday: date
+) -> None:
+    """The client's contact who receives invoices (the primary one first) and the company's bank account."""
+    company_update(viewer=firm.admin, company=firm.usd, bank_name="First <Bank>", iban="DE89370400440532013000")
+    contact_create(viewer=firm.admin, client=firm.client, name="Zed Ledger", email="z@acme.test", billing=True)
+    contact_create(viewer=firm.admin, client=firm.client, name="Ann Payable", role="AP", email="a@acme.test")
+    invoice = _draft(firm, last_monday)
+    printed = sign_in(firm.finance_user).get(reverse("web:invoice_print", args=[invoice.pk])).content.decode()
+    assert "Attn. Zed Ledger" in printed
+    assert "First &lt;Bank&gt;" in printed and "DE89 3704 0044 0532 0130 00" in printed
+    contact_create(
+        viewer=firm.admin, client=firm.client, name="Bea Primary", email="b@acme.test", billing=True, primary=True
+    )
+    printed = sign_in(firm.finance_user).get(reverse("web:invoice_print", args=[invoice.pk])).content.decode()
+    assert "Attn. Bea Primary" in printed and "Zed Ledger" not in printed
 
 
 def test_forms_work_without_htmx_too(

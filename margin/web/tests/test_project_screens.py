@@ -13,6 +13,8 @@ from django.test import Client
 from django.urls import reverse
 
 from margin.accounts import actions as accounts
+from margin.accounts.models import Membership
+from margin.accounts.queries import viewer_for
 from margin.projects import actions as projects
 from margin.projects.models import Project, Task
 from margin.rates.models import BillRate
@@ -314,3 +316,32 @@ def test_a_template_page_says_what_it_is_and_offers_no_invoice(sign_in: SignIn, 
     assert "Invoice this project" in _html(
         sign_in(firm.finance_user).get(reverse("web:project", args=[firm.project.pk]))
     )
+
+
+def test_new_project_in_an_empty_firm_says_what_is_missing_and_links_it(
+    sign_in: Callable[[User], Client], db: None
+) -> None:
+    """No dead end: a firm with a company but no client nor person is told to add them, with the screens."""
+    accounts.organisation_found(
+        name="Fresh", slug="fresh", username="founder", email="f@fresh.test", password="Correct-horse-9"
+    )
+    founder = User.objects.get(username="founder")
+    admin = viewer_for(founder)
+    accounts.company_create(viewer=admin, name="Fresh GmbH", base_currency="EUR")
+    client = sign_in(founder)
+    for url in (reverse("web:project_new"), reverse("web:project_new_blank")):
+        html = _html(client.get(url))
+        assert "add a client and a person to manage it" in html, url
+        assert reverse("web:settings_client_new") in html and reverse("web:settings_person_new") in html
+        assert reverse("web:settings_company_new") not in html
+    assert "No projects yet" in _html(client.get(reverse("web:project_new")))  # nothing to copy
+    # A project manager may add clients, not people: they are told who does.
+    pm = User.objects.create_user(username="pm")
+    Membership.objects.create(organisation_id=admin.organisation_id, user=pm, role="manager")
+    html = _html(sign_in(pm).get(reverse("web:project_new")))
+    assert reverse("web:settings_client_new") in html and reverse("web:settings_person_new") not in html
+    assert "An administrator adds a person to manage it." in html
+
+
+def test_new_project_says_nothing_is_missing_in_a_set_up_firm(sign_in: Callable[[User], Client], firm: Firm) -> None:
+    assert 'data-testid="project-missing"' not in _html(sign_in(firm.manager_user).get(reverse("web:project_new")))

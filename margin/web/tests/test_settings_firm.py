@@ -16,6 +16,7 @@ from django.urls import reverse
 from margin.accounts.models import Company, Membership, Organisation, Person, Role
 from margin.crm.models import Client as Customer
 from margin.crm.models import Contact
+from margin.projects.models import ResourcePool
 from margin.rates.models import CostRate
 from tests.checks import audit_row, stored, table_counts
 from tests.firm import Firm
@@ -140,6 +141,33 @@ def test_roles(sign_in: Callable[[User], Client], firm: Firm) -> None:
     assert sign_in(firm.manager_user).post(url, {"name": "X"}).status_code == 403
 
 
+def test_resource_pools_on_the_job_roles_screen(sign_in: Callable[[User], Client], firm: Firm) -> None:
+    """A pool made here can be assigned to tasks: a template's tasks ask for "a consultant" in the browser."""
+    admin = sign_in(firm.admin_user)
+    url = reverse("web:settings_pool_add")
+    response = admin.post(url, {"name": "Consultants", "role_id": firm.consultant.pk, "max_units": "300"})
+    assert response.status_code == 302 and response["Location"].endswith("#pools")
+    pool = ResourcePool.objects.get(name="Consultants")
+    assert (pool.role, pool.kind, pool.max_units, pool.organisation_id) == (
+        firm.consultant,
+        "role",
+        300,
+        firm.usd.organisation_id,
+    )
+    assert audit_row("resource_pool.create", pool)
+    assert "Consultants" in admin.get(reverse("web:settings_roles")).content.decode()
+    _refused(admin, url, {"name": "Consultants", "max_units": "100"}, "exists already", status=409)
+    _refused(admin, url, {"name": "Vans", "max_units": "0"}, "greater than or equal to 1")
+    rival_role = Role.objects.exclude(organisation_id=firm.usd.organisation_id).get(name="Consultant")
+    _refused(admin, url, {"name": "Rivals", "role_id": rival_role.pk, "max_units": "100"}, "Select a valid choice")
+    counts = table_counts()
+    assert sign_in(firm.manager_user).post(url, {"name": "Mine", "max_units": "100"}).status_code == 403
+    assert table_counts() == counts
+    # The pool is offered on a task's page, where the manager assigns it.
+    page = sign_in(firm.manager_user).get(reverse("web:task", args=[firm.design.pk])).content.decode()
+    assert f'value="r{pool.pk}"' in page
+
+
 def _person_data(firm: Firm, **changes: Any) -> dict[str, Any]:
     return {"name": "Ada", "email": "ada@example.test", "company": firm.eur.pk, "role": firm.senior.pk,
             "weekly_capacity": "32", "start_date": "2026-01-05", "end_date": "", **changes}  # fmt: skip
@@ -191,6 +219,26 @@ def test_new_person_refusals(
 ) -> None:
     _refused(sign_in(firm.admin_user), reverse("web:settings_person_new"), _person_data(firm, **changes), message,
              status=status)  # fmt: skip
+
+
+def test_a_new_person_can_be_linked_to_a_user_who_signs_in_already(
+    sign_in: Callable[[User], Client], firm: Firm
+) -> None:
+    """An administrator who also works on projects (or a user invited before their person existed) is linked
+    on the New person form; their access stays what it is; a user linked to someone else is not offered."""
+    founder = User.objects.create_user(username="founder", email="founder@example.test")
+    Membership.objects.create(organisation_id=firm.usd.organisation_id, user=founder, role="finance")
+    admin = sign_in(firm.admin_user)
+    form = admin.get(reverse("web:settings_person_new")).content.decode()
+    assert f'<option value="{founder.pk}">founder</option>' in form
+    assert f'value="{firm.member_user.pk}"' not in form  # Tom is linked already
+    _refused(admin, reverse("web:settings_person_new"), _person_data(firm, user=firm.member_user.pk),
+             "Select a valid choice")  # fmt: skip
+    response = admin.post(reverse("web:settings_person_new"), _person_data(firm, user=founder.pk))
+    assert response.status_code == 302
+    person = Person.objects.get(email="ada@example.test")
+    assert person.user == founder
+    assert Membership.objects.get(user=founder).role == "finance"
 
 
 def test_a_person_page_changes_end_date_user_and_logging_for_others(

@@ -14,7 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from margin.core.periods import week_start
-from margin.projects.actions import assignment_create, dependency_create, project_reschedule, task_create
+from margin.projects.actions import (
+    assignment_create,
+    dependency_create,
+    project_reschedule,
+    resource_pool_create,
+    task_create,
+)
 from margin.projects.models import Assignment, Dependency, Task, TaskStatus
 from margin.timesheets.actions import time_entry_create
 from tests.checks import assigned, audit_rows, stored, table_counts
@@ -280,6 +286,13 @@ def test_task_page_adds_and_removes_links_and_assignments(sign_in: Callable[[Use
     assert response.status_code == 422 and table_counts() == counts
     response = client.post(reverse("web:task_assignment_delete", args=[firm.build.pk, assignment.pk]))
     assert response.status_code == 302 and not Assignment.objects.filter(pk=assignment.pk).exists()
+    # A pool (a role: "a consultant"), whose name the history shows rather than its id.
+    pool = resource_pool_create(viewer=firm.admin, name="Consultant <pool>", role_id=firm.consultant.pk)
+    assert client.post(url, {"resource": f"r{pool.pk}", "units": "100"}).status_code == 302
+    assert Assignment.objects.get(task=firm.build).pool_id == pool.pk
+    html = client.get(reverse("web:task", args=[firm.build.pk])).content.decode()
+    history = html[html.index('data-testid="history"') :]
+    assert '<span class="text-secondary">pool:</span> Consultant &lt;pool&gt;</div>' in history
 
 
 def test_task_page_delete(sign_in: Callable[[User], Client], firm: Firm) -> None:

@@ -9,12 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 
-from margin.accounts.queries import Viewer
+from margin.accounts.queries import Viewer, organisation_of
 from margin.core.money import Money
+from margin.projects.queries import can_create_projects
 from margin.reporting.health import ProjectHealth
-from margin.reporting.homes import Home, home_of
+from margin.reporting.homes import Home, SetupStep, home_of
 from margin.reporting.invoicing import Bucket, Invoicing
 from margin.reporting.queries import ProjectFigures
 from margin.reporting.work import MyWork
@@ -146,8 +148,71 @@ def charts_of(home: Home) -> dict[str, dict[str, Any]]:
     return charts
 
 
+# Each set-up step in words, and the screen where it is done.
+STEPS = {
+    "company": (
+        "Create the company",
+        "Its base currency, invoice number format and bank account.",
+        "web:settings_company_new",
+    ),
+    "roles": ("Add job roles", "What people do (Consultant, Designer…); rate cards price them.", "web:settings_roles"),
+    "people": (
+        "Add people and their cost rates",
+        "Who works for the firm (company, job role, hours a week) and what an hour of theirs costs.",
+        "web:settings_people",
+    ),
+    "me": (
+        "Link yourself to your person",
+        "If you work on projects too: open your person and choose the user they sign in as.",
+        "web:settings_people",
+    ),
+    "users": (
+        "Invite your team",
+        "Each gets an e-mail to choose a password, with the access you give.",
+        "web:settings_users",
+    ),
+    "client": (
+        "Add a client",
+        "Billing address, payment terms and the contact who receives invoices.",
+        "web:settings_client_new",
+    ),
+    "project": (
+        "Start the first project",
+        "Blank or from a template, with its members and rate card; then log time and invoice it.",
+        "web:project_new",
+    ),
+}
+
+
+def setup_steps(steps: list[SetupStep]) -> list[dict[str, Any]]:
+    """The checklist: each step's words and link; the first needed step not done yet is the next one."""
+    next_key = next((s.key for s in steps if s.needed and not s.done), None)
+    rows = []
+    for number, step in enumerate(steps, start=1):
+        title, hint, url = STEPS[step.key]
+        rows.append(
+            {
+                "number": number,
+                "key": step.key,
+                "title": title,
+                "hint": hint,
+                "url": reverse(url),
+                "done": step.done,
+                "needed": step.needed,
+                "next": step.key == next_key,
+            }
+        )
+    return rows
+
+
 @viewer_view
 def home(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
     content = home_of(viewer, timezone.localdate())
-    context = {"home": content, "charts": charts_of(content)}
+    context = {
+        "home": content,
+        "charts": charts_of(content),
+        "setup": setup_steps(content.setup) if content.setup else [],
+        "organisation": organisation_of(viewer) if content.setup else None,
+        "can_create_projects": can_create_projects(viewer),
+    }
     return page(request, viewer, "web/home/home.html", context, active="home")

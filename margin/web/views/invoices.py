@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from margin.accounts.queries import Viewer, companies_visible
+from margin.accounts.rules import format_iban
 from margin.billing.actions import invoice_discard, invoice_issue
 from margin.billing.jobs import invoice_run_start
 from margin.billing.models import Invoice, InvoiceStatus
@@ -28,6 +29,7 @@ from margin.billing.queries import (
 from margin.core.errors import DomainError
 from margin.core.jobruns import job_run_get
 from margin.core.models import JobRun, JobRunStatus
+from margin.crm.queries import invoice_recipient
 from margin.web.access import HtmxRequest, require_finance, viewer_view
 from margin.web.forms import InvoiceIssueForm, InvoiceRunForm
 from margin.web.pages import page
@@ -179,5 +181,13 @@ def invoice_discard_view(request: HtmxRequest, viewer: Viewer, invoice_id: int) 
 
 @viewer_view
 def invoice_print(request: HtmxRequest, viewer: Viewer, invoice_id: int) -> HttpResponse:
+    """The invoice as the client gets it: seller, bill-to with the contact who receives invoices, lines, and how
+    to pay (the company's bank account)."""
     invoice = invoice_get(viewer, invoice_id)
-    return render(request, "web/invoices/print.html", _detail_context(invoice, viewer_is_finance=viewer.is_finance))
+    context = _detail_context(
+        invoice,
+        viewer_is_finance=viewer.is_finance,
+        recipient=invoice_recipient(viewer, invoice.client),
+        iban=format_iban(invoice.company.iban),
+    )
+    return render(request, "web/invoices/print.html", context)

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 
 from margin.accounts.models import Company, Person
@@ -28,7 +29,7 @@ from margin.projects.queries import (
     templates_visible,
 )
 from margin.rates.setup import project_setup, rate_rows_of
-from margin.web.access import HtmxRequest, viewer_view
+from margin.web.access import HtmxRequest, can_edit_clients, viewer_view
 from margin.web.forms import add_domain_error
 from margin.web.pages import page
 from margin.web.project_forms import BaseRateFormSet, ProjectDetailsForm, budget_initial, positive_id
@@ -88,6 +89,31 @@ def show_refusal(form: ProjectDetailsForm, error: DomainError) -> str:
     return ""
 
 
+def missing_for_projects(viewer: Viewer) -> list[dict[str, str]]:
+    """What a project needs that the firm does not have yet (a company, a client, a person to manage it), each
+    with the screen that adds it when the viewer may open it — so a new firm's New project is no dead end."""
+    org, companies = viewer.organisation_id, viewer.company_ids
+    found = [
+        (
+            "a company",
+            Company.objects.filter(organisation_id=org, pk__in=companies).exists(),
+            "web:settings_company_new",
+        ),
+        ("a client", Client.objects.filter(organisation_id=org).exists(), "web:settings_client_new"),
+        (
+            "a person to manage it",
+            Person.objects.filter(organisation_id=org, company_id__in=companies).exists(),
+            "web:settings_person_new",
+        ),
+    ]
+    may_open = {
+        "web:settings_company_new": viewer.is_admin,
+        "web:settings_client_new": can_edit_clients(viewer),
+        "web:settings_person_new": viewer.is_admin,
+    }
+    return [{"what": what, "url": reverse(url) if may_open[url] else ""} for what, exists, url in found if not exists]
+
+
 def _next_monday() -> Any:
     today = timezone.localdate()
     return today + timedelta(days=7 - today.weekday())
@@ -126,6 +152,7 @@ def project_new(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
     context = {
         "templates": templates_visible(viewer).select_related("client", "manager").order_by("name"),
         "projects": projects_listed(viewer).order_by("code"),
+        "missing": missing_for_projects(viewer),
     }
     return page(request, viewer, "web/projects/new.html", context, active="projects")
 
@@ -173,6 +200,7 @@ def _details(request: HtmxRequest, viewer: Viewer, source: Project | None, as_te
         "rates_error": rates_error,
         "source": source,
         "as_template": as_template,
+        "missing": missing_for_projects(viewer),
     }
     status = 422 if request.method == "POST" else 200
     return page(request, viewer, "web/projects/new_form.html", context, active="projects", status=status)

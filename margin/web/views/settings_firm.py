@@ -1,5 +1,6 @@
 """Settings → Organisation and Job roles (administrators): the firm's name, its companies (details, invoice
-number format with a live preview, bank account, fiscal year) and the job roles people hold.
+number format with a live preview, bank account, fiscal year), the job roles people hold and the resource pools
+tasks can be assigned to before anyone is chosen.
 
 Every write is an accounts action (permission, validation, audit); a refusal shows on the form's field (422)
 and changes nothing. A company's time policy and period settings stay on Settings → Time policy.
@@ -14,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,8 +24,11 @@ from margin.accounts.actions import company_create, company_update, organisation
 from margin.accounts.models import Company, Organisation
 from margin.accounts.queries import Viewer, companies_visible, company_get, role_get, roles_visible
 from margin.core.errors import DomainError, Forbidden, Invalid, NotFound
+from margin.projects.actions import resource_pool_create
+from margin.projects.leveling import resource_pools_visible
+from margin.projects.models import PoolKind
 from margin.web.access import HtmxRequest, viewer_view
-from margin.web.forms_firm import CompanyForm, OrganisationForm, RoleForm, refuse
+from margin.web.forms_firm import CompanyForm, OrganisationForm, PoolForm, RoleForm, refuse
 from margin.web.views.settings import checked_id, settings_page
 
 
@@ -149,7 +154,17 @@ def invoice_number_preview(request: HtmxRequest, viewer: Viewer) -> HttpResponse
 # --- job roles -----------------------------------------------------------------------------------
 
 
-def _roles_context(viewer: Viewer, form: RoleForm | None = None, failed: tuple[int, RoleForm] | None = None) -> Any:
+def _pool_form(viewer: Viewer, data: Any = None) -> PoolForm:
+    roles = [(r.pk, r.name) for r in roles_visible(viewer).order_by("name")]
+    return PoolForm(data, roles=roles, auto_id="id_pool_%s")
+
+
+def _roles_context(
+    viewer: Viewer,
+    form: RoleForm | None = None,
+    failed: tuple[int, RoleForm] | None = None,
+    pool_form: PoolForm | None = None,
+) -> Any:
     roles = roles_visible(viewer).annotate(people_count=Count("people")).order_by("name")
     rows = [
         {
@@ -160,7 +175,12 @@ def _roles_context(viewer: Viewer, form: RoleForm | None = None, failed: tuple[i
         }
         for role in roles
     ]
-    return {"rows": rows, "form": form or RoleForm(auto_id="id_new_%s")}
+    return {
+        "rows": rows,
+        "form": form or RoleForm(auto_id="id_new_%s"),
+        "pools": resource_pools_visible(viewer).select_related("role").order_by("name"),
+        "pool_form": pool_form or _pool_form(viewer),
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -190,4 +210,21 @@ def role_rename(request: HtmxRequest, viewer: Viewer, role_id: int) -> HttpRespo
             messages.success(request, f"{old} is now called {role.name}.")
             return redirect("web:settings_roles")
     context = _roles_context(viewer, failed=(role.pk, form))
+    return settings_page(request, viewer, "web/settings/roles.html", context, tab="roles", status=form.refusal_status)
+
+
+@require_POST
+@viewer_view
+def pool_add(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
+    """A resource pool: tasks (of templates too) can then be assigned "a consultant" before anyone is chosen."""
+    require_admin(viewer)
+    form = _pool_form(viewer, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        kind = PoolKind.ROLE if data["role_id"] is not None else PoolKind.TEAM
+        pool = _saved(form, resource_pool_create, viewer=viewer, kind=kind, **data)
+        if pool is not None:
+            messages.success(request, f"The pool {pool.name} is added: assign it to tasks on their page.")
+            return redirect(f"{reverse('web:settings_roles')}#pools")
+    context = _roles_context(viewer, pool_form=form)
     return settings_page(request, viewer, "web/settings/roles.html", context, tab="roles", status=form.refusal_status)

@@ -25,6 +25,7 @@ from margin.accounts.queries import (
     company_get,
     member_user_get,
     member_users,
+    membership_get,
     people_search,
     person_get,
     role_get,
@@ -87,14 +88,17 @@ def people_list(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
 def _person_form(viewer: Viewer, data: Any = None, person: Person | None = None) -> PersonForm:
     companies = [(c.pk, f"{c.name} ({c.base_currency})") for c in companies_visible(viewer)]
     roles = [(r.pk, r.name) for r in roles_visible(viewer).order_by("name")]
-    users: list[tuple[int, str]] = []
+    linked = Person.objects.filter(user__isnull=False)
     if person is not None:
-        taken = set(Person.objects.filter(user__isnull=False).exclude(pk=person.pk).values_list("user_id", flat=True))
-        users = [(u.pk, u.get_username()) for u in member_users(viewer) if u.pk not in taken]
+        linked = linked.exclude(pk=person.pk)
+    taken = set(linked.values_list("user_id", flat=True))
+    users = [(u.pk, u.get_username()) for u in member_users(viewer) if u.pk not in taken]
     initial = PersonForm.initial_of(person) if person is not None else {"weekly_capacity": "40:00", "active": True}
     form = PersonForm(data, initial=initial, companies=companies, roles=roles, users=users)
     if person is None:
-        del form.fields["user"]  # a new person is linked to a user on their page, once they exist
+        # A user who signs in already (the administrator themself, someone invited) is linked at once; people
+        # invited later are linked by their e-mail when the invitation is sent.
+        del form.fields["active"]
     if not viewer.is_admin:
         for field in form.fields.values():
             field.disabled = True
@@ -127,7 +131,8 @@ def person_new(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
     form = _person_form(viewer, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         values = _chosen(viewer, form)
-        values.pop("active", None)
+        if values["user"] is not None:  # they keep the access they sign in with
+            values["access_role"] = membership_get(viewer, values["user"].pk).role
         try:
             person = person_create(viewer=viewer, **values)
         except (Forbidden, NotFound):

@@ -489,7 +489,7 @@ def _changes(entry: AuditEntry, names: dict[str, dict[int, str]]) -> list[tuple[
 def _shown(key: str, value: object, names: dict[str, dict[int, str]]) -> str:
     if value is None or value == "":
         return "—"
-    table = {"parent": "task", "predecessor": "task", "successor": "task", "task": "task"}.get(key)
+    table = {"parent": "task", "predecessor": "task", "successor": "task", "task": "task", "pool": "pool"}.get(key)
     if key in ("assignee", "person"):
         table = "person"
     if table and isinstance(value, int):
@@ -562,9 +562,11 @@ def _task_context(viewer: Viewer, task: Task) -> dict[str, Any]:
     logged = int(totals["logged"] or 0)
     approved = int(totals["approved"] or 0)
     members = list(members_of(project))
+    pools = list(ResourcePool.objects.filter(organisation_id=project.organisation_id).order_by("name"))
     names = {
         "task": {r.id: f"{r.wbs} {r.name}" for r in rows},
         "person": {p.pk: p.name for p in members},
+        "pool": {p.pk: p.name for p in pools},
     }
     manage = can_manage(viewer, project)
     estimate = row.estimate_minutes
@@ -589,7 +591,7 @@ def _task_context(viewer: Viewer, task: Task) -> dict[str, Any]:
         "other_tasks": [r for r in rows if r.id != task.pk],
         "kinds": LinkKind.choices,
         "members": members,
-        "pools": list(ResourcePool.objects.filter(organisation_id=project.organisation_id).order_by("name")),
+        "pools": pools,
         "constraint_label": task.get_constraint_display(),
         "tab": "tasks",
     }
