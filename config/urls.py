@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config.api import api
 from margin.api.fallback import unmatched
-from margin.api.main import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),

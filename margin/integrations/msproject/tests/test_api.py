@@ -11,7 +11,8 @@ from margin.accounts.actions import api_token_create
 from margin.api.openapi import openapi_document
 from margin.integrations.conftest import Planned
 from margin.integrations.msproject import mspdi
-from margin.projects.models import Dependency, Task
+from margin.integrations.msproject.exchange import POOL_UID_OFFSET
+from margin.projects.models import Dependency, ResourcePool, Task
 
 
 def _bearer(user: object) -> dict[str, str]:
@@ -35,6 +36,7 @@ def test_import_multipart(planned: Planned) -> None:
     url = f"/api/v1/projects/{planned.empty.pk}/import"
     answer = Client().post(url, {"file": SimpleUploadedFile("p.xml", xml)}, **auth)
     assert answer.status_code == 201, answer.content
+    pool_uid = POOL_UID_OFFSET + ResourcePool.objects.get(name="Developers").pk  # the file names pools by their id
     assert answer.json() == {
         "project_id": planned.empty.pk,
         "tasks": 6,
@@ -47,7 +49,7 @@ def test_import_multipart(planned: Planned) -> None:
         "assignments": 2,
         "baselines": 1,
         "warnings": [
-            "Resource 'Developers' (UID 1000001, line 2) uses the organisation's pool 'Developers' (300 %), shared "
+            f"Resource 'Developers' (UID {pool_uid}, line 2) uses the organisation's pool 'Developers' (300 %), shared "
             "with 1 other project(s): their work on it counts when this plan is leveled."
         ],
         "start": "2026-03-02",

@@ -11,7 +11,7 @@ from margin.core.errors import Conflict, Forbidden, Invalid
 from margin.core.models import AuditEntry
 from margin.integrations.conftest import Planned
 from margin.integrations.msproject import mspdi
-from margin.integrations.msproject.exchange import project_export_mspdi, project_import_mspdi
+from margin.integrations.msproject.exchange import POOL_UID_OFFSET, project_export_mspdi, project_import_mspdi
 from margin.projects import actions
 from margin.projects.models import (
     Assignment,
@@ -81,8 +81,9 @@ def test_import_rebuilds_the_same_plan_through_the_actions(planned: Planned) -> 
     result = project_import_mspdi(viewer=planned.firm.manager, project=planned.empty, data=data)
     assert (result.tasks, result.links, result.assignments, result.baselines) == (6, 4, 2, 1)
     # The pool is the organisation's (same name, same capacity): shared with the project the file came from.
+    uid = POOL_UID_OFFSET + ResourcePool.objects.get(name="Developers").pk  # the file names pools by their id
     assert result.warnings == (
-        "Resource 'Developers' (UID 1000001, line 2) uses the organisation's pool 'Developers' (300 %), shared with "
+        f"Resource 'Developers' (UID {uid}, line 2) uses the organisation's pool 'Developers' (300 %), shared with "
         "1 other project(s): their work on it counts when this plan is leveled.",
     )
     assert _plan_of(planned.empty.pk) == _plan_of(planned.firm.project.pk)
