@@ -3,13 +3,20 @@ keeps timer tests away from midnight."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime, time
 
 import pytest
+from hypothesis import settings
 from django.utils import timezone
 
 from tests.firm import Firm, build_firm
+
+# Property tests explore new examples on a developer's machine; CI (.ci/run) replays a fixed sequence, so a run
+# that lands cannot fail on an example no earlier run met (what a search finds is fixed with its own test).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture

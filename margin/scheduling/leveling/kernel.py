@@ -174,7 +174,9 @@ class Pass:
         updates = self.updates
         shifts = self.shifts
         free = list(free0)
-        start = [0] * self.n
+        # Fixed activities are where they are from the outset: an order built from the times of a plan that breaks
+        # a link into a fixed activity (forward-backward improvement) may list a successor before it.
+        start = [0 if f is None else f for f in fixed]
         for j in order:
             fj = fixed[j]
             if fj is not None:

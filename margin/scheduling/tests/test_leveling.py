@@ -471,6 +471,22 @@ def test_a_task_before_a_started_one_still_levels_within_its_room() -> None:
         assert result.violations == ()
 
 
+def test_a_fixed_predecessor_holds_even_when_the_plan_lists_its_successor_first() -> None:
+    # Found by the property below: B must follow the fixed milestone M (at 1) and finish before the fixed C (at 1),
+    # which cannot both hold, and C fills the resource at 1. Forward-backward improvement then ordered B before
+    # M (by the times of a plan that breaks B -> C), and the pass placed B at 0, before M.
+    acts = [Activity("M", 0, fixed_start=1), Activity("B", 1), Activity("C", 1, fixed_start=1)]
+    problem = LevelingProblem.build(
+        acts,
+        [Precedence("M", "B"), Precedence("B", "C")],
+        [Resource("r", 2)],
+        [Demand("B", "r", 1), Demand("C", "r", 2)],
+    )
+    for result in solve_both(problem):
+        assert result.starts == {"M": 1, "B": 1, "C": 1}
+        assert broken_links(problem, result.starts) == ["B->C FS 0"]  # the one no plan can keep
+
+
 @st.composite
 def plans_with_fixed_tasks(draw: st.DrawFn) -> LevelingProblem:
     """Small networks in which some tasks are fixed (started, manual), anywhere, links of every kind."""
