@@ -69,11 +69,12 @@ PYTEST_ARGS := -q -n $(PYTEST_WORKERS) --dist loadgroup
 pytest-sqlite: venv assets
 	env -u MARGIN_TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
-# Runs only when MARGIN_TEST_DATABASE_URL names a PostgreSQL database (.ci/run sets it).
+# Runs only when MARGIN_TEST_DATABASE_URL names a PostgreSQL database (.ci/run sets it). The browser tests ran
+# in the SQLite run: they check the screens, not the database (docs/adr/0017-browser-tests-run-once.md).
 pytest-postgres: venv assets
 	@if [ -n "$$MARGIN_TEST_DATABASE_URL" ]; then \
-		echo "== the suite on PostgreSQL ($$MARGIN_TEST_DATABASE_URL)"; \
-		$(BIN)/pytest $(PYTEST_ARGS); \
+		echo "== the suite on PostgreSQL ($$MARGIN_TEST_DATABASE_URL), browser tests aside"; \
+		$(BIN)/pytest $(PYTEST_ARGS) --ignore=tests/browser; \
 	else echo "== MARGIN_TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
 # Browser tests drive Debian's Chromium; install it when it is missing.
