@@ -8,8 +8,8 @@ from collections.abc import Callable
 from datetime import datetime, time
 
 import pytest
-from hypothesis import settings
 from django.utils import timezone
+from hypothesis import settings
 
 from tests.firm import Firm, build_firm
 
