@@ -61,8 +61,7 @@ def test_drag_a_bar_moves_the_task_and_its_successor(
     page.get_by_role("button", name="Day", exact=True).click()
     page.locator("#plan-baseline").select_option("0")
     expect(page.locator(".plan-baseline")).to_have_count(6)
-    bar = page.locator(f".bar-wrapper[data-id='{firm.design.pk}'] .bar")
-    box = bar.bounding_box()
+    box = _steady_box(page, page.locator(f".bar-wrapper[data-id='{firm.design.pk}'] .bar"))
     column = page.evaluate("document.querySelector('.gantt-container').style.getPropertyValue('--gv-column-width')")
     step = float(column.removesuffix("px"))
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -83,7 +82,7 @@ def test_drag_a_bar_moves_the_task_and_its_successor(
     page.wait_for_function("(drawn) => document.getElementById('plan').dataset.ready !== drawn", arg=drawn)  # redrawn
     page.locator("#plan-status").evaluate("node => { node.textContent = '' }")
     handle = page.locator(f".bar-wrapper[data-id='{firm.build.pk}'] .handle.right")
-    bbox = page.locator(f".bar-wrapper[data-id='{firm.build.pk}'] .bar").bounding_box()
+    bbox = _steady_box(page, page.locator(f".bar-wrapper[data-id='{firm.build.pk}'] .bar"))
     page.mouse.move(bbox["x"] + bbox["width"] / 2, bbox["y"] + bbox["height"] / 2)
     hbox = handle.bounding_box()
     hx, hy = hbox["x"] + hbox["width"] / 2, hbox["y"] + hbox["height"] / 2
