@@ -14,9 +14,11 @@
 
 The effort is a budget of SGS passes (``max_schedules``): for a given problem, ``seed`` and budget the
 answer is always the same, however busy the machine is (a wall-time cap made the same plan level
-differently under load). ``time_limit_s`` is an optional safety cap on wall time for callers that need one
-(None, the default: no cap). The search also stops as soon as it meets a lower bound (critical path or
-resource energy), because the plan is then optimal.
+differently under load). An activity list or a plan met before is not decoded or improved again (its result
+is remembered and costs no pass; ``stats["repeats"]`` counts them), so the budget goes to new plans; a search
+that only meets old ones (a small problem) stops after ``2 * max_schedules`` repeats. ``time_limit_s`` is an
+optional safety cap on wall time for callers that need one (None, the default: no cap). The search also stops
+as soon as it meets a lower bound (critical path or resource energy), because the plan is then optimal.
 
 Links into fixed activities are kept (``Network.latest``, see ``kernel.py``): when an activity cannot be
 leveled without breaking one, it stays at its earliest start, over-allocated, and the plan says so. Such
@@ -33,6 +35,7 @@ from margin.scheduling.leveling.kernel import Pass, scale_units
 from margin.scheduling.leveling.network import Network, check_schedule, compile_problem, make_schedule
 from margin.scheduling.leveling.problem import ActivityId, LeveledSchedule, LevelingProblem
 
+_MEMO_INTS = 1_500_000  # the remembered results hold at most this many start times per memo (about 12 MB)
 DEFAULT_MAX_SCHEDULES = 20_000  # about 2 s of one core on a J60 instance it cannot solve at once, 0.7 s on average
 
 
@@ -78,6 +81,13 @@ class Engine:
         self.has_deadlines = net.has_deadlines
         self.has_fixed = net.has_fixed
         self.schedules = 0
+        # Results by the hash of an activity list (a plan): a converged population keeps making lists and plans it
+        # has seen, and decoding them again would spend the budget on nothing new. Python hashes integers the
+        # same way in every process, so this stays deterministic; a collision (never seen) would only hand back
+        # another valid plan.
+        self._evaluated: dict[int, tuple[list[int], int]] = {}
+        self._improved: dict[int, tuple[list[int], int]] = {}
+        self.repeats = 0
 
     # --- passes --------------------------------------------------------------------------------
 
@@ -86,9 +96,21 @@ class Engine:
         return self.fwd.run(order, self.release, self.fixed, self.free_f, self.latest)
 
     def evaluate(self, order: list[int]) -> tuple[list[int], int]:
-        """A forward pass and its objective."""
+        """A forward pass and its objective (remembered: a list seen before costs no pass)."""
+        key = hash(tuple(order))
+        seen = self._evaluated.get(key)
+        if seen is not None:
+            self.repeats += 1
+            return seen
         starts = self.forward(order)
-        return starts, self.objective(starts, self.fwd.overflow)
+        out = starts, self.objective(starts, self.fwd.overflow)
+        self._remember(self._evaluated, key, out)
+        return out
+
+    def _remember(self, memo: dict[int, tuple[list[int], int]], key: int, value: tuple[list[int], int]) -> None:
+        if len(memo) * self.n >= _MEMO_INTS:
+            memo.clear()
+        memo[key] = value
 
     def makespan(self, starts: list[int]) -> int:
         dur = self.dur
@@ -143,7 +165,18 @@ class Engine:
         return [-(rs[i] + dur[i]) * n + rank[i] for i in range(n)]
 
     def improve(self, starts: list[int], obj: int, max_rounds: int = 4) -> tuple[list[int], int]:
-        """Forward-backward improvement, repeated while it shortens the plan."""
+        """Forward-backward improvement, repeated while it shortens the plan (remembered per plan: the
+        objective is a function of the plan)."""
+        key = hash(tuple(starts))
+        seen = self._improved.get(key)
+        if seen is not None:
+            self.repeats += 1
+            return seen
+        out = self._improve(starts, obj, max_rounds)
+        self._remember(self._improved, key, out)
+        return out
+
+    def _improve(self, starts: list[int], obj: int, max_rounds: int) -> tuple[list[int], int]:
         for _ in range(max_rounds):
             keys = self.backward(starts)
             cand, cobj = self.evaluate(self.fwd.order_by(keys, times=True))
@@ -273,7 +306,9 @@ def level_heuristic(
                 on_progress(time.perf_counter() - t0, eng.makespan(starts) * eng.g, lb * eng.g)
         if obj <= lb_obj:
             raise _Stop
-        if eng.schedules >= max_schedules or (deadline_t is not None and time.perf_counter() > deadline_t):
+        if eng.schedules >= max_schedules or eng.repeats >= 2 * max_schedules:
+            raise _Stop
+        if deadline_t is not None and time.perf_counter() > deadline_t:
             raise _Stop
 
     pop: list[tuple[int, list[int]]] = []
@@ -359,4 +394,5 @@ def level_heuristic(
         lower_bound=lb * g,
         schedules=eng.schedules,
         elapsed_s=time.perf_counter() - t0,
+        stats={"repeats": float(eng.repeats)},
     )
