@@ -70,9 +70,9 @@ class Engine:
         self.fwd = Pass(n, dur, fpreds, dem, caps, h_f)
         h_b = (h_f if net.has_deadlines else 0) + (h_f if net.has_fixed else 0) + sum(dur) + extra(bpreds, dur) + 2
         self.bwd = Pass(n, dur, bpreds, dem, caps, h_b)
-        self.free_f = self.fwd.profile([(j, f) for j, f in enumerate(self.fixed) if f is not None])
-        self._free_b: dict[int, list[int]] = {}
-        self.free_b0 = self.bwd.profile([])
+        self.used_f = self.fwd.profile([(j, f) for j, f in enumerate(self.fixed) if f is not None])
+        self._used_b: dict[int, list[int]] = {}
+        self.used_b0 = self.bwd.profile([])
         rank = [0] * n
         for pos, i in enumerate(net.topo):
             rank[i] = pos
@@ -93,7 +93,7 @@ class Engine:
 
     def forward(self, order: list[int]) -> list[int]:
         self.schedules += 1
-        return self.fwd.run(order, self.release, self.fixed, self.free_f, self.latest)
+        return self.fwd.run(order, self.release, self.fixed, self.used_f, self.latest)
 
     def evaluate(self, order: list[int]) -> tuple[list[int], int]:
         """A forward pass and its objective (remembered: a list seen before costs no pass)."""
@@ -151,17 +151,17 @@ class Engine:
                 if dl is not None and dl < t:
                     rel[i] = t - dl
         fixed: list[int | None] = [None] * n
-        free = self.free_b0
+        used = self.used_b0
         if self.has_fixed:
             for i, f in enumerate(self.fixed):
                 if f is not None:
                     fixed[i] = t - f - dur[i]
-            cached = self._free_b.get(t)
+            cached = self._used_b.get(t)
             if cached is None:
                 cached = self.bwd.profile([(i, f) for i, f in enumerate(fixed) if f is not None])
-                self._free_b[t] = cached
-            free = cached
-        rs = self.bwd.run(order, rel, fixed, free)
+                self._used_b[t] = cached
+            used = cached
+        rs = self.bwd.run(order, rel, fixed, used)
         return [-(rs[i] + dur[i]) * n + rank[i] for i in range(n)]
 
     def improve(self, starts: list[int], obj: int, max_rounds: int = 4) -> tuple[list[int], int]:
