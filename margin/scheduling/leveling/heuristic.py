@@ -16,7 +16,9 @@ The effort is a budget of SGS passes (``max_schedules``): for a given problem, `
 answer is always the same, however busy the machine is (a wall-time cap made the same plan level
 differently under load). An activity list or a plan met before is not decoded or improved again (its result
 is remembered and costs no pass; ``stats["repeats"]`` counts them), so the budget goes to new plans; a search
-that only meets old ones (a small problem) stops after ``2 * max_schedules`` repeats. ``time_limit_s`` is an
+that only meets old ones (a small problem) stops after ``2 * max_schedules`` repeats. While the best plan is
+within ``near_bound`` (8 %) of the lower bound, the budget shrinks with the gap, down to a quarter: there the
+plan is usually optimal and only the bound is weak, so the schedules go where the gap is large. ``time_limit_s`` is an
 optional safety cap on wall time for callers that need one (None, the default: no cap). The search also stops
 as soon as it meets a lower bound (critical path or resource energy), because the plan is then optimal.
 
@@ -36,7 +38,11 @@ from margin.scheduling.leveling.network import Network, check_schedule, compile_
 from margin.scheduling.leveling.problem import ActivityId, LeveledSchedule, LevelingProblem
 
 _MEMO_INTS = 1_500_000  # the remembered results hold at most this many start times per memo (about 12 MB)
-DEFAULT_MAX_SCHEDULES = 20_000  # about 2 s of one core on a J60 instance it cannot solve at once, 0.7 s on average
+DEFAULT_MAX_SCHEDULES = 30_000  # about 2.5 s of one core on a J60 instance it cannot solve at once, 0.9 s on average
+# Near the lower bound the budget shrinks: within NEAR_BOUND of it (as a share of the bound), in proportion to
+# the gap, down to NEAR_BOUND_FLOOR of the budget.
+NEAR_BOUND = 0.08
+NEAR_BOUND_FLOOR = 0.25
 
 
 class _Stop(Exception):
@@ -280,11 +286,16 @@ def level_heuristic(
     keep_on_restart: int = 2,
     on_progress: Callable[[float, int, int], None] | None = None,
     initial: Sequence[Mapping[ActivityId, int]] = (),
+    near_bound: float = NEAR_BOUND,
 ) -> LeveledSchedule:
     """Level ``problem`` with the fast heuristic (see the module docstring).
 
     ``on_progress(elapsed_s, best_makespan, lower_bound)`` is called whenever the best plan improves.
     ``initial``: plans (starts per activity) whose orders seed the first population, e.g. a solver's best.
+    ``near_bound``: while the best plan's makespan is within this share of the lower bound (and it owes nothing
+    else), the budget is cut in proportion to the gap, down to a quarter: on PSPLIB J60 such a plan is nearly
+    always optimal already (the bound is what is weak), so the schedules are better spent where the gap is
+    large (a fifth less CPU time at the same quality). 0 keeps the whole budget.
     """
     t0 = time.perf_counter()
     net = problem if isinstance(problem, Network) else compile_problem(problem)
@@ -296,17 +307,23 @@ def level_heuristic(
     lb_obj = lb  # no deadline overrun and the makespan at its bound
 
     best_starts: list[int] = []
+    budget = max_schedules
     best_obj = -1
 
     def consider(starts: list[int], obj: int) -> None:
-        nonlocal best_starts, best_obj
+        nonlocal best_starts, best_obj, budget
         if best_obj < 0 or obj < best_obj:
             best_starts, best_obj = starts, obj
+            if near_bound > 0 and lb > 0:
+                # obj is the makespan when the plan owes nothing else (overruns and forced over-allocation
+                # weigh far more, so such a plan keeps the whole budget)
+                share = max(NEAR_BOUND_FLOOR, (obj - lb) / (lb * near_bound))
+                budget = max(1, int(max_schedules * min(1.0, share)))
             if on_progress is not None:
                 on_progress(time.perf_counter() - t0, eng.makespan(starts) * eng.g, lb * eng.g)
         if obj <= lb_obj:
             raise _Stop
-        if eng.schedules >= max_schedules or eng.repeats >= 2 * max_schedules:
+        if eng.schedules >= budget or eng.repeats >= 2 * max_schedules:
             raise _Stop
         if deadline_t is not None and time.perf_counter() > deadline_t:
             raise _Stop
