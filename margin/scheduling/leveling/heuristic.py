@@ -18,9 +18,10 @@ differently under load). An activity list or a plan met before is not decoded or
 is remembered and costs no pass; ``stats["repeats"]`` counts them), so the budget goes to new plans; a search
 that only meets old ones (a small problem) stops after ``2 * max_schedules`` repeats. While the best plan is
 within ``near_bound`` (8 %) of the lower bound, the budget shrinks with the gap, down to a quarter: there the
-plan is usually optimal and only the bound is weak, so the schedules go where the gap is large. ``time_limit_s`` is an
-optional safety cap on wall time for callers that need one (None, the default: no cap). The search also stops
-as soon as it meets a lower bound (critical path or resource energy), because the plan is then optimal.
+plan is usually optimal and only the bound is weak, so the schedules go where the gap is large.
+``time_limit_s`` is an optional safety cap on wall time for callers that need one (None, the default: no
+cap). The search also stops as soon as it meets a lower bound (critical path or resource energy), because
+the plan is then optimal.
 
 Links into fixed activities are kept (``Network.latest``, see ``kernel.py``): when an activity cannot be
 leveled without breaking one, it stays at its earliest start, over-allocated, and the plan says so. Such
@@ -38,7 +39,8 @@ from margin.scheduling.leveling.network import Network, check_schedule, compile_
 from margin.scheduling.leveling.problem import ActivityId, LeveledSchedule, LevelingProblem
 
 _MEMO_INTS = 1_500_000  # the remembered results hold at most this many start times per memo (about 12 MB)
-DEFAULT_MAX_SCHEDULES = 30_000  # about 2.5 s of one core on a J60 instance it cannot solve at once, 0.9 s on average
+# up to about 4.5 s of one core on a J60 instance it cannot solve at once, 0.87 s on average (bench/leveling.py)
+DEFAULT_MAX_SCHEDULES = 30_000
 # Near the lower bound the budget shrinks: within NEAR_BOUND of it (as a share of the bound), in proportion to
 # the gap, down to NEAR_BOUND_FLOOR of the budget.
 NEAR_BOUND = 0.08
