@@ -352,7 +352,9 @@ def test_the_default_effort_does_not_depend_on_how_busy_the_machine_is(monkeypat
     monkeypatch.setattr(heuristic_module.time, "perf_counter", lambda: float(next(clock)))
     busy = level_heuristic(problem, max_schedules=600)
     assert (busy.starts, busy.schedules) == (idle.starts, idle.schedules)
-    assert idle.schedules == 600 and busy.elapsed_s >= 1
+    assert idle.stats == busy.stats
+    # the budget ran out: 600 passes, or (a small problem, whose lists repeat) twice as many repeated ones
+    assert (idle.schedules == 600 or idle.stats["repeats"] == 1200) and busy.elapsed_s >= 1
 
 
 def test_cpsat_with_one_worker_gives_the_same_plan_for_the_same_effort() -> None:
