@@ -30,8 +30,10 @@ from margin.demo.dates import DemoCalendar
 from margin.demo.specs import DEMO_PASSWORD, OVERLOAD, WEEKS
 from margin.demo.tests.coherence import all_problems
 from margin.expenses.models import ClaimStatus, ExpenseClaim
+from margin.projects.actions import leveling
+from margin.projects.leveling import links_broken
 from margin.projects.models import Assignment, Dependency, Project, ProjectStatus, Task, TaskStatus, WorkCalendar
-from margin.projects.planning import task_people
+from margin.projects.planning import network_of, task_people
 from margin.rates.models import BillRate, CostRate, ExchangeRate
 from margin.reporting.earned_value import project_earned_value
 from margin.reporting.queries import profitability, profitability_visible
@@ -241,6 +243,38 @@ def test_the_planned_project_has_an_over_allocation_that_leveling_solves(today: 
     after = {t.pk: (t.start, t.finish) for t in Task.objects.filter(project=project)}
     assert after != before and all(after[pk][0] >= start for pk, (start, _) in before.items())  # nothing earlier
     assert maya.get(f"/api/v1/projects/{project.pk}/overallocations").json() == []
+
+
+def test_every_plan_levels_without_breaking_a_link_or_moving_started_work(today: date) -> None:
+    """Leveling every open project of the demo never breaks a link further and never moves a task that has started."""
+    leveled = started_somewhere = 0
+    for project in Project.objects.exclude(status=ProjectStatus.CLOSED).order_by("id"):
+        if not project.tasks.exists():
+            continue
+        manager = viewer_for(project.manager.user)
+        started = {  # leaf tasks with work done (a summary's % is its subtasks')
+            t.pk: (t.start, t.finish)
+            for t in project.tasks.filter(children__isnull=True)
+            if t.actual_start is not None or t.percent_complete > 0
+        }
+        started_somewhere += len(started)
+        broken = _broken(project)
+        proposal = leveling.leveling_run(viewer=manager, project=project)
+        assert proposal.result is not None
+        for task_id in started:
+            assert proposal.result["tasks"].get(str(task_id), {"delay_minutes": 0})["delay_minutes"] == 0
+        leveling.leveling_accept(viewer=manager, proposal=proposal, acknowledge_violations=True)
+        after = _broken(project)
+        assert all(short <= broken.get(key, 0) for key, short in after.items()), (project.code, broken, after)
+        for task in project.tasks.filter(pk__in=started):
+            assert (task.start, task.finish) == started[task.pk], task.name
+        leveled += 1
+    assert leveled >= 3 and started_somewhere > 0
+
+
+def _broken(project: Project) -> dict[tuple[int, int, int], int]:
+    plan = network_of(project)
+    return links_broken(plan, plan.schedule())
 
 
 def test_a_loaded_database_is_left_alone(today: date) -> None:

@@ -1,5 +1,5 @@
 """Leveling never breaks a link and never moves work that has started, on hand-made plans (the issue's case; the
-demo firm's plans are in margin/demo/tests/test_demo_leveling.py); what a proposal cannot keep it says per task,
+demo firm's plans are in margin/demo/tests/test_demo.py); what a proposal cannot keep it says per task,
 and it is accepted only when the user has acknowledged that."""
 
 from __future__ import annotations
