@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from tests.firm import Firm, build_firm
 
@@ -43,6 +43,7 @@ class SharedFirm:
         self.module: ModuleType | None = None
         self.firm: Firm | None = None
         self._atomic: Any = None
+        self._connection: Any = None
         self.builds = 0
 
     def for_module(self, module: ModuleType, blocker: Any) -> Firm:
@@ -54,6 +55,7 @@ class SharedFirm:
         if self.module is not module:
             self.close(blocker)
             with blocker.unblock():
+                self._connection = connections["default"]
                 self._atomic = transaction.atomic()
                 self._atomic.__enter__()
                 self.firm = build_firm()
@@ -66,9 +68,15 @@ class SharedFirm:
         if self._atomic is None:
             return
         with blocker.unblock():
-            transaction.set_rollback(True)
-            self._atomic.__exit__(None, None, None)
-        self._atomic = self.firm = self.module = None
+            if self._atomic in connection.atomic_blocks:
+                transaction.set_rollback(True)
+                self._atomic.__exit__(None, None, None)
+            else:
+                # Seen only in the session's last teardown of an xdist worker that ran the browser tests: "default"
+                # then resolves to another connection object than the one the firm was built on (Django keeps them
+                # per context). Closing that one ends its transaction (the server rolls it back).
+                self._connection.close()
+        self._atomic = self.firm = self.module = self._connection = None
 
 
 shared = SharedFirm()

@@ -129,6 +129,7 @@ def test_link_form_and_indent(page: Any, browser_firm: Firm, sign_in: Callable[[
     form.get_by_label("Lag (days)").fill("0")
     form.get_by_role("button", name="Link").click()
     expect(page.locator("#plan-status")).to_contain_text("cycle")
+    page.wait_for_load_state("networkidle")  # the list redraws after the refusal; a click during it can be lost
 
     page.get_by_role("button", name="Indent Review").click()
     expect(page.locator(f".plan-row[data-task='{extra.pk}'] .plan-wbs")).to_have_text("4.3")
