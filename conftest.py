@@ -43,7 +43,7 @@ def _shared_firm(request: pytest.FixtureRequest, _shared_firm_session: None, dja
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if not shares_the_firm(item):  # it must see the database without the module's firm
+    if FIXTURE not in getattr(item, "fixturenames", ()):  # it must see the database without the module's firm
         shared.close(item.config.stash[blocking_manager_key])
 
 
