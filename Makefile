@@ -7,11 +7,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run setup venv assets migrate demo serve test lint types contracts migrations-check pytest \
-        pytest-sqlite pytest-postgres browser-deps bench bench-capture schema clean
+        pytest-sqlite pytest-postgres browser-deps bench bench-capture schema clean kernel
 
 run: setup demo serve
 
-setup: venv assets migrate
+setup: venv assets migrate kernel
 
 # The venv is rebuilt whenever pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -30,6 +30,11 @@ assets: node_modules/.installed
 
 migrate: venv
 	$(PY) manage.py migrate --noinput
+
+# numba compiles the leveling kernel on first use and caches it beside the source: do it once, here, rather than
+# in the first leveling request or in every test worker (margin/scheduling/leveling/warm.py).
+kernel: venv
+	$(PY) -m margin.scheduling.leveling.warm
 
 demo: migrate
 	$(PY) manage.py demo --if-empty
@@ -66,12 +71,12 @@ pytest: pytest-sqlite pytest-postgres
 PYTEST_WORKERS ?= 2
 PYTEST_ARGS := -q -n $(PYTEST_WORKERS) --dist loadgroup
 
-pytest-sqlite: venv assets
+pytest-sqlite: venv assets kernel
 	env -u MARGIN_TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
 # Runs only when MARGIN_TEST_DATABASE_URL names a PostgreSQL database (.ci/run sets it). The browser tests ran
 # in the SQLite run: they check the screens, not the database (docs/adr/0017-browser-tests-run-once.md).
-pytest-postgres: venv assets
+pytest-postgres: venv assets kernel
 	@if [ -n "$$MARGIN_TEST_DATABASE_URL" ]; then \
 		echo "== the suite on PostgreSQL ($$MARGIN_TEST_DATABASE_URL), browser tests aside"; \
 		$(BIN)/pytest $(PYTEST_ARGS) --ignore=tests/browser; \
@@ -86,7 +91,7 @@ browser-deps:
 schema: venv
 	DJANGO_SETTINGS_MODULE=config.test_settings $(PY) manage.py export_openapi docs/openapi.json
 
-bench: venv assets
+bench: venv assets kernel
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 # Capture (issue 4): my week with 5 years of history, approving 10,000 entries, a 100,000-row CSV import.

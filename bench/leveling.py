@@ -44,7 +44,7 @@ from tqdm import tqdm
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from margin.scheduling.leveling.cpsat import DEFAULT_EFFORT, level_cpsat  # noqa: E402
+from margin.scheduling.leveling.cpsat import DEFAULT_EFFORT, HINT_SCHEDULES, level_cpsat  # noqa: E402
 from margin.scheduling.leveling.heuristic import DEFAULT_MAX_SCHEDULES, level_heuristic  # noqa: E402
 from margin.scheduling.leveling.network import check_schedule, compile_problem  # noqa: E402
 from margin.scheduling.psplib import instance_key, read_bounds, read_makespans, read_sm  # noqa: E402
@@ -230,7 +230,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--effort", type=float, default=DEFAULT_EFFORT, help="CP-SAT: deterministic time")
     parser.add_argument("--time-limit", type=float, default=None, help="CP-SAT: wall-time safety cap (s), none")
     parser.add_argument("--workers", type=int, default=2, help="CP-SAT: search workers")
-    parser.add_argument("--max-schedules", type=int, default=DEFAULT_MAX_SCHEDULES, help="heuristic: SGS passes")
+    parser.add_argument(
+        "--max-schedules",
+        type=int,
+        default=None,
+        help=f"SGS passes: heuristic {DEFAULT_MAX_SCHEDULES}, CP-SAT's warm start {HINT_SCHEDULES} per worker",
+    )
     parser.add_argument("--heuristic-time", type=float, default=None, help="heuristic: wall-time safety cap (s)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -241,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         "--report-only", action="store_true", help="rewrite the .json/.md from the partial file, run nothing"
     )
     args = parser.parse_args(argv)
+    if args.max_schedules is None:
+        args.max_schedules = DEFAULT_MAX_SCHEDULES if args.mode == "heuristic" else HINT_SCHEDULES
 
     args.out.mkdir(parents=True, exist_ok=True)
     sets = [s.strip() for s in args.sets.split(",") if s.strip()]

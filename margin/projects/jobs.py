@@ -16,7 +16,7 @@ from margin.projects.actions import heuristic_budget, leveling_fill, leveling_ru
 from margin.projects.leveling import leveling_input_of, leveling_result
 from margin.projects.models import LevelingProposal, LevelingStatus, Project
 from margin.scheduling.leveling import level_cpsat
-from margin.scheduling.leveling.cpsat import DEFAULT_EFFORT
+from margin.scheduling.leveling.cpsat import DEFAULT_EFFORT, HINT_SCHEDULES
 
 LEVELING_RUN = "leveling_optimise"
 DEFAULT_TIME_LIMIT_S = 60.0
@@ -24,8 +24,9 @@ PROGRESS_EVERY_S = 0.25
 
 
 def optimiser_effort() -> float:
-    """The optimiser's effort: CP-SAT deterministic time (``MARGIN_LEVELING_EFFORT``; about 10 s on two idle
-    cores unless set). The same plan levels the same way however busy the server is."""
+    """The optimiser's effort: CP-SAT deterministic time (``MARGIN_LEVELING_EFFORT``) after its warm start; unless
+    set, about 10 s in all on two idle cores for the hardest 60-task plans. The same plan levels the same way
+    however busy the server is."""
     return float(getattr(settings, "MARGIN_LEVELING_EFFORT", DEFAULT_EFFORT))
 
 
@@ -64,7 +65,7 @@ def leveling_optimise(*, job_run_id: int, proposal_id: int, time_limit_s: float,
                 data.problem,
                 effort=optimiser_effort() if effort is None else effort,
                 time_limit_s=time_limit_s,
-                heuristic_schedules=heuristic_budget(data.problem),
+                heuristic_schedules=heuristic_budget(data.problem, HINT_SCHEDULES),
                 minimize_delay=True,
                 on_progress=progress,
             )

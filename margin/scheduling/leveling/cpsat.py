@@ -28,7 +28,7 @@ from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
-from margin.scheduling.leveling.heuristic import DEFAULT_MAX_SCHEDULES, level_heuristic
+from margin.scheduling.leveling.heuristic import level_heuristic
 from margin.scheduling.leveling.network import (
     Network,
     compile_problem,
@@ -40,7 +40,13 @@ from margin.scheduling.leveling.network import (
 )
 from margin.scheduling.leveling.problem import LeveledSchedule, LevelingProblem
 
-DEFAULT_EFFORT = 5.0  # CP-SAT deterministic time: about 10 s on two idle cores for a PSPLIB J60 instance
+# The optimiser's warm start: two heuristic searches of HINT_SCHEDULES side by side (one per worker, about 5 s of
+# each core on the hardest PSPLIB J60 instances), then CP-SAT for DEFAULT_EFFORT units of deterministic time
+# (3-5 s on two idle cores): at most about 10 s in all (bench/leveling.py --mode cpsat). With the compiled kernel
+# (ADR 0018) the long search finds most of what CP-SAT found before; CP-SAT adds a unit here and there and the
+# proofs of optimality.
+HINT_SCHEDULES = 250_000
+DEFAULT_EFFORT = 1.0
 ProgressCallback = Callable[[float, int, int], None]
 Fixed = list[int | None]
 
@@ -229,13 +235,14 @@ def level_cpsat(
     workers: int = 2,
     seed: int = 0,
     hint: LeveledSchedule | None = None,
-    heuristic_schedules: int = DEFAULT_MAX_SCHEDULES,
+    heuristic_schedules: int = HINT_SCHEDULES,
     minimize_delay: bool = False,
     on_progress: ProgressCallback | None = None,
     time_limit_s: float | None = None,
 ) -> LeveledSchedule:
-    """Level ``problem``: the heuristic (``heuristic_schedules``), then CP-SAT for ``effort`` units of
-    deterministic time with ``workers`` workers, hinted with the heuristic's plan so it can only improve on it.
+    """Level ``problem``: the heuristic (``workers`` searches of ``heuristic_schedules`` side by side), then CP-SAT
+    for ``effort`` units of deterministic time with ``workers`` workers, hinted with the heuristic's plan so it
+    can only improve on it.
 
     Stops as soon as the plan meets the lower bound or CP-SAT proves it optimal. ``minimize_delay`` spends a
     quarter of ``effort`` more on moving nothing later than it must. ``time_limit_s``: a wall-time safety cap
@@ -254,6 +261,7 @@ def level_cpsat(
             net,
             seed=seed,
             max_schedules=heuristic_schedules,
+            threads=workers,
             on_progress=None if on_progress is None else (lambda _t, ms, lb: on_progress(0.0, ms, lb)),
         )
     g = net.time_unit()

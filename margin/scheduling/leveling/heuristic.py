@@ -8,9 +8,12 @@
    starts). This never lengthens the plan and often shortens it; it is repeated while it helps.
 3. A genetic algorithm over activity lists (Hartmann 1998): two-point crossover and swap mutation keep
    every list consistent with the links; each child is decoded, improved by FBI and written back
-   (Lamarckian), and the best ``population`` plans survive (no two alike). When the best plan has not
+   (Lamarckian), and the best ``population`` plans (80) survive (no two alike). When the best plan has not
    improved for ``restart_after`` generations, the population restarts from its two best plans and
    fresh samples around the LFT order, which keeps long searches from stalling.
+
+The passes, FBI and the making of children run compiled (``kernel.py``, numba; ADR 0018); this module decides
+what to try and when to stop, and draws every random number (numpy's PCG64 from ``seed``).
 
 The effort is a budget of SGS passes (``max_schedules``): for a given problem, ``seed`` and budget the
 answer is always the same, however busy the machine is (a wall-time cap made the same plan level
@@ -30,31 +33,32 @@ over-allocation weighs more than any makespan in the objective, so the search ke
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
-from margin.scheduling.leveling.kernel import Pass, scale_units
+import numpy as np
+
+from margin.scheduling.leveling import kernel
+from margin.scheduling.leveling.kernel import Arrays, csr, optional, scale_units, side
 from margin.scheduling.leveling.network import Network, check_schedule, compile_problem, make_schedule
 from margin.scheduling.leveling.problem import ActivityId, LeveledSchedule, LevelingProblem
 
-_MEMO_INTS = 1_500_000  # the remembered results hold at most this many start times per memo (about 12 MB)
-# up to about 4.5 s of one core on a J60 instance it cannot solve at once, 0.87 s on average (bench/leveling.py)
+# at most about 0.8 s of one core on a PSPLIB J60 instance, 0.1 s on average (bench/leveling.py)
 DEFAULT_MAX_SCHEDULES = 30_000
 # Near the lower bound the budget shrinks: within NEAR_BOUND of it (as a share of the bound), in proportion to
 # the gap, down to NEAR_BOUND_FLOOR of the budget.
 NEAR_BOUND = 0.08
 NEAR_BOUND_FLOOR = 0.25
 
-
-class _Stop(Exception):
-    pass
+Objective = tuple[int, int, int]  # (forced over-allocation, deadline overrun, makespan), see kernel.objective
 
 
 class Engine:
-    """Forward and backward SGS passes for one network, with the bookkeeping the search needs."""
+    """A network in scaled time units, as the compiled passes take it, and the search's state."""
 
-    def __init__(self, net: Network) -> None:
+    def __init__(self, net: Network, max_schedules: int, near_bound: float) -> None:
         self.net = net
         g = net.time_unit()
         self.g = g
@@ -62,137 +66,101 @@ class Engine:
         self.n = n
         dur = [d // g for d in net.dur]
         self.dur = dur
-        self.release = [r // g for r in net.release]
-        self.deadline = [None if d is None else d // g for d in net.deadline]
-        self.fixed = [None if f is None else f // g for f in net.fixed]
-        self.latest = [None if x is None else x // g for x in net.latest] if net.has_latest else None
+        release = [r // g for r in net.release]
+        deadline = [None if d is None else d // g for d in net.deadline]
+        fixed = [None if f is None else f // g for f in net.fixed]
+        latest: list[int | None] = [None] * n
+        if net.has_latest:
+            latest = [None if x is None else x // g for x in net.latest]
         fpreds = [[(i, dl // g) for i, dl in net.preds[j]] for j in range(n)]
         bpreds = [[(j, dl // g + dur[j] - dur[i]) for j, dl in net.succs[i]] for i in range(n)]
         caps, dem = scale_units(net)
 
-        def extra(preds: list[list[tuple[int, int]]], dur_of_pred: list[int]) -> int:
-            return sum(max([0] + [dl - dur_of_pred[i] for i, dl in preds[j]]) for j in range(n))
+        def extra(preds: list[list[tuple[int, int]]]) -> int:
+            return sum(max([0] + [dl - dur[i] for i, dl in preds[j]]) for j in range(n))
 
-        fixed_end = max((f + dur[j] for j, f in enumerate(self.fixed) if f is not None), default=0)
-        h_f = max(self.release, default=0) + fixed_end + sum(dur) + extra(fpreds, dur) + 2
-        self.fwd = Pass(n, dur, fpreds, dem, caps, h_f)
-        h_b = (h_f if net.has_deadlines else 0) + (h_f if net.has_fixed else 0) + sum(dur) + extra(bpreds, dur) + 2
-        self.bwd = Pass(n, dur, bpreds, dem, caps, h_b)
-        self.used_f = self.fwd.profile([(j, f) for j, f in enumerate(self.fixed) if f is not None])
-        self._used_b: dict[int, list[int]] = {}
-        self.used_b0 = self.bwd.profile([])
+        fixed_end = max((f + dur[j] for j, f in enumerate(fixed) if f is not None), default=0)
+        h_f = max(release, default=0) + fixed_end + sum(dur) + extra(fpreds) + 2
+        h_b = (h_f if net.has_deadlines else 0) + (h_f if net.has_fixed else 0) + sum(dur) + extra(bpreds) + 2
         rank = [0] * n
         for pos, i in enumerate(net.topo):
             rank[i] = pos
-        self.rank = rank
+        self.rank = np.array(rank, np.int64)
+        d_ptr, d_res, d_u = csr([[(r, u) for r, u in dem[j] if u > 0] if dur[j] > 0 else [] for j in range(n)])
+        a = Arrays(
+            dur=np.array(dur, np.int64),
+            release=np.array(release, np.int64),
+            fixed=optional(fixed),
+            latest=optional(latest),
+            deadline=optional(deadline),
+            rank=self.rank,
+            d_ptr=d_ptr,
+            d_res=d_res,
+            d_u=d_u,
+            cap=np.array(caps, np.int64),
+            used_f=np.zeros((0, len(caps)), np.int64),
+            has_fixed=net.has_fixed,
+            has_deadlines=net.has_deadlines,
+            has_latest=net.has_latest,
+            fwd=side(n, fpreds, h_f),
+            bwd=side(n, bpreds, h_b),
+        )
+        self.arrays = a._replace(used_f=kernel.profile(a, a.fixed, h_f))
         self.lower_bound = -(-net.lower_bound // g)
-        self.has_deadlines = net.has_deadlines
-        self.has_fixed = net.has_fixed
-        self.schedules = 0
-        # Results by the hash of an activity list (a plan): a converged population keeps making lists and plans it
-        # has seen, and decoding them again would spend the budget on nothing new. Python hashes integers the
-        # same way in every process, so this stays deterministic; a collision (never seen) would only hand back
-        # another valid plan.
-        self._evaluated: dict[int, tuple[list[int], int]] = {}
-        self._improved: dict[int, tuple[list[int], int]] = {}
-        self.repeats = 0
+        self.state = np.zeros(kernel.STATE_SIZE, np.int64)
+        self.state[[kernel.BUDGET, kernel.MAX_SCHEDULES]] = max_schedules
+        self.state[kernel.BEST_MAKESPAN] = -1
+        self.state[kernel.LOWER_BOUND] = self.lower_bound
+        self.best = np.zeros(n, np.int64)
+        self.near = near_bound
+        self.floor = NEAR_BOUND_FLOOR
+        self.lists = kernel.memo(n)
+        self.plans = kernel.memo(n)
 
-    # --- passes --------------------------------------------------------------------------------
+    @property
+    def schedules(self) -> int:
+        return int(self.state[kernel.SCHEDULES])
 
-    def forward(self, order: list[int]) -> list[int]:
-        self.schedules += 1
-        return self.fwd.run(order, self.release, self.fixed, self.used_f, self.latest)
+    @property
+    def repeats(self) -> int:
+        return int(self.state[kernel.REPEATS])
 
-    def evaluate(self, order: list[int]) -> tuple[list[int], int]:
-        """A forward pass and its objective (remembered: a list seen before costs no pass)."""
-        key = hash(tuple(order))
-        seen = self._evaluated.get(key)
-        if seen is not None:
-            self.repeats += 1
-            return seen
-        starts = self.forward(order)
-        out = starts, self.objective(starts, self.fwd.overflow)
-        self._remember(self._evaluated, key, out)
-        return out
+    @property
+    def stopped(self) -> bool:
+        return bool(self.state[kernel.STOP])
 
-    def _remember(self, memo: dict[int, tuple[list[int], int]], key: int, value: tuple[list[int], int]) -> None:
-        if len(memo) * self.n >= _MEMO_INTS:
-            memo.clear()
-        memo[key] = value
+    @property
+    def best_objective(self) -> Objective:
+        st = self.state
+        return int(st[kernel.BEST_OVERFLOW]), int(st[kernel.BEST_LATE]), int(st[kernel.BEST_MAKESPAN])
 
-    def makespan(self, starts: list[int]) -> int:
-        dur = self.dur
-        return max([starts[i] + dur[i] for i in range(self.n)], default=0)
+    def improved(self) -> bool:
+        """Whether the best plan improved since the last call."""
+        was = bool(self.state[kernel.IMPROVED])
+        self.state[kernel.IMPROVED] = 0
+        return was
 
-    def objective(self, starts: list[int], overflow: int = 0) -> int:
-        """Makespan, preceded by the total deadline overrun when deadlines exist, preceded by the
-        over-allocation that links forced (lexicographic)."""
-        ms = self.makespan(starts) + (overflow << 80)
-        if not self.has_deadlines:
-            return ms
-        late = 0
-        for i, dl in enumerate(self.deadline):
-            if dl is not None:
-                over = starts[i] + self.dur[i] - dl
-                if over > 0:
-                    late += over
-        return late * (1 << 40) + ms
+    def attempt(self, order: np.ndarray) -> tuple[Objective, np.ndarray]:
+        """Decode ``order``, improve the plan, keep the best; the improved plan's objective and list."""
+        out, obj = kernel.attempt(
+            self.arrays, order, self.state, self.best, self.near, self.floor, self.lists, self.plans
+        )
+        return obj, out
 
-    def order_of(self, starts: list[int]) -> list[int]:
-        """The activity list of a plan: by start time, ties by topological rank."""
-        n = self.n
-        rank = self.rank
-        return self.fwd.order_by([starts[i] * n + rank[i] for i in range(n)], times=True)
+    def consider_plan(self, starts: list[int]) -> None:
+        """Keep a valid plan given from outside if it beats the best so far."""
+        plan = np.array(starts, np.int64)
+        obj = kernel.objective(self.arrays, plan, 0)
+        kernel.consider(self.arrays, plan, obj, self.state, self.best, self.near, self.floor)
 
-    def backward(self, starts: list[int]) -> list[int]:
-        """Right-justify a plan; returns the forward-pass keys it implies (smaller = earlier)."""
-        self.schedules += 1
-        n = self.n
-        dur = self.dur
-        t = self.makespan(starts)
-        rank = self.rank
-        keys = [(t - starts[i] - dur[i]) * n + (n - 1 - rank[i]) for i in range(n)]
-        order = self.bwd.order_by(keys, times=True)
-        rel = [0] * n
-        if self.has_deadlines:
-            for i, dl in enumerate(self.deadline):
-                if dl is not None and dl < t:
-                    rel[i] = t - dl
-        fixed: list[int | None] = [None] * n
-        used = self.used_b0
-        if self.has_fixed:
-            for i, f in enumerate(self.fixed):
-                if f is not None:
-                    fixed[i] = t - f - dur[i]
-            cached = self._used_b.get(t)
-            if cached is None:
-                cached = self.bwd.profile([(i, f) for i, f in enumerate(fixed) if f is not None])
-                self._used_b[t] = cached
-            used = cached
-        rs = self.bwd.run(order, rel, fixed, used)
-        return [-(rs[i] + dur[i]) * n + rank[i] for i in range(n)]
+    def order_by(self, keys: np.ndarray) -> np.ndarray:
+        return kernel.order_by(self.arrays.fwd, keys, False)
 
-    def improve(self, starts: list[int], obj: int, max_rounds: int = 4) -> tuple[list[int], int]:
-        """Forward-backward improvement, repeated while it shortens the plan (remembered per plan: the
-        objective is a function of the plan)."""
-        key = hash(tuple(starts))
-        seen = self._improved.get(key)
-        if seen is not None:
-            self.repeats += 1
-            return seen
-        out = self._improve(starts, obj, max_rounds)
-        self._remember(self._improved, key, out)
-        return out
+    def order_of(self, starts: list[int]) -> np.ndarray:
+        return kernel.order_of(self.arrays, np.array(starts, np.int64))
 
-    def _improve(self, starts: list[int], obj: int, max_rounds: int) -> tuple[list[int], int]:
-        for _ in range(max_rounds):
-            keys = self.backward(starts)
-            cand, cobj = self.evaluate(self.fwd.order_by(keys, times=True))
-            if cobj < obj:
-                starts, obj = cand, cobj
-            else:
-                break
-        return starts, obj
+    def makespan(self, starts: Sequence[int]) -> int:
+        return max([starts[i] + self.dur[i] for i in range(self.n)], default=0)
 
 
 # --- priority rules ----------------------------------------------------------------------------
@@ -235,45 +203,14 @@ def _rules(eng: Engine) -> dict[str, list[float]]:
     return rules
 
 
-def _keys_from(values: list[float], eng: Engine) -> list[int]:
+def _keys_from(values: Sequence[float] | np.ndarray, eng: Engine) -> np.ndarray:
     """Integer keys from float priorities; ties broken by topological rank."""
-    order = sorted(range(eng.n), key=lambda i: (values[i], eng.rank[i]))
-    keys = [0] * eng.n
-    for pos, i in enumerate(order):
-        keys[i] = pos
+    keys = np.empty(eng.n, np.int64)
+    keys[np.lexsort((eng.rank, np.asarray(values, np.float64)))] = np.arange(eng.n)
     return keys
 
 
 # --- genetic algorithm -------------------------------------------------------------------------
-
-
-def _crossover(mother: list[int], father: list[int], rng: random.Random) -> list[int]:
-    n = len(mother)
-    q1 = rng.randrange(n)
-    q2 = rng.randrange(q1, n)
-    child = mother[:q1]
-    taken = [False] * n
-    for a in child:
-        taken[a] = True
-    for a in father:
-        if len(child) >= q2:
-            break
-        if not taken[a]:
-            child.append(a)
-            taken[a] = True
-    for a in mother:
-        if not taken[a]:
-            child.append(a)
-    return child
-
-
-def _mutate(lst: list[int], linked: list[set[int]], rate: float, rng: random.Random) -> None:
-    n = len(lst)
-    for k in range(n - 1):
-        if rng.random() < rate:
-            a, b = lst[k], lst[k + 1]
-            if b not in linked[a]:
-                lst[k], lst[k + 1] = b, a
 
 
 def level_heuristic(
@@ -281,8 +218,9 @@ def level_heuristic(
     *,
     seed: int = 0,
     max_schedules: int = DEFAULT_MAX_SCHEDULES,
+    threads: int = 1,
     time_limit_s: float | None = None,
-    population: int = 24,
+    population: int = 80,
     mutation_rate: float = 0.05,
     restart_after: int = 30,
     keep_on_restart: int = 2,
@@ -292,126 +230,156 @@ def level_heuristic(
 ) -> LeveledSchedule:
     """Level ``problem`` with the fast heuristic (see the module docstring).
 
-    ``on_progress(elapsed_s, best_makespan, lower_bound)`` is called whenever the best plan improves.
+    ``threads``: independent searches (seeds ``seed``, ``seed + 1``, ...) of ``max_schedules`` each, run side by
+    side (the kernel releases the GIL); the best plan wins, ties to the lower seed, so the answer stays the
+    same whatever the machine's load. Separate searches rather than one shared one: a converged population
+    is what stops the search improving, and two find more than one of twice the budget.
+    ``on_progress(elapsed_s, best_makespan, lower_bound)`` is called whenever the best plan improves (at the
+    latest after the generation that improved it), from the searches' threads.
     ``initial``: plans (starts per activity) whose orders seed the first population, e.g. a solver's best.
     ``near_bound``: while the best plan's makespan is within this share of the lower bound (and it owes nothing
     else), the budget is cut in proportion to the gap, down to a quarter: on PSPLIB J60 such a plan is nearly
     always optimal already (the bound is what is weak), so the schedules are better spent where the gap is
-    large (about 12 % less CPU time at the same quality). 0 keeps the whole budget.
+    large. 0 keeps the whole budget.
     """
     t0 = time.perf_counter()
     net = problem if isinstance(problem, Network) else compile_problem(problem)
-    eng = Engine(net)
-    rng = random.Random(seed)  # noqa: S311 (a reproducible search, not cryptography)
+    options = _Options(population, mutation_rate, restart_after, keep_on_restart, initial, on_progress, t0)
     deadline_t = None if time_limit_s is None else t0 + time_limit_s
+    engines = [Engine(net, max_schedules, near_bound) for _ in range(max(1, threads))]
+    if len(engines) == 1:
+        _run(engines[0], seed, deadline_t, options)
+    else:
+        with ThreadPoolExecutor(len(engines)) as pool:
+            list(pool.map(lambda k: _run(engines[k], seed + k, deadline_t, options), range(len(engines))))
+    eng = min(engines, key=lambda e: e.best_objective)  # the first of equals: the lowest seed
+
     n = net.n
-    lb = eng.lower_bound
-    lb_obj = lb  # no deadline overrun and the makespan at its bound
-
-    best_starts: list[int] = []
-    budget = max_schedules
-    best_obj = -1
-
-    def consider(starts: list[int], obj: int) -> None:
-        nonlocal best_starts, best_obj, budget
-        if best_obj < 0 or obj < best_obj:
-            best_starts, best_obj = starts, obj
-            if near_bound > 0 and lb > 0:
-                # obj is the makespan when the plan owes nothing else (overruns and forced over-allocation
-                # weigh far more, so such a plan keeps the whole budget)
-                share = max(NEAR_BOUND_FLOOR, (obj - lb) / (lb * near_bound))
-                budget = max(1, int(max_schedules * min(1.0, share)))
-            if on_progress is not None:
-                on_progress(time.perf_counter() - t0, eng.makespan(starts) * eng.g, lb * eng.g)
-        if obj <= lb_obj:
-            raise _Stop
-        if eng.schedules >= budget or eng.repeats >= 2 * max_schedules:
-            raise _Stop
-        if deadline_t is not None and time.perf_counter() > deadline_t:
-            raise _Stop
-
-    pop: list[tuple[int, list[int]]] = []
-    try:
-        if n == 0:
-            raise _Stop
-        for plan in initial:
-            starts = [plan[a] // eng.g for a in net.ids]
-            if check_schedule(net, [plan[a] for a in net.ids]) or any(plan[a] % eng.g for a in net.ids):
-                # not a plan this search could make: only its order is taken
-                starts, obj = eng.evaluate(eng.order_of(starts))
-            else:
-                obj = eng.objective(starts)
-            consider(starts, obj)
-            pop.append((obj, eng.order_of(starts)))
-        rules = _rules(eng)
-        for _, values in rules.items():
-            keys = _keys_from(values, eng)
-            starts, obj = eng.evaluate(eng.fwd.order_by(keys))
-            consider(starts, obj)
-            starts, obj = eng.improve(starts, obj)
-            consider(starts, obj)
-            pop.append((obj, eng.order_of(starts)))
-        # random-key perturbations of LFT fill the population
-        lft = rules["LFT"]
-        spread = max(max(lft) - min(lft), 1.0)
-
-        def sample(values: list[float]) -> tuple[int, list[int]]:
-            starts, obj = eng.evaluate(eng.fwd.order_by(_keys_from(values, eng)))
-            consider(starts, obj)
-            starts, obj = eng.improve(starts, obj)
-            consider(starts, obj)
-            return obj, eng.order_of(starts)
-
-        while len(pop) < population:
-            pop.append(sample([v + rng.random() * spread * 0.3 for v in lft]))
-        linked: list[set[int]] = [set() for _ in range(n)]
-        for link in net.links:
-            linked[link.pred].add(link.succ)
-            linked[link.succ].add(link.pred)
-        stale = 0
-        while True:
-            pop.sort(key=lambda p: p[0])
-            pop = pop[:population]
-            if stale >= restart_after:
-                # the population has converged: keep the best plans, sample afresh around LFT
-                stale = 0
-                pop = pop[:keep_on_restart]
-                while len(pop) < population:
-                    noisy = [v + rng.random() * spread for v in lft]
-                    pop.append(sample(noisy))
-            before = best_obj
-            children: list[tuple[int, list[int]]] = []
-            idx = list(range(len(pop)))
-            rng.shuffle(idx)
-            for a, b in zip(idx[0::2], idx[1::2], strict=False):
-                for mother, father in ((pop[a][1], pop[b][1]), (pop[b][1], pop[a][1])):
-                    child = _crossover(mother, father, rng)
-                    _mutate(child, linked, mutation_rate, rng)
-                    starts, obj = eng.evaluate(child)
-                    consider(starts, obj)
-                    starts, obj = eng.improve(starts, obj)
-                    consider(starts, obj)
-                    children.append((obj, eng.order_of(starts)))
-            stale = 0 if best_obj < before else stale + 1
-            seen = {tuple(p[1]) for p in pop}
-            for c in children:
-                key = tuple(c[1])
-                if key not in seen:
-                    seen.add(key)
-                    pop.append(c)
-    except _Stop:
-        pass
-
     g = eng.g
-    starts_out = [s * g for s in best_starts] if best_starts else []
-    ms = eng.makespan(best_starts) if best_starts else 0
+    best = eng.best.tolist() if eng.best_objective[2] >= 0 and n else []
+    starts_out = [s * g for s in best]
+    ms = eng.makespan(best) if best else 0
     return make_schedule(
         net,
         starts_out,
         method="heuristic",
-        proven_optimal=n == 0 or (best_obj <= lb_obj and ms <= lb),
-        lower_bound=lb * g,
-        schedules=eng.schedules,
+        proven_optimal=n == 0 or (eng.best_objective[:2] == (0, 0) and ms <= eng.lower_bound),
+        lower_bound=eng.lower_bound * g,
+        schedules=sum(e.schedules for e in engines),
         elapsed_s=time.perf_counter() - t0,
-        stats={"repeats": float(eng.repeats)},
+        stats={"repeats": float(sum(e.repeats for e in engines))},
     )
+
+
+@dataclass(frozen=True)
+class _Options:
+    population: int
+    mutation_rate: float
+    restart_after: int
+    keep_on_restart: int
+    initial: Sequence[Mapping[ActivityId, int]]
+    on_progress: Callable[[float, int, int], None] | None
+    t0: float
+
+
+def _run(eng: Engine, seed: int, deadline_t: float | None, opt: _Options) -> None:
+    """One search on ``eng`` until its budget, the lower bound or the wall-time cap stops it."""
+    rng = np.random.Generator(np.random.PCG64(seed))
+
+    def done() -> bool:
+        """Report progress; whether the search is over (the kernel's stop, or the safety cap on wall time)."""
+        if eng.improved() and opt.on_progress is not None:
+            opt.on_progress(time.perf_counter() - opt.t0, eng.best_objective[2] * eng.g, eng.lower_bound * eng.g)
+        return eng.stopped or (deadline_t is not None and time.perf_counter() > deadline_t)
+
+    pop: list[tuple[Objective, np.ndarray]] = []
+
+    def add(order: np.ndarray) -> bool:
+        obj, out = eng.attempt(order)
+        if not eng.stopped:
+            pop.append((obj, out))
+        return done()
+
+    if eng.n:
+        _search(eng, rng, opt, add, done, pop)
+
+
+def _search(
+    eng: Engine,
+    rng: np.random.Generator,
+    opt: _Options,
+    add: Callable[[np.ndarray], bool],
+    done: Callable[[], bool],
+    pop: list[tuple[Objective, np.ndarray]],
+) -> None:
+    """The search proper: the first population (given plans, priority rules, samples around LFT), then
+    generations until ``done()``."""
+    net = eng.net
+    n = net.n
+    population = opt.population
+    for plan in opt.initial:
+        starts = [plan[a] // eng.g for a in net.ids]
+        if not check_schedule(net, [plan[a] for a in net.ids]) and not any(plan[a] % eng.g for a in net.ids):
+            eng.consider_plan(starts)  # otherwise not a plan this search could make: only its order is taken
+        if done() or add(eng.order_of(starts)):
+            return
+    rules = _rules(eng)
+    for values in rules.values():
+        if add(eng.order_by(_keys_from(values, eng))):
+            return
+    # random-key perturbations of LFT fill the population
+    lft = np.array(rules["LFT"], np.float64)
+    spread = max(float(lft.max() - lft.min()), 1.0)
+    while len(pop) < population:
+        if add(eng.order_by(_keys_from(lft + rng.random(n) * spread * 0.3, eng))):
+            return
+    link_ptr, link_idx, _ = csr([[(other, 0) for other in sorted(linked)] for linked in _neighbours(net)])
+    stale = 0
+    while True:
+        pop.sort(key=lambda p: p[0])
+        del pop[population:]
+        if stale >= opt.restart_after:
+            # the population has converged: keep the best plans, sample afresh around LFT
+            stale = 0
+            del pop[opt.keep_on_restart :]
+            while len(pop) < population:
+                if add(eng.order_by(_keys_from(lft + rng.random(n) * spread, eng))):
+                    return
+        before = eng.best_objective
+        count = 2 * (len(pop) // 2)
+        q1 = rng.integers(0, n, count)
+        q2 = q1 + (rng.random(count) * (n - q1)).astype(np.int64)
+        children, objs, made = kernel.breed(
+            eng.arrays,
+            np.stack([p[1] for p in pop]),
+            rng.permutation(len(pop)),
+            np.stack([q1, q2], axis=1),
+            rng.random((count, max(n - 1, 0))),
+            opt.mutation_rate,
+            link_ptr,
+            link_idx,
+            eng.state,
+            eng.best,
+            eng.near,
+            eng.floor,
+            eng.lists,
+            eng.plans,
+        )
+        if done():
+            return
+        stale = 0 if eng.best_objective < before else stale + 1
+        seen = {p[1].tobytes() for p in pop}
+        for c in range(made):
+            key = children[c].tobytes()
+            if key not in seen:
+                seen.add(key)
+                pop.append(((int(objs[c, 0]), int(objs[c, 1]), int(objs[c, 2])), children[c]))
+
+
+def _neighbours(net: Network) -> list[set[int]]:
+    """Per activity, the activities linked to it either way (a mutation never swaps two of them)."""
+    linked: list[set[int]] = [set() for _ in range(net.n)]
+    for link in net.links:
+        linked[link.pred].add(link.succ)
+        linked[link.succ].add(link.pred)
+    return linked

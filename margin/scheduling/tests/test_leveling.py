@@ -25,6 +25,7 @@ from margin.scheduling.leveling import (
 from margin.scheduling.leveling import heuristic as heuristic_module
 
 CPSAT_EFFORT = 1.0
+HINT = 3000  # the warm start's schedules per worker: these tests check CP-SAT's rules, not the default's search
 
 
 # --- an independent check, written from the link definitions (not from the engine's code) ---------
@@ -72,7 +73,7 @@ def assert_valid(problem: LevelingProblem, result: LeveledSchedule) -> None:
 
 
 def solve_both(problem: LevelingProblem) -> tuple[LeveledSchedule, LeveledSchedule]:
-    return level_heuristic(problem), level_cpsat(problem, effort=CPSAT_EFFORT)
+    return level_heuristic(problem), level_cpsat(problem, effort=CPSAT_EFFORT, heuristic_schedules=HINT)
 
 
 def one_person(*acts: Activity, links: tuple[Precedence, ...] = (), cap: int = 100) -> LevelingProblem:
@@ -373,7 +374,9 @@ def test_progress_is_reported() -> None:
     assert seen and seen[-1][1] == result.makespan
     assert [m for _, m, _ in seen] == sorted((m for _, m, _ in seen), reverse=True)
     seen.clear()
-    opt = level_cpsat(problem, effort=CPSAT_EFFORT, on_progress=lambda t, m, b: seen.append((t, m, b)))
+    opt = level_cpsat(
+        problem, effort=CPSAT_EFFORT, heuristic_schedules=HINT, on_progress=lambda t, m, b: seen.append((t, m, b))
+    )
     assert seen
     assert min(m for _, m, _ in seen) == opt.makespan
     assert all(b <= m for _, m, b in seen)

@@ -77,7 +77,7 @@ def test_a_small_file_becomes_tasks_links_resources_and_demands() -> None:
     assert (inst.jobs, inst.horizon, inst.critical_path, inst.due_date) == (4, 9, 4, 5)
     assert compile_problem(p).critical_path_length == 4
     # 2 + 2 > 3: the two jobs cannot overlap, so leveling makes it 7
-    for result in (level_heuristic(p), level_cpsat(p, effort=1.0)):
+    for result in (level_heuristic(p), level_cpsat(p, effort=1.0, heuristic_schedules=3000)):
         assert result.makespan == 7
         assert_valid(p, result)
 
