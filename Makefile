@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run setup venv assets migrate demo serve test lint types contracts migrations-check pytest \
-        pytest-sqlite pytest-postgres browser-deps bench bench-capture schema clean kernel
+        pytest-sqlite pytest-postgres browser-deps bench bench-capture schema clean kernel checks
 
 run: setup demo serve
 
@@ -50,7 +50,11 @@ serve:
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # --- quality and tests -----------------------------------------------------------------------
-test: venv assets browser-deps lint types contracts migrations-check pytest
+test: venv assets browser-deps checks pytest
+
+# The static checks and the kernel's compilation use one core each: two at a time, output kept per target.
+checks: venv
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint types contracts migrations-check kernel
 
 lint: venv
 	$(BIN)/ruff check .
