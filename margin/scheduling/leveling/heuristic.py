@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from margin.scheduling.leveling import kernel
-from margin.scheduling.leveling.kernel import Arrays, csr, optional, scale_units, side
+from margin.scheduling.leveling.kernel import Arrays, adjacency, csr, optional, scale_units, side
 from margin.scheduling.leveling.network import Network, check_schedule, compile_problem, make_schedule
 from margin.scheduling.leveling.problem import ActivityId, LeveledSchedule, LevelingProblem
 
@@ -333,7 +333,7 @@ def _search(
     while len(pop) < population:
         if add(eng.order_by(_keys_from(lft + rng.random(n) * spread * 0.3, eng))):
             return
-    link_ptr, link_idx, _ = csr([[(other, 0) for other in sorted(linked)] for linked in _neighbours(net)])
+    link_ptr, link_idx = adjacency([sorted(linked) for linked in _neighbours(net)])
     stale = 0
     while True:
         pop.sort(key=lambda p: p[0])

@@ -108,31 +108,20 @@ STATE_SIZE = 10
 
 
 def side(n: int, preds: list[list[tuple[int, int]]], horizon: int) -> Side:
-    p_ptr = np.zeros(n + 1, np.int64)
-    s_lists: list[list[int]] = [[] for _ in range(n)]
-    idx: list[int] = []
-    lag: list[int] = []
+    p_ptr, p_idx, p_lag = csr(preds)
+    succs: list[list[int]] = [[] for _ in range(n)]
     for j in range(n):
-        for i, dl in preds[j]:
-            idx.append(i)
-            lag.append(dl)
-            s_lists[i].append(j)
-        p_ptr[j + 1] = len(idx)
-    s_ptr = np.zeros(n + 1, np.int64)
-    s_idx: list[int] = []
-    for i in range(n):
-        s_idx.extend(s_lists[i])
-        s_ptr[i + 1] = len(s_idx)
-    return Side(
-        p_ptr,
-        np.array(idx, np.int64),
-        np.array(lag, np.int64),
-        s_ptr,
-        np.array(s_idx, np.int64),
-        np.diff(p_ptr),
-        horizon,
-        all(dl >= 0 for dl in lag),
-    )
+        for i, _ in preds[j]:
+            succs[i].append(j)
+    s_ptr, s_idx = adjacency(succs)
+    return Side(p_ptr, p_idx, p_lag, s_ptr, s_idx, np.diff(p_ptr), horizon, all(dl >= 0 for dl in p_lag.tolist()))
+
+
+def adjacency(rows: list[list[int]]) -> tuple[Ints, Ints]:
+    """Items per row as (pointers, items): row j is items[pointers[j]:pointers[j + 1]]."""
+    ptr = np.zeros(len(rows) + 1, np.int64)
+    ptr[1:] = np.cumsum([len(row) for row in rows])
+    return ptr, np.array([x for row in rows for x in row], np.int64)
 
 
 def csr(rows: list[list[tuple[int, int]]]) -> tuple[Ints, Ints, Ints]:
