@@ -159,9 +159,6 @@ class Engine:
     def order_of(self, starts: list[int]) -> np.ndarray:
         return kernel.order_of(self.arrays, np.array(starts, np.int64))
 
-    def makespan(self, starts: Sequence[int]) -> int:
-        return max([starts[i] + self.dur[i] for i in range(self.n)], default=0)
-
 
 # --- priority rules ----------------------------------------------------------------------------
 
@@ -258,7 +255,7 @@ def level_heuristic(
     g = eng.g
     best = eng.best.tolist() if eng.best_objective[2] >= 0 and n else []
     starts_out = [s * g for s in best]
-    ms = eng.makespan(best) if best else 0
+    ms = eng.best_objective[2] if best else 0  # the kept plan's makespan, in the engine's time unit
     return make_schedule(
         net,
         starts_out,
