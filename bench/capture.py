@@ -82,6 +82,7 @@ def main() -> None:
 
     from margin.accounts import actions as accounts
     from margin.accounts.queries import viewer_for
+    from margin.contracts import actions as contracts
     from margin.core.periods import week_start
     from margin.crm import actions as crm
     from margin.integrations.timecsv.imports import time_csv_import, time_csv_preview
@@ -143,7 +144,9 @@ def main() -> None:
                 code=f"P{p:02d}",
                 name=f"Project {p:02d}",
             )
-            rates.bill_rate_set(viewer=admin, project=project, role=role, valid_from=start, hourly_rate=Decimal(120))
+            contracts.bill_rate_set(
+                viewer=admin, project=project, role=role, valid_from=start, hourly_rate=Decimal(120)
+            )
             tasks.append([projects.task_create(viewer=admin, project=project, name=f"Task {t}").pk for t in range(10)])
             project_ids.append(project.pk)
         ProjectMember.objects.bulk_create(

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "margin.crm",
     "margin.projects",
     "margin.rates",
+    "margin.contracts",
     "margin.timesheets",
     "margin.expenses",
     "margin.billing",

@@ -17,6 +17,7 @@ from django.contrib.auth.models import User
 from margin.accounts import actions as accounts
 from margin.accounts.models import Company, Person, Role
 from margin.accounts.queries import Viewer, viewer_for
+from margin.contracts import actions as contracts
 from margin.crm import actions as crm
 from margin.crm.models import Client
 from margin.projects import actions as projects
@@ -125,10 +126,12 @@ def build_firm() -> Firm:
     projects.project_member_add(viewer=manager, project=project, person=member2_person)
     design = projects.task_create(viewer=manager, project=project, name="Design", estimate_minutes=40 * 60)
     build = projects.task_create(viewer=manager, project=project, name="Build", estimate_minutes=120 * 60)
-    rates.bill_rate_set(
+    contracts.bill_rate_set(
         viewer=manager, project=project, role=consultant, valid_from=RATE_FROM, hourly_rate=Decimal("100")
     )
-    rates.bill_rate_set(viewer=manager, project=project, role=senior, valid_from=RATE_FROM, hourly_rate=Decimal("150"))
+    contracts.bill_rate_set(
+        viewer=manager, project=project, role=senior, valid_from=RATE_FROM, hourly_rate=Decimal("150")
+    )
 
     other_admin, other_user = _org("rival")
     other_usd = accounts.company_create(viewer=other_admin, name="Rival", base_currency="USD")

@@ -23,6 +23,8 @@ from margin.accounts.models import Person
 from margin.billing.actions import invoice_draft_create, invoice_issue
 from margin.billing.jobs import invoice_run_start
 from margin.billing.models import Invoice
+from margin.contracts import actions as contracts
+from margin.contracts.models import Contract
 from margin.core.models import JobRun
 from margin.core.periods import week_start
 from margin.crm import actions as crm
@@ -97,6 +99,11 @@ class Roles:
     work_date: date
     extra: dict[str, object] = field(default_factory=dict)
 
+    @property
+    def contract(self) -> Contract:
+        """GLX-1's contract (every project is billed under one)."""
+        return Contract.objects.get(covered__project=self.project)
+
 
 def _person(firm: Firm, username: str, access: str) -> tuple[Person, User]:
     user = User.objects.create_user(username=username, email=f"{username}@example.test", password=PASSWORD)
@@ -126,7 +133,7 @@ def build_roles() -> Roles:
     project = firm.project
     projects.project_update(viewer=manager, project=project, budget_amount_minor=BUDGET_MINOR)
     since = date(2021, 1, 1)
-    rates.bill_rate_set(
+    contracts.bill_rate_set(
         viewer=manager, project=project, person=firm.member_person, valid_from=since, hourly_rate=BILL_RATE
     )
     rates.cost_rate_set(viewer=admin, person=firm.member_person, valid_from=since, hourly_cost=COST_RATE)

@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from margin.contracts.actions import bill_rate_set
+from margin.contracts.setup import project_setup
 from margin.core.errors import Conflict, Forbidden, Invalid
 from margin.expenses import actions as expenses
 from margin.expenses.tests.conftest import make_categories
 from margin.projects import actions
 from margin.projects.models import Project, Task
 from margin.projects.planning import to_aware
-from margin.rates.actions import bill_rate_set
-from margin.rates.setup import project_setup
 from margin.timesheets.actions import time_entry_create
 from margin.timesheets.models import TimeEntry
 from margin.timesheets.queries import tasks_open_to

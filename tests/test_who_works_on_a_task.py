@@ -45,7 +45,11 @@ def test_the_migration_turns_assignees_into_assignments() -> None:
     executor = MigrationExecutor(connection)
     before, after = [("projects", "0006_task_deadline")], [("projects", "0007_assignee_becomes_assignment")]
     executor.migrate(before)
-    others = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "projects"]
+    # The other apps as they stand, except those whose migrations need a later state of projects (contracts).
+    graph = executor.loader.graph
+    others = [
+        node for node in graph.leaf_nodes() if node[0] != "projects" and after[0] not in graph.forwards_plan(node)
+    ]
     apps = executor.loader.project_state(before + others).apps
     org = apps.get_model("accounts", "Organisation").objects.create(name="Old", slug="old")
     company = apps.get_model("accounts", "Company").objects.create(organisation=org, name="Old Co", base_currency="EUR")

@@ -20,6 +20,7 @@ from margin.api.routers import (
     calendars,
     clients,
     companies,
+    contracts,
     exchange_rates,
     expenses,
     invoices,
@@ -66,6 +67,8 @@ api.add_router("/organisation", companies.organisation_router)
 api.add_router("/people", people.router)
 api.add_router("/roles", roles.router)
 api.add_router("/clients", clients.router)
+api.add_router("/contracts", contracts.router)
+api.add_router("/", contracts.tax_router)
 api.add_router("/projects", projects.router)
 api.add_router("/", project_copies.router)
 api.add_router("/time-entries", time_entries.router)

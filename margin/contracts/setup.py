@@ -2,8 +2,9 @@
 members and its rate card.
 
 The project and its plan are ``margin.projects``'s (``project_create``, ``project_copy``, ``project_member_add``),
-the rate card is this app's (``rate_card_save``, ``billing_increment_set``); rates sit above projects, so the use
-case that needs both lives here. Each step keeps its own checks and audit row; any refusal and nothing is kept.
+the rate card is its contract's, this app's (``rate_card_save``, ``billing_increment_set``); contracts sit above
+projects, so the use case that needs both lives here. Each step keeps its own checks and audit row; any refusal and
+nothing is kept.
 The MS Project / Jira / Trello file flow calls this, then the importer, in the same transaction
 (``margin.integrations.projectfile``)."""
 
@@ -16,26 +17,26 @@ from django.db import transaction
 
 from margin.accounts.models import Company, Person
 from margin.accounts.queries import Viewer
+from margin.contracts.actions import RateRow, billing_increment_set, contract_of_project_ensure, rate_card_save
+from margin.contracts.models import BillRate, Contract
 from margin.core.errors import Invalid
 from margin.crm.models import Client
 from margin.projects.actions import project_copy, project_create, project_member_add
 from margin.projects.models import Project, ProjectStatus
 from margin.projects.planning import project_start_of
-from margin.rates.actions import RateRow, billing_increment_set, rate_card_save
-from margin.rates.models import BillRate, RateCard
 
 
 def rate_rows_of(project: Project) -> list[RateRow]:
     """A project's rate card as table rows (role rates first, then personal overrides, by date)."""
-    rates = BillRate.objects.filter(rate_card__project=project).select_related("role", "person")
+    rates = BillRate.objects.filter(rate_card__contract__covered__project=project).select_related("role", "person")
     rows = [RateRow(r.valid_from, r.hourly_rate, role=r.role, person=r.person) for r in rates]
     return sorted(rows, key=lambda r: (r.role is None, r.who, r.valid_from))
 
 
 def _copy_card(viewer: Viewer, source: Project, project: Project) -> None:
     """The source's rates and billing increment, when it bills in the same currency; else the caller must say."""
-    card = RateCard.objects.filter(project=source).first()
-    if card is None:
+    contract = Contract.objects.filter(covered__project=source).first()
+    if contract is None:
         return
     rows = rate_rows_of(source)
     if rows and source.currency != project.currency:
@@ -46,9 +47,12 @@ def _copy_card(viewer: Viewer, source: Project, project: Project) -> None:
         )
     if rows:
         rate_card_save(viewer=viewer, project=project, rows=rows)
-    if card.billing_increment_minutes is not None:
+    if contract.billing_increment_minutes is not None:
         billing_increment_set(
-            viewer=viewer, project=project, minutes=card.billing_increment_minutes, rounding=card.billing_rounding
+            viewer=viewer,
+            project=project,
+            minutes=contract.billing_increment_minutes,
+            rounding=contract.billing_rounding,
         )
 
 
@@ -119,6 +123,9 @@ def project_setup(
             rate_card_save(viewer=viewer, project=project, rows=rates)
     elif source is not None:
         _copy_card(viewer, source, project)
+    if not project.is_template:
+        # Every project is billed under a contract: its own time-and-materials one until finance moves it.
+        contract_of_project_ensure(viewer=viewer, project=project)
     project.refresh_from_db()  # and forget the rate card cached on it before the increment was set
     return project
 

@@ -14,7 +14,14 @@ from margin.core import audit
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from margin.core.money import is_currency
 from margin.core.text import clean_text
-from margin.crm.models import MAX_BILLING_INCREMENT, MAX_PAYMENT_TERMS_DAYS, BillingRounding, Client, Contact
+from margin.crm.models import (
+    MAX_BILLING_INCREMENT,
+    MAX_PAYMENT_TERMS_DAYS,
+    BillingRounding,
+    Client,
+    Contact,
+    TaxTreatment,
+)
 
 FIELDS = [
     "name",
@@ -27,6 +34,7 @@ FIELDS = [
     "billing_increment_minutes",
     "billing_rounding",
     "payment_terms_days",
+    "tax_treatment",
 ]
 
 
@@ -62,6 +70,12 @@ def _clean(values: dict[str, object]) -> dict[str, object]:
         check_email(str(cleaned["billing_email"]), field="billing_email")
     if cleaned.get("country") and not str(cleaned["country"]).isalpha():
         raise Invalid("A country is a two-letter ISO code, e.g. DE.", field="country")
+    if "tax_treatment" in values and values["tax_treatment"] not in TaxTreatment.values:
+        raise Invalid(
+            "A client's tax treatment is domestic, eu_business (reverse charge) or export.", field="tax_treatment"
+        )
+    if "tax_treatment" in values:
+        cleaned["tax_treatment"] = str(values["tax_treatment"])
     unknown = set(values) - set(FIELDS)
     if unknown:
         raise Invalid(f"A client has no field {sorted(unknown)[0]!r}.", field=sorted(unknown)[0])

@@ -12,6 +12,14 @@ class BillingRounding(models.TextChoices):
     NEAREST = "nearest", "Round to the nearest"
 
 
+class TaxTreatment(models.TextChoices):
+    """How VAT applies to what the firm sells this client (margin.contracts.taxes decides which codes fit)."""
+
+    DOMESTIC = "domestic", "Domestic"
+    EU_BUSINESS = "eu_business", "EU business (reverse charge)"
+    EXPORT = "export", "Export"
+
+
 MAX_BILLING_INCREMENT = 60
 MAX_PAYMENT_TERMS_DAYS = 365
 
@@ -24,6 +32,7 @@ class Client(models.Model):
     billing_address = models.TextField(blank=True)
     country = models.CharField(max_length=2, blank=True)
     tax_id = models.CharField(max_length=64, blank=True)
+    tax_treatment = models.CharField(max_length=12, choices=TaxTreatment.choices, default=TaxTreatment.DOMESTIC)
     active = models.BooleanField(default=True)
     # Each billable time entry is billed in steps of this many minutes (0: the exact minutes), rounded as
     # `billing_rounding` says. A project's rate card may override both (rates.RateCard).

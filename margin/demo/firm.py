@@ -39,6 +39,8 @@ from margin.accounts.models import Company, Organisation, Person, Role
 from margin.accounts.queries import Viewer, viewer_for
 from margin.billing import actions as billing
 from margin.billing.models import Invoice
+from margin.contracts import actions as contracts
+from margin.contracts.setup import project_template_save
 from margin.core.errors import Invalid
 from margin.core.money import Money
 from margin.crm import actions as crm
@@ -49,7 +51,6 @@ from margin.projects import actions as projects
 from margin.projects.models import BoardColumn, Project, ProjectStatus, Task, TaskStatus
 from margin.projects.planning import to_aware
 from margin.rates import actions as rates
-from margin.rates.setup import project_template_save
 from margin.timesheets import actions as timesheets
 from margin.timesheets.actions import ImportRow
 
@@ -263,11 +264,11 @@ def _projects(built: _Built, clients: dict[str, Client], plan: Plan) -> None:
         # The rate card: every role, a rate increase mid-period on some, a couple of personal rates.
         start = project_plan.start
         for role_name, rate in rate_table.items():
-            rates.bill_rate_set(
+            contracts.bill_rate_set(
                 viewer=manager, project=project, role=roles[role_name], valid_from=start, hourly_rate=rate
             )
             if spec.rate_increase:
-                rates.bill_rate_set(
+                contracts.bill_rate_set(
                     viewer=manager,
                     project=project,
                     role=roles[role_name],
@@ -275,7 +276,7 @@ def _projects(built: _Built, clients: dict[str, Client], plan: Plan) -> None:
                     hourly_rate=increased(rate),
                 )
         for username, personal_rate in spec.overrides:
-            rates.bill_rate_set(
+            contracts.bill_rate_set(
                 viewer=manager,
                 project=project,
                 person=built.people[username],

@@ -1,8 +1,8 @@
-"""Writes on rate cards and cost rates."""
+"""Writes on cost rates, valued baselines and exchange rates (bill rates are `margin.contracts`')."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -10,183 +10,26 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from margin.accounts.models import Person, Role
+from margin.accounts.models import Person
 from margin.accounts.queries import Viewer
 from margin.core import audit
 from margin.core.errors import Forbidden, Invalid, NotFound
-from margin.crm.actions import check_billing_increment, check_billing_rounding
-from margin.projects.actions import baseline_save, check_writable
+from margin.projects.actions import baseline_save
 from margin.projects.models import Baseline, Project
 from margin.projects.queries import can_manage, in_scope
 from margin.rates import ecb
 from margin.rates.costing import planned_task_costs
-from margin.rates.models import BillRate, CostRate, ExchangeRate, RateCard, RateSource
+from margin.rates.models import CostRate, ExchangeRate, RateSource
 from margin.rates.rules import RATE_PLACES, currency_code
 
 MAX_RATE = Decimal("1000000")
 
 
-def _check_rate(rate: Decimal, field: str) -> None:
+def check_rate(rate: Decimal, field: str) -> None:
     if not rate.is_finite() or rate < 0 or rate >= MAX_RATE:
         raise Invalid("A rate must be between 0 and 1,000,000 per hour.", field=field)
     if rate != rate.quantize(Decimal("0.0001")):
         raise Invalid("A rate has at most 4 decimals.", field=field)
-
-
-@transaction.atomic
-def bill_rate_set(
-    *,
-    viewer: Viewer,
-    project: Project,
-    valid_from: date,
-    hourly_rate: Decimal,
-    role: Role | None = None,
-    person: Person | None = None,
-) -> BillRate:
-    """Set the bill rate of a role (or a person's override) on a project from a date on."""
-    if not in_scope(viewer, project):
-        raise NotFound("No such project.")
-    if not (can_manage(viewer, project) or viewer.is_finance):
-        raise Forbidden("Only the project's manager or finance may set its rates.")
-    check_writable(project)
-    if (role is None) == (person is None):
-        raise Invalid("Give either a role or a person, not both.", field="role")
-    for other in (role, person):
-        if other is not None and other.organisation_id != viewer.organisation_id:
-            raise NotFound("No such role or person.")
-    _check_rate(hourly_rate, "hourly_rate")
-    card, _ = RateCard.objects.get_or_create(
-        project=project, defaults={"organisation_id": project.organisation_id, "currency": project.currency}
-    )
-    existing = BillRate.objects.filter(rate_card=card, role=role, person=person, valid_from=valid_from).first()
-    before = {"hourly_rate": str(existing.hourly_rate)} if existing else None
-    rate, _ = BillRate.objects.update_or_create(
-        rate_card=card, role=role, person=person, valid_from=valid_from, defaults={"hourly_rate": hourly_rate}
-    )
-    audit.record(
-        organisation_id=viewer.organisation_id,
-        actor_id=viewer.user_id,
-        action="bill_rate.set",
-        obj=rate,
-        before=before,
-        after={
-            "project": project.pk,
-            "role": getattr(role, "pk", None),
-            "person": getattr(person, "pk", None),
-            "valid_from": valid_from.isoformat(),
-            "hourly_rate": str(hourly_rate),
-        },
-    )
-    return rate
-
-
-# --- the rate card as a table ---------------------------------------------------------------------
-
-EARLIEST_RATE_FROM = date(1990, 1, 1)
-LATEST_RATE_FROM = date(2199, 12, 31)
-
-
-@dataclass(frozen=True)
-class RateRow:
-    """One row of a rate card: a role's rate, or one person's override, from a date on."""
-
-    valid_from: date
-    hourly_rate: Decimal
-    role: Role | None = None
-    person: Person | None = None
-
-    @property
-    def who(self) -> str:
-        return self.role.name if self.role is not None else self.person.name if self.person is not None else "?"
-
-    @property
-    def key(self) -> tuple[int | None, int | None, date]:
-        return (getattr(self.role, "pk", None), getattr(self.person, "pk", None), self.valid_from)
-
-
-def _check_rows(viewer: Viewer, rows: Sequence[RateRow]) -> None:
-    seen: set[tuple[int | None, int | None, date]] = set()
-    for number, row in enumerate(rows, start=1):
-        if (row.role is None) == (row.person is None):
-            raise Invalid(f"Row {number}: give either a role or a person, not both.", field="rates")
-        other = row.role if row.role is not None else row.person
-        if other is None or other.organisation_id != viewer.organisation_id:
-            raise NotFound("No such role or person.")
-        if not EARLIEST_RATE_FROM <= row.valid_from <= LATEST_RATE_FROM:
-            raise Invalid(f"Row {number} ({row.who}): the date must be between 1990 and 2199.", field="rates")
-        try:
-            _check_rate(row.hourly_rate, "rates")
-        except Invalid as error:
-            raise Invalid(f"Row {number} ({row.who}): {error.message}", field="rates") from None
-        if row.key in seen:
-            raise Invalid(
-                f"{row.who} has two rates from {row.valid_from.isoformat()}; one rate per date (a later date "
-                "takes over from that day on).",
-                field="rates",
-                code="overlapping_rates",
-            )
-        seen.add(row.key)
-
-
-def _table_picture(rates: Sequence[BillRate]) -> list[dict[str, object]]:
-    return sorted(
-        (
-            {
-                "role": r.role_id,
-                "person": r.person_id,
-                "valid_from": r.valid_from.isoformat(),
-                "hourly_rate": format(Decimal(r.hourly_rate).normalize(), "f"),
-            }
-            for r in rates
-        ),
-        key=lambda r: (str(r["role"]), str(r["person"]), str(r["valid_from"])),
-    )
-
-
-@transaction.atomic
-def rate_card_save(*, viewer: Viewer, project: Project, rows: Sequence[RateRow]) -> list[BillRate]:
-    """Make the project's rate card exactly ``rows`` (the table as edited): new rows are added, changed rates
-    updated, rows left out removed. The dated rows are the card's history: a rate change from a date is a new row,
-    and the row before it still values the time before that date. One rate per role (or person) and date: two are
-    refused (``overlapping_rates``) and nothing changes. One audit row holds the table before and after."""
-    if not in_scope(viewer, project):
-        raise NotFound("No such project.")
-    if not (can_manage(viewer, project) or viewer.is_finance):
-        raise Forbidden("Only the project's manager or finance may set its rates.")
-    check_writable(project)
-    _check_rows(viewer, rows)
-    card, _ = RateCard.objects.select_for_update().get_or_create(
-        project=project, defaults={"organisation_id": project.organisation_id, "currency": project.currency}
-    )
-    existing = {(r.role_id, r.person_id, r.valid_from): r for r in BillRate.objects.filter(rate_card=card)}
-    before = _table_picture(list(existing.values()))
-    wanted = {row.key: row for row in rows}
-    BillRate.objects.filter(pk__in=[r.pk for key, r in existing.items() if key not in wanted]).delete()
-    for key, row in wanted.items():
-        current = existing.get(key)
-        if current is None:
-            BillRate.objects.create(
-                rate_card=card,
-                role=row.role,
-                person=row.person,
-                valid_from=row.valid_from,
-                hourly_rate=row.hourly_rate,
-            )
-        elif current.hourly_rate != row.hourly_rate:
-            current.hourly_rate = row.hourly_rate
-            current.save(update_fields=["hourly_rate"])
-    saved = list(BillRate.objects.filter(rate_card=card))
-    after = _table_picture(saved)
-    if after != before:
-        audit.record(
-            organisation_id=viewer.organisation_id,
-            actor_id=viewer.user_id,
-            action="rate_card.save",
-            obj=card,
-            before={"project": project.pk, "rates": before},
-            after={"project": project.pk, "rates": after},
-        )
-    return saved
 
 
 @transaction.atomic
@@ -196,7 +39,7 @@ def cost_rate_set(*, viewer: Viewer, person: Person, valid_from: date, hourly_co
         raise Forbidden("Only administrators and finance may set cost rates.")
     if person.organisation_id != viewer.organisation_id or person.company_id not in viewer.company_ids:
         raise NotFound("No such person.")
-    _check_rate(hourly_cost, "hourly_cost")
+    check_rate(hourly_cost, "hourly_cost")
     existing = CostRate.objects.filter(person=person, valid_from=valid_from).first()
     before = {"hourly_cost": str(existing.hourly_cost)} if existing else None
     rate, _ = CostRate.objects.update_or_create(
@@ -496,41 +339,3 @@ def exchange_rates_import_ecb(
         ],
     )
     return result
-
-
-# --- billing increments ---------------------------------------------------------------------------
-
-
-@transaction.atomic
-def billing_increment_set(
-    *, viewer: Viewer, project: Project, minutes: int | None, rounding: str | None = None
-) -> RateCard:
-    """Override the client's billing increment for one project (its contract), or (None) go back to the
-    client's. `rounding` None keeps the client's rounding. Applies to time logged or changed from now on."""
-    if not in_scope(viewer, project):
-        raise NotFound("No such project.")
-    if not (can_manage(viewer, project) or viewer.is_finance):
-        raise Forbidden("Only the project's manager or finance may set its billing increment.")
-    check_writable(project)
-    if minutes is not None:
-        minutes = check_billing_increment(minutes)
-    if rounding is not None:
-        rounding = check_billing_rounding(rounding)
-    if minutes is None and rounding is not None:
-        raise Invalid("Give the increment the rounding applies to.", field="billing_increment_minutes")
-    card, _ = RateCard.objects.select_for_update().get_or_create(
-        project=project, defaults={"organisation_id": project.organisation_id, "currency": project.currency}
-    )
-    before = {"billing_increment_minutes": card.billing_increment_minutes, "billing_rounding": card.billing_rounding}
-    card.billing_increment_minutes = minutes
-    card.billing_rounding = rounding
-    card.save(update_fields=["billing_increment_minutes", "billing_rounding"])
-    audit.record(
-        organisation_id=viewer.organisation_id,
-        actor_id=viewer.user_id,
-        action="billing_increment.set",
-        obj=card,
-        before=before,
-        after={"project": project.pk, "billing_increment_minutes": minutes, "billing_rounding": rounding},
-    )
-    return card

@@ -1,53 +1,9 @@
-"""Prices and costs, effective-dated: what an hour is billed at and what it costs the firm."""
+"""What an hour costs the firm (effective-dated) and what a currency is worth in another. Bill rates moved to
+`margin.contracts` (ADR 0019)."""
 
 from __future__ import annotations
 
 from django.db import models
-
-from margin.crm.models import MAX_BILLING_INCREMENT, BillingRounding
-
-
-class RateCard(models.Model):
-    """A project's bill rates: per role, with per-person overrides, each valid from a date."""
-
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
-    project = models.OneToOneField("projects.Project", on_delete=models.CASCADE, related_name="rate_card")
-    currency = models.CharField(max_length=3)
-    # The project's (contract's) billing increment, overriding its client's; None: the client's.
-    billing_increment_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
-    billing_rounding = models.CharField(max_length=8, choices=BillingRounding.choices, null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(billing_increment_minutes__lte=MAX_BILLING_INCREMENT),
-                name="rate_card_billing_increment_range",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Rate card of {self.project_id}"
-
-
-class BillRate(models.Model):
-    rate_card = models.ForeignKey(RateCard, on_delete=models.CASCADE, related_name="rates")
-    role = models.ForeignKey("accounts.Role", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    person = models.ForeignKey("accounts.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    valid_from = models.DateField()
-    hourly_rate = models.DecimalField(max_digits=14, decimal_places=4)
-
-    class Meta:
-        ordering = ["valid_from"]
-        constraints = [
-            models.CheckConstraint(
-                condition=(models.Q(role__isnull=False) & models.Q(person__isnull=True))
-                | (models.Q(role__isnull=True) & models.Q(person__isnull=False)),
-                name="bill_rate_role_xor_person",
-            ),
-            models.CheckConstraint(condition=models.Q(hourly_rate__gte=0), name="bill_rate_gte_0"),
-            models.UniqueConstraint(fields=["rate_card", "role", "valid_from"], name="bill_rate_role_unique_date"),
-            models.UniqueConstraint(fields=["rate_card", "person", "valid_from"], name="bill_rate_person_unique_date"),
-        ]
 
 
 class CostRate(models.Model):

@@ -7,24 +7,13 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
 from margin.accounts.models import Person
 from margin.accounts.queries import Viewer
 from margin.core.errors import Forbidden, Invalid, NotFound
-from margin.projects.models import Project
-from margin.rates.models import BillRate, CostRate, ExchangeRate, RateCard
-from margin.rates.rules import BillingIncrement, DatedRate, FxQuote, FxRate, convert_minor, currency_code, resolve_rate
-
-
-def bill_rates_by_project(project_ids: Iterable[int]) -> dict[int, list[DatedRate]]:
-    table: dict[int, list[DatedRate]] = defaultdict(list)
-    rows = BillRate.objects.filter(rate_card__project_id__in=list(project_ids)).values_list(
-        "rate_card__project_id", "valid_from", "hourly_rate", "role_id", "person_id"
-    )
-    for project_id, valid_from, rate, role_id, person_id in rows:
-        table[project_id].append(DatedRate(valid_from=valid_from, rate=rate, role_id=role_id, person_id=person_id))
-    return table
+from margin.rates.models import CostRate, ExchangeRate
+from margin.rates.rules import DatedRate, FxQuote, FxRate, convert_minor, currency_code, resolve_rate
 
 
 def cost_rates_by_person(person_ids: Iterable[int]) -> dict[int, list[DatedRate]]:
@@ -35,15 +24,6 @@ def cost_rates_by_person(person_ids: Iterable[int]) -> dict[int, list[DatedRate]
     for person_id, valid_from, cost, currency in rows:
         table[person_id].append(DatedRate(valid_from=valid_from, rate=cost, person_id=person_id, currency=currency))
     return table
-
-
-def bill_rates_of(project_id: int) -> list[BillRate]:
-    return list(
-        BillRate.objects.filter(rate_card__project_id=project_id)
-        .select_related("role", "person")
-        # Role rates first, then personal overrides, the same on both databases (NULLs sort differently).
-        .order_by(F("role__name").asc(nulls_last=True), F("person__name").asc(nulls_last=True), "valid_from")
-    )
 
 
 def cost_rates_of(person_id: int) -> list[CostRate]:
@@ -152,36 +132,3 @@ def exchange_rate_pairs(viewer: Viewer) -> list[tuple[str, str]]:
         .distinct()
         .order_by("from_currency", "to_currency")
     )
-
-
-# --- billing increments ---------------------------------------------------------------------------
-
-
-def billing_increments_by_project(project_ids: Iterable[int]) -> dict[int, BillingIncrement]:
-    """The billing increment of each project, in one query: the project's rate card when it sets one
-    (its rounding, or the client's when it sets none), else the project's client's."""
-    rows = Project.objects.filter(id__in=list(project_ids)).values_list(
-        "id",
-        "client__billing_increment_minutes",
-        "client__billing_rounding",
-        "rate_card__billing_increment_minutes",
-        "rate_card__billing_rounding",
-    )
-    table: dict[int, BillingIncrement] = {}
-    for project_id, client_step, client_rounding, card_step, card_rounding in rows:
-        if card_step is not None:
-            table[project_id] = BillingIncrement(card_step, card_rounding or client_rounding)
-        else:
-            table[project_id] = BillingIncrement(client_step, client_rounding)
-    return table
-
-
-def billing_increment_of(project: Project) -> tuple[BillingIncrement, str, BillingIncrement]:
-    """(what applies to the project's time, "project" or "client", the client's own increment)."""
-    client = project.client
-    own = BillingIncrement(client.billing_increment_minutes, client.billing_rounding)
-    effective = billing_increments_by_project([project.pk])[project.pk]
-    card_minutes = (
-        RateCard.objects.filter(project_id=project.pk).values_list("billing_increment_minutes", flat=True).first()
-    )
-    return effective, "project" if card_minutes is not None else "client", own

@@ -31,15 +31,6 @@ def latest_on(rates: Iterable[DatedRate], day: date) -> DatedRate | None:
     return best
 
 
-def bill_rate_for(rates: Iterable[DatedRate], *, person_id: int, role_id: int, day: date) -> DatedRate | None:
-    """A person's own override wins over the rate of their role (both effective-dated)."""
-    rows = list(rates)
-    override = latest_on((r for r in rows if r.person_id == person_id), day)
-    if override is not None:
-        return override
-    return latest_on((r for r in rows if r.role_id == role_id and r.person_id is None), day)
-
-
 def value_of_minutes(minutes: int, hourly_rate: Decimal, currency: str) -> Money:
     """minutes × hourly rate / 60, rounded by core.money's one rule to the currency's minor unit.
 

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from margin.contracts.pricing import CardRate, rate_applying
 from margin.core.errors import Conflict, Invalid
 from margin.core.periods import MINUTES_PER_DAY
-from margin.rates.rules import DatedRate, bill_rate_for, latest_on, value_of_minutes
+from margin.rates.rules import DatedRate, latest_on, value_of_minutes
 
 EARLIEST_WORK_DATE = date(2000, 1, 1)
 
@@ -121,7 +122,7 @@ def value_entry(
     person_name: str,
     role_id: int,
     currency: str,
-    bill_rates: list[DatedRate],
+    bill_rates: list[CardRate],
     cost_rates: list[DatedRate],
     billable_minutes: int | None = None,
     project_code: str = "",
@@ -146,13 +147,14 @@ def value_entry(
             f"{person_name}'s cost rate is in {cost.currency} but the project is in {currency}; "
             "it cannot be valued until exchange rates exist."
         )
-    bill = bill_rate_for(bill_rates, person_id=person_id, role_id=role_id, day=work_date)
+    bill = rate_applying(bill_rates, person_id=person_id, role_id=role_id, day=work_date)
     if billable and bill is None:
         project = project_code or "The project"
         role = f"{role_name} ({person_name}'s role)" if role_name else f"{person_name}'s role"
         raise Invalid(
             f"{project} has no bill rate for {role} on {day}, so billable time cannot be valued: add one on "
-            f"the project's Rates tab, for the role or for {person_name}."
+            f"the project's Rates tab (its contract's rate card), for the role or for {person_name}, or on the "
+            "client's or the default rate card."
         )
     bill_rate = bill.rate if bill is not None else None
     return Valuation(

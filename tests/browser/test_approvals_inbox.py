@@ -14,10 +14,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from margin.accounts.models import Person
+from margin.contracts.actions import bill_rate_set
 from margin.core.models import Notification
 from margin.core.periods import week_start
 from margin.projects import actions as projects
-from margin.rates.actions import bill_rate_set
 from margin.timesheets.actions import time_entries_submit, time_entry_create
 from margin.timesheets.models import EntryStatus, TimeEntry
 from tests.firm import RATE_FROM, Firm

@@ -38,6 +38,7 @@ from playwright.sync_api import expect
 
 from margin.accounts.models import Company, Membership, Person
 from margin.billing.models import Invoice
+from margin.contracts.models import BillRate
 from margin.core.periods import week_start
 from margin.crm.models import Client, Contact
 from margin.projects.models import Assignment, Dependency, Project, Task
@@ -389,7 +390,10 @@ def test_a_new_firm_reaches_its_first_invoice_in_the_browser(
     assert {t.name for t in project.tasks.all()} == {"Kick-off workshop", "Interviews", "Findings report"}
     assert Dependency.objects.filter(project=project).count() == 2
     assert Assignment.objects.filter(task__project=project, task__name="Interviews", pool__name="Consultants").exists()
-    rates = {(r.role.name if r.role else r.person.name, r.hourly_rate) for r in project.rate_card.rates.all()}
+    rates = {
+        (r.role.name if r.role else r.person.name, r.hourly_rate)
+        for r in BillRate.objects.filter(rate_card__contract__covered__project=project).all()
+    }
     assert rates == {("Consultant", Decimal(120)), ("Engagement lead", Decimal(180))}
     page.get_by_test_id("tab-rates").click()
     story.shot("project-rates")

@@ -18,9 +18,10 @@ from playwright.sync_api import expect
 from margin.accounts.models import Person
 from margin.accounts.queries import viewer_for
 from margin.billing.actions import invoice_draft_create, invoice_issue
+from margin.contracts.actions import bill_rate_set
 from margin.projects import actions as projects
 from margin.projects.planning import to_aware
-from margin.rates.actions import bill_rate_set, cost_rate_set
+from margin.rates.actions import cost_rate_set
 from margin.timesheets.actions import (
     time_entries_approve,
     time_entries_reject,

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from margin.contracts.actions import bill_rate_set
+from margin.contracts.models import BillRate
 from margin.projects import actions
 from margin.projects.models import Assignment, Dependency, Project, ResourcePool, Task
-from margin.rates.actions import bill_rate_set
 from tests.firm import Firm
 
 pytestmark = pytest.mark.browser
@@ -117,7 +118,7 @@ def test_a_project_from_a_template_with_members_and_rates(
     page.locator("input[name='rates-3-hourly_rate']").fill("170")
     page.get_by_test_id("save-rates").click()
     expect(page.get_by_test_id("rates-error")).to_contain_text("Senior Consultant has two rates from 2026-01-01")
-    assert project.rate_card.rates.count() == 3
+    assert BillRate.objects.filter(rate_card__contract__covered__project=project).count() == 3
 
     page.get_by_test_id("tab-team").click()
     expect(page.get_by_test_id("members-table")).to_contain_text("Tom")

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from margin.accounts.models import Company, Person
-from margin.rates.queries import billing_increment_of
+from margin.contracts.queries import billing_increment_of
 from margin.timesheets.models import ApprovalDelegate
 from tests.firm import Firm
 

@@ -11,11 +11,11 @@ from margin.api.routers.projects import rate_rows
 from margin.api.schemas.common import Id, responses
 from margin.api.schemas.projects import ProjectCopyIn, ProjectOut, TemplateIn
 from margin.api.security import viewer_of
+from margin.contracts.setup import project_setup, project_template_save
 from margin.crm.queries import client_get
 from margin.projects.actions import project_archive, project_unarchive
 from margin.projects.models import Project
 from margin.projects.queries import members_to_copy, project_get
-from margin.rates.setup import project_setup, project_template_save
 
 router = Router(tags=["projects"])
 

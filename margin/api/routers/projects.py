@@ -30,6 +30,10 @@ from margin.api.schemas.projects import (
 )
 from margin.api.schemas.reporting import ProjectFiguresOut
 from margin.api.security import viewer_of
+from margin.contracts.actions import RateRow, bill_rate_set, billing_increment_set, rate_card_save
+from margin.contracts.models import BillRate
+from margin.contracts.queries import bill_rates_of, billing_increment_of
+from margin.contracts.setup import project_setup
 from margin.core.errors import NotFound
 from margin.crm.queries import client_get
 from margin.projects.actions import (
@@ -51,10 +55,6 @@ from margin.projects.queries import (
     task_get,
     tasks_of,
 )
-from margin.rates.actions import RateRow, bill_rate_set, billing_increment_set, rate_card_save
-from margin.rates.models import BillRate
-from margin.rates.queries import bill_rates_of, billing_increment_of
-from margin.rates.setup import project_setup
 from margin.reporting.queries import ProjectFigures, profitability, project_figures_get
 
 router = Router(tags=["projects"])

@@ -8,7 +8,7 @@ from ninja import Field, Schema
 from pydantic import StringConstraints
 
 from margin.api.schemas.common import Address, Country, Currency, Email, Name, NoNul, ShortText, TaxId
-from margin.crm.models import MAX_BILLING_INCREMENT, MAX_PAYMENT_TERMS_DAYS, BillingRounding
+from margin.crm.models import MAX_BILLING_INCREMENT, MAX_PAYMENT_TERMS_DAYS, BillingRounding, TaxTreatment
 
 BillingIncrement = Annotated[
     int,
@@ -35,6 +35,7 @@ class ClientIn(Schema):
     billing_increment_minutes: BillingIncrement = 0
     billing_rounding: BillingRounding = BillingRounding.UP
     payment_terms_days: PaymentTerms = 30
+    tax_treatment: TaxTreatment = TaxTreatment.DOMESTIC
 
 
 class ClientPatch(Schema):
@@ -50,6 +51,7 @@ class ClientPatch(Schema):
     billing_increment_minutes: BillingIncrement | None = None
     billing_rounding: BillingRounding | None = None
     payment_terms_days: PaymentTerms | None = None
+    tax_treatment: TaxTreatment | None = None
 
 
 class ClientOut(Schema):
@@ -64,6 +66,7 @@ class ClientOut(Schema):
     billing_increment_minutes: int
     billing_rounding: str = Field(description="up or nearest (halves up, never below one increment)")
     payment_terms_days: int
+    tax_treatment: str = Field(description="domestic, eu_business (reverse charge) or export: which tax codes fit")
 
 
 class ContactIn(Schema):

@@ -9,10 +9,10 @@ from ninja import Field, Schema
 
 from margin.api.money import MONEY_SHAPE, money_field, money_shown
 from margin.api.schemas.common import Code, HourlyRate, Id, MinorUnits, MoneyOut, Name, rate_text
+from margin.contracts.models import BillRate
 from margin.projects.actions import MAX_BUDGET_MINUTES
 from margin.projects.models import Project, Task
 from margin.projects.planning import deadline_missed
-from margin.rates.models import BillRate
 
 ProjectStatusIn = Literal["planned", "active", "on_hold", "closed"]
 BudgetMinutes = Annotated[int, Field(ge=0, le=MAX_BUDGET_MINUTES, description="Minutes (0 to 10 million hours)")]

@@ -50,6 +50,8 @@ AUDIENCE: dict[str, set[str]] = {
     "line_id": {"admin", "finance", "manager", "member"},
     "receipt_id": {"admin", "finance", "manager", "member"},
     "invoice_id": SEES_MONEY,  # an invoice is money: invisible to anyone else
+    "contract_id": SEES_MONEY,  # so is a contract (GLX-1's), and its billing lines
+    "billing_line_id": SEES_MONEY,
     "token_id": {"member"},  # Tom's own API token
     "delegate_id": {"admin", "manager", "member"},  # given by Maya on GLX-1 to Lea: admins, Maya (and Lea)
 }
@@ -64,6 +66,8 @@ READ_RULES: dict[str, dict[str, int]] = {
     "people_cost_rate_list": FINANCE_ONLY,
     # What changed after a period was closed: finance's audit of its close.
     "periods_period_changes": FINANCE_ONLY,
+    # A company's tax codes are finance's settings.
+    "contracts_tax_code_list": FINANCE_ONLY,
     # Converting needs a rate of the caller's own organisation: the other one has none.
     "exchange_rates_rate_convert": {"other_org": 422},
     "exchange_rates_rate_lookup": {"other_org": 422},
@@ -96,6 +100,15 @@ MONEY_WRITES: dict[str, tuple[int, ...]] = {
     "project_copies_archive": (409, 403, 409, 404, 403, 404, 404),  # GLX-1 is open: close it first
     "project_copies_unarchive": (409, 403, 409, 404, 403, 404, 404),  # not archived
     "projects_rate_card_put": (200, 200, 200, 404, 403, 404, 404),
+    # Contracts are finance's: GLX-1's manager reads its contract but changes nothing.
+    "contracts_contract_add": (201, 201, 403, 403, 403, 403, 404),
+    "contracts_contract_change": (200, 200, 403, 404, 404, 404, 404),
+    "contracts_contract_project_put": (200, 200, 403, 404, 404, 404, 404),
+    "contracts_line_add": (201, 201, 403, 404, 404, 404, 404),
+    "contracts_line_change": (200, 200, 403, 404, 404, 404, 404),
+    "contracts_instalment_add": (422, 422, 403, 404, 404, 404, 404),  # the first line bills time, not a fixed fee
+    "contracts_client_card_put": (200, 200, 403, 403, 403, 403, 404),
+    "contracts_default_card_put": (200, 200, 403, 403, 403, 403, 200),  # other_org: its own default card
     # A form with a file: the matrix sends none, so every role is refused before any access check (who may
     # import is tested in margin/integrations/projectfile/tests/test_api.py).
     "margin_integrations_projectfile_api_project_from_file": (422, 422, 422, 422, 422, 422, 422),
@@ -120,6 +133,7 @@ NOT_PROJECT_MONEY = {
     ("EcbImportOut", "rates"): "a count of imported rates",
     # Counts and durations.
     ("JobOut", "total"): "a count of items",
+    ("TaxCodeOut", "rate"): "a VAT rate (percent), public law",
     ("WeekRowOut", "total"): "minutes",
     ("WeekOut", "total"): "minutes",
 }
@@ -191,6 +205,9 @@ def _params(world: Roles) -> dict[str, Any]:
         "predecessor_id": world.firm.build.pk,
         "successor_id": world.firm.design.pk,
         "entry_ids": [world.entry.pk],
+        "contract_id": world.contract.pk,
+        "billing_line_id": world.contract.billing_lines.order_by("position").first().pk,  # type: ignore[union-attr]
+        "currency": "USD",
         **world.extra,
     }
 
@@ -205,6 +222,7 @@ def _query(world: Roles) -> dict[str, Any]:
         "to_currency": "EUR",
         "day": "2024-01-05",
         "amount_minor": 1000,
+        "person_id": world.firm.member_person.pk,
     }
 
 

@@ -9,9 +9,9 @@ import pytest
 from django.contrib.auth.models import User
 
 from margin.api.tests.conftest import error_of, unchanged
+from margin.contracts.models import BillRate
 from margin.projects import actions as projects
 from margin.projects.models import Project, Task
-from margin.rates.models import BillRate
 from tests.checks import audit_row
 from tests.firm import Firm
 
@@ -48,7 +48,7 @@ def test_create_with_members_and_rates(firm: Firm, api_as) -> None:  # type: ign
     assert (body["is_template"], body["archived_at"], body["currency"]) == (False, None, "USD")
     project = Project.objects.get(pk=body["id"])
     assert set(project.memberships.values_list("person__name", flat=True)) == {"Maya", "Tom"}
-    assert BillRate.objects.filter(rate_card__project=project).count() == 2
+    assert BillRate.objects.filter(rate_card__contract__covered__project=project).count() == 2
     rates = maya.get(f"/projects/{project.pk}/rates").json()["items"]
     assert [(r["role_name"], r["person_name"], r["hourly_rate"]) for r in rates] == [
         ("Consultant", None, "95.0000"),
@@ -120,7 +120,8 @@ def test_save_as_template_then_instantiate(firm: Firm, api_as) -> None:  # type:
     project = Project.objects.get(pk=made.json()["id"])
     assert (project.start_date, project.is_template) == (date(2026, 3, 9), False)
     assert set(Task.objects.filter(project=project).values_list("name", flat=True)) == {"Design", "Build"}
-    assert BillRate.objects.filter(rate_card__project=project).count() == 2  # the template's card came along
+    # the template's card came along
+    assert BillRate.objects.filter(rate_card__contract__covered__project=project).count() == 2
     assert list(project.memberships.values_list("person__name", flat=True)) == ["Maya"]  # nobody from a template
 
 
@@ -135,7 +136,10 @@ def test_a_copy_of_a_project_keeps_its_team_unless_told(firm: Firm, api_as) -> N
     }
     alone = maya.post(path, {"code": "C-2", "name": "Copy", "start_date": MONDAY, "member_ids": [], "rates": []})
     project = Project.objects.get(pk=alone.json()["id"])
-    assert project.memberships.count() == 1 and not BillRate.objects.filter(rate_card__project=project).exists()
+    assert (
+        project.memberships.count() == 1
+        and not BillRate.objects.filter(rate_card__contract__covered__project=project).exists()
+    )
     error_of(api_as(firm.member_user).post(path, {"code": "C-3", "name": "x", "start_date": MONDAY}), 403)
     rival = User.objects.get(pk=firm.other_admin.user_id)
     error_of(api_as(rival).post(path, {"code": "C-3", "name": "x", "start_date": MONDAY}), 404)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from margin.api.tests.conftest import error_of, unchanged
+from margin.contracts.models import BillRate
 from margin.core.models import AuditEntry
 from margin.projects import actions as projects
 from margin.projects.models import Project, ProjectMember, Task
-from margin.rates.models import BillRate
 from tests.firm import Firm
 from tests.scenarios import approved_entries
 
@@ -174,7 +174,7 @@ def test_rates(firm: Firm, api_as) -> None:  # type: ignore[no-untyped-def]
     assert response.status_code == 201, response.content
     override = response.json()
     assert (override["person_name"], override["role_id"], override["hourly_rate"]) == ("Tom", None, "125.5000")
-    assert BillRate.objects.filter(rate_card__project=firm.project).count() == 3
+    assert BillRate.objects.filter(rate_card__contract__covered__project=firm.project).count() == 3
 
     with unchanged(firm.project):
         error_of(tom.post(base, {"valid_from": "2026-01-01", "hourly_rate": "1", "role_id": firm.consultant.pk}), 403)

@@ -22,6 +22,7 @@ from margin.accounts import actions as accounts
 from margin.api.tests.conftest import Api, last_monday
 from margin.billing.actions import invoice_draft_create
 from margin.billing.models import Invoice
+from margin.contracts import actions as contracts
 from margin.core.notifications import Message, notify
 from margin.crm import actions as crm
 from margin.expenses import actions as expenses
@@ -50,7 +51,7 @@ def _projects(firm: Firm, k: int) -> None:
         )
         task = projects.task_create(viewer=firm.admin, project=project, name="Work")
         projects.project_member_add(viewer=firm.admin, project=project, person=firm.member_person)
-        rates.bill_rate_set(
+        contracts.bill_rate_set(
             viewer=firm.admin, project=project, role=firm.consultant, valid_from=last_monday(), hourly_rate=Decimal(90)
         )
         time_entry_create(viewer=firm.member, project=project, task=task, work_date=last_monday(), minutes=5)
@@ -129,7 +130,7 @@ def _tasks(firm: Firm, k: int) -> None:
 def _bill_rates(firm: Firm, k: int) -> None:
     for _ in range(k):
         day = last_monday() - timedelta(days=next(serial))
-        rates.bill_rate_set(
+        contracts.bill_rate_set(
             viewer=firm.admin, project=firm.project, role=firm.consultant, valid_from=day, hourly_rate=Decimal(100)
         )
 

@@ -16,6 +16,7 @@ from margin.billing.actions import invoice_discard, invoice_draft_create, invoic
 from margin.billing.jobs import invoice_run
 from margin.billing.models import BilledTime, Invoice, InvoiceLine, InvoiceSequence
 from margin.billing.queries import invoice_get, invoice_lines, projects_with_unbilled_time, time_entries_unbilled
+from margin.contracts.actions import bill_rate_set
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from margin.core.jobruns import job_run_start
 from margin.core.models import JobRun
@@ -23,7 +24,7 @@ from margin.core.periods import week_start
 from margin.crm.actions import client_create
 from margin.projects import actions as projects
 from margin.projects.models import Project
-from margin.rates.actions import bill_rate_set, cost_rate_set
+from margin.rates.actions import cost_rate_set
 from margin.timesheets.actions import (
     time_entries_approve,
     time_entries_reject,

@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from margin.billing.actions import invoice_draft_create, invoice_issue
 from margin.billing.models import InvoiceLine
+from margin.contracts.actions import billing_increment_set
+from margin.contracts.queries import billing_increment_of, billing_increments_by_project
 from margin.core.errors import Forbidden, Invalid
 from margin.core.periods import week_start
 from margin.crm.actions import client_update
-from margin.rates.actions import billing_increment_set
-from margin.rates.queries import billing_increment_of, billing_increments_by_project
 from margin.rates.rules import BillingIncrement, billable_minutes
 from margin.timesheets.actions import (
     ImportRow,

@@ -9,11 +9,14 @@ import pytest
 
 from margin.accounts.models import Membership, Person, Role
 from margin.accounts.queries import viewer_for
+from margin.contracts.actions import bill_rate_set
+from margin.contracts.models import BillRate
+from margin.contracts.pricing import rate_applying as bill_rate_for
+from margin.contracts.queries import bill_rates_by_project, bill_rates_of
 from margin.core.errors import Forbidden, Invalid, NotFound
-from margin.rates.actions import bill_rate_set, cost_rate_set
-from margin.rates.models import BillRate, CostRate
-from margin.rates.queries import bill_rates_by_project, bill_rates_of, cost_rates_by_person, cost_rates_of
-from margin.rates.rules import bill_rate_for
+from margin.rates.actions import cost_rate_set
+from margin.rates.models import CostRate
+from margin.rates.queries import cost_rates_by_person, cost_rates_of
 from tests.checks import audit_row, audit_rows, refused
 from tests.firm import RATE_FROM, Firm
 
@@ -24,7 +27,11 @@ def test_bill_rate_set_for_a_role_from_a_date(firm: Firm) -> None:
     rate = bill_rate_set(
         viewer=firm.manager, project=firm.project, role=firm.consultant, valid_from=APRIL, hourly_rate=Decimal("120")
     )
-    assert (rate.rate_card.project_id, rate.rate_card.currency, rate.hourly_rate) == (firm.project.pk, "USD", 120)
+    assert (rate.rate_card.contract.covered.get().project_id, rate.rate_card.currency, rate.hourly_rate) == (
+        firm.project.pk,
+        "USD",
+        120,
+    )
     row = audit_row("bill_rate.set", rate)
     assert row.actor_id == firm.manager_user.pk and row.before is None
     assert row.after == {
@@ -44,7 +51,9 @@ def test_setting_the_same_date_again_replaces_the_rate(firm: Firm) -> None:
     first = bill_rate_set(
         viewer=firm.finance, project=firm.project, role=firm.consultant, valid_from=RATE_FROM, hourly_rate=Decimal(105)
     )
-    assert BillRate.objects.filter(rate_card__project=firm.project, role=firm.consultant).count() == 1
+    assert (
+        BillRate.objects.filter(rate_card__contract__covered__project=firm.project, role=firm.consultant).count() == 1
+    )
     row = audit_rows("bill_rate.set", first)[-1]
     assert (row.actor_id, row.before) == (firm.finance_user.pk, {"hourly_rate": "100.0000"})
     assert row.after["hourly_rate"] == "105"

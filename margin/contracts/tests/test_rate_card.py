@@ -8,13 +8,13 @@ from decimal import Decimal
 import pytest
 
 from margin.accounts import actions as accounts
+from margin.contracts.actions import RateRow, billing_increment_set, rate_card_save
+from margin.contracts.models import BillRate
+from margin.contracts.queries import bill_rates_of
+from margin.contracts.setup import project_setup, rate_rows_of
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from margin.projects import actions as projects
 from margin.projects.models import Project, Task
-from margin.rates.actions import RateRow, billing_increment_set, rate_card_save
-from margin.rates.models import BillRate
-from margin.rates.queries import bill_rates_of
-from margin.rates.setup import project_setup, rate_rows_of
 from tests.checks import audit_row, audit_rows, refused
 from tests.firm import RATE_FROM, Firm
 
@@ -128,7 +128,7 @@ def test_a_blank_project_with_members_and_rates(firm: Firm) -> None:
     )
     assert set(project.memberships.values_list("person__name", flat=True)) == {"Maya", "Tom", "Lea"}
     assert _table(project) == {("Consultant", RATE_FROM, Decimal(95))}
-    assert project.rate_card.currency == "USD"
+    assert project.coverage.contract.rate_card.currency == "USD"
     assert len(audit_rows("project.member_add")) == 2 + 2  # the firm's two, and these two
     assert audit_row("rate_card.save").after["project"] == project.pk
 
@@ -139,12 +139,12 @@ def test_from_a_template_the_rates_and_increment_come_along_unless_a_table_is_gi
     projects.task_create(viewer=firm.manager, project=template, name="Kick-off")
     made = _setup(firm, source=template, start_date=date(2026, 4, 6))
     assert _table(made) == _table(firm.project)
-    assert (made.rate_card.billing_increment_minutes, made.rate_card.billing_rounding) == (15, "up")
+    assert (made.coverage.contract.billing_increment_minutes, made.coverage.contract.billing_rounding) == (15, "up")
     assert list(Task.objects.filter(project=made).values_list("name", flat=True)) == ["Kick-off"]
     own = _setup(firm, code="NEW-2", source=template, rates=[RateRow(JAN, Decimal(200), role=firm.senior)])
     assert _table(own) == {("Senior Consultant", JAN, Decimal(200))}
     bare = _setup(firm, code="NEW-3", source=template, rates=[])
-    assert not BillRate.objects.filter(rate_card__project=bare).exists()
+    assert not BillRate.objects.filter(rate_card__contract__covered__project=bare).exists()
 
 
 def test_setup_refusals_change_nothing(firm: Firm) -> None:

@@ -1,4 +1,4 @@
-"""A new project from a file, all or nothing: the project with its members and rates (``rates.setup.project_setup``)
+"""A new project from a file, all or nothing: the project with its members and rates (``contracts.setup.project_setup``)
 and the file's plan through the existing importer (MS Project XML: ``project_import_mspdi``; Jira or Trello CSV:
 ``tasks_import``), in one transaction. A bad file, a refused row or a refused detail of the project, and no project
 is left behind: the error is the importer's (``field="file"``) or the action's."""
@@ -13,13 +13,13 @@ from django.db import transaction
 
 from margin.accounts.models import Company, Person
 from margin.accounts.queries import Viewer
+from margin.contracts.actions import RateRow
+from margin.contracts.setup import project_setup
 from margin.core.errors import Invalid
 from margin.crm.models import Client
 from margin.integrations.msproject.exchange import project_import_mspdi
 from margin.integrations.sheets.imports import tasks_import
 from margin.projects.models import Project, ProjectStatus
-from margin.rates.actions import RateRow
-from margin.rates.setup import project_setup
 
 SYSTEMS = {"msproject": "MS Project XML", "jira": "Jira CSV", "trello": "Trello CSV"}
 

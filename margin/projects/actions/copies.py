@@ -8,8 +8,8 @@ progress (percent complete, actual dates, board status), no baselines, no leveli
 where they are members of the new project (its manager and the ``members`` given): a task assigned to someone who
 is not becomes unassigned; assignments to pools always come along.
 
-The rate card is not copied here (rates sit above projects): ``margin.rates.setup.project_setup`` does it in the
-same transaction."""
+The rate card is not copied here (contracts sit above projects): ``margin.contracts.setup.project_setup`` does it in
+the same transaction."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from margin.core.money import Money
-from margin.rates.rules import DatedRate, bill_rate_for, latest_on, value_of_minutes
+from margin.rates.rules import DatedRate, latest_on, value_of_minutes
 
 ROLE, OTHER_ROLE, PERSON = 1, 2, 7
 CARD = [
@@ -24,20 +24,6 @@ def test_latest_on_takes_the_row_in_force_that_day() -> None:
     assert latest_on(rows, date(2026, 3, 31)).rate == 100  # type: ignore[union-attr]
     assert latest_on(rows, date(2026, 4, 1)).rate == 110  # type: ignore[union-attr]
     assert latest_on(list(reversed(rows)), date(2027, 1, 1)).rate == 110  # type: ignore[union-attr]
-
-
-def test_a_persons_override_beats_their_role_once_in_force() -> None:
-    def rate(person_id: int, role_id: int, day: date) -> Decimal | None:
-        row = bill_rate_for(CARD, person_id=person_id, role_id=role_id, day=day)
-        return row.rate if row else None
-
-    assert rate(PERSON, ROLE, date(2026, 2, 15)) == 100  # override not yet valid
-    assert rate(PERSON, ROLE, date(2026, 3, 1)) == 130
-    assert rate(PERSON, ROLE, date(2026, 5, 1)) == 130  # even over the later role rate
-    assert rate(8, ROLE, date(2026, 5, 1)) == 110  # someone else with the role
-    assert rate(8, OTHER_ROLE, date(2026, 5, 1)) == 90
-    assert rate(8, 3, date(2026, 5, 1)) is None  # a role without a rate
-    assert rate(8, ROLE, date(2025, 5, 1)) is None  # before the card starts
 
 
 def test_value_of_minutes_rounds_half_up_once() -> None:

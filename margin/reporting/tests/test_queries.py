@@ -10,11 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from margin.billing.actions import invoice_discard, invoice_draft_create, invoice_issue
+from margin.contracts.actions import bill_rate_set
 from margin.core.money import Money
 from margin.core.periods import week_start
 from margin.projects import actions as projects
 from margin.projects.models import Project
-from margin.rates.actions import bill_rate_set
 from margin.reporting.queries import profitability, profitability_visible, project_profitability
 from margin.timesheets.actions import (
     time_entries_approve,

@@ -10,11 +10,12 @@ from django.utils import timezone
 
 from margin.accounts.models import Person
 from margin.accounts.queries import Viewer
+from margin.contracts.queries import bill_rates_by_project
 from margin.core import audit
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from margin.core.text import clean_text
 from margin.projects.models import Project
-from margin.rates.queries import bill_rates_by_project, cost_rates_by_person
+from margin.rates.queries import cost_rates_by_person
 from margin.timesheets import rules
 from margin.timesheets.actions.policy import check_period_open
 from margin.timesheets.models import EntryStatus, TimeEntry

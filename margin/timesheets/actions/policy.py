@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from margin.accounts.models import Company, Person
 from margin.accounts.queries import Viewer
+from margin.contracts.queries import billing_increments_by_project
 from margin.core.errors import Forbidden, Invalid, NotFound
 from margin.projects.models import Project, ProjectStatus, Task
 from margin.projects.queries import is_member
-from margin.rates.queries import billing_increments_by_project
 from margin.rates.rules import EXACT
 from margin.rates.rules import billable_minutes as round_to_increment
 from margin.timesheets import rules

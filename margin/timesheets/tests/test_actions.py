@@ -13,10 +13,11 @@ from django.utils import timezone
 from margin.accounts import actions as accounts
 from margin.accounts.models import Membership, Person
 from margin.accounts.queries import viewer_for
+from margin.contracts.actions import bill_rate_set
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from margin.core.periods import week_start
 from margin.projects import actions as projects
-from margin.rates.actions import bill_rate_set, cost_rate_set
+from margin.rates.actions import cost_rate_set
 from margin.timesheets.actions import (
     ImportRow,
     time_entries_approve,

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from margin.accounts.actions import person_create
+from margin.contracts.pricing import CardRate
 from margin.core.errors import Forbidden, Invalid
 from margin.core.periods import week_start
 from margin.projects.models import ProjectMember
@@ -56,7 +57,7 @@ def test_valuation_refuses_a_cost_rate_in_another_currency() -> None:
             person_name="Eva",
             role_id=1,
             currency="USD",
-            bill_rates=[DatedRate(valid_from=day, rate=Decimal(100), role_id=1)],
+            bill_rates=[CardRate("contract", valid_from=day, rate=Decimal(100), role_id=1)],
             cost_rates=[DatedRate(day, Decimal(50), person_id=1, currency=cost_currency)],
         )
 

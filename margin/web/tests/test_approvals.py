@@ -10,9 +10,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from margin.contracts.models import BillRate
 from margin.core.models import AuditEntry
 from margin.rates.actions import cost_rate_set
-from margin.rates.models import BillRate, CostRate
+from margin.rates.models import CostRate
 from margin.timesheets.actions import time_entries_submit, time_entry_create
 from margin.timesheets.models import EntryStatus, TimeEntry
 from tests.firm import Firm
@@ -149,7 +150,7 @@ def test_an_approval_without_rates_says_what_is_missing_and_where_to_set_it(
     assert "Tom has no cost rate on " in html and "Settings → People → Tom" in html
     assert _statuses() == before
     cost_rate_set(viewer=firm.admin, person=firm.member_person, valid_from=date(2020, 1, 1), hourly_cost=Decimal(40))
-    BillRate.objects.filter(rate_card__project=firm.project).delete()
+    BillRate.objects.filter(rate_card__contract__covered__project=firm.project).delete()
     html = client.post(reverse("web:approvals_approve"), {"entry": [submitted[0].pk]}, **HTMX).content.decode()
     assert "GLX-1 has no bill rate for Consultant (Tom&#x27;s role)" in html and "Rates tab" in html
     assert _statuses() == before

@@ -16,9 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from margin.accounts.models import Person
+from margin.contracts.actions import bill_rate_set
 from margin.core.models import AuditEntry, Notification
 from margin.projects import actions as projects
-from margin.rates.actions import bill_rate_set, cost_rate_set
+from margin.rates.actions import cost_rate_set
 from margin.timesheets.actions import time_entries_submit, time_entry_create
 from margin.timesheets.models import EntryStatus, TimeEntry
 from margin.web.views.approvals import GROUPS_PER_PAGE

@@ -15,9 +15,9 @@ from django.urls import reverse
 from margin.accounts import actions as accounts
 from margin.accounts.models import Membership
 from margin.accounts.queries import viewer_for
+from margin.contracts.models import BillRate
 from margin.projects import actions as projects
 from margin.projects.models import Project, Task
-from margin.rates.models import BillRate
 from tests.checks import table_counts
 from tests.firm import Firm
 
@@ -135,7 +135,10 @@ def test_a_blank_project_with_members_and_rates(sign_in: SignIn, firm: Firm) -> 
         "New <b>project</b>",
     )
     assert set(project.memberships.values_list("person__name", flat=True)) == {"Maya", "Tom"}
-    rates = {(r.role_id, r.person_id, str(r.hourly_rate)) for r in BillRate.objects.filter(rate_card__project=project)}
+    rates = {
+        (r.role_id, r.person_id, str(r.hourly_rate))
+        for r in BillRate.objects.filter(rate_card__contract__covered__project=project)
+    }
     assert rates == {(firm.consultant.pk, None, "95.0000"), (None, firm.member_person.pk, "80.2500")}
     page = _html(sign_in(firm.manager_user).get(reverse("web:project", args=[project.pk])))
     assert "New &lt;b&gt;project&lt;/b&gt;" in page and "Project NEW-1 is created." in page
@@ -246,7 +249,8 @@ def test_the_rates_tab(sign_in: SignIn, firm: Firm) -> None:
     assert table_counts() == before
     assert maya.post(url, {**rows, "rates-2-valid_from": "2027-01-01"}).status_code == 302
     assert sorted(
-        (r.role.name, str(r.valid_from)) for r in BillRate.objects.filter(rate_card__project=firm.project)
+        (r.role.name, str(r.valid_from))
+        for r in BillRate.objects.filter(rate_card__contract__covered__project=firm.project)
     ) == [
         ("Consultant", "2020-01-01"),
         ("Consultant", "2027-01-01"),

@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from margin.contracts.models import Contract
+from margin.contracts.queries import billing_increment_of
 from margin.crm.actions import client_update
-from margin.rates.models import RateCard
-from margin.rates.queries import billing_increment_of
 from margin.timesheets.actions import approval_delegate_add
 from margin.timesheets.models import ApprovalDelegate
 from margin.web.access import can_approve
@@ -144,8 +144,8 @@ def test_project_page_shows_and_sets_the_billing_increment(sign_in: Callable[[Us
     assert "15 min" in html and "rounded to the nearest" in html and "Set for this project" in html
     effective, source, _ = billing_increment_of(firm.project)
     assert (effective.minutes, effective.rounding, source) == (15, "nearest", "project")
-    card = RateCard.objects.get(project=firm.project)
-    assert audit_row("billing_increment.set", card).after == {
+    contract = Contract.objects.get(covered__project=firm.project)
+    assert audit_row("billing_increment.set", contract).after == {
         "project": firm.project.pk,
         "billing_increment_minutes": 15,
         "billing_rounding": "nearest",

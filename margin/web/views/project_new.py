@@ -1,5 +1,5 @@
 """The New project flow: choose how to start (blank, a template, a copy, a file), then one form — client, company,
-manager, dates, budgets, members, rate card — saved by ``rates.setup.project_setup`` in one transaction.
+manager, dates, budgets, members, rate card — saved by ``contracts.setup.project_setup`` in one transaction.
 
 The file way is the integrations' view (``integrations:project_from_file``): it shares this module's form helpers."""
 
@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from margin.accounts.models import Company, Person
 from margin.accounts.queries import Viewer, company_get, person_get
+from margin.contracts.setup import project_setup, rate_rows_of
 from margin.core.errors import DomainError
 from margin.crm.models import Client
 from margin.crm.queries import client_get
@@ -28,7 +29,6 @@ from margin.projects.queries import (
     projects_listed,
     templates_visible,
 )
-from margin.rates.setup import project_setup, rate_rows_of
 from margin.web.access import HtmxRequest, can_edit_clients, viewer_view
 from margin.web.forms import add_domain_error
 from margin.web.pages import page

@@ -13,11 +13,11 @@ from django.shortcuts import redirect
 
 from margin.accounts.models import Person, Role
 from margin.accounts.queries import Viewer, person_get, role_get
+from margin.contracts.actions import RateRow, rate_card_save
+from margin.contracts.queries import bill_rates_of
 from margin.core.errors import DomainError
 from margin.projects.models import Project
 from margin.projects.queries import can_manage, project_get
-from margin.rates.actions import RateRow, rate_card_save
-from margin.rates.queries import bill_rates_of
 from margin.web.access import HtmxRequest, viewer_view
 from margin.web.pages import page
 from margin.web.project_forms import BaseRateFormSet, RateFormSet, parse_who, who_choices

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from margin.accounts.models import Person
 from margin.accounts.queries import Viewer, person_get
+from margin.contracts.setup import project_template_save
 from margin.core.errors import DomainError
 from margin.projects.actions import (
     project_archive,
@@ -22,7 +23,6 @@ from margin.projects.actions import (
 )
 from margin.projects.models import Project
 from margin.projects.queries import can_create_projects, can_manage, members_of, project_get
-from margin.rates.setup import project_template_save
 from margin.web.access import HtmxRequest, viewer_view
 from margin.web.forms import add_domain_error
 from margin.web.pages import page

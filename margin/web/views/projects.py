@@ -19,12 +19,12 @@ from django_htmx.http import HttpResponseClientRedirect
 from margin.accounts.queries import Viewer
 from margin.billing.actions import invoice_draft_create
 from margin.billing.queries import invoices_visible
+from margin.contracts.actions import billing_increment_set
+from margin.contracts.queries import billing_increment_of, contract_of
 from margin.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from margin.crm.models import MAX_BILLING_INCREMENT, BillingRounding
 from margin.projects.models import Project, Task
 from margin.projects.queries import can_manage, money_visible, project_get, tasks_of
-from margin.rates.actions import billing_increment_set
-from margin.rates.queries import billing_increment_of
 from margin.reporting.queries import project_profitability
 from margin.timesheets.queries import minutes_by_task, time_entries_visible
 from margin.web.access import HtmxRequest, require_finance, viewer_view
@@ -102,17 +102,17 @@ class BillingIncrementForm(TablerForm):
 
 
 def may_set_increment(viewer: Viewer, project: Project) -> bool:
-    """As `rates.actions.billing_increment_set` allows: the project's manager (or an administrator), finance."""
+    """As `contracts.actions.billing_increment_set` allows: the project's manager (or an administrator), finance."""
     return can_manage(viewer, project) or viewer.is_finance
 
 
 def _increment_context(viewer: Viewer, project: Project, form: BillingIncrementForm | None = None) -> dict[str, Any]:
     effective, source, client_own = billing_increment_of(project)
-    card = getattr(project, "rate_card", None)
+    contract = contract_of(project)
     if form is None and may_set_increment(viewer, project):
-        initial = {"minutes": None, "rounding": ""}
-        if card is not None and card.billing_increment_minutes is not None:
-            initial = {"minutes": card.billing_increment_minutes, "rounding": card.billing_rounding or ""}
+        initial: dict[str, object] = {"minutes": None, "rounding": ""}
+        if contract is not None and contract.billing_increment_minutes is not None:
+            initial = {"minutes": contract.billing_increment_minutes, "rounding": contract.billing_rounding or ""}
         form = BillingIncrementForm(initial=initial)
     return {
         "project": project,

@@ -37,7 +37,7 @@ def require_client_editor(viewer: Viewer) -> None:
 def client_list(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
     require_client_editor(viewer)
     search = SearchForm(request.GET)
-    overriding = Q(projects__rate_card__billing_increment_minutes__isnull=False)
+    overriding = Q(projects__coverage__contract__billing_increment_minutes__isnull=False)
     found = (
         clients_search(viewer, search.text(), active=search.active())
         .annotate(
@@ -87,7 +87,7 @@ def _client_page(
     failed_contact: tuple[int, ContactForm] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    overriding = Q(projects__rate_card__billing_increment_minutes__isnull=False)
+    overriding = Q(projects__coverage__contract__billing_increment_minutes__isnull=False)
     client = clients_visible(viewer).annotate(overrides=Count("projects", filter=overriding)).get(pk=client.pk)
     contacts = [
         {

@@ -8,14 +8,14 @@ from decimal import Decimal
 
 import pytest
 
+from margin.contracts.actions import RateRow
+from margin.contracts.queries import bill_rates_of
 from margin.core.errors import Conflict, Forbidden, Invalid
 from margin.integrations.conftest import Planned
 from margin.integrations.msproject.exchange import project_export_mspdi
 from margin.integrations.projectfile.setup import project_create_from_file
 from margin.integrations.sheets.tests.test_import import JIRA
 from margin.projects.models import Dependency, Project, Task
-from margin.rates.actions import RateRow
-from margin.rates.queries import bill_rates_of
 from tests.checks import assigned, audit_row, refused
 from tests.firm import Firm
 

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from margin.contracts.models import BillRate
 from margin.integrations.sheets.tests.test_import import JIRA
 from margin.projects.models import Project, Task
 from tests.checks import table_counts
@@ -41,7 +42,7 @@ def test_a_jira_file_makes_a_project(client: Client, firm: Firm) -> None:
     project = Project.objects.get(code="JIRA-1")
     assert response["Location"] == reverse("web:project", args=[project.pk])
     assert Task.objects.filter(project=project).count() == 4
-    assert project.rate_card.rates.count() == 1
+    assert BillRate.objects.filter(rate_card__contract__covered__project=project).count() == 1
 
 
 def test_a_bad_file_is_a_form_error_and_leaves_nothing(client: Client, firm: Firm) -> None:
