@@ -36,6 +36,7 @@ def test_client_create(firm: Firm) -> None:
         "billing_increment_minutes": 0,
         "billing_rounding": "up",
         "payment_terms_days": 30,
+        "tax_treatment": "domestic",
     }
 
 
