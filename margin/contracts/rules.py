@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from margin.core.errors import Invalid
 from margin.core.money import ROUNDING, Money, is_currency
+from margin.rates.rules import value_of_minutes
 
 
 def _check_currency(currency: str) -> None:
@@ -386,10 +387,10 @@ def retainer_ledger(terms: RetainerTerms, usage_by_period: Sequence[int]) -> lis
 
 
 def overage_value_minor(overage_minutes: int, hourly_rate: Decimal, currency: str) -> int:
-    """minutes × hourly rate / 60, rounded once by core.money's rule: the same arithmetic as
-    `margin.rates.rules.value_of_minutes`, so overage is valued like any other time."""
+    """minutes × hourly rate / 60, rounded once by core.money's rule (`margin.rates.rules.value_of_minutes`,
+    the one valuation of time), so overage is valued like any other hour."""
     _check_currency(currency)
     _check_not_negative(overage_minutes, "overage_minutes", "Overage")
     if isinstance(hourly_rate, float) or not Decimal(hourly_rate).is_finite() or hourly_rate < 0:
         raise Invalid("An hourly rate is an exact decimal number, not negative.", field="overage_rate")
-    return Money(Decimal(overage_minutes) * Decimal(hourly_rate) / Decimal(60), currency).to_minor()
+    return value_of_minutes(overage_minutes, Decimal(hourly_rate), currency).to_minor()
