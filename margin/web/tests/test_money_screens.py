@@ -34,6 +34,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:invoice": _statuses(200, 200, 403, 404, 404, 404, 404),
     "web:invoice_print": _statuses(200, 200, 200, 404, 404, 404, 404),
     "web:invoice_run_status": _statuses(200, 200, 403, 403, 403, 403, 404),
+    # Contracts are money: finance's, and readable by the manager of a project they cover.
+    "web:contracts": _statuses(200, 200, 200, 200, 200, 200, 200),
+    "web:contract": _statuses(200, 200, 200, 404, 404, 404, 404),
     "integrations:msproject_export": _statuses(200, 200, 200, 404, 200, 404, 404),
     "integrations:time_export": _statuses(200, 200, 200, 200, 200, 200, 200),
 }
@@ -59,6 +62,7 @@ def _kwargs(world: Roles) -> dict[str, Any]:
         "project_id": world.project.pk,
         "task_id": world.firm.design.pk,
         "invoice_id": world.invoice.pk,
+        "contract_id": world.contract.pk,
         "claim_id": world.claim.pk,
         "line_id": world.line.pk,
         "receipt_id": world.receipt.pk,
