@@ -39,7 +39,6 @@ from margin.contracts.models import (
 )
 from margin.core import audit
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
-from margin.core.money import is_currency
 from margin.core.text import clean_text
 from margin.crm.actions import check_billing_increment, check_billing_rounding, check_payment_terms
 from margin.crm.models import Client
@@ -47,6 +46,7 @@ from margin.projects.actions import check_writable
 from margin.projects.models import Project, Task
 from margin.projects.queries import can_manage, in_scope
 from margin.rates.actions import check_rate
+from margin.rates.rules import currency_code
 
 CONTRACT_FIELDS = [
     "reference",
@@ -292,7 +292,7 @@ def client_rate_card_save(*, viewer: Viewer, client: Client, currency: str, rows
     require_finance(viewer)
     if client.organisation_id != viewer.organisation_id:
         raise NotFound("No such client.")
-    currency = _currency(currency)
+    currency = currency_code(currency)
     _check_rows(viewer, rows, everyone_allowed=True)
     card, _ = RateCard.objects.select_for_update().get_or_create(
         client=client, currency=currency, defaults={"organisation_id": viewer.organisation_id}
@@ -304,7 +304,7 @@ def client_rate_card_save(*, viewer: Viewer, client: Client, currency: str, rows
 def default_rate_card_save(*, viewer: Viewer, currency: str, rows: Sequence[RateRow]) -> list[BillRate]:
     """The organisation's default rates in a currency (its list prices)."""
     require_finance(viewer)
-    currency = _currency(currency)
+    currency = currency_code(currency)
     _check_rows(viewer, rows, everyone_allowed=True)
     card, _ = RateCard.objects.select_for_update().get_or_create(
         organisation_id=viewer.organisation_id, client=None, contract=None, currency=currency
@@ -355,13 +355,6 @@ def billing_increment_set(
 # --- contracts ------------------------------------------------------------------------------------
 
 
-def _currency(code: object) -> str:
-    text = str(code or "").strip().upper()
-    if not is_currency(text):
-        raise Invalid(f"Unknown currency {code!r}: use an ISO 4217 code such as EUR.", field="currency")
-    return text
-
-
 def _choice(value: object, choices: Sequence[str], field: str, what: str) -> str:
     if value not in choices:
         raise Invalid(f"{what} is one of {', '.join(choices)}.", field=field)
@@ -400,7 +393,7 @@ def _clean_contract(viewer: Viewer, company_id: int, values: dict[str, Any]) -> 
             values["client_reference"] or "", field="client_reference", max_length=100
         )
     if "currency" in values:
-        cleaned["currency"] = _currency(values["currency"])
+        cleaned["currency"] = currency_code(values["currency"])
     if "payment_terms_days" in values:
         cleaned["payment_terms_days"] = check_payment_terms(values["payment_terms_days"])
     for day in ("start_date", "end_date"):
@@ -581,6 +574,16 @@ LINE_FIELDS = [
 ]
 
 
+# A billing line's fields that take one of a few values, and those values.
+LINE_CHOICES: dict[str, list[str]] = {
+    "cap_kind": CapKind.values,
+    "progress_source": ProgressSource.values,
+    "frequency": RetainerFrequency.values,
+    "allowance_unit": RetainerUnit.values,
+    "rollover": Rollover.values,
+}
+
+
 def _positive_int(value: object, field: str, what: str, *, zero: bool = False) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0 or (value == 0 and not zero):
         raise Invalid(f"{what} must be a whole number {'of zero or more' if zero else 'above zero'}.", field=field)
@@ -609,15 +612,8 @@ def _clean_line(viewer: Viewer, contract: Contract, line: BillingLine, values: d
         code = _tax_code_of(viewer, contract.company_id, values["tax_code_id"])
         _check_tax_fits(contract.client, code)
         line.tax_code = code
-    for field in ("cap_kind", "progress_source", "frequency", "allowance_unit", "rollover"):
+    for field, choices in LINE_CHOICES.items():
         if field in values:
-            choices = {
-                "cap_kind": CapKind.values,
-                "progress_source": ProgressSource.values,
-                "frequency": RetainerFrequency.values,
-                "allowance_unit": RetainerUnit.values,
-                "rollover": Rollover.values,
-            }[field]
             setattr(line, field, _choice(values[field], choices, field, field.replace("_", " ").capitalize()))
     for field in ("cap_limit", "price_minor", "allowance", "fee_minor", "rollover_periods"):
         if field in values:

@@ -13,10 +13,12 @@ priced their role (ADR 0019).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+
+from margin.rates.rules import latest_on
 
 CONTRACT = "contract"
 CLIENT = "client"
@@ -51,14 +53,6 @@ class CardRate:
         return ROLE if self.role_id is not None else EVERYONE
 
 
-def _in_force(rows: Iterable[CardRate], day: date) -> CardRate | None:
-    best: CardRate | None = None
-    for row in rows:
-        if row.valid_from <= day and (best is None or row.valid_from > best.valid_from):
-            best = row
-    return best
-
-
 def _matches(row: CardRate, target: str, person_id: int, role_id: int | None) -> bool:
     if target == PERSON:
         return row.person_id == person_id
@@ -76,28 +70,22 @@ class Candidate:
     row: CardRate | None
 
 
+def _candidates(rates: Sequence[CardRate], person_id: int, role_id: int | None, day: date) -> Iterator[Candidate]:
+    for scope in SCOPES:
+        for target in TARGETS:
+            matching = (r for r in rates if r.scope == scope and _matches(r, target, person_id, role_id))
+            yield Candidate(scope, target, latest_on(matching, day))
+
+
 def candidates(rates: Sequence[CardRate], *, person_id: int, role_id: int | None, day: date) -> list[Candidate]:
     """Every (card, target) in precedence order with the row in force on `day`: the rule's whole reasoning."""
-    return [
-        Candidate(
-            scope,
-            target,
-            _in_force((r for r in rates if r.scope == scope and _matches(r, target, person_id, role_id)), day),
-        )
-        for scope in SCOPES
-        for target in TARGETS
-    ]
+    return list(_candidates(rates, person_id, role_id, day))
 
 
 def rate_applying(rates: Sequence[CardRate], *, person_id: int, role_id: int | None, day: date) -> CardRate | None:
-    """The row that prices an hour of `person_id` (in `role_id`) on `day`, or None when no card has one."""
-    for scope in SCOPES:
-        on_card = [r for r in rates if r.scope == scope]
-        for target in TARGETS:
-            row = _in_force((r for r in on_card if _matches(r, target, person_id, role_id)), day)
-            if row is not None:
-                return row
-    return None
+    """The row that prices an hour of `person_id` (in `role_id`) on `day`, or None when no card has one: the
+    first candidate with a row (the search stops there)."""
+    return next((c.row for c in _candidates(rates, person_id, role_id, day) if c.row is not None), None)
 
 
 def explain(row: CardRate | None, *, person_name: str, role_name: str, currency: str) -> str:

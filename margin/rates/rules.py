@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol, TypeVar
 
 from margin.core.errors import Invalid
 from margin.core.money import Money, is_currency
@@ -22,9 +23,19 @@ class DatedRate:
     currency: str | None = None
 
 
-def latest_on(rates: Iterable[DatedRate], day: date) -> DatedRate | None:
+class Dated(Protocol):
+    """Any row valid from a date until the next row of its kind (a cost rate, a bill rate on a card)."""
+
+    @property
+    def valid_from(self) -> date: ...
+
+
+RowT = TypeVar("RowT", bound=Dated)
+
+
+def latest_on(rates: Iterable[RowT], day: date) -> RowT | None:
     """The row with the latest valid_from on or before `day`."""
-    best: DatedRate | None = None
+    best: RowT | None = None
     for row in rates:
         if row.valid_from <= day and (best is None or row.valid_from > best.valid_from):
             best = row

@@ -190,10 +190,11 @@ def instalment_add(
 
 # --- tax codes ----------------------------------------------------------------------------------------
 
-tax_router = Router(tags=["contracts"])
+# Operations outside /contracts: a company's tax codes, the client and default rate cards, the rate explanation.
+around_router = Router(tags=["contracts"])
 
 
-@tax_router.get(
+@around_router.get(
     "/companies/{company_id}/tax-codes", response=responses(list[TaxCodeOut]), summary="A company's tax codes"
 )
 def tax_code_list(request: HttpRequest, company_id: Id) -> QuerySet[TaxCode]:
@@ -202,7 +203,7 @@ def tax_code_list(request: HttpRequest, company_id: Id) -> QuerySet[TaxCode]:
     return tax_codes_of(company_get(viewer, company_id).pk)
 
 
-@tax_router.post(
+@around_router.post(
     "/companies/{company_id}/tax-codes", response=responses(TaxCodeOut, 201), summary="Add a tax code to a company"
 )
 def tax_code_add(request: HttpRequest, company_id: Id, payload: TaxCodeIn) -> Status[TaxCode]:
@@ -226,7 +227,7 @@ def _rows(viewer: Viewer, rates: list[CardRateIn]) -> list[RateRow]:
     ]
 
 
-@tax_router.put(
+@around_router.put(
     "/clients/{client_id}/rate-card",
     response=responses(list[CardRateOut]),
     summary="Replace a client's rate card in a currency",
@@ -238,7 +239,7 @@ def client_card_put(request: HttpRequest, client_id: Id, payload: RateCardIn) ->
     return client_rate_card_save(viewer=viewer, client=client, currency=payload.currency, rows=rows)
 
 
-@tax_router.put(
+@around_router.put(
     "/organisation/rate-card",
     response=responses(list[CardRateOut]),
     summary="Replace the organisation's default rate card in a currency",
@@ -248,7 +249,7 @@ def default_card_put(request: HttpRequest, payload: RateCardIn) -> list[BillRate
     return default_rate_card_save(viewer=viewer, currency=payload.currency, rows=_rows(viewer, payload.rates))
 
 
-@tax_router.get(
+@around_router.get(
     "/projects/{project_id}/rate-explanation",
     response=responses(RateExplanationOut),
     summary="Which bill rate prices a person's hour on a project on a day, and why",
