@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from margin.accounts.queries import Viewer
-from margin.contracts.models import BillingLine, BillRate, Contract, CoveredProject, Instalment, RateCard, TaxCode
+from margin.contracts.models import BillingLine, BillRate, Contract, CoveredProject, Instalment, TaxCode
 from margin.contracts.pricing import CLIENT, CONTRACT, ORGANISATION, CardRate, candidates, explain, rate_applying
 from margin.core.errors import NotFound
 from margin.projects.models import Project
@@ -36,6 +37,29 @@ def contract_get(viewer: Viewer, contract_id: int) -> Contract:
     if contract is None:
         raise NotFound("No such contract.")
     return contract
+
+
+@dataclass(frozen=True)
+class ContractRow:
+    """A contract as a list shows it: how many projects it covers and its billing lines."""
+
+    contract: Contract
+    project_count: int
+    lines: list[BillingLine]
+
+
+def contracts_listed(viewer: Viewer) -> list[ContractRow]:
+    """The visible contracts for a list, in two queries however many contracts there are."""
+    projects = (
+        CoveredProject.objects.filter(contract=OuterRef("pk")).order_by().values("contract").annotate(n=Count("pk"))
+    )
+    lines = Prefetch("billing_lines", queryset=BillingLine.objects.order_by("position", "id"))
+    found = (
+        contracts_visible(viewer)
+        .annotate(project_count=Coalesce(Subquery(projects.values("n"), output_field=IntegerField()), 0))
+        .prefetch_related(lines)
+    )
+    return [ContractRow(c, int(c.project_count), list(c.billing_lines.all())) for c in found]
 
 
 def contract_of(project: Project) -> Contract | None:
@@ -158,10 +182,11 @@ def bill_rates_of(project_id: int) -> list[BillRate]:
     )
 
 
-def card_rates_of(card: RateCard) -> list[BillRate]:
+def contract_rates(contract: Contract) -> list[BillRate]:
+    """The rows of a contract's own rate card (none when it has no card)."""
     return list(
-        BillRate.objects.filter(rate_card=card)
-        .select_related("role", "person")
+        BillRate.objects.filter(rate_card__contract=contract)
+        .select_related("rate_card", "role", "person")
         .order_by(F("role__name").asc(nulls_first=True), F("person__name").asc(nulls_first=True), "valid_from")
     )
 

@@ -9,7 +9,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.http import HttpResponse
 from django.utils.dateformat import format as format_date
 
@@ -19,25 +18,23 @@ from margin.contracts.models import (
     BillingModel,
     CapKind,
     Contract,
-    CoveredProject,
     Instalment,
     ProgressSource,
-    RateCard,
     RetainerFrequency,
     RetainerUnit,
     Rollover,
 )
 from margin.contracts.queries import (
     billing_lines_of,
-    card_rates_of,
     contract_get,
-    contracts_visible,
+    contract_rates,
+    contracts_listed,
     covered_projects,
     instalments_of,
 )
-from margin.core.money import Money
 from margin.web.access import HtmxRequest, viewer_view
 from margin.web.pages import page
+from margin.web.templatetags.margin_web import money
 
 MODEL_BADGES: dict[str, str] = {
     BillingModel.TIME_AND_MATERIALS: "bg-blue-lt",
@@ -50,10 +47,6 @@ MODEL_BADGES: dict[str, str] = {
 
 def _day(value: date) -> str:
     return format_date(value, "j M Y")
-
-
-def _money(minor: int, currency: str) -> str:
-    return str(Money.from_minor(minor, currency))
 
 
 def _hours(minutes: int) -> str:
@@ -117,7 +110,7 @@ def _retainer_facts(line: BillingLine, currency: str) -> list[str]:
         allowed = f"{_hours(allowance)} {per}"
     else:
         unused = "unused allowance"
-        allowed = f"{_money(allowance, currency)} {per}"
+        allowed = f"{money(allowance, currency)} {per}"
     if line.rollover == Rollover.PERIODS:
         periods = line.rollover_periods
         rollover = f"{unused} roll over {periods} period{'' if periods == 1 else 's'}"
@@ -130,7 +123,7 @@ def _retainer_facts(line: BillingLine, currency: str) -> list[str]:
         if line.overage_rate is not None
         else "overage at the contract's rates"
     )
-    return [f"{allowed}, fee {_money(line.fee_minor or 0, currency)}, {rollover}, {overage}"]
+    return [f"{allowed}, fee {money(line.fee_minor or 0, currency)}, {rollover}, {overage}"]
 
 
 def _line_view(line: BillingLine, currency: str, instalments: list[Instalment]) -> LineView:
@@ -140,25 +133,25 @@ def _line_view(line: BillingLine, currency: str, instalments: list[Instalment]) 
         if line.cap_kind == CapKind.MINUTES and line.cap_limit:
             facts.append(f"capped at {_hours(line.cap_limit)}")
         elif line.cap_kind == CapKind.MONEY and line.cap_limit:
-            facts.append(f"capped at {_money(line.cap_limit, currency)}")
+            facts.append(f"capped at {money(line.cap_limit, currency)}")
         else:
             facts.append("no cap")
     elif line.model == BillingModel.FIXED_FEE:
-        facts.append(f"price {_money(line.price_minor or 0, currency)}")
+        facts.append(f"price {money(line.price_minor or 0, currency)}")
         planned = sum(i.amount_minor for i in instalments)
         if not instalments:
             facts.append("no instalments yet")
         elif line.price_minor and planned < line.price_minor:
-            facts.append(f"{_money(line.price_minor - planned, currency)} not yet in an instalment")
+            facts.append(f"{money(line.price_minor - planned, currency)} not yet in an instalment")
         for instalment in instalments:
             if instalment.due_date is not None:
                 when = f"due {_day(instalment.due_date)}"
             else:
                 name = instalment.milestone.name if instalment.milestone else "its milestone"
                 when = f"when {name} is finished"
-            rows.append((instalment.description, _money(instalment.amount_minor, currency), when))
+            rows.append((instalment.description, money(instalment.amount_minor, currency), when))
     elif line.model == BillingModel.PROGRESS:
-        facts.append(f"price {_money(line.price_minor or 0, currency)}")
+        facts.append(f"price {money(line.price_minor or 0, currency)}")
         if line.progress_source == ProgressSource.ENTERED:
             facts.append(f"entered: {_number(line.entered_percent or Decimal(0))} %")
         else:
@@ -184,23 +177,9 @@ def _increment(contract: Contract) -> str:
 
 @viewer_view
 def contract_list(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
-    projects = (
-        CoveredProject.objects.filter(contract=OuterRef("pk"))
-        .order_by()
-        .values("contract")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    contracts = (
-        contracts_visible(viewer)
-        .annotate(project_count=Subquery(projects, output_field=IntegerField()))
-        .prefetch_related(
-            Prefetch("billing_lines", queryset=BillingLine.objects.order_by("position", "id"), to_attr="lines")
-        )
-    )
     rows = [
-        (contract, contract.project_count or 0, [(model_label(line), _badge(line)) for line in contract.lines])
-        for contract in contracts
+        (row.contract, row.project_count, [(model_label(line), _badge(line)) for line in row.lines])
+        for row in contracts_listed(viewer)
     ]
     return page(request, viewer, "web/contracts/list.html", {"rows": rows}, active="invoices")
 
@@ -212,13 +191,11 @@ def contract_detail(request: HtmxRequest, viewer: Viewer, contract_id: int) -> H
     for instalment in instalments_of(contract):
         by_line[instalment.billing_line_id].append(instalment)
     lines = [_line_view(line, contract.currency, by_line.get(line.pk, [])) for line in billing_lines_of(contract)]
-    card = RateCard.objects.filter(contract=contract).first()
     context: dict[str, Any] = {
         "contract": contract,
         "projects": list(covered_projects(contract)),
         "lines": lines,
-        "card": card,
-        "rates": card_rates_of(card) if card is not None else [],
+        "rates": contract_rates(contract),
         "increment": _increment(contract),
     }
     return page(request, viewer, "web/contracts/detail.html", context, active="invoices")
