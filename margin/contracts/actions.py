@@ -465,9 +465,10 @@ def contract_create(
 
 
 def _billed_currencies(contract: Contract) -> set[str]:
-    """Currencies of issued invoices of the contract's projects."""
+    """Currencies of issued invoices of the contract's projects (an invoice has a number once issued, whatever
+    its later state; billing sits above contracts, so its status names are not read here)."""
     return set(
-        contract.covered.filter(project__invoices__status__in=["issued"]).values_list(
+        contract.covered.filter(project__invoices__number__isnull=False).values_list(
             "project__invoices__currency", flat=True
         )
     )

@@ -18,7 +18,7 @@ from django.db import transaction
 from margin.accounts.models import Company, Person
 from margin.accounts.queries import Viewer
 from margin.contracts.actions import RateRow, billing_increment_set, contract_of_project_ensure, rate_card_save
-from margin.contracts.models import BillRate, Contract
+from margin.contracts.queries import bill_rates_of, contract_of
 from margin.core.errors import Invalid
 from margin.crm.models import Client
 from margin.projects.actions import project_copy, project_create, project_member_add
@@ -28,14 +28,13 @@ from margin.projects.planning import project_start_of
 
 def rate_rows_of(project: Project) -> list[RateRow]:
     """A project's rate card as table rows (role rates first, then personal overrides, by date)."""
-    rates = BillRate.objects.filter(rate_card__contract__covered__project=project).select_related("role", "person")
-    rows = [RateRow(r.valid_from, r.hourly_rate, role=r.role, person=r.person) for r in rates]
+    rows = [RateRow(r.valid_from, r.hourly_rate, role=r.role, person=r.person) for r in bill_rates_of(project.pk)]
     return sorted(rows, key=lambda r: (r.role is None, r.who, r.valid_from))
 
 
 def _copy_card(viewer: Viewer, source: Project, project: Project) -> None:
     """The source's rates and billing increment, when it bills in the same currency; else the caller must say."""
-    contract = Contract.objects.filter(covered__project=source).first()
+    contract = contract_of(source)
     if contract is None:
         return
     rows = rate_rows_of(source)
