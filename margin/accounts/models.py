@@ -24,6 +24,18 @@ class SubmitPeriod(models.TextChoices):
     MONTH = "month", "Month"
 
 
+class TaxRounding(models.TextChoices):
+    """Where an invoice's tax is rounded: on each line (then summed), or once per rate on the document."""
+
+    PER_LINE = "per_line", "Per line"
+    PER_DOCUMENT = "per_document", "Per document"
+
+
+class PageSize(models.TextChoices):
+    A4 = "A4", "A4"
+    LETTER = "Letter", "US Letter"
+
+
 class Company(models.Model):
     """A legal entity of the firm: it employs people, runs projects and issues invoices."""
 
@@ -38,6 +50,14 @@ class Company(models.Model):
     # How invoice numbers are written: {YYYY} or {YY} the year, {NNNN} the number with at least as many
     # digits as Ns (accounts.rules.check_invoice_number_format); sequences restart every year.
     invoice_number_format = models.CharField(max_length=64, default="{YYYY}-{NNNN}")
+    # Credit notes have their own gapless sequence, written the same way.
+    credit_note_number_format = models.CharField(max_length=64, default="CN-{YYYY}-{NNNN}")
+    tax_rounding = models.CharField(max_length=12, choices=TaxRounding.choices, default=TaxRounding.PER_LINE)
+    # An invoice in another currency is converted with a quote at most this many days old; older is refused.
+    max_exchange_rate_age_days = models.PositiveSmallIntegerField(default=7)
+    invoice_page_size = models.CharField(max_length=8, choices=PageSize.choices, default=PageSize.A4)
+    # The logo printed on invoices (PNG, JPEG or SVG, checked on upload).
+    logo = models.FileField(upload_to="logos/", blank=True)
     # Where clients pay: printed on invoices. The IBAN is kept in its electronic form (no spaces).
     bank_name = models.CharField(max_length=200, blank=True)
     iban = models.CharField(max_length=34, blank=True)

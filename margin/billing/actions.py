@@ -71,6 +71,7 @@ def _draft_invoices(
                 currency=p.currency,
                 period_end=up_to,
                 created_by_id=viewer.user_id,
+                net_minor=sum(d.amount_minor for d in drafts[p.pk]),
                 total_minor=sum(d.amount_minor for d in drafts[p.pk]),
                 total_minutes=sum(d.minutes for d in drafts[p.pk]),
             )
