@@ -95,3 +95,53 @@ def build_lines(groups: list[LineGroup], currency: str) -> list[LineDraft]:
         )
         for i, g in enumerate(ordered)
     ]
+
+
+# --- the state a person reads -----------------------------------------------------------------------
+
+DRAFT, ISSUED, SENT, PARTLY_PAID, PAID, OVERDUE, CREDITED = (
+    "draft",
+    "issued",
+    "sent",
+    "partly_paid",
+    "paid",
+    "overdue",
+    "credited",
+)
+STATE_LABELS = {
+    DRAFT: "Draft",
+    ISSUED: "Issued",
+    SENT: "Sent",
+    PARTLY_PAID: "Partly paid",
+    PAID: "Paid",
+    OVERDUE: "Overdue",
+    CREDITED: "Credited",
+}
+
+
+def open_minor(*, total_minor: int, paid_minor: int, credited_minor: int) -> int:
+    """What the client still owes on an invoice: its total less payments and credit notes (never below 0)."""
+    return max(total_minor - paid_minor - credited_minor, 0)
+
+
+def invoice_state(
+    *,
+    issued: bool,
+    sent: bool,
+    total_minor: int,
+    paid_minor: int,
+    credited_minor: int,
+    due_date: date | None,
+    today: date,
+) -> str:
+    """The one rule for an invoice's state, from the facts stored on it: a draft; paid (or credited) when
+    nothing is open; overdue when something is open after the due date; partly paid; sent; issued."""
+    if not issued:
+        return DRAFT
+    if open_minor(total_minor=total_minor, paid_minor=paid_minor, credited_minor=credited_minor) == 0:
+        return PAID if paid_minor > 0 else CREDITED
+    if due_date is not None and due_date < today:
+        return OVERDUE
+    if paid_minor > 0:
+        return PARTLY_PAID
+    return SENT if sent else ISSUED
