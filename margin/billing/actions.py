@@ -4,22 +4,29 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from margin.accounts.models import Company
 from margin.accounts.queries import Viewer
 from margin.accounts.rules import format_invoice_number
-from margin.billing import rules
-from margin.billing.models import BilledExpense, BilledTime, Invoice, InvoiceLine, InvoiceSequence, InvoiceStatus
-from margin.billing.queries import expense_items_of, expenses_unbilled_of, line_groups_of, time_entries_unbilled_of
+from margin.billing.drafting import INVOICE_FIELDS, draft_invoices
+from margin.billing.models import (
+    BilledExpense,
+    BilledInstalment,
+    BilledPeriod,
+    BilledTime,
+    Invoice,
+    InvoiceSequence,
+    InvoiceStatus,
+)
+from margin.billing.queries import expenses_unbilled_of, time_entries_unbilled_of
+from margin.contracts.actions import contract_of_project_ensure
+from margin.contracts.models import Contract, ContractStatus
 from margin.core import audit
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from margin.projects.models import Project
-from margin.timesheets.models import EntryStatus, TimeEntry
-
-INVOICE_FIELDS = ["status", "number", "issue_date", "due_date", "total_minor", "total_minutes"]
 
 
 def require_finance(viewer: Viewer) -> None:
@@ -32,183 +39,56 @@ def _check_scope(viewer: Viewer, invoice: Invoice) -> None:
         raise NotFound("No such invoice.")
 
 
-def _draft_invoices(
-    viewer: Viewer,
-    *,
-    company_id: int,
-    up_to: date,
-    project_id: int | None = None,
-) -> list[Invoice]:
-    """Draft one invoice per project with unbilled time, set-based: one GROUP BY reads the lines of
-    every project, one INSERT … SELECT links every entry to its line. Runs inside a transaction.
-    """
-    unbilled = time_entries_unbilled_of(company_id=company_id, up_to=up_to, project_id=project_id)
-    unbilled_expenses = expenses_unbilled_of(company_id=company_id, up_to=up_to, project_id=project_id)
-    # Lock the projects (in id order, so two runs cannot deadlock): a second run for the same
-    # projects waits here, then finds their time taken. BilledTime's key is the backstop.
-    projects = list(
-        Project.objects.select_for_update()
-        .filter(Q(id__in=unbilled.values("project_id")) | Q(id__in=unbilled_expenses.values("project_id")))
-        .order_by("id")
-    )
-    groups = line_groups_of(unbilled)
-    expenses = expense_items_of(unbilled_expenses)
-    # Read after the locks: a run that waited for another finds its time gone and drafts nothing.
-    projects = [p for p in projects if groups.get(p.pk) or expenses.get(p.pk)]
-    if not projects:
-        return []
-    drafts = {}
-    for p in projects:
-        time_lines = rules.build_lines(groups.get(p.pk, []), p.currency)
-        drafts[p.pk] = time_lines + rules.build_expense_lines(expenses.get(p.pk, []), first_position=len(time_lines))
-    invoices = Invoice.objects.bulk_create(
-        [
-            Invoice(
-                organisation_id=p.organisation_id,
-                company_id=p.company_id,
-                client_id=p.client_id,
-                project=p,
-                currency=p.currency,
-                period_end=up_to,
-                created_by_id=viewer.user_id,
-                net_minor=sum(d.amount_minor for d in drafts[p.pk]),
-                total_minor=sum(d.amount_minor for d in drafts[p.pk]),
-                total_minutes=sum(d.minutes for d in drafts[p.pk]),
-            )
-            for p in projects
-        ]
-    )
-    lines: list[InvoiceLine] = []
-    expense_of_line: list[int | None] = []
-    for invoice in invoices:
-        lines += [
-            InvoiceLine(
-                invoice=invoice,
-                position=d.position,
-                task_id=d.task_id,
-                role_id=d.role_id,
-                description=d.description,
-                minutes=d.minutes,
-                hourly_rate=d.hourly_rate,
-                amount_minor=d.amount_minor,
-                time_value_minor=d.time_value_minor,
-            )
-            for d in drafts[invoice.project_id]
-        ]
-        expense_of_line += [d.expense_line_id for d in drafts[invoice.project_id]]
-    InvoiceLine.objects.bulk_create(lines, batch_size=2000)
-    _bill_expenses(lines, expense_of_line)
-    taken = _bill_time(invoices, up_to) if groups else 0
-    if taken != sum(g.entries for per_project in groups.values() for g in per_project):
-        # Time changed between our read and our write (it cannot while we hold the project locks,
-        # unless a writer skipped them): refuse rather than bill a different set than we priced.
-        raise Conflict("Time on these projects changed while the invoices were drafted; try again.")
-    audit.record_many(
-        organisation_id=viewer.organisation_id,
-        actor_id=viewer.user_id,
-        action="invoice.draft",
-        changes=[
-            audit.Change(
-                "billing.invoice",
-                invoice.pk,
-                None,
-                {
-                    **audit.snapshot(invoice, INVOICE_FIELDS),
-                    "entries": sum(g.entries for g in groups.get(invoice.project_id, [])),
-                    "period_end": up_to.isoformat(),
-                    # Only when expenses were billed, so a time-only draft's row is as before.
-                    **({"expenses": len(expenses[invoice.project_id])} if expenses.get(invoice.project_id) else {}),
-                },
-            )
-            for invoice in invoices
-        ],
-    )
-    return invoices
-
-
-# Every unbilled, approved, billable entry of the new invoices' projects up to the date, matched to
-# the line of its task, role and rate. Plain equalities only, run once for time on a task and once
-# for time without one: a NULL-safe comparison (COALESCE, IS NOT DISTINCT FROM) hides the join's
-# size from PostgreSQL's planner, which then picks a nested loop that is quadratic in the run's size.
-# Approved time always has a role (valuation sets it), so the role needs no NULL case.
-_LINK_TIME = """
-    INSERT INTO {billed} (time_entry_id, line_id)
-    SELECT e.id, l.id
-    FROM {invoice} i
-    JOIN {line} l ON l.invoice_id = i.id
-    JOIN {entry} e ON e.project_id = i.project_id AND {task_match}
-        AND e.role_id = l.role_id AND e.bill_rate = l.hourly_rate
-    WHERE i.id IN ({invoice_ids})
-        AND e.status = %s AND e.billable = %s AND e.work_date <= %s
-        AND NOT EXISTS (SELECT 1 FROM {billed} b WHERE b.time_entry_id = e.id)
-"""
-_ON_A_TASK = "e.task_id = l.task_id"
-_WITHOUT_TASK = "e.task_id IS NULL AND l.task_id IS NULL"
-
-
-def _bill_time(invoices: list[Invoice], up_to: date) -> int:
-    """Link every entry the invoices priced to its line; returns how many.
-
-    The entry is BilledTime's primary key, so an entry another invoice took in the meantime makes
-    the insert fail rather than bill it twice.
-    """
-    params: list[int | str | bool | date] = [*(i.pk for i in invoices), EntryStatus.APPROVED, True, up_to]
-    taken = 0
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            for task_match in (_ON_A_TASK, _WITHOUT_TASK):
-                sql = _LINK_TIME.format(
-                    billed=BilledTime._meta.db_table,
-                    invoice=Invoice._meta.db_table,
-                    line=InvoiceLine._meta.db_table,
-                    entry=TimeEntry._meta.db_table,
-                    task_match=task_match,
-                    invoice_ids=", ".join(["%s"] * len(invoices)),
-                )
-                cursor.execute(sql, params)
-                taken += int(cursor.rowcount)
-    except IntegrityError:
-        raise Conflict("Some of this time was invoiced at the same moment by someone else; try again.") from None
-    return taken
-
-
-def _bill_expenses(lines: list[InvoiceLine], expense_of_line: list[int | None]) -> None:
-    """Link each expense to its invoice line in one statement. The expense line is BilledExpense's
-    primary key, so an expense another invoice took in the meantime fails the insert."""
-    links = [
-        BilledExpense(expense_line_id=expense_id, line_id=line.pk)
-        for line, expense_id in zip(lines, expense_of_line, strict=True)
-        if expense_id is not None
-    ]
-    if not links:
-        return
-    try:
-        with transaction.atomic():
-            BilledExpense.objects.bulk_create(links, batch_size=2000)
-    except IntegrityError:
-        raise Conflict("Some of these expenses were invoiced at the same moment by someone else; try again.") from None
+def _cover_projects_with_work(viewer: Viewer, *, company_id: int, up_to: date, project_id: int | None = None) -> None:
+    """A project with work to bill and no contract (made outside the New project flow) gets its own
+    time-and-materials contract first, so its time is billed as it always was."""
+    time = time_entries_unbilled_of(company_id=company_id, up_to=up_to, project_id=project_id).values("project_id")
+    spent = expenses_unbilled_of(company_id=company_id, up_to=up_to, project_id=project_id).values("project_id")
+    uncovered = Project.objects.filter(Q(id__in=time) | Q(id__in=spent), coverage__isnull=True).select_related("client")
+    for project in uncovered.order_by("id"):
+        contract_of_project_ensure(viewer=viewer, project=project)
 
 
 @transaction.atomic
 def invoice_draft_create(*, viewer: Viewer, project: Project, up_to: date) -> Invoice:
-    """Draft an invoice of a project's approved, unbilled, billable time up to a date."""
+    """Draft an invoice of what a project has ready to bill up to a date (its share of its contract's
+    queue: time, expenses, instalments, progress, retainer periods)."""
     require_finance(viewer)
     if project.organisation_id != viewer.organisation_id or project.company_id not in viewer.company_ids:
         raise NotFound("No such project.")
-    invoices = _draft_invoices(viewer, company_id=project.company_id, up_to=up_to, project_id=project.pk)
+    _cover_projects_with_work(viewer, company_id=project.company_id, up_to=up_to, project_id=project.pk)
+    contract = Contract.objects.filter(covered__project=project).first()
+    invoices = draft_invoices(viewer, [contract], up_to, project_id=project.pk) if contract else []
     if not invoices:
-        raise Invalid(f"Project {project.code} has no approved billable time or expenses to invoice up to {up_to}.")
+        raise Invalid(
+            f"Project {project.code} has no approved billable time or expenses (nor instalments, progress or "
+            f"retainer periods) to invoice up to {up_to}."
+        )
     return invoices[0]
 
 
 @transaction.atomic
+def invoice_draft_for_contract(*, viewer: Viewer, contract: Contract, up_to: date) -> list[Invoice]:
+    """Draft what a contract has ready to bill up to a date: one invoice, or one per project."""
+    require_finance(viewer)
+    if contract.organisation_id != viewer.organisation_id or contract.company_id not in viewer.company_ids:
+        raise NotFound("No such contract.")
+    invoices = draft_invoices(viewer, [contract], up_to)
+    if not invoices:
+        raise Invalid(f"Contract {contract.reference} has nothing ready to bill up to {up_to}.")
+    return invoices
+
+
+@transaction.atomic
 def invoices_draft_all(*, viewer: Viewer, company: Company, up_to: date) -> list[Invoice]:
-    """The invoice run: one draft per project of the company with time to bill, all in one
-    transaction (a run is all-or-nothing; so it has no per-project progress to report)."""
+    """The invoice run: every open contract of the company drafts what it has ready to bill, all in one
+    transaction (a run is all-or-nothing; so it has no per-contract progress to report)."""
     require_finance(viewer)
     if company.organisation_id != viewer.organisation_id or company.pk not in viewer.company_ids:
         raise NotFound("No such company.")
-    return _draft_invoices(viewer, company_id=company.pk, up_to=up_to)
+    _cover_projects_with_work(viewer, company_id=company.pk, up_to=up_to)
+    contracts = list(Contract.objects.filter(company=company).exclude(status=ContractStatus.CLOSED).order_by("id"))
+    return draft_invoices(viewer, contracts, up_to)
 
 
 @transaction.atomic
@@ -221,6 +101,8 @@ def invoice_discard(*, viewer: Viewer, invoice: Invoice) -> None:
         raise Conflict("An issued invoice cannot be discarded; it is corrected by a credit note.")
     BilledTime.objects.filter(line__invoice=invoice).delete()
     BilledExpense.objects.filter(line__invoice=invoice).delete()
+    BilledInstalment.objects.filter(line__invoice=invoice).delete()
+    BilledPeriod.objects.filter(line__invoice=invoice).delete()
     audit.record(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,

@@ -140,10 +140,14 @@ def test_draft_groups_lines_by_task_role_and_rate(firm: Firm) -> None:
         "number": None,
         "issue_date": None,
         "due_date": None,
+        "net_minor": 158250,
+        "tax_minor": 0,
         "total_minor": 158250,
         "total_minutes": 915,
         "entries": 5,
         "period_end": SUNDAY.isoformat(),
+        "contract": firm.project.code,
+        "currency": "USD",
     }
 
 
@@ -271,6 +275,8 @@ def test_issue_numbers_and_freezes(firm: Firm) -> None:
         "number": f"{YEAR}-0001",
         "issue_date": TODAY.isoformat(),
         "due_date": (TODAY + timedelta(days=14)).isoformat(),
+        "net_minor": stored.total_minor,
+        "tax_minor": 0,
         "total_minor": stored.total_minor,
         "total_minutes": 915,
     }
