@@ -209,7 +209,7 @@ def draft_invoices(
     # Lock the contracts in id order (two runs cannot deadlock): a second run waits here, then finds the
     # first one's work billed. The billed-thing keys are the backstop.
     locked = list(
-        Contract.objects.select_for_update()
+        Contract.objects.select_for_update(of=("self",))
         .filter(id__in=[c.pk for c in contracts])
         .select_related("company", "tax_code", "client")
         .order_by("id")
