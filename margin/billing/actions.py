@@ -11,12 +11,16 @@ from django.utils import timezone
 from margin.accounts.models import Company
 from margin.accounts.queries import Viewer
 from margin.accounts.rules import format_invoice_number
+from margin.billing.access import check_scope, require_finance
+from margin.billing.crediting import credit_note_takes_effect
+from margin.billing.documents import parties_of
 from margin.billing.drafting import INVOICE_FIELDS, draft_invoices
 from margin.billing.models import (
     BilledExpense,
     BilledInstalment,
     BilledPeriod,
     BilledTime,
+    DocumentKind,
     Invoice,
     InvoiceSequence,
     InvoiceStatus,
@@ -25,18 +29,10 @@ from margin.billing.queries import expenses_unbilled_of, time_entries_unbilled_o
 from margin.contracts.actions import contract_of_project_ensure
 from margin.contracts.models import Contract, ContractStatus
 from margin.core import audit
-from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
+from margin.core.errors import Conflict, Invalid, NotFound
 from margin.projects.models import Project
 
-
-def require_finance(viewer: Viewer) -> None:
-    if not viewer.is_finance:
-        raise Forbidden("Only finance and administrators may invoice.")
-
-
-def _check_scope(viewer: Viewer, invoice: Invoice) -> None:
-    if invoice.organisation_id != viewer.organisation_id or invoice.company_id not in viewer.company_ids:
-        raise NotFound("No such invoice.")
+_check_scope = check_scope
 
 
 def _cover_projects_with_work(viewer: Viewer, *, company_id: int, up_to: date, project_id: int | None = None) -> None:
@@ -113,20 +109,23 @@ def invoice_discard(*, viewer: Viewer, invoice: Invoice) -> None:
     invoice.delete()
 
 
-def _next_number(company: Company, year: int) -> str:
-    """Allocate the next number under a row lock on the (company, year) sequence: gapless, because
-    the allocation commits or rolls back together with the issue itself."""
-    InvoiceSequence.objects.get_or_create(company=company, year=year)
-    sequence = InvoiceSequence.objects.select_for_update().get(company=company, year=year)
+def _next_number(company: Company, year: int, kind: str) -> str:
+    """Allocate the next number of a company's invoices or credit notes in a year, under a row lock on
+    its sequence: gapless, because the allocation commits or rolls back together with the issue itself."""
+    InvoiceSequence.objects.get_or_create(company=company, kind=kind, year=year)
+    sequence = InvoiceSequence.objects.select_for_update().get(company=company, kind=kind, year=year)
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])
-    number = format_invoice_number(company.invoice_number_format, year=year, sequence=sequence.last_number)
+    credit = kind == DocumentKind.CREDIT_NOTE
+    pattern = company.credit_note_number_format if credit else company.invoice_number_format
+    number = format_invoice_number(pattern, year=year, sequence=sequence.last_number)
     # A format changed during the year could write a number an earlier format wrote already.
     if Invoice.objects.filter(company=company, number=number).exists():
+        field = "credit_note_number_format" if credit else "invoice_number_format"
         raise Conflict(
-            f"Invoice number {number} exists already in {company.name}: change the company's invoice number "
-            "format so its numbers differ from the earlier ones.",
-            field="invoice_number_format",
+            f"Number {number} exists already in {company.name}: change the company's "
+            f"{'credit note' if credit else 'invoice'} number format so its numbers differ from the earlier ones.",
+            field=field,
         )
     return number
 
@@ -135,17 +134,23 @@ def _next_number(company: Company, year: int) -> str:
 def invoice_issue(
     *, viewer: Viewer, invoice: Invoice, issue_date: date | None = None, payment_days: int | None = None
 ) -> Invoice:
-    """Issue a draft: give it the next number of its company and year; it is frozen from now on. It is due
-    `payment_days` after its issue date (None: the client's payment terms)."""
+    """Issue a draft invoice or credit note: give it the next number of its kind, company and year and keep
+    the parties as they are now; it is frozen from then on. An invoice is due `payment_days` after its issue
+    date (None: its contract's payment terms); a credit note takes effect on the invoice it credits."""
     _check_scope(viewer, invoice)
     require_finance(viewer)
-    invoice = Invoice.objects.select_for_update().select_related("company").get(pk=invoice.pk)
+    invoice = (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("company", "client", "contract")
+        .get(pk=invoice.pk)
+    )
     if invoice.status != InvoiceStatus.DRAFT:
-        raise Conflict(f"Invoice {invoice.number} is issued already.")
+        raise Conflict(f"{invoice.number} is issued already.")
     if not invoice.lines.exists() or invoice.total_minor <= 0:
-        raise Invalid("An invoice with nothing to bill cannot be issued.")
+        raise Invalid("A document with nothing to bill cannot be issued.")
     if payment_days is None:
-        payment_days = invoice.client.payment_terms_days
+        terms = invoice.contract.payment_terms_days if invoice.contract else invoice.client.payment_terms_days
+        payment_days = 0 if invoice.kind == DocumentKind.CREDIT_NOTE else terms
     if not 0 <= payment_days <= 365:
         raise Invalid("Payment terms must be between 0 and 365 days.", field="payment_days")
     today = timezone.localdate()
@@ -153,13 +158,16 @@ def invoice_issue(
     if abs((issue_date - today).days) > 366:
         raise Invalid("The issue date must be within a year of today.", field="issue_date")
     before = audit.snapshot(invoice, INVOICE_FIELDS)
-    invoice.number = _next_number(invoice.company, issue_date.year)
+    invoice.number = _next_number(invoice.company, issue_date.year, invoice.kind)
+    invoice.parties = parties_of(invoice.company, invoice.client, invoice.contract)
     invoice.status = InvoiceStatus.ISSUED
     invoice.issue_date = issue_date
     invoice.due_date = issue_date + timedelta(days=payment_days)
     invoice.issued_at = timezone.now()
     invoice.issued_by_id = viewer.user_id
     invoice.save()
+    if invoice.kind == DocumentKind.CREDIT_NOTE:
+        credit_note_takes_effect(viewer, invoice)
     audit.record(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,

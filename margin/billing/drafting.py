@@ -332,8 +332,7 @@ def _link(invoices: list[Invoice], drafts: list[_Draft], lines_of: list[list[Inv
 # run once for time on a task and once for time without one: a NULL-safe comparison hides the join's size
 # from PostgreSQL's planner, which then picks a nested loop that is quadratic in the run's size. Approved
 # time always has a role (valuation sets it), so the role needs no NULL case.
-_LINK_TIME = """
-    INSERT INTO {billed} (time_entry_id, line_id)
+_MATCH_TIME = """
     SELECT e.id, l.id
     FROM {line} l
     JOIN {entry} e ON e.project_id = l.project_id AND {task_match}
@@ -345,6 +344,12 @@ _LINK_TIME = """
 """
 _ON_A_TASK = "e.task_id = l.task_id"
 _WITHOUT_TASK = "e.task_id IS NULL AND l.task_id IS NULL"
+# On PostgreSQL the matches are collected before any is inserted. An INSERT … SELECT that reads the table
+# it writes can be planned (when the billed-time table was empty at its last ANALYZE, as on a new
+# installation) as a nested anti-join scanning that table once per entry — while the statement keeps
+# adding rows to it: quadratic, 100 s for 100,000 entries instead of 1 s.
+_STAGE = "CREATE TEMPORARY TABLE margin_time_to_bill (time_entry_id bigint, line_id bigint) ON COMMIT DROP"
+_FROM_STAGE = "INSERT INTO {billed} (time_entry_id, line_id) SELECT time_entry_id, line_id FROM margin_time_to_bill"
 
 
 def _link_plain_time(invoices: list[Invoice], up_to: date) -> int:
@@ -356,20 +361,29 @@ def _link_plain_time(invoices: list[Invoice], up_to: date) -> int:
         up_to,
         HoldReason.BILL_OVER_CAP,
     ]
+    staged = connection.vendor == "postgresql"
+    billed = BilledTime._meta.db_table
     taken = 0
     try:
         with transaction.atomic(), connection.cursor() as cursor:
+            if staged:
+                cursor.execute("DROP TABLE IF EXISTS margin_time_to_bill")
+                cursor.execute(_STAGE)
             for task_match in (_ON_A_TASK, _WITHOUT_TASK):
-                sql = _LINK_TIME.format(
-                    billed=BilledTime._meta.db_table,
+                select = _MATCH_TIME.format(
+                    billed=billed,
                     line=InvoiceLine._meta.db_table,
                     entry=TimeEntry._meta.db_table,
                     hold=TimeHold._meta.db_table,
                     task_match=task_match,
                     invoice_ids=", ".join(["%s"] * len(invoices)),
                 )
-                cursor.execute(sql, params)
+                target = "margin_time_to_bill" if staged else billed
+                cursor.execute(f"INSERT INTO {target} (time_entry_id, line_id) {select}", params)
                 taken += int(cursor.rowcount)
+            if staged:
+                cursor.execute(_FROM_STAGE.format(billed=billed))
+                cursor.execute("DROP TABLE margin_time_to_bill")
     except IntegrityError:
         raise Conflict("Some of this time was invoiced at the same moment by someone else; try again.") from None
     return taken

@@ -12,6 +12,7 @@ tables with DELETE there.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 FROZEN = "issued invoices are immutable"
@@ -69,14 +70,14 @@ LINKED_TO_LINE = ("billing_billedtime", "billing_billedexpense", "billing_billed
 LINKED_TO_INVOICE = ("billing_invoiceline", "billing_invoicetaxrow")
 
 
-def _changed(op: str) -> str:
-    return " OR ".join(f"NEW.{c} {op} OLD.{c}" for c in INVOICE_FROZEN_COLUMNS)
+def _changed(op: str, columns: Sequence[str] = INVOICE_FROZEN_COLUMNS) -> str:
+    return " OR ".join(f"NEW.{c} {op} OLD.{c}" for c in columns)
 
 
-def sqlite_triggers() -> dict[str, str]:
+def sqlite_triggers(columns: Sequence[str] = INVOICE_FROZEN_COLUMNS) -> dict[str, str]:
     triggers = {
         "billing_invoice_frozen": f"""BEFORE UPDATE ON billing_invoice
-            WHEN OLD.status = 'issued' AND ({_changed("IS NOT")})
+            WHEN OLD.status = 'issued' AND ({_changed("IS NOT", columns)})
             BEGIN SELECT RAISE(ABORT, '{FROZEN}'); END""",
         "timesheets_timeentry_billed_frozen": f"""BEFORE UPDATE ON timesheets_timeentry
             WHEN {ENTRY_BILLED_COLUMNS_CHANGE} AND {ENTRY_BILLED_ON_ISSUED}
@@ -111,21 +112,37 @@ def _row(column: str) -> str:
     return f"CASE WHEN TG_OP = 'INSERT' THEN NEW.{column} ELSE OLD.{column} END"
 
 
-POSTGRES_FUNCTIONS = {
-    "margin_invoice_frozen": f"""
+def _invoice_function(columns: Sequence[str]) -> str:
+    return f"""
         BEGIN
-          IF OLD.status = 'issued' AND ({_changed("IS DISTINCT FROM")}) THEN RAISE EXCEPTION '{FROZEN}'; END IF;
+          IF OLD.status = 'issued' AND ({_changed("IS DISTINCT FROM", columns)})
+          THEN RAISE EXCEPTION '{FROZEN}'; END IF;
           RETURN NEW;
-        END""",
+        END"""
+
+
+POSTGRES_FUNCTIONS = {
     "margin_invoice_child_frozen": _row_function(INVOICE_ISSUED.format(invoice=_row("invoice_id"))),
     "margin_line_child_frozen": _row_function(LINE_ISSUED.format(line=_row("line_id"))),
-    # Statement-level for billed time: one check per INSERT … SELECT of a thousand rows.
+    # Statement-level for billed time: one check per INSERT … SELECT of a thousand rows. A link may go
+    # only when an issued credit note took that time back from that line (billing_creditedtime).
     "margin_billedtime_frozen": f"""
         BEGIN
           IF EXISTS (SELECT 1 FROM changed_rows b JOIN billing_invoiceline l ON l.id = b.line_id
-                     JOIN billing_invoice i ON i.id = l.invoice_id WHERE i.status = 'issued')
+                     JOIN billing_invoice i ON i.id = l.invoice_id WHERE i.status = 'issued'
+                     AND NOT (TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM billing_creditedtime c
+                              WHERE c.time_entry_id = b.time_entry_id AND c.original_line_id = b.line_id)))
           THEN RAISE EXCEPTION '{FROZEN}'; END IF;
           RETURN NULL;
+        END""",
+    "margin_billedexpense_frozen": f"""
+        BEGIN
+          IF {LINE_ISSUED.format(line=_row("line_id"))}
+             AND NOT (TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM billing_creditedexpense c
+                      WHERE c.expense_line_id = OLD.expense_line_id AND c.original_line_id = OLD.line_id))
+          THEN RAISE EXCEPTION '{FROZEN}'; END IF;
+          IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+          RETURN NEW;
         END""",
     "margin_timeentry_billed_frozen": f"""
         BEGIN
@@ -162,7 +179,14 @@ def postgres_triggers() -> dict[str, tuple[str, str, str, str]]:
     for table in LINKED_TO_INVOICE:
         triggers[f"{table}_frozen"] = (table, "BEFORE INSERT OR UPDATE", "FOR EACH ROW", "margin_invoice_child_frozen")
     for table in LINKED_TO_LINE:
-        if table == "billing_billedtime":
+        if table == "billing_billedexpense":
+            triggers[f"{table}_frozen"] = (
+                table,
+                "BEFORE INSERT OR UPDATE OR DELETE",
+                "FOR EACH ROW",
+                "margin_billedexpense_frozen",
+            )
+        elif table == "billing_billedtime":
             for event, which in (("insert", "NEW"), ("update", "OLD"), ("delete", "OLD")):
                 triggers[f"{table}_frozen_{event}"] = (
                     table,
@@ -200,14 +224,25 @@ def drop_all(schema_editor: Any) -> None:
             run(f"DROP TRIGGER IF EXISTS {name}")
 
 
+def _existing(schema_editor: Any) -> list[str]:
+    """The frozen columns the invoice table has at this point of its migrations (an earlier migration
+    installs the guards before a later one adds a column)."""
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        names = {c.name for c in connection.introspection.get_table_description(cursor, "billing_invoice")}
+    return [c for c in INVOICE_FROZEN_COLUMNS if c in names]
+
+
 def install_all(schema_editor: Any) -> None:
     drop_all(schema_editor)
     run = schema_editor.execute
+    columns = _existing(schema_editor)
     if schema_editor.connection.vendor == "postgresql":
-        for name, body in POSTGRES_FUNCTIONS.items():
+        functions = {"margin_invoice_frozen": _invoice_function(columns), **POSTGRES_FUNCTIONS}
+        for name, body in functions.items():
             run(f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $${body}$$")
         for name, (table, events, scope, function) in postgres_triggers().items():
             run(f"CREATE TRIGGER {name} {events} ON {table} {scope} EXECUTE FUNCTION {function}()")
     else:
-        for name, body in sqlite_triggers().items():
+        for name, body in sqlite_triggers(columns).items():
             run(f"CREATE TRIGGER {name} {body}")

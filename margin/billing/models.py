@@ -55,6 +55,9 @@ class Invoice(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
     )
     reason = models.TextField(blank=True)
+    # A credit note: the time and expenses of the lines it takes back in full return to unbilled (True) or
+    # are written off (False) when it is issued.
+    returns_work = models.BooleanField(default=True)
     # The invoice's currency (its contract's); amounts below are in it. `exchange_rate` converts them into
     # the company's currency (1 unit = rate units), from a quote dated `exchange_rate_date`.
     currency = models.CharField(max_length=3)
@@ -95,6 +98,26 @@ class Invoice(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # Receivables ageing reads the index alone (receivables.queries.ageing_groups; bench/receivables.py).
+            models.Index(
+                fields=[
+                    "company",
+                    "status",
+                    "kind",
+                    "client",
+                    "currency",
+                    "exchange_rate",
+                    "due_date",
+                    "issue_date",
+                    "total_minor",
+                    "paid_minor",
+                    "credited_minor",
+                    "organisation",
+                ],
+                name="invoice_ageing_cover",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["company", "number"], name="invoice_number_unique_per_company"),
             models.CheckConstraint(
@@ -278,3 +301,47 @@ class BilledExpense(models.Model):
 
     def __str__(self) -> str:
         return f"expense {self.pk} on line {self.line_id}"
+
+
+class CreditedTime(models.Model):
+    """Time an issued credit note took back from an invoice line. Its link to that line is then removed
+    (the database allows exactly that on an issued invoice), so the time is unbilled again — or written
+    off, as the credit note said — and this row keeps the history. It can be billed once more, and the
+    credit note took the first billing back: billed once, net."""
+
+    time_entry = models.ForeignKey("timesheets.TimeEntry", on_delete=models.PROTECT, related_name="+")
+    original_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="+")
+    credit_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="credited_time")
+    written_off = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["time_entry", "original_line"], name="time_credited_once_per_line")
+        ]
+
+
+class CreditedExpense(models.Model):
+    """An expense an issued credit note took back (like CreditedTime)."""
+
+    expense_line = models.ForeignKey("expenses.ExpenseLine", on_delete=models.PROTECT, related_name="+")
+    original_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="+")
+    credit_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="credited_expenses")
+    written_off = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["expense_line", "original_line"], name="expense_credited_once_per_line")
+        ]
+
+
+class WrittenOffExpense(models.Model):
+    """A billable expense that will not be billed (written off when its invoice line was credited)."""
+
+    expense_line = models.OneToOneField(
+        "expenses.ExpenseLine", primary_key=True, on_delete=models.CASCADE, related_name="write_off"
+    )
+    note = models.CharField(max_length=400, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now=True)

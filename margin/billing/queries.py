@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from margin.accounts.queries import Viewer
 from margin.billing.models import BilledTime, Invoice, InvoiceLine
@@ -18,12 +18,20 @@ from margin.billing.rules import ExpenseItem, LineGroup
 from margin.core.errors import NotFound
 from margin.expenses.models import ClaimStatus, ExpenseLine
 from margin.projects.models import Project
-from margin.projects.queries import money_visible_q, projects_money_visible
+from margin.projects.queries import projects_money_visible
 from margin.timesheets.models import EntryStatus, TimeEntry
 
 
 def invoices_visible(viewer: Viewer) -> QuerySet[Invoice]:
-    return Invoice.objects.filter(money_visible_q(viewer)).select_related("client", "project", "company")
+    """Finance and admins: their companies' invoices and credit notes; a manager: those billing a project
+    they manage (an invoice of a whole contract names its projects on its lines)."""
+    scope = Invoice.objects.filter(organisation_id=viewer.organisation_id, company_id__in=viewer.company_ids)
+    if not viewer.is_finance:
+        if viewer.person_id is None:
+            return Invoice.objects.none()
+        managed = InvoiceLine.objects.filter(invoice=OuterRef("pk"), project__manager_id=viewer.person_id)
+        scope = scope.filter(Q(project__manager_id=viewer.person_id) | Exists(managed))
+    return scope.select_related("client", "project", "company", "contract")
 
 
 def invoice_get(viewer: Viewer, invoice_id: int) -> Invoice:
@@ -158,6 +166,7 @@ def expenses_unbilled_of(*, company_id: int, up_to: date, project_id: int | None
         billable=True,
         claim__status__in=[ClaimStatus.APPROVED, ClaimStatus.REIMBURSED],
         billing__isnull=True,
+        write_off__isnull=True,
         date__lte=up_to,
     )
     return lines if project_id is None else lines.filter(project_id=project_id)

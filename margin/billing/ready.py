@@ -29,9 +29,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Exists, F, OuterRef, QuerySet, Sum, Value, When
 
-from margin.billing.models import BilledInstalment, BilledPeriod, HoldReason, InvoiceLine, LineKind
+from margin.billing.models import (
+    BilledInstalment,
+    BilledPeriod,
+    DocumentKind,
+    HoldReason,
+    InvoiceLine,
+    LineKind,
+    TimeHold,
+)
 from margin.billing.queries import expense_items_of, expenses_unbilled_of, line_groups_of
 from margin.billing.rules import LineGroup
 from margin.contracts import rules as contract_rules
@@ -158,13 +166,17 @@ class Ready:
 def time_unbilled(project_ids: Iterable[int], up_to: date) -> QuerySet[TimeEntry]:
     """Approved billable time of the projects up to a date that no invoice took and nobody held or
     wrote off (time marked to be billed over a cap is billed like any other)."""
+    # An anti-join (NOT EXISTS), not a LEFT JOIN with an OR: PostgreSQL's planner then still knows how
+    # many entries it is grouping and does not pick nested loops that are quadratic in them.
+    held = TimeHold.objects.filter(time_entry=OuterRef("pk")).exclude(reason=HoldReason.BILL_OVER_CAP)
     return TimeEntry.objects.filter(
+        ~Exists(held),
         project_id__in=list(project_ids),
         status=EntryStatus.APPROVED,
         billable=True,
         billing__isnull=True,
         work_date__lte=up_to,
-    ).filter(Q(hold__isnull=True) | Q(hold__reason=HoldReason.BILL_OVER_CAP))
+    )
 
 
 def _minutes_text(minutes: int) -> str:
@@ -242,7 +254,8 @@ def ready_to_bill(contracts: Sequence[Contract], up_to: date) -> dict[int, Ready
         _expenses(t, ready[t.contract.pk], up_to)
         _fixed(t, ready[t.contract.pk], up_to)
         _progress(t, ready[t.contract.pk], up_to)
-    no_time_line = [t for t in terms.values() if t.time_line is None and not t.of(BillingModel.RETAINER)]
+    # Plain contracts without a time line (expenses only); the others count theirs in _special_time.
+    no_time_line = [t for t in terms.values() if t.plain and t.time_line is None]
     if no_time_line:
         _unassigned(no_time_line, ready, up_to)
     return ready
@@ -345,13 +358,20 @@ def _special_time(t: _Terms, ready: Ready, up_to: date) -> None:
         ready.items += [_time_item(project_id, line, g, currency, ids) for g, ids in groups]
 
 
+def billed_net(line: BillingLine, kind: str) -> tuple[int, int]:
+    """Minutes and amount a billing line's lines of a kind billed, less what credit notes took back
+    (drafts included: two drafts never bill the same share)."""
+    sign = Case(When(invoice__kind=DocumentKind.CREDIT_NOTE, then=Value(-1)), default=Value(1))
+    totals = InvoiceLine.objects.filter(billing_line=line, kind=kind).aggregate(
+        minutes=Sum(F("minutes") * sign), value=Sum(F("amount_minor") * sign)
+    )
+    return max(int(totals["minutes"] or 0), 0), max(int(totals["value"] or 0), 0)
+
+
 def _capped(line: BillingLine, entries: list[_Entry], ready: Ready) -> list[_Entry]:
     """Bill whole entries under the cap, oldest first; hold the rest (an entry the cap would split too)."""
     assert line.cap_limit is not None
-    used = InvoiceLine.objects.filter(billing_line=line, kind=LineKind.TIME, invoice__kind="invoice").aggregate(
-        minutes=Sum("minutes"), value=Sum("amount_minor")
-    )
-    used_minutes, used_minor = int(used["minutes"] or 0), max(int(used["value"] or 0), 0)
+    used_minutes, used_minor = billed_net(line, LineKind.TIME)
     # Time marked "bill over the cap" was decided on: it is billed, outside the cap.
     decided = set(
         TimeEntry.objects.filter(id__in=[e.id for e in entries], hold__reason=HoldReason.BILL_OVER_CAP).values_list(
@@ -649,13 +669,7 @@ def _progress(t: _Terms, ready: Ready, up_to: date) -> None:
     if not lines or not t.projects:
         return
     currency = t.projects[0].currency
-    billed = {
-        r["billing_line_id"]: int(r["total"] or 0)
-        for r in InvoiceLine.objects.filter(billing_line__in=lines, kind=LineKind.PROGRESS)
-        .values("billing_line_id")
-        .annotate(total=Sum("amount_minor"), n=Count("id"))
-        .order_by()
-    }
+    billed = {line.pk: billed_net(line, LineKind.PROGRESS)[1] for line in lines}
     for line in lines:
         assert line.price_minor is not None
         if line.progress_source == ProgressSource.ENTERED:

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 
 from margin.accounts.queries import Viewer
-from margin.billing.actions import require_finance
+from margin.billing.access import require_finance
 from margin.billing.drafting import apply_tax
 from margin.billing.models import (
     BilledTime,

@@ -1,9 +1,15 @@
-"""Profitability of projects, always current: four grouped queries, whatever the number of projects.
+"""Profitability of projects, always current: six grouped queries, whatever the number of projects.
 
 Definitions (docs/glossary.md):
-- billed: total of the project's issued invoices (their time lines and their expense lines);
-- WIP: value of approved billable time, and the billable amount (markup included) of approved billable
-  expenses, not on an issued invoice (drafts included);
+- billed: the net of the project's lines on issued invoices (time, expenses, instalments, progress,
+  retainer fees and overage, manual lines, less discounts), less its lines on issued credit notes, in the
+  project's currency (an invoice in another currency converted at the rate it keeps);
+- WIP: value of approved billable time that a time-and-materials line bills, and the billable amount (markup
+  included) of approved billable expenses, not on an issued invoice (drafts included); time written off, or
+  over a cap waiting for a decision, is not WIP, nor is time of a project sold at a fixed fee, by progress
+  or on a retainer (its income is what those lines bill: counting its hours at rates too would count it
+  twice);
+- realisation: what time lines billed ÷ the standard value of the time they billed (write-downs lower it);
 - revenue = billed + WIP; cost: cost of all approved time plus every approved (or reimbursed) expense
   line of the project, billable or not, at its amount in the company's currency; margin = revenue − cost;
 - hours burn: logged (not rejected) hours ÷ hours budget; money burn: revenue ÷ money budget.
@@ -22,10 +28,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value, When
 
 from margin.accounts.queries import Viewer
-from margin.billing.models import InvoiceLine, InvoiceStatus
+from margin.billing.models import DocumentKind, HoldReason, InvoiceLine, InvoiceStatus, LineKind, TimeHold
+from margin.contracts.models import BillingLine, BillingModel
 from margin.core.money import Money
 from margin.expenses.models import ClaimStatus, ExpenseLine
 from margin.projects.models import Project
@@ -100,6 +107,13 @@ class ProjectFigures(Figures):
     # The expenses' share of cost_minor and of wip_minor (the rest is time).
     expense_cost_minor: int = 0
     expense_wip_minor: int = 0
+    # Time lines billed, and the standard value (at the rates) of the time they billed.
+    billed_time_minor: int = 0
+    standard_time_minor: int = 0
+
+    @property
+    def realisation_pct(self) -> Decimal | None:
+        return _pct(self.billed_time_minor, self.standard_time_minor)
 
     @property
     def time_cost_minor(self) -> int:
@@ -130,6 +144,55 @@ class ProjectFigures(Figures):
         return self.money(self.budget_amount_minor)
 
 
+# Held time that is not work in progress: written off, or over a cap until someone decides to bill it.
+NOT_WIP = [HoldReason.WRITTEN_OFF, HoldReason.OVER_CAP]
+TIME_SOLD_BY_THE_HOUR = (BillingModel.TIME_AND_MATERIALS,)
+
+
+def billed_by_project(project_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per project: the net billed (issued invoices less issued credit notes, in the project's currency),
+    what its time lines billed, and the standard value of the time they billed — one grouped query."""
+    sign = Case(When(invoice__kind=DocumentKind.CREDIT_NOTE, then=Value(-1)), default=Value(1))
+    exact = DecimalField(max_digits=30, decimal_places=12)
+    converted = ExpressionWrapper(F("amount_minor") * sign * F("invoice__exchange_rate"), output_field=exact)
+    rows = (
+        InvoiceLine.objects.filter(project_id__in=project_ids, invoice__status=InvoiceStatus.ISSUED)
+        .values("project_id")
+        .annotate(
+            total=Sum(converted),
+            time_billed=Sum(converted, filter=Q(kind=LineKind.TIME)),
+            time_value=Sum(F("time_value_minor") * sign),
+        )
+        .order_by()
+    )
+    return {
+        r["project_id"]: {
+            "total": _whole(r["total"]),
+            "time_billed": _whole(r["time_billed"]),
+            "time_value": int(r["time_value"] or 0),
+        }
+        for r in rows
+    }
+
+
+def _whole(value: Decimal | int | None) -> int:
+    return int(Decimal(value or 0).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def projects_not_billing_time(project_ids: list[int]) -> set[int]:
+    """Projects whose contract bills no time by the hour (fixed fee, progress, retainer): their hours are
+    cost, and their income is what those lines bill."""
+    lines = BillingLine.objects.filter(contract__covered__project_id__in=project_ids).values_list(
+        "contract__covered__project_id", "model"
+    )
+    models: dict[int, set[str]] = {}
+    for project_id, model in lines:
+        models.setdefault(project_id, set()).add(model)
+    return {
+        p for p, kinds in models.items() if not kinds & set(TIME_SOLD_BY_THE_HOUR) or BillingModel.RETAINER in kinds
+    }
+
+
 def totals_by_currency(figures: list[ProjectFigures]) -> list[Figures]:
     """The firm's figures per currency (amounts of two currencies are never added), largest first."""
     sums: dict[str, list[int]] = {}
@@ -143,7 +206,7 @@ def totals_by_currency(figures: list[ProjectFigures]) -> list[Figures]:
 
 
 def profitability(projects: QuerySet[Project]) -> list[ProjectFigures]:
-    """Figures for every project of the queryset, in four grouped queries."""
+    """Figures for every project of the queryset, in six grouped queries."""
     rows = list(
         projects.values(
             "id",
@@ -175,11 +238,19 @@ def profitability(projects: QuerySet[Project]) -> list[ProjectFigures]:
     }
     # An invoice's total is the sum of its lines (ARCHITECTURE §4); each line also carries the value
     # of the time it billed, which is what leaves WIP when the invoice is issued.
-    billed = {
-        b["invoice__project_id"]: b
-        for b in InvoiceLine.objects.filter(invoice__project_id__in=ids, invoice__status=InvoiceStatus.ISSUED)
-        .values("invoice__project_id")
-        .annotate(total=Sum("amount_minor"), time_value=Sum("time_value_minor"))
+    billed = billed_by_project(ids)
+    sold_otherwise = projects_not_billing_time(ids)
+    # Held time that is not WIP, read apart so the time query above stays on its covering index.
+    not_wip = {
+        h["time_entry__project_id"]: int(h["value"] or 0)
+        for h in TimeHold.objects.filter(
+            reason__in=NOT_WIP,
+            time_entry__project_id__in=ids,
+            time_entry__status=EntryStatus.APPROVED,
+            time_entry__billable=True,
+        )
+        .values("time_entry__project_id")
+        .annotate(value=Sum("time_entry__bill_amount_minor"))
         .order_by()
     }
     # Approved (or reimbursed) expense lines: their cost, and the billable ones' value that no issued
@@ -192,7 +263,7 @@ def profitability(projects: QuerySet[Project]) -> list[ProjectFigures]:
         .values("project_id")
         .annotate(
             cost=Sum("converted_minor", filter=Q(claim__currency=F("project__currency"))),
-            billable_value=Sum("bill_amount_minor", filter=Q(billable=True)),
+            billable_value=Sum("bill_amount_minor", filter=Q(billable=True, write_off__isnull=True)),
             billed_value=Sum(
                 "bill_amount_minor", filter=Q(billable=True, billing__line__invoice__status=InvoiceStatus.ISSUED)
             ),
@@ -206,6 +277,7 @@ def profitability(projects: QuerySet[Project]) -> list[ProjectFigures]:
         e: Any = spent.get(r["id"], {})
         expense_cost = int(e.get("cost") or 0)
         expense_wip = int(e.get("billable_value") or 0) - int(e.get("billed_value") or 0)
+        time_wip = int(t.get("billable_value") or 0) - int(b.get("time_value") or 0) - not_wip.get(r["id"], 0)
         figures.append(
             ProjectFigures(
                 project_id=r["id"],
@@ -216,7 +288,9 @@ def profitability(projects: QuerySet[Project]) -> list[ProjectFigures]:
                 status=r["status"],
                 currency=r["currency"],
                 billed_minor=int(b.get("total") or 0),
-                wip_minor=int(t.get("billable_value") or 0) - int(b.get("time_value") or 0) + expense_wip,
+                wip_minor=(0 if r["id"] in sold_otherwise else time_wip) + expense_wip,
+                billed_time_minor=int(b.get("time_billed") or 0),
+                standard_time_minor=int(b.get("time_value") or 0),
                 cost_minor=int(t.get("cost") or 0) + expense_cost,
                 logged_minutes=int(t.get("logged") or 0),
                 approved_minutes=int(t.get("approved_minutes") or 0),

@@ -394,3 +394,19 @@ def test_an_issued_invoice_cannot_be_reviewed(firm: Firm) -> None:
             viewer=firm.finance, invoice_id=invoice.pk, line_id=line.pk, amount_minor=1, reason="x"
         )
     assert Invoice.objects.get(pk=invoice.pk).net_minor == 152_500
+
+
+def test_time_no_billing_line_takes_is_reported_once(firm: Firm) -> None:
+    contract, project, _milestone = fixed_contract(firm)
+    projects.project_member_add(viewer=firm.manager, project=project, person=firm.member_person)
+    task = projects.task_create(viewer=firm.manager, project=project, name="Workshop")
+    contracts.bill_rate_set(
+        viewer=firm.finance,
+        project=project,
+        role=firm.consultant,
+        valid_from=date(2020, 1, 1),
+        hourly_rate=Decimal(100),
+    )
+    log(firm, project, ("member", task, date(2026, 3, 5), 90))
+    ready = ready_to_bill([contract], MARCH_END)[contract.pk]
+    assert ready.unassigned_minutes == 90

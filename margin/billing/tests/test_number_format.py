@@ -8,6 +8,7 @@ from django.utils import timezone
 from margin.accounts.actions import company_update
 from margin.billing.actions import invoice_draft_create, invoice_issue
 from margin.billing.models import Invoice
+from margin.contracts.actions import contract_update
 from margin.core.errors import Conflict
 from margin.crm.actions import client_update
 from tests.checks import refused
@@ -25,10 +26,14 @@ def test_default_format_writes_the_numbers_margin_always_wrote(firm: Firm) -> No
     assert issued.number == f"{timezone.localdate().year}-0001"
 
 
-def test_a_company_format_and_the_clients_payment_terms(firm: Firm) -> None:
+def test_a_company_format_and_the_contracts_payment_terms(firm: Firm) -> None:
     company_update(viewer=firm.admin, company=firm.usd, invoice_number_format="ACME/{YY}/{NNNNNN}")
-    client_update(viewer=firm.manager, client=firm.client, payment_terms_days=14)
-    issued = invoice_issue(viewer=firm.finance, invoice=_draft(firm))
+    # The client's terms are the default of a new contract; an invoice is due on its contract's terms.
+    client_update(viewer=firm.manager, client=firm.client, payment_terms_days=21)
+    draft = _draft(firm)
+    assert draft.contract is not None
+    contract_update(viewer=firm.finance, contract=draft.contract, payment_terms_days=14)
+    issued = invoice_issue(viewer=firm.finance, invoice=draft)
     year = timezone.localdate().year
     assert issued.number == f"ACME/{year % 100:02d}/000001"
     assert issued.due_date is not None and issued.issue_date is not None

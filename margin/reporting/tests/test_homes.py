@@ -154,7 +154,9 @@ def test_project_health_reads_only_open_projects_the_viewer_manages_in_constant_
     with CaptureQueriesContext(connection) as queries:
         codes = [h.figures.code for h in projects_managed_health(firm.manager, TODAY)]
     assert codes == ["GLX-1", "M-0", "M-1", "M-2"]
-    assert len(queries) == 7  # projects, time, invoices, expenses, finishes, baselines, overdue
+    assert (
+        len(queries) == 9
+    )  # projects, time, invoices, how they are sold, held time, expenses, finishes, baselines, overdue
     assert projects_managed_health(firm.admin, TODAY) == []  # Ada manages none
     assert [h.figures.code for h in projects_managed_health(firm.member2, TODAY)] == ["LEA"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -129,7 +129,7 @@ def test_billed_is_the_invoice_total_with_line_rounding(firm: Firm) -> None:
     assert (project_profitability(firm.project).billed_minor, project_profitability(firm.project).wip_minor) == (2, 0)
 
 
-def test_profitability_takes_four_queries_whatever_the_number_of_projects(firm: Firm) -> None:
+def test_profitability_takes_six_queries_whatever_the_number_of_projects(firm: Firm) -> None:
     for i in range(5):
         projects.project_create(
             viewer=firm.admin,
@@ -142,7 +142,7 @@ def test_profitability_takes_four_queries_whatever_the_number_of_projects(firm: 
     _story(firm)
     with CaptureQueriesContext(connection) as queries:
         figures = profitability(Project.objects.filter(organisation_id=firm.admin.organisation_id))
-    assert len(figures) == 6 and len(queries) == 4  # projects, time, invoices, expenses
+    assert len(figures) == 6 and len(queries) == 6  # projects, time, invoices, how they are sold, held time, expenses
     assert [f.code for f in figures] == ["GLX-1", "P-0", "P-1", "P-2", "P-3", "P-4"]
     assert sum(f.wip_minor for f in figures) == WIP
 
@@ -160,3 +160,35 @@ def test_profitability_visible_follows_the_money_rule(firm: Firm) -> None:
     assert [f.code for f in profitability_visible(firm.admin)] == ["GLX-1", "LEA"]
     assert [f.code for f in profitability_visible(firm.member2)] == ["LEA"]  # a member who manages one project
     assert [f.code for f in profitability_visible(firm.manager)] == ["GLX-1"]
+
+
+def test_profitability_counts_credit_notes_write_downs_and_fixed_fees(firm: Firm) -> None:
+    """Billed is net of credit notes and write-downs; a fixed-fee project's hours are cost, not WIP."""
+    from margin.billing.actions import invoice_draft_create, invoice_issue
+    from margin.billing.crediting import credit_note_create
+    from margin.billing.models import InvoiceLine
+    from margin.billing.review import invoice_line_adjust
+    from margin.billing.tests.test_contract_invoicing import MARCH_END, fixed_contract, march
+
+    march(firm)
+    draft = invoice_draft_create(viewer=firm.finance, project=firm.project, up_to=MARCH_END)
+    build = InvoiceLine.objects.get(invoice=draft, minutes=780)
+    invoice_line_adjust(viewer=firm.finance, invoice_id=draft.pk, line_id=build.pk, amount_minor=100_000, reason="Ramp")
+    invoice = invoice_issue(viewer=firm.finance, invoice=draft, issue_date=date(2026, 4, 1))
+    before = project_profitability(firm.project)
+    # 1,525.00 standard, written down by 300.00: billed 1,225.00, nothing left in WIP, realisation 80.3 %.
+    assert (before.billed_minor, before.wip_minor) == (122_500, 0)
+    assert (before.billed_time_minor, before.standard_time_minor) == (122_500, 152_500)
+    assert before.realisation_pct == Decimal("80.3")
+    note = credit_note_create(viewer=firm.finance, invoice=invoice, reason="Agreed", amount_minor=22_500)
+    invoice_issue(viewer=firm.finance, invoice=note, issue_date=date(2026, 4, 2))
+    after = project_profitability(firm.project)
+    assert (after.billed_minor, after.wip_minor, after.revenue_minor) == (100_000, 0, 100_000)
+    # A fixed-fee project: income is the instalments billed, its time is cost only.
+    contract, project, _milestone = fixed_contract(firm)
+    from margin.billing.actions import invoice_draft_for_contract
+
+    fixed = invoice_draft_for_contract(viewer=firm.finance, contract=contract, up_to=MARCH_END)[0]
+    invoice_issue(viewer=firm.finance, invoice=fixed, issue_date=date(2026, 4, 1))
+    figures = project_profitability(project)
+    assert (figures.billed_minor, figures.wip_minor) == (300_000, 0)
