@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "margin.timesheets",
     "margin.expenses",
     "margin.billing",
+    "margin.receivables",
     "margin.reporting",
     "margin.api",
     "margin.web",

@@ -21,7 +21,18 @@ from django.db import models
 from margin.core.errors import DomainError
 from margin.core.models import AuditEntry
 
-APP_LABELS = {"auth", "core", "accounts", "crm", "projects", "rates", "timesheets", "expenses", "billing"}
+APP_LABELS = {
+    "auth",
+    "core",
+    "accounts",
+    "crm",
+    "projects",
+    "rates",
+    "timesheets",
+    "expenses",
+    "billing",
+    "receivables",
+}
 
 
 def table_counts() -> dict[str, int]:

@@ -36,6 +36,7 @@ from margin.projects.actions import assignment_create, leveling_run
 from margin.projects.models import Assignment, LevelingProposal, Project, WorkCalendar
 from margin.rates import actions as rates
 from margin.rates.models import ExchangeRate
+from margin.receivables.actions import AllocationIn, bank_statement_import, payment_record
 from margin.timesheets.actions import (
     approval_delegate_add,
     period_close,
@@ -57,6 +58,8 @@ COST_RATE = Decimal("91.9191")  # Tom's cost from 2021
 MINUTES = 77  # 77 × 317.1717 / 60 = 407.04; 77 × 91.9191 / 60 = 117.96
 BUDGET_MINOR = 987_654_321
 EXPENSE_MINOR = 7_117  # 71.17 USD spent (Tom's own money: he sees it), billed +13 % = 80.42
+PAYMENT_MINOR = 12_345  # a payment of 123.45 USD, 50.00 of it allocated to the invoice (finance's money)
+ALLOCATED_MINOR = 5_000
 # Money of GLX-1 that only SEES_MONEY may read, as the API (decimal and minor units) and the pages print it.
 NEEDLES = (
     "317.1717",  # bill rate
@@ -167,6 +170,22 @@ def build_roles() -> Roles:
 
     invoice = invoice_draft_create(viewer=finance, project=project, up_to=work_date + timedelta(days=6))
     invoice = invoice_issue(viewer=finance, invoice=invoice)
+    # A payment of part of it (receivables are finance's), and a bank statement line waiting to be matched.
+    payment = payment_record(
+        viewer=finance,
+        company=firm.usd,
+        client=firm.client,
+        received_on=timezone.localdate(),
+        currency="USD",
+        amount_minor=PAYMENT_MINOR,
+        allocations=[AllocationIn(invoice, ALLOCATED_MINOR)],
+    )
+    statement = bank_statement_import(
+        viewer=finance,
+        company=firm.usd,
+        data=f"Date,Amount,Counterparty,Reference\n{timezone.localdate()},25.00,Globex,{invoice.number}\n".encode(),
+        filename="bank.csv",
+    )
     run = invoice_run_start(viewer=finance, company=firm.usd, up_to=work_date)
     proposal = leveling_run(viewer=manager, project=project)
     calendar = projects.calendar_create(viewer=admin, name="Acme US hours", company=firm.usd).calendar
@@ -192,6 +211,9 @@ def build_roles() -> Roles:
         "category_id": category.pk,
         "contact_id": contact.pk,
         "user_id": firm.member_user.pk,
+        "payment_id": payment.pk,
+        "statement_id": statement.pk,
+        "statement_line_id": statement.lines.get().pk,
     }
     users = {
         "admin": firm.admin_user,

@@ -1,12 +1,11 @@
 """What finance has to invoice, and what is waiting on the way to being paid, by age.
 
-Margin records no payments yet, so "overdue" can only mean what can be known:
-
 - **Unbilled work**: approved billable time and expenses no invoice has taken, per project (oldest work
   first) and by age of the work (its work date: 0–30, 31–60, 61–90, over 90 days);
 - **Drafts** waiting to be issued, oldest first;
-- **Issued invoices** by days past their due date (not yet due, 1–30, 31–60, 61–90, over 90): every issued
-  invoice counts as open until payments exist.
+- **Issued invoices** by days past their due date (not yet due, 1–30, 31–60, 61–90, over 90), on their open
+  amounts (total − paid − credited, `billing.rules.open_minor`; paid and credited ones drop out), so they agree with
+  the receivables ageing (`receivables.queries.ageing_of`) on the same invoices.
 
 Amounts are never added across currencies: every total is per currency. Only projects whose money the
 viewer may see (`projects.queries.projects_money_visible`) are read. A fixed number of queries.
@@ -18,11 +17,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 
 from margin.accounts.queries import Viewer
-from margin.billing.models import Invoice, InvoiceStatus
+from margin.billing.models import DocumentKind, Invoice, InvoiceStatus
 from margin.billing.queries import invoices_visible
 from margin.expenses.models import ClaimStatus, ExpenseLine
 from margin.projects.models import Project
@@ -166,14 +165,19 @@ def _drafts(viewer: Viewer, today: date) -> tuple[list[InvoiceAge], int, dict[st
 
 
 def _issued(viewer: Viewer, today: date) -> tuple[list[InvoiceAge], list[Bucket]]:
-    """Issued invoices by days past due (every one is open: no payments are recorded)."""
-    issued = invoices_visible(viewer).filter(status=InvoiceStatus.ISSUED, due_date__isnull=False)
+    """Issued invoices with something open, by days past due, on their open amounts."""
+    issued = (
+        invoices_visible(viewer)
+        .filter(status=InvoiceStatus.ISSUED, kind=DocumentKind.INVOICE, due_date__isnull=False)
+        .annotate(open_amount=F("total_minor") - F("paid_minor") - F("credited_minor"))
+        .filter(open_amount__gt=0)
+    )
     sums: dict[str, Sum | Count] = {}
     for i, (_, first, last) in enumerate(PAST_DUE):
         window = Q(due_date__lte=today - timedelta(days=first))
         if last is not None:
             window &= Q(due_date__gte=today - timedelta(days=last))
-        sums[f"due{i}"] = Sum("total_minor", filter=window)
+        sums[f"due{i}"] = Sum("open_amount", filter=window)
         sums[f"n{i}"] = Count("id", filter=window)
     buckets = [Bucket(label, {}, 0) for label, _, _ in PAST_DUE]
     counts = [0] * len(PAST_DUE)
