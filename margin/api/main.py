@@ -23,6 +23,8 @@ from margin.api.routers import (
     contracts,
     exchange_rates,
     expenses,
+    invoice_documents,
+    invoice_review,
     invoices,
     leveling,
     notifications,
@@ -31,6 +33,7 @@ from margin.api.routers import (
     planning,
     project_copies,
     projects,
+    receivables,
     roles,
     time_entries,
     timers,
@@ -74,6 +77,8 @@ api.add_router("/", project_copies.router)
 api.add_router("/time-entries", time_entries.router)
 api.add_router("/timers", timers.router)
 api.add_router("/invoices", invoices.router)
+api.add_router("/", invoice_review.router)
+api.add_router("/invoices", invoice_documents.router)
 api.add_router("/", planning.router)
 api.add_router("/", leveling.router)
 api.add_router("/", board.router)
@@ -83,3 +88,6 @@ api.add_router("/notifications", notifications.router)
 api.add_router("/exchange-rates", exchange_rates.router)
 api.add_router("/expenses", expenses.router)
 api.add_router("/", users.router)
+api.add_router("/payments", receivables.payments)
+api.add_router("/bank-statements", receivables.statements)
+api.add_router("/", receivables.reports)

@@ -11,6 +11,7 @@ from ninja.responses import Status
 from margin.accounts.queries import company_get
 from margin.api.money import MONEY_ONLY
 from margin.api.pagination import Pages
+from margin.api.routers.invoice_review import line_of
 from margin.api.schemas.billing import (
     InvoiceDraftIn,
     InvoiceIssueIn,
@@ -20,7 +21,9 @@ from margin.api.schemas.billing import (
     JobOut,
 )
 from margin.api.schemas.common import Id, responses
+from margin.api.schemas.invoice_review import LineAddIn
 from margin.api.security import viewer_of
+from margin.billing import review
 from margin.billing.actions import invoice_discard, invoice_draft_create, invoice_issue
 from margin.billing.jobs import invoice_run_start as start_invoice_run
 from margin.billing.models import Invoice, InvoiceLine
@@ -126,3 +129,17 @@ def invoice_discard_post(request: HttpRequest, invoice_id: Id) -> Status[None]:
     viewer = viewer_of(request)
     invoice_discard(viewer=viewer, invoice=invoice_get(viewer, invoice_id))
     return Status(204, None)
+
+
+# Beside the lines' GET (one URL, one router); the rest of a draft's review is in routers/invoice_review.py.
+@router.post(
+    "/{invoice_id}/lines",
+    response=responses(InvoiceLineOut, 201),
+    summary="Add a manual line or a discount to a draft",
+    openapi_extra=MONEY_ONLY,
+)
+def invoice_line_add(request: HttpRequest, invoice_id: Id, payload: LineAddIn) -> Status[InvoiceLine]:
+    viewer = viewer_of(request)
+    invoice = invoice_get(viewer, invoice_id)
+    line = review.invoice_line_add(viewer=viewer, invoice_id=invoice.pk, **payload.model_dump())
+    return Status(201, line_of(invoice.pk, line.pk))

@@ -54,6 +54,10 @@ AUDIENCE: dict[str, set[str]] = {
     "billing_line_id": SEES_MONEY,
     "token_id": {"member"},  # Tom's own API token
     "delegate_id": {"admin", "manager", "member"},  # given by Maya on GLX-1 to Lea: admins, Maya (and Lea)
+    # Payments and bank statements are finance's (receivables): invisible to anyone else.
+    "payment_id": {"admin", "finance"},
+    "statement_id": {"admin", "finance"},
+    "statement_line_id": {"admin", "finance"},
 }
 # Reads restricted by a rule of their own (not the money rule): operationId suffix → role → status.
 FINANCE_ONLY = {"manager": 403, "manager_elsewhere": 403, "member": 403, "member_elsewhere": 403}
@@ -71,6 +75,17 @@ READ_RULES: dict[str, dict[str, int]] = {
     # Converting needs a rate of the caller's own organisation: the other one has none.
     "exchange_rates_rate_convert": {"other_org": 422},
     "exchange_rates_rate_lookup": {"other_org": 422},
+    # An invoice's documents: GLX-1's invoice was billed without a tax code (its contract has none), so it cannot
+    # be written as an e-invoice, and those who may read it are told which lines lack a tax category.
+    "invoice_documents_invoice_pdf": {"admin": 422, "finance": 422, "manager": 422},
+    "invoice_documents_invoice_ubl": {"admin": 422, "finance": 422, "manager": 422},
+    "invoice_documents_invoice_cii": {"admin": 422, "finance": 422, "manager": 422},
+    # Receivables (payments, bank statements, ageing, statements of account, DSO) are finance's.
+    "receivables_payment_list": FINANCE_ONLY,
+    "receivables_statement_list": FINANCE_ONLY,
+    "receivables_ageing": FINANCE_ONLY,
+    "receivables_dso": FINANCE_ONLY,
+    "receivables_client_statement": FINANCE_ONLY,
 }
 # Writes whose answer can carry money: operationId suffix → the status of each role, in the order of ROLES
 # (admin, finance, manager, manager_elsewhere, member, member_elsewhere, other_org). Each is called on the world
@@ -87,6 +102,17 @@ MONEY_WRITES: dict[str, tuple[int, ...]] = {
     "invoices_invoice_draft": (422, 422, 403, 404, 403, 404, 404),  # nothing left to invoice
     "invoices_invoice_issue_post": (409, 409, 403, 404, 404, 404, 404),  # issued already
     "invoices_invoice_discard_post": (409, 409, 403, 404, 404, 404, 404),
+    # Reviewing a draft and crediting are finance's; the matrix's invoice is issued (a draft changes, a credit
+    # note needs lines or an amount), and nothing is left to draft on GLX-1's contract.
+    "invoice_review_contract_draft": (422, 422, 403, 404, 404, 404, 404),
+    "invoice_review_line_adjust": (409, 409, 403, 404, 404, 404, 404),
+    "invoice_review_line_remove": (409, 409, 403, 404, 404, 404, 404),
+    "invoices_invoice_line_add": (409, 409, 403, 404, 404, 404, 404),
+    "invoice_review_time_hold": (409, 409, 403, 404, 404, 404, 404),
+    "invoice_review_credit_note": (422, 422, 403, 404, 404, 404, 404),
+    "invoice_review_rerating_post": (200, 200, 403, 404, 404, 404, 404),  # nothing to re-rate: an empty answer
+    # Sending is finance's; Globex has no billing e-mail and the matrix names no recipient.
+    "invoice_documents_invoice_send_post": (422, 422, 403, 404, 404, 404, 404),
     "people_cost_rate_add": (201, 201, 403, 403, 403, 403, 404),
     "projects_project_add": (201, 403, 201, 404, 403, 403, 404),
     "projects_project_change": (200, 403, 200, 404, 403, 404, 404),
@@ -112,6 +138,15 @@ MONEY_WRITES: dict[str, tuple[int, ...]] = {
     # A form with a file: the matrix sends none, so every role is refused before any access check (who may
     # import is tested in margin/integrations/projectfile/tests/test_api.py).
     "margin_integrations_projectfile_api_project_from_file": (422, 422, 422, 422, 422, 422, 422),
+    # Receivables are finance's: a manager sees the company and the client but records no payment; a payment or
+    # a statement line is invisible to anyone else. The bank-statement upload is a form with a file (see above;
+    # margin/api/tests/test_receivables_api.py tests who may import).
+    "receivables_payment_add": (201, 201, 403, 403, 403, 403, 404),
+    "receivables_payment_remove": (204, 204, 404, 404, 404, 404, 404),
+    "receivables_allocation_add": (200, 200, 404, 404, 404, 404, 404),  # the rest of the payment, to the invoice
+    "receivables_allocation_remove": (200, 200, 404, 404, 404, 404, 404),  # every allocation taken back
+    "receivables_statement_add": (422, 422, 422, 422, 422, 422, 422),
+    "receivables_line_accept": (201, 201, 404, 404, 404, 404, 404),
 }
 
 # Properties whose name says money but that are not a project's money, and why.
@@ -223,6 +258,8 @@ def _query(world: Roles) -> dict[str, Any]:
         "day": "2024-01-05",
         "amount_minor": 1000,
         "person_id": world.firm.member_person.pk,
+        "up_to": day,
+        "since": day,
     }
 
 

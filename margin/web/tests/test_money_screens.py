@@ -33,10 +33,39 @@ EXPECTED: dict[str, dict[str, int]] = {
     # The invoice's work screen is finance's; its project's manager may read the printable one.
     "web:invoice": _statuses(200, 200, 403, 404, 404, 404, 404),
     "web:invoice_print": _statuses(200, 200, 200, 404, 404, 404, 404),
+    # Its documents are read like the printable invoice; GLX-1's was billed without a tax code, so it cannot be an
+    # e-invoice and the page says which lines lack a tax category. Sending is a POST (finance's).
+    "web:invoice_pdf": _statuses(422, 422, 422, 404, 404, 404, 404),
+    "web:invoice_ubl": _statuses(422, 422, 422, 404, 404, 404, 404),
+    "web:invoice_cii": _statuses(422, 422, 422, 404, 404, 404, 404),
+    "web:invoice_send": _statuses(405, 405, 405, 405, 405, 405, 405),
+    # Reviewing a draft and crediting an issued invoice are POSTs (finance's).
+    "web:invoice_line_add": _statuses(405, 405, 405, 405, 405, 405, 405),
+    "web:invoice_line_adjust": _statuses(405, 405, 405, 405, 405, 405, 405),
+    "web:invoice_line_remove": _statuses(405, 405, 405, 405, 405, 405, 405),
+    "web:invoice_hold": _statuses(405, 405, 405, 405, 405, 405, 405),
+    "web:invoice_credit": _statuses(405, 405, 405, 405, 405, 405, 405),
     "web:invoice_run_status": _statuses(200, 200, 403, 403, 403, 403, 404),
     # Contracts are money: finance's, and readable by the manager of a project they cover.
     "web:contracts": _statuses(200, 200, 200, 200, 200, 200, 200),
     "web:contract": _statuses(200, 200, 200, 404, 404, 404, 404),
+    # Its "Ready to bill" tab is read like the contract (its manager reads it, without buttons); drafting and the
+    # decisions on held time are POSTs (finance's).
+    "web:contract_ready": _statuses(200, 200, 200, 404, 404, 404, 404),
+    "web:contract_draft": _statuses(405, 405, 405, 405, 405, 405, 405),
+    "web:contract_over_cap": _statuses(405, 405, 405, 405, 405, 405, 405),
+    "web:contract_release": _statuses(405, 405, 405, 405, 405, 405, 405),
+    # Receivables are finance's: payments and bank statements are invisible to anyone else, the lists and reports
+    # refused (the other organisation's administrator reads their own, empty); a client's statement of account is
+    # the client's page's (404 in another organisation).
+    "web:payments": _statuses(200, 200, 403, 403, 403, 403, 200),
+    "web:payment_open_invoices": _statuses(200, 200, 403, 403, 403, 403, 200),
+    "web:payment": _statuses(200, 200, 404, 404, 404, 404, 404),
+    "web:bank_statements": _statuses(200, 200, 403, 403, 403, 403, 200),
+    "web:bank_statement": _statuses(200, 200, 404, 404, 404, 404, 404),
+    "web:receivables_ageing": _statuses(200, 200, 403, 403, 403, 403, 200),
+    "web:client_statement": _statuses(200, 200, 403, 403, 403, 403, 404),
+    "web:client_statement_csv": _statuses(200, 200, 403, 403, 403, 403, 404),
     "integrations:msproject_export": _statuses(200, 200, 200, 404, 200, 404, 404),
     "integrations:time_export": _statuses(200, 200, 200, 200, 200, 200, 200),
 }
@@ -80,6 +109,9 @@ def _kwargs(world: Roles) -> dict[str, Any]:
         "step": "confirm",
         "role_id": world.firm.consultant.pk,
         "change": "deactivate",
+        "payment_id": world.extra["payment_id"],
+        "statement_id": world.extra["statement_id"],
+        "statement_line_id": world.extra["statement_line_id"],
         **world.extra,
     }
 

@@ -18,14 +18,8 @@ from margin.accounts.queries import Viewer, companies_visible
 from margin.accounts.rules import format_iban
 from margin.billing.actions import invoice_discard, invoice_issue
 from margin.billing.jobs import invoice_run_start
-from margin.billing.models import Invoice, InvoiceStatus
-from margin.billing.queries import (
-    invoice_get,
-    invoice_lines,
-    invoices_visible,
-    to_invoice_visible,
-    worked_minutes_by_line,
-)
+from margin.billing.models import DocumentKind, Invoice, InvoiceStatus
+from margin.billing.queries import invoice_get, invoices_visible, to_invoice_visible
 from margin.core.errors import DomainError
 from margin.core.jobruns import job_run_get
 from margin.core.models import JobRun, JobRunStatus
@@ -33,6 +27,7 @@ from margin.crm.queries import invoice_recipient
 from margin.web.access import HtmxRequest, require_finance, viewer_view
 from margin.web.forms import InvoiceIssueForm, InvoiceRunForm
 from margin.web.pages import page
+from margin.web.views.invoice_review import detail_context, lines_context
 
 PAGE_SIZE = 50
 STATUS_FILTERS = {"draft": InvoiceStatus.DRAFT, "issued": InvoiceStatus.ISSUED}
@@ -111,27 +106,14 @@ def invoice_run_status(request: HtmxRequest, viewer: Viewer, run_id: int) -> Htt
 
 
 def _detail_context(invoice: Invoice, **extra: Any) -> dict[str, Any]:
-    worked = worked_minutes_by_line(invoice)
-    lines = list(invoice_lines(invoice))
-    for line in lines:
-        line.worked_minutes = worked.get(line.pk)  # type: ignore[attr-defined]
-    return {
-        "invoice": invoice,
-        "lines": lines,
-        "worked_total": sum(worked.values()),
-        "rounded": any(w != line.minutes for line in lines if (w := worked.get(line.pk)) is not None),
-        **extra,
-    }
+    return {**lines_context(invoice), **extra}
 
 
 @viewer_view
 def invoice_detail(request: HtmxRequest, viewer: Viewer, invoice_id: int) -> HttpResponse:
     invoice = invoice_get(viewer, invoice_id)
     require_finance(viewer)
-    context = _detail_context(
-        invoice, issue_form=InvoiceIssueForm(initial={"payment_days": invoice.client.payment_terms_days})
-    )
-    return page(request, viewer, "web/invoices/detail.html", context, active="invoices")
+    return page(request, viewer, "web/invoices/detail.html", detail_context(invoice), active="invoices")
 
 
 @require_POST
@@ -154,14 +136,15 @@ def invoice_issue_view(request: HtmxRequest, viewer: Viewer, invoice_id: int) ->
             status = error.status
             invoice = invoice_get(viewer, invoice_id)  # as it is now (it may have been issued meanwhile)
         else:
-            notice = f"Invoice {invoice.number} is issued."
+            what = "Credit note" if invoice.kind == DocumentKind.CREDIT_NOTE else "Invoice"
+            notice = f"{what} {invoice.number} is issued."
             if not request.htmx:
                 messages.success(request, notice)
                 return redirect(reverse("web:invoice", args=[invoice.pk]))
             return render(
-                request, "web/invoices/detail.html#invoice", _detail_context(invoice, notice=notice, issue_form=None)
+                request, "web/invoices/detail.html#invoice", detail_context(invoice, notice=notice, issue_form=None)
             )
-    context = _detail_context(invoice, issue_form=form)
+    context = detail_context(invoice, issue_form=form)
     if request.htmx:
         return render(request, "web/invoices/detail.html#invoice", context, status=status)
     return page(request, viewer, "web/invoices/detail.html", context, active="invoices", status=status)
@@ -172,10 +155,15 @@ def invoice_issue_view(request: HtmxRequest, viewer: Viewer, invoice_id: int) ->
 def invoice_discard_view(request: HtmxRequest, viewer: Viewer, invoice_id: int) -> HttpResponse:
     invoice = invoice_get(viewer, invoice_id)
     require_finance(viewer)
-    label = f"Draft #{invoice.pk} of {invoice.project.code}"
+    credited = invoice.credited_invoice_id
+    if credited is not None:
+        label, after = f"Draft credit note #{invoice.pk}", "the invoice is as it was"
+    else:
+        label = f"Draft #{invoice.pk}" + (f" of {invoice.project.code}" if invoice.project else "")
+        after = "its work is unbilled again"
     invoice_discard(viewer=viewer, invoice=invoice)
-    messages.success(request, f"{label} was discarded; its time is unbilled again.")
-    url = reverse("web:invoices")
+    messages.success(request, f"{label} was discarded; {after}.")
+    url = reverse("web:invoice", args=[credited]) if credited is not None else reverse("web:invoices")
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 

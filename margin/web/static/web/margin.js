@@ -26,7 +26,8 @@
     var target = event.target;
     if (target.matches && target.matches("[data-select-group]")) {
       var key = target.getAttribute("data-select-group");
-      document.querySelectorAll('input[name="entry"][data-group="' + key + '"]').forEach(function (box) {
+      var name = target.getAttribute("data-select-name") || "entry";
+      document.querySelectorAll('input[name="' + name + '"][data-group="' + key + '"]').forEach(function (box) {
         box.checked = target.checked;
       });
     }
