@@ -7,7 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run setup venv assets migrate demo serve test lint types contracts migrations-check pytest \
-        pytest-sqlite pytest-postgres browser-deps bench bench-capture schema clean kernel checks
+        pytest-sqlite pytest-postgres browser-deps bench bench-capture bench-documents bench-receivables schema \
+        clean kernel checks
 
 run: setup demo serve
 
@@ -101,6 +102,14 @@ bench: venv assets kernel
 # Capture (issue 4): my week with 5 years of history, approving 10,000 entries, a 100,000-row CSV import.
 bench-capture: venv assets
 	$(PY) bench/capture.py $(BENCH_ARGS)
+
+# Invoice documents: the sending job renders PDF/A-3 + Factur-X and UBL for 1,000 invoices (BENCH_ARGS="--count 200").
+bench-documents: venv
+	$(PY) bench/invoice_documents.py $(BENCH_ARGS)
+
+# Receivables: the ageing over 100,000 invoices on SQLite and PostgreSQL (BENCH_ARGS="--backends sqlite").
+bench-receivables: venv
+	$(PY) bench/receivables.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -117,6 +117,8 @@ def build_firm(n_shifts: int, progress: Callable[[int], None] | None = None) -> 
 
     from margin.accounts import actions as accounts
     from margin.accounts.queries import viewer_for
+    from margin.contracts import actions as contracts
+    from margin.contracts.models import Contract
     from margin.crm import actions as crm
     from margin.projects import actions as projects
     from margin.rates import actions as rates
@@ -149,6 +151,9 @@ def build_firm(n_shifts: int, progress: Callable[[int], None] | None = None) -> 
                 tick()
             people.append(shift)
         client = crm.client_create(viewer=admin, name="Customer", currency="USD")
+        vat = contracts.tax_code_create(
+            viewer=admin, company=company, code="VAT10", name="VAT 10 %", kind="standard", rate=Decimal(10)
+        )
         project_ids, task_ids = [], []
         for p in range(N_PROJECTS):
             project = projects.project_create(
@@ -161,7 +166,13 @@ def build_firm(n_shifts: int, progress: Callable[[int], None] | None = None) -> 
                 budget_minutes=project_effort_hours(p) * 60,
                 budget_amount_minor=int(project_rate(p) * project_effort_hours(p) * 100),
             )
-            rates.bill_rate_set(viewer=admin, project=project, role=role, valid_from=DATE0, hourly_rate=project_rate(p))
+            contracts.bill_rate_set(
+                viewer=admin, project=project, role=role, valid_from=DATE0, hourly_rate=project_rate(p)
+            )
+            # Every invoice line is taxed (10 % VAT), as a firm's would be.
+            contracts.contract_update(
+                viewer=admin, contract=Contract.objects.get(covered__project=project), tax_code_id=vat.pk
+            )
             task = projects.task_create(viewer=admin, project=project, name="Work")
             for shift in people:
                 for person in shift:

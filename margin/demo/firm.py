@@ -14,7 +14,8 @@ the day before `anchor` (`margin.demo.plan` decides all of it; `margin.demo.spec
   week before last submitted and decided by the managers (a few entries rejected, with a reason); last week
   partly submitted (waiting in the approvals), partly draft; this week's days so far in draft;
 - every month of the history up to the one before last invoiced and issued; one draft waiting; the rest ready
-  to invoice; time of the months before the last invoiced one closed (period close);
+  to invoice; time of the months before the last invoiced one closed (period close); clients' payments of the
+  invoices due before the anchor (some partly paid, some with bank charges), so receivables age;
 - daily euro reference rates for the dollar and the pound over the whole history; expense categories, mileage and
   per-diem rates, and claims in every state (one in pounds, one in euros for a dollar company).
 
@@ -40,6 +41,7 @@ from margin.accounts.queries import Viewer, viewer_for
 from margin.billing import actions as billing
 from margin.billing.models import Invoice
 from margin.contracts import actions as contracts
+from margin.contracts.models import BillingModel, Contract
 from margin.contracts.setup import project_template_save
 from margin.core.errors import Invalid
 from margin.core.money import Money
@@ -51,6 +53,7 @@ from margin.projects import actions as projects
 from margin.projects.models import BoardColumn, Project, ProjectStatus, Task, TaskStatus
 from margin.projects.planning import to_aware
 from margin.rates import actions as rates
+from margin.receivables import actions as receivables
 from margin.timesheets import actions as timesheets
 from margin.timesheets.actions import ImportRow
 
@@ -285,6 +288,89 @@ def _projects(built: _Built, clients: dict[str, Client], plan: Plan) -> None:
             )
 
 
+# How three of the projects are sold (the others bill time and materials): a fixed fee in two instalments,
+# one on a date and one at the go-live milestone; a retainer with roll-over; a capped time-and-materials.
+FIXED_FEE, RETAINER, CAPPED = "LCU-LOS", "IRB-ERP", "SOC-CDP"
+
+
+def _contract_terms(built: _Built, plan: Plan) -> None:
+    """VAT codes per company and the contracts' taxes; three contracts sold otherwise than by the hour."""
+    admin = built.admin
+    codes = {}
+    for key, company in built.companies.items():
+        if company.country == "DE":
+            codes[key] = contracts.tax_code_create(
+                viewer=admin, company=company, code="DE19", name="Umsatzsteuer 19 %", kind="standard", rate=19
+            )
+            contracts.tax_code_create(
+                viewer=admin, company=company, code="DE7", name="Umsatzsteuer 7 %", kind="reduced", rate=7
+            )
+            contracts.tax_code_create(
+                viewer=admin, company=company, code="RC", name="Reverse charge (EU)", kind="reverse_charge", rate=0
+            )
+        else:
+            codes[key] = contracts.tax_code_create(
+                viewer=admin, company=company, code="NT", name="No sales tax on services", kind="outside_scope", rate=0
+            )
+    for code, project in built.projects.items():
+        contract = Contract.objects.get(covered__project=project)
+        key = next(k for k, c in built.companies.items() if c.pk == project.company_id)
+        contracts.contract_update(viewer=admin, contract=contract, tax_code_id=codes[key].pk)
+        start = plan.projects[code].start
+        if code == FIXED_FEE:
+            time_line = contract.billing_lines.get(model=BillingModel.TIME_AND_MATERIALS)
+            contracts.billing_line_delete(viewer=admin, line=time_line)
+            fee = contracts.billing_line_create(
+                viewer=admin,
+                contract=contract,
+                model=BillingModel.FIXED_FEE,
+                name="Discovery, fixed price",
+                price_minor=project.budget_amount_minor,
+            )
+            milestone = (
+                Task.objects.filter(project=project, children__isnull=True).order_by("-planned_finish", "-id").first()
+            )
+            half = project.budget_amount_minor // 2
+            contracts.instalment_create(
+                viewer=admin,
+                line=fee,
+                description="Kick-off (50 %)",
+                amount_minor=half,
+                due_date=plan.calendar.cutoffs[0] if plan.calendar.cutoffs else start,
+            )
+            contracts.instalment_create(
+                viewer=admin,
+                line=fee,
+                description="Final report (50 %)",
+                amount_minor=project.budget_amount_minor - half,
+                milestone=milestone,
+            )
+        elif code == RETAINER:
+            time_line = contract.billing_lines.get(model=BillingModel.TIME_AND_MATERIALS)
+            contracts.billing_line_delete(viewer=admin, line=time_line)
+            contracts.billing_line_create(
+                viewer=admin,
+                contract=contract,
+                model=BillingModel.RETAINER,
+                name="Migration support retainer",
+                frequency="month",
+                allowance_unit="minutes",
+                allowance=120 * 60,
+                fee_minor=1_800_000,
+                rollover="periods",
+                rollover_periods=1,
+                overage_rate=Decimal("165"),
+                start_date=start.replace(day=1),
+            )
+        elif code == CAPPED:
+            contracts.billing_line_update(
+                viewer=admin,
+                line=contract.billing_lines.get(model=BillingModel.TIME_AND_MATERIALS),
+                cap_kind="money",
+                cap_limit=project.budget_amount_minor * 8 // 10,
+            )
+
+
 def _plan(built: _Built, plan: ProjectPlan) -> None:
     """The signed-off plan (durations, links, assignments, deadlines) saved as baseline 0 with its planned cost,
     then the current plan: how long the work really takes, a late start, progress, and the board."""
@@ -453,13 +539,17 @@ def _expenses(built: _Built, plan: Plan) -> None:
 
 def _invoice_months(built: _Built, plan: Plan) -> None:
     """Invoice each company's projects up to each month end, and issue the drafts; a project whose work ended
-    is closed once its last month is invoiced."""
+    is closed once its last month is invoiced. Clients pay (`_payments`)."""
     cal = plan.calendar
+    issued: list[tuple[str, Invoice]] = []
     for cutoff in cal.cutoffs:
         for key, company in built.companies.items():
             finance = built.finance(key)
             for invoice in billing.invoices_draft_all(viewer=finance, company=company, up_to=cutoff):
-                billing.invoice_issue(viewer=finance, invoice=invoice, issue_date=cal.issue_date(cutoff))
+                issued.append(
+                    (key, billing.invoice_issue(viewer=finance, invoice=invoice, issue_date=cal.issue_date(cutoff)))
+                )
+    _payments(built, plan, issued)
     for code, project_plan in plan.projects.items():
         if project_plan.spec.status == ProjectStatus.CLOSED:
             projects.project_update(
@@ -467,6 +557,34 @@ def _invoice_months(built: _Built, plan: Plan) -> None:
                 project=built.projects[code],
                 status=ProjectStatus.CLOSED,
             )
+
+
+def _payments(built: _Built, plan: Plan, issued: list[tuple[str, Invoice]]) -> None:
+    """Clients pay by bank transfer 12 to 40 days after the issue date (from the invoice's number, so the story is
+    the same every time): what falls before the anchor is paid; every seventh invoice only 60 % of it (the rest
+    stays open and ages), every eleventh paid with bank charges of 15.00 kept by the bank. What is due later, or
+    paid after the anchor, is open: the ageing and the reminders have something to show."""
+    anchor = plan.calendar.anchor
+    for key, invoice in issued:
+        if invoice.due_date is None or invoice.issue_date is None or invoice.total_minor <= 0:
+            continue
+        serial = int("".join(c for c in (invoice.number or "") if c.isdigit())[-4:] or 0)
+        received = invoice.issue_date + timedelta(days=12 + serial * 7 % 29)
+        if received >= anchor:
+            continue
+        amount = invoice.total_minor * 6 // 10 if serial % 7 == 3 else invoice.total_minor
+        charges = min(1_500, amount - 1) if serial % 11 == 5 and amount > 1_500 else 0
+        receivables.payment_record(
+            viewer=built.finance(key),
+            company=invoice.company,
+            client=invoice.client,
+            received_on=received,
+            currency=invoice.currency,
+            amount_minor=amount - charges,
+            bank_charges_minor=charges,
+            reference=f"Payment {invoice.number}",
+            allocations=[receivables.AllocationIn(invoice, amount)],
+        )
 
 
 def _recent_weeks(built: _Built, plan: Plan) -> None:
@@ -570,6 +688,7 @@ def _build(plan: Plan, done: Callable[[str], None]) -> None:
     clients = _clients(built)
     done(STEPS[1])
     _projects(built, clients, plan)
+    _contract_terms(built, plan)
     _template(built)
     done(STEPS[2])
     _history(built, plan)

@@ -156,7 +156,7 @@ def test_time_invoices_and_expenses_in_every_state(today: date) -> None:
     felix = viewer_for(User.objects.get(username="felix"))
     assert len(list(to_invoice_visible(felix, up_to=today))) >= 3
     billed = sum(f.billed_minor for f in profitability(Project.objects.all()))
-    assert billed == issued.aggregate(total=Sum("total_minor"))["total"]
+    assert billed == issued.aggregate(total=Sum("net_minor"))["total"]  # invoices in the projects' currency
     # Claims in every state; time closed through a past month; rates with history.
     assert set(ExpenseClaim.objects.values_list("status", flat=True)) == set(ClaimStatus.values)
     assert set(PeriodLock.objects.values_list("through", flat=True)) == {cal.closed_through}
