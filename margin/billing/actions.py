@@ -1,4 +1,5 @@
-"""Writes on invoices: draft from approved time, discard a draft, issue with a gapless number."""
+"""Writes on invoices: draft what contracts have ready to bill, discard a draft, issue an invoice or a credit note with
+the next gapless number of its kind (the review of a draft is in `review`, credit notes in `crediting`)."""
 
 from __future__ import annotations
 
@@ -31,8 +32,6 @@ from margin.contracts.models import Contract, ContractStatus
 from margin.core import audit
 from margin.core.errors import Conflict, Invalid, NotFound
 from margin.projects.models import Project
-
-_check_scope = check_scope
 
 
 def _cover_projects_with_work(viewer: Viewer, *, company_id: int, up_to: date, project_id: int | None = None) -> None:
@@ -90,7 +89,7 @@ def invoices_draft_all(*, viewer: Viewer, company: Company, up_to: date) -> list
 @transaction.atomic
 def invoice_discard(*, viewer: Viewer, invoice: Invoice) -> None:
     """Delete a draft; its time becomes unbilled again."""
-    _check_scope(viewer, invoice)
+    check_scope(viewer, invoice)
     require_finance(viewer)
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status != InvoiceStatus.DRAFT:
@@ -137,7 +136,7 @@ def invoice_issue(
     """Issue a draft invoice or credit note: give it the next number of its kind, company and year and keep
     the parties as they are now; it is frozen from then on. An invoice is due `payment_days` after its issue
     date (None: its contract's payment terms); a credit note takes effect on the invoice it credits."""
-    _check_scope(viewer, invoice)
+    check_scope(viewer, invoice)
     require_finance(viewer)
     invoice = (
         Invoice.objects.select_for_update(of=("self",))
