@@ -41,7 +41,7 @@ from margin.billing.models import (
     TimeHold,
 )
 from margin.billing.queries import expense_items_of, expenses_unbilled_of, line_groups_of
-from margin.billing.rules import LineGroup
+from margin.billing.rules import LineGroup, expense_description, time_description
 from margin.contracts import rules as contract_rules
 from margin.contracts.models import BillingLine, BillingModel, CapKind, Contract, Instalment, ProgressSource
 from margin.core.money import Money
@@ -188,7 +188,7 @@ def _time_item(project_id: int, line: BillingLine, group: LineGroup, currency: s
         kind=LineKind.TIME,
         project_id=project_id,
         billing_line_id=line.pk,
-        description=f"{group.task_name} — {group.role_name}" if group.role_name else group.task_name,
+        description=time_description(group),
         quantity=(Decimal(group.minutes) / 60).quantize(Decimal("0.0001")),
         unit=HOURS,
         unit_price=group.hourly_rate,
@@ -571,18 +571,13 @@ def _expenses(t: _Terms, ready: Ready, up_to: date) -> None:
     )
     for project_id, expenses in items.items():
         for item in sorted(expenses, key=lambda i: (i.date, i.expense_line_id)):
-            text = f"Expense {item.date.isoformat()} — {item.category}"
-            if item.merchant:
-                text += f" — {item.merchant}"
-            if item.markup_percent:
-                text += f" (+{item.markup_percent.normalize():f} %)"
             currency = t.projects[0].currency
             ready.items.append(
                 Item(
                     kind=LineKind.EXPENSE,
                     project_id=project_id,
                     billing_line_id=line.pk,
-                    description=text[:400],
+                    description=expense_description(item),
                     quantity=Decimal(1),
                     unit=ONE,
                     unit_price=Money.from_minor(item.amount_minor, currency).amount,

@@ -1,12 +1,10 @@
-"""How invoice lines and numbers are made. Pure functions, no Django."""
+"""Pure rules of billing: the groups and descriptions of invoice lines, and the state of an invoice. No Django."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-
-from margin.rates.rules import value_of_minutes
 
 
 @dataclass(frozen=True)
@@ -24,19 +22,6 @@ class LineGroup:
 
 
 @dataclass(frozen=True)
-class LineDraft:
-    position: int
-    task_id: int | None
-    role_id: int | None
-    description: str
-    minutes: int
-    hourly_rate: Decimal
-    amount_minor: int
-    time_value_minor: int
-    expense_line_id: int | None = None  # set on the line of a billed expense
-
-
-@dataclass(frozen=True)
 class ExpenseItem:
     """An approved billable expense line, priced in the project's currency with its markup."""
 
@@ -49,52 +34,19 @@ class ExpenseItem:
     amount_minor: int
 
 
-def build_expense_lines(items: list[ExpenseItem], *, first_position: int) -> list[LineDraft]:
-    """One invoice line per expense, after the time lines, oldest first: 'Expense 2026-03-10 — Travel —
-    Lufthansa (+10 %)', billed at the amount stored on the expense (converted, markup included)."""
-    ordered = sorted(items, key=lambda i: (i.date, i.expense_line_id))
-    drafts = []
-    for n, item in enumerate(ordered):
-        text = f"Expense {item.date.isoformat()} — {item.category}"
-        if item.merchant:
-            text += f" — {item.merchant}"
-        if item.markup_percent:
-            text += f" (+{item.markup_percent.normalize():f} %)"
-        drafts.append(
-            LineDraft(
-                position=first_position + n,
-                task_id=item.task_id,
-                role_id=None,
-                description=text[:400],
-                minutes=0,
-                hourly_rate=Decimal(0),
-                amount_minor=item.amount_minor,
-                time_value_minor=0,
-                expense_line_id=item.expense_line_id,
-            )
-        )
-    return drafts
+def expense_description(item: ExpenseItem) -> str:
+    """An expense's invoice line: 'Expense 2026-03-10 — Travel — Lufthansa (+10 %)'."""
+    text = f"Expense {item.date.isoformat()} — {item.category}"
+    if item.merchant:
+        text += f" — {item.merchant}"
+    if item.markup_percent:
+        text += f" (+{item.markup_percent.normalize():f} %)"
+    return text[:400]
 
 
-def build_lines(groups: list[LineGroup], currency: str) -> list[LineDraft]:
-    """One line per (task, role, rate): hours × rate, rounded once per line by the money rule.
-
-    The invoice total is the sum of these rounded line amounts (ARCHITECTURE §4).
-    """
-    ordered = sorted(groups, key=lambda g: (g.task_name, g.role_name, g.hourly_rate))
-    return [
-        LineDraft(
-            position=i,
-            task_id=g.task_id,
-            role_id=g.role_id,
-            description=f"{g.task_name} — {g.role_name}" if g.role_name else g.task_name,
-            minutes=g.minutes,
-            hourly_rate=g.hourly_rate,
-            amount_minor=value_of_minutes(g.minutes, g.hourly_rate, currency).to_minor(),
-            time_value_minor=g.time_value_minor,
-        )
-        for i, g in enumerate(ordered)
-    ]
+def time_description(group: LineGroup) -> str:
+    """A time line: 'Build — Consultant' (the task, then the role)."""
+    return f"{group.task_name} — {group.role_name}" if group.role_name else group.task_name
 
 
 # --- the state a person reads -----------------------------------------------------------------------
