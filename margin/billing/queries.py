@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from margin.accounts.queries import Viewer
-from margin.billing.models import BilledTime, Invoice, InvoiceLine
+from margin.billing.models import BilledTime, HoldReason, Invoice, InvoiceLine, TimeHold
 from margin.billing.rules import ExpenseItem, LineGroup
 from margin.core.errors import NotFound
 from margin.expenses.models import ClaimStatus, ExpenseLine
@@ -57,10 +57,22 @@ def worked_minutes_by_line(invoice: Invoice) -> dict[int, int]:
     return {r["line_id"]: int(r["worked"]) for r in rows}
 
 
+def not_held() -> Q:
+    """No hold keeps the entry from billing: not held for later, over a cap or written off (time marked to
+    be billed over its cap is billed like any other). An anti-join (NOT EXISTS), not a LEFT JOIN with an OR:
+    PostgreSQL's planner then still knows how many entries it is grouping."""
+    return ~Q(Exists(TimeHold.objects.filter(time_entry=OuterRef("pk")).exclude(reason=HoldReason.BILL_OVER_CAP)))
+
+
 def time_entries_unbilled_of(*, company_id: int, up_to: date, project_id: int | None = None) -> QuerySet[TimeEntry]:
-    """Approved billable time of a company (or one of its projects) up to a date, not yet billed."""
+    """Approved billable time of a company (or one of its projects) up to a date, not yet billed nor held."""
     entries = TimeEntry.objects.filter(
-        company_id=company_id, status=EntryStatus.APPROVED, billable=True, billing__isnull=True, work_date__lte=up_to
+        not_held(),
+        company_id=company_id,
+        status=EntryStatus.APPROVED,
+        billable=True,
+        billing__isnull=True,
+        work_date__lte=up_to,
     )
     return entries if project_id is None else entries.filter(project_id=project_id)
 
@@ -125,7 +137,12 @@ def to_invoice_visible(viewer: Viewer, *, up_to: date) -> list[ToInvoice]:
     time = {
         r["project_id"]: r
         for r in TimeEntry.objects.filter(
-            project__in=visible, status=EntryStatus.APPROVED, billable=True, billing__isnull=True, work_date__lte=up_to
+            not_held(),
+            project__in=visible,
+            status=EntryStatus.APPROVED,
+            billable=True,
+            billing__isnull=True,
+            work_date__lte=up_to,
         )
         .values("project_id")
         .annotate(minutes=Sum("billable_minutes"), value=Sum("bill_amount_minor"))
@@ -138,6 +155,7 @@ def to_invoice_visible(viewer: Viewer, *, up_to: date) -> list[ToInvoice]:
             billable=True,
             claim__status__in=[ClaimStatus.APPROVED, ClaimStatus.REIMBURSED],
             billing__isnull=True,
+            write_off__isnull=True,
             date__lte=up_to,
         )
         .values("project_id")

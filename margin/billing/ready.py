@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Case, Exists, F, OuterRef, QuerySet, Sum, Value, When
+from django.db.models import Case, F, QuerySet, Sum, Value, When
 
 from margin.billing.models import (
     BilledInstalment,
@@ -38,9 +38,8 @@ from margin.billing.models import (
     HoldReason,
     InvoiceLine,
     LineKind,
-    TimeHold,
 )
-from margin.billing.queries import expense_items_of, expenses_unbilled_of, line_groups_of
+from margin.billing.queries import expense_items_of, expenses_unbilled_of, line_groups_of, not_held
 from margin.billing.rules import LineGroup, expense_description, time_description
 from margin.contracts import rules as contract_rules
 from margin.contracts.models import BillingLine, BillingModel, CapKind, Contract, Instalment, ProgressSource
@@ -166,11 +165,8 @@ class Ready:
 def time_unbilled(project_ids: Iterable[int], up_to: date) -> QuerySet[TimeEntry]:
     """Approved billable time of the projects up to a date that no invoice took and nobody held or
     wrote off (time marked to be billed over a cap is billed like any other)."""
-    # An anti-join (NOT EXISTS), not a LEFT JOIN with an OR: PostgreSQL's planner then still knows how
-    # many entries it is grouping and does not pick nested loops that are quadratic in them.
-    held = TimeHold.objects.filter(time_entry=OuterRef("pk")).exclude(reason=HoldReason.BILL_OVER_CAP)
     return TimeEntry.objects.filter(
-        ~Exists(held),
+        not_held(),
         project_id__in=list(project_ids),
         status=EntryStatus.APPROVED,
         billable=True,
