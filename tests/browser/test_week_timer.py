@@ -127,6 +127,7 @@ def test_copy_last_weeks_rows(page: Any, browser_firm: Firm, sign_in: Callable[[
     expect(page.locator(f"#in-{firm.build.pk}-{monday:%Y%m%d}")).to_have_value("")
     # the add-a-row search lists the other open tasks; Down and Enter pick one
     page.get_by_test_id("add-row-search").fill("glx")
+    expect(page.locator("#week-add-results [data-query='glx']")).to_have_count(1)
     expect(page.locator(f"[data-add-task='{firm.design.pk}']")).to_be_visible()
     expect(page.locator(f"[data-add-task='{firm.build.pk}']")).to_have_count(0)  # already a row
     page.screenshot(path=str(SHOTS / "week-add-row.png"))

@@ -100,9 +100,24 @@
   });
 
   var pickFirst = false;
+  var focusedResult = null;
+
+  /* A slower search can answer after Down moved into the results: the new list keeps the focus on the
+     same task (or the first result) instead of dropping it to the page. */
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var box = event.detail.target;
+    if (!box || box.id !== "week-add-results") return;
+    var active = document.activeElement;
+    focusedResult = active && box.contains(active) ? active.getAttribute("data-add-task") : null;
+  });
 
   document.addEventListener("htmx:afterSettle", function (event) {
     var box = event.detail.target;
+    if (box && box.id === "week-add-results" && focusedResult) {
+      var again = box.querySelector("[data-add-task='" + focusedResult + "']") || box.querySelector("[data-add-task]");
+      focusedResult = null;
+      if (again) again.focus();
+    }
     if (!pickFirst || !box || box.id !== "week-add-results") return;
     var input = document.getElementById("week-add-q");
     var shown = box.querySelector("[data-query]");
