@@ -37,7 +37,7 @@ from margin.core.money import Money
 from margin.expenses.models import ClaimStatus, ExpenseLine
 from margin.projects.models import Project
 from margin.projects.queries import projects_money_visible, require_money_visible
-from margin.timesheets.models import EntryStatus, TimeEntry
+from margin.timesheets.models import EntryStatus, ProjectTimeTotal, TimeEntry
 
 
 def _pct(part: int, whole: int) -> Decimal | None:
@@ -222,17 +222,18 @@ def profitability(projects: QuerySet[Project]) -> list[ProjectFigures]:
     )
     ids = [r["id"] for r in rows]
     approved = Q(status=EntryStatus.APPROVED)
-    # Read from the covering index timeentry_project_figures alone: no join, no table rows.
+    # From the running totals the database keeps per (project, status, billable) (ADR 0022): a few rows
+    # a project, however much time it holds.
     time = {
         t["project_id"]: t
-        for t in TimeEntry.objects.filter(project_id__in=ids)
+        for t in ProjectTimeTotal.objects.filter(project_id__in=ids)
         .exclude(status=EntryStatus.REJECTED)
         .values("project_id")
         .annotate(
             logged=Sum("minutes"),
             approved_minutes=Sum("minutes", filter=approved),
-            cost=Sum("cost_amount_minor", filter=approved),
-            billable_value=Sum("bill_amount_minor", filter=approved & Q(billable=True)),
+            cost=Sum("cost_minor", filter=approved),
+            billable_value=Sum("bill_minor", filter=approved & Q(billable=True)),
         )
         .order_by()
     }
@@ -240,17 +241,17 @@ def profitability(projects: QuerySet[Project]) -> list[ProjectFigures]:
     # of the time it billed, which is what leaves WIP when the invoice is issued.
     billed = billed_by_project(ids)
     sold_otherwise = projects_not_billing_time(ids)
-    # Held time that is not WIP, read apart so the time query above stays on its covering index.
+    # Held time that is not WIP: driven from the holds (few) to their entries, not the other way round.
     not_wip = {
-        h["time_entry__project_id"]: int(h["value"] or 0)
-        for h in TimeHold.objects.filter(
-            reason__in=NOT_WIP,
-            time_entry__project_id__in=ids,
-            time_entry__status=EntryStatus.APPROVED,
-            time_entry__billable=True,
+        h["project_id"]: int(h["value"] or 0)
+        for h in TimeEntry.objects.filter(
+            id__in=TimeHold.objects.filter(reason__in=NOT_WIP).values("time_entry_id"),
+            project_id__in=ids,
+            status=EntryStatus.APPROVED,
+            billable=True,
         )
-        .values("time_entry__project_id")
-        .annotate(value=Sum("time_entry__bill_amount_minor"))
+        .values("project_id")
+        .annotate(value=Sum("bill_amount_minor"))
         .order_by()
     }
     # Approved (or reimbursed) expense lines: their cost, and the billable ones' value that no issued
