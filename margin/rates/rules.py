@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from margin.core.errors import Invalid
 from margin.core.money import Money, is_currency
@@ -31,6 +32,7 @@ class Dated(Protocol):
 
 
 RowT = TypeVar("RowT", bound=Dated)
+ValueT = TypeVar("ValueT")
 
 
 def latest_on(rates: Iterable[RowT], day: date) -> RowT | None:
@@ -40,6 +42,24 @@ def latest_on(rates: Iterable[RowT], day: date) -> RowT | None:
         if row.valid_from <= day and (best is None or row.valid_from > best.valid_from):
             best = row
     return best
+
+
+class Timeline(Generic[ValueT]):
+    """A dated rule evaluated once per date on which one of its rows starts, then looked up by bisection.
+
+    Any rule that reads only the rows valid on a day (`latest_on` and everything built on it) gives the
+    same answer from one row's `valid_from` until the next: so `rule(day)` equals the answer at the last
+    start on or before `day`, and nothing before the first start (no row is valid). Valuing 100,000 entries
+    then costs a bisection each instead of a scan of every rate row.
+    """
+
+    def __init__(self, starts: Iterable[date], rule: Callable[[date], ValueT | None]) -> None:
+        self._starts = sorted(set(starts))
+        self._answers = [rule(start) for start in self._starts]
+
+    def on(self, day: date) -> ValueT | None:
+        index = bisect_right(self._starts, day) - 1
+        return self._answers[index] if index >= 0 else None
 
 
 def value_of_minutes(minutes: int, hourly_rate: Decimal, currency: str) -> Money:

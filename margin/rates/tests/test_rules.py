@@ -33,3 +33,26 @@ def test_value_of_minutes_rounds_half_up_once() -> None:
     assert value_of_minutes(7, Decimal("100"), "JPY") == Money(Decimal("12"), "JPY")  # 11.67
     assert value_of_minutes(10, Decimal("33.3333"), "KWD").to_minor() == 5556  # 5.555550
     assert value_of_minutes(0, Decimal("100"), "EUR").to_minor() == 0
+
+
+def test_a_timeline_answers_as_the_rule_on_every_day() -> None:
+    """Evaluated at each start and bisected, the rule gives what it gives when asked day by day: before the
+    first start, on a start, between starts, with two rows starting the same day, and after the last."""
+    from datetime import timedelta
+
+    from margin.rates.rules import Timeline
+
+    rows = [
+        DatedRate(date(2025, 3, 1), Decimal("110")),
+        DatedRate(date(2025, 1, 1), Decimal("100")),
+        DatedRate(date(2025, 6, 15), Decimal("130")),
+        DatedRate(date(2025, 6, 15), Decimal("125")),  # same start: the rule keeps the first it met
+    ]
+    timeline = Timeline((r.valid_from for r in rows), lambda day: latest_on(rows, day))
+    day = date(2024, 12, 1)
+    while day <= date(2025, 12, 31):
+        assert timeline.on(day) is latest_on(rows, day), day
+        day += timedelta(days=1)
+    assert timeline.on(date(2024, 12, 31)) is None
+    assert timeline.on(date(2025, 6, 15)).rate == Decimal("130")  # type: ignore[union-attr]
+    assert Timeline([], lambda day: latest_on([], day)).on(date(2025, 1, 1)) is None

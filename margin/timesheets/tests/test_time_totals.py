@@ -58,7 +58,11 @@ def test_totals_follow_every_write(firm: Firm) -> None:
         minutes=30,
         billable=False,
     )
-    assert kept() == summed() == {(firm.project.pk, "draft", True): (2, 150, 0, 0), (firm.project.pk, "draft", False): (1, 30, 0, 0)}
+    assert (
+        kept()
+        == summed()
+        == {(firm.project.pk, "draft", True): (2, 150, 0, 0), (firm.project.pk, "draft", False): (1, 30, 0, 0)}
+    )
 
     time_entry_update(viewer=firm.member, entry=one, minutes=120, note="longer")
     time_entry_delete(viewer=firm.member, entry=three)
