@@ -100,15 +100,28 @@ def value_entries(entries: Sequence[TimeEntry]) -> None:
     cost_timelines: dict[int, Timeline[DatedRate]] = {}
     alike: dict[tuple[object, ...], rules.Valuation] = {}
     for entry in entries:
-        person = people[entry.person_id]
-        key = (entry.project_id, person.pk, person.role_id)
-        if key not in bill_timelines:
-            bill_timelines[key] = _bill_timeline(bill_rates.get(entry.project_id, []), person)
-        if person.pk not in cost_timelines:
-            cost_timelines[person.pk] = _cost_timeline(cost_rates.get(person.pk, []))
-        bill = bill_timelines[key].on(entry.work_date)
-        cost = cost_timelines[person.pk].on(entry.work_date)
-        same = (entry.minutes, entry.billable_minutes, entry.billable, entry.currency, *key, id(bill), id(cost))
+        person_id = entry.person_id
+        person = people[person_id]
+        role_id = person.role_id
+        key = (entry.project_id, person_id, role_id)
+        timeline = bill_timelines.get(key)
+        if timeline is None:
+            timeline = bill_timelines[key] = _bill_timeline(bill_rates.get(entry.project_id, []), person)
+        costs = cost_timelines.get(person_id)
+        if costs is None:
+            costs = cost_timelines[person_id] = _cost_timeline(cost_rates.get(person_id, []))
+        bill = timeline.on(entry.work_date)
+        cost = costs.on(entry.work_date)
+        # What a valuation reads besides names and dates (which only its messages use).
+        same = (
+            entry.minutes,
+            entry.billable_minutes,
+            entry.billable,
+            entry.currency,
+            role_id,
+            bill.rate if bill is not None else None,
+            (cost.rate, cost.currency) if cost is not None else None,
+        )
         valuation = alike.get(same)
         if valuation is None:
             # Errors (no rate, a rate in another currency) are raised here, naming this entry's day.
@@ -117,9 +130,9 @@ def value_entries(entries: Sequence[TimeEntry]) -> None:
                 billable_minutes=entry.billable_minutes,
                 billable=entry.billable,
                 work_date=entry.work_date,
-                person_id=person.pk,
+                person_id=person_id,
                 person_name=person.name,
-                role_id=person.role_id,
+                role_id=role_id,
                 currency=entry.currency,
                 bill_rates=[bill] if bill is not None else [],
                 cost_rates=[cost] if cost is not None else [],
