@@ -5,21 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0011_company_invoicing_settings'),
-        ('projects', '0008_project_templates_and_archive'),
-        ('timesheets', '0007_project_time_totals'),
+        ("accounts", "0011_company_invoicing_settings"),
+        ("projects", "0008_project_templates_and_archive"),
+        ("timesheets", "0007_project_time_totals"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='timeentry',
-            name='timeentry_project_figures',
+            model_name="timeentry",
+            name="timeentry_project_figures",
         ),
         migrations.AddIndex(
-            model_name='timeentry',
-            index=models.Index(fields=['project', 'status', 'billable', 'work_date'], name='timeentry_project_figures'),
+            model_name="timeentry",
+            index=models.Index(fields=["project", "status", "billable", "work_date"], name="timeentry_project_figures"),
         ),
     ]
