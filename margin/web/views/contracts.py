@@ -1,5 +1,5 @@
-"""Contracts (read only for now; they are written through the API): the list of the contracts the viewer may
-see the money of, and a contract's terms, covered projects, billing lines in words, and rate card."""
+"""Contracts: the list of the contracts the viewer may see the money of, and a contract's terms, covered projects,
+billing lines in words, and rate card (the forms that write them are `contracts_edit`'s)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from margin.contracts.queries import (
     instalments_of,
 )
 from margin.web.access import HtmxRequest, viewer_view
+from margin.web.forms_contracts import LINE_FIELDS, instalment_form, line_form
 from margin.web.pages import page
 from margin.web.templatetags.margin_web import money
 
@@ -89,6 +90,7 @@ class LineView:
     facts: list[str]
     period: str | None = None  # the days the line applies, when it says
     instalments: list[tuple[str, str, str]] = field(default_factory=list)  # (description, amount, when)
+    instalment_form: Any = None  # finance's form to add an instalment (fixed fees)
 
 
 def _period(line: BillingLine) -> str | None:
@@ -184,9 +186,9 @@ def contract_list(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
     return page(request, viewer, "web/contracts/list.html", {"rows": rows}, active="invoices")
 
 
-@viewer_view
-def contract_detail(request: HtmxRequest, viewer: Viewer, contract_id: int) -> HttpResponse:
-    contract = contract_get(viewer, contract_id)
+def contract_detail_context(viewer: Viewer, contract: Contract, **forms: Any) -> dict[str, Any]:
+    """What the contract's page shows; for finance also the forms that add a billing line (the model chosen by
+    `model`) and an instalment to a fixed fee (`instalment_line` says which line's form is bound)."""
     by_line: dict[int, list[Instalment]] = defaultdict(list)
     for instalment in instalments_of(contract):
         by_line[instalment.billing_line_id].append(instalment)
@@ -197,5 +199,31 @@ def contract_detail(request: HtmxRequest, viewer: Viewer, contract_id: int) -> H
         "lines": lines,
         "rates": contract_rates(contract),
         "increment": _increment(contract),
+        "may_edit": viewer.is_finance,
     }
+    if viewer.is_finance:
+        bound = forms.get("line_form")
+        model = bound.data.get("model") if bound is not None else forms.get("model")
+        if model not in LINE_FIELDS:
+            model = BillingModel.TIME_AND_MATERIALS
+        context["line_form"] = bound or line_form(contract, initial={"model": model})
+        context["line_model"] = model
+        context["line_fields"] = LINE_FIELDS[model]
+        context["models"] = BillingModel.choices
+        bound_line = forms.get("instalment_line")
+        for item in lines:
+            if item.line.model == BillingModel.FIXED_FEE:
+                item.instalment_form = (
+                    forms["instalment_form"]
+                    if item.line.pk == bound_line
+                    else instalment_form(contract, auto_id=f"id_%s_{item.line.pk}")
+                )
+        context["instalment_line"] = bound_line
+    return context
+
+
+@viewer_view
+def contract_detail(request: HtmxRequest, viewer: Viewer, contract_id: int) -> HttpResponse:
+    contract = contract_get(viewer, contract_id)
+    context = contract_detail_context(viewer, contract, model=request.GET.get("model"))
     return page(request, viewer, "web/contracts/detail.html", context, active="invoices")
