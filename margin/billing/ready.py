@@ -491,7 +491,9 @@ def _retainer(t: _Terms, line: BillingLine, ready: Ready, up_to: date, unbilled:
                 balance.allowance,
                 balance.carried_in,
                 balance.used,
-                max(balance.allowance + balance.carried_in - balance.used_from_allowance - balance.expired, 0)
+                # Still usable today: what rolls over and what expires at the period's end alike (carried hours
+                # expire when the period ends, not before).
+                max(balance.allowance + balance.carried_in - balance.used_from_allowance, 0)
                 if balance.overage == 0
                 else 0,
                 balance.overage,

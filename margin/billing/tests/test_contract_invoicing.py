@@ -168,6 +168,16 @@ def test_a_retainer_bills_fees_in_advance_and_usage_with_roll_over_and_overage(f
     assert ready_to_bill([contract], APRIL_END)[contract.pk].items == []
 
 
+def test_carried_hours_are_usable_until_their_period_ends(firm: Firm) -> None:
+    """In a period with nothing used yet, the balance is the allowance plus what was carried in, though the
+    carried hours will expire at the period's end if they stay unused (they used to be left out at once)."""
+    contract = retainer(firm)
+    march(firm)  # 15.25 h in March: February's 10 h carried in are used first, 4.75 h of March's are left
+    (april,) = ready_to_bill([contract], date(2026, 4, 15))[contract.pk].balances
+    assert (april.allowance, april.carried_in, april.used, april.left_now) == (600, 285, 0, 885)
+    assert april.text == "14.8 h left this month"
+
+
 # --- fixed fee and progress -----------------------------------------------------------------------------
 
 
