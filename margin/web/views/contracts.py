@@ -10,9 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
 from margin.accounts.queries import Viewer
+from margin.billing.ready import ready_to_bill
 from margin.contracts.models import (
     BillingLine,
     BillingModel,
@@ -91,6 +93,7 @@ class LineView:
     period: str | None = None  # the days the line applies, when it says
     instalments: list[tuple[str, str, str]] = field(default_factory=list)  # (description, amount, when)
     instalment_form: Any = None  # finance's form to add an instalment (fixed fees)
+    balance: Any = None  # a retainer's balance today (billing_ready.BalanceBar)
 
 
 def _period(line: BillingLine) -> str | None:
@@ -193,6 +196,15 @@ def contract_detail_context(viewer: Viewer, contract: Contract, **forms: Any) ->
     for instalment in instalments_of(contract):
         by_line[instalment.billing_line_id].append(instalment)
     lines = [_line_view(line, contract.currency, by_line.get(line.pk, [])) for line in billing_lines_of(contract)]
+    if any(item.line.model == BillingModel.RETAINER for item in lines):
+        # Where each retainer stands today: the same figures and bar as the Ready to bill tab's (imported here:
+        # that module reads this one's badges).
+        from margin.web.views.billing_ready import BalanceBar
+
+        ready = ready_to_bill([contract], timezone.localdate())[contract.pk]
+        bars = {b.billing_line_id: BalanceBar(b, contract.currency) for b in ready.balances}
+        for item in lines:
+            item.balance = bars.get(item.line.pk)
     context: dict[str, Any] = {
         "contract": contract,
         "projects": list(covered_projects(contract)),
