@@ -37,8 +37,24 @@ from margin.projects.models import Project
 def _cover_projects_with_work(viewer: Viewer, *, company_id: int, up_to: date, project_id: int | None = None) -> None:
     """A project with work to bill and no contract (made outside the New project flow) gets its own
     time-and-materials contract first, so its time is billed as it always was."""
-    time = time_entries_unbilled_of(company_id=company_id, up_to=up_to, project_id=project_id).values("project_id")
-    spent = expenses_unbilled_of(company_id=company_id, up_to=up_to, project_id=project_id).values("project_id")
+    # The projects without a contract first (usually none): the work to bill is looked for only among them,
+    # not in every unbilled entry of the company.
+    bare = Project.objects.filter(company_id=company_id, coverage__isnull=True)
+    if project_id is not None:
+        bare = bare.filter(pk=project_id)
+    bare_ids = list(bare.values_list("id", flat=True))
+    if not bare_ids:
+        return
+    time = (
+        time_entries_unbilled_of(company_id=company_id, up_to=up_to, project_id=project_id)
+        .filter(project_id__in=bare_ids)
+        .values("project_id")
+    )
+    spent = (
+        expenses_unbilled_of(company_id=company_id, up_to=up_to, project_id=project_id)
+        .filter(project_id__in=bare_ids)
+        .values("project_id")
+    )
     uncovered = Project.objects.filter(Q(id__in=time) | Q(id__in=spent), coverage__isnull=True).select_related("client")
     for project in uncovered.order_by("id"):
         contract_of_project_ensure(viewer=viewer, project=project)
