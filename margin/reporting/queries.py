@@ -24,11 +24,13 @@ added in the wrong currency.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value, When
 
 from margin.accounts.queries import Viewer
@@ -150,13 +152,43 @@ NOT_WIP = [HoldReason.WRITTEN_OFF, HoldReason.OVER_CAP]
 TIME_SOLD_BY_THE_HOUR = (BillingModel.TIME_AND_MATERIALS,)
 
 
-def billed_by_project(project_ids: Iterable[int] | QuerySet[Any]) -> dict[int, dict[str, int]]:
-    """Per project: the net billed (issued invoices less issued credit notes, in the project's currency),
-    what its time lines billed, and the standard value of the time they billed — one grouped query."""
+# The compiled SQL of profitability's grouped queries, by what they read (the SQL and parameters of the projects'
+# queryset): building and compiling six querysets took twice as long as running them (ADR 0022). Only the SQL,
+# its parameters and the result converters are kept; every call runs the queries.
+_COMPILED: dict[tuple[object, ...], tuple[str, tuple[Any, ...], Any, dict[int, Any]]] = {}
+_COMPILED_MAX = 512
+
+
+def _fetch(name: str, key: tuple[object, ...], build: Callable[[], QuerySet[Any]]) -> list[dict[str, Any]]:
+    """The rows of the queryset `build` makes, as dicts by column alias, compiled once per `key`."""
+    cache_key = (connection.vendor, name, *key)
+    compiled = _COMPILED.get(cache_key)
+    if compiled is None:
+        compiler = build().query.get_compiler(using=DEFAULT_DB_ALIAS)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:  # a filter on nothing (no projects): no query to run
+            return []
+        converters = compiler.get_converters([column for column, _, _ in compiler.select[: compiler.col_count]])
+        compiled = (sql, tuple(params), compiler, converters)
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        _COMPILED[cache_key] = compiled
+    sql, params, compiler, converters = compiled
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        rows: Iterable[Any] = cursor.fetchall()
+    if converters:
+        rows = compiler.apply_converters(rows, converters)
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def _billed_query(project_ids: Iterable[int] | QuerySet[Any]) -> QuerySet[Any]:
     sign = Case(When(invoice__kind=DocumentKind.CREDIT_NOTE, then=Value(-1)), default=Value(1))
     exact = DecimalField(max_digits=30, decimal_places=12)
     converted = ExpressionWrapper(F("amount_minor") * sign * F("invoice__exchange_rate"), output_field=exact)
-    rows = (
+    return (
         InvoiceLine.objects.filter(project_id__in=project_ids, invoice__status=InvoiceStatus.ISSUED)
         .values("project_id")
         .annotate(
@@ -166,6 +198,9 @@ def billed_by_project(project_ids: Iterable[int] | QuerySet[Any]) -> dict[int, d
         )
         .order_by()
     )
+
+
+def _billed_of(rows: Iterable[dict[str, Any]]) -> dict[int, dict[str, int]]:
     return {
         r["project_id"]: {
             "total": _whole(r["total"]),
@@ -176,6 +211,12 @@ def billed_by_project(project_ids: Iterable[int] | QuerySet[Any]) -> dict[int, d
     }
 
 
+def billed_by_project(project_ids: Iterable[int] | QuerySet[Any]) -> dict[int, dict[str, int]]:
+    """Per project: the net billed (issued invoices less issued credit notes, in the project's currency),
+    what its time lines billed, and the standard value of the time they billed — one grouped query."""
+    return _billed_of(_billed_query(project_ids))
+
+
 def _whole(value: Decimal | int | None) -> int:
     return int(Decimal(value or 0).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
@@ -183,9 +224,18 @@ def _whole(value: Decimal | int | None) -> int:
 def projects_not_billing_time(project_ids: Iterable[int] | QuerySet[Any]) -> set[int]:
     """Projects whose contract bills no time by the hour (fixed fee, progress, retainer): their hours are
     cost, and their income is what those lines bill."""
-    lines = BillingLine.objects.filter(contract__covered__project_id__in=project_ids).values_list(
-        "contract__covered__project_id", "model"
+    return _not_billing_time_of(_models_query(project_ids).values_list("project_id", "model"))
+
+
+def _models_query(project_ids: Iterable[int] | QuerySet[Any]) -> QuerySet[Any]:
+    return (
+        BillingLine.objects.filter(contract__covered__project_id__in=project_ids)
+        .annotate(project_id=F("contract__covered__project_id"))
+        .values("project_id", "model")
     )
+
+
+def _not_billing_time_of(lines: Iterable[tuple[int, str]]) -> set[int]:
     models: dict[int, set[str]] = {}
     for project_id, model in lines:
         models.setdefault(project_id, set()).add(model)
@@ -206,30 +256,12 @@ def totals_by_currency(figures: list[ProjectFigures]) -> list[Figures]:
     return sorted(totals, key=lambda t: (-t.revenue_minor, t.currency))
 
 
-def profitability(projects: QuerySet[Project]) -> list[ProjectFigures]:
-    """Figures for every project of the queryset, in six grouped queries."""
-    rows = list(
-        projects.values(
-            "id",
-            "code",
-            "name",
-            "client__name",
-            "manager__name",
-            "status",
-            "currency",
-            "budget_minutes",
-            "budget_amount_minor",
-        ).order_by("code")
-    )
-    # The projects as a subquery, not a list of ids: a hundred bound parameters in each of the five queries
-    # below cost more than the queries themselves.
-    ids = projects.order_by().values("id")
+def _time_query(ids: QuerySet[Any]) -> QuerySet[Any]:
+    """From the running totals the database keeps per (project, status, billable) (ADR 0022): a few rows a
+    project, however much time it holds."""
     approved = Q(status=EntryStatus.APPROVED)
-    # From the running totals the database keeps per (project, status, billable) (ADR 0022): a few rows
-    # a project, however much time it holds.
-    time = {
-        t["project_id"]: t
-        for t in ProjectTimeTotal.objects.filter(project_id__in=ids)
+    return (
+        ProjectTimeTotal.objects.filter(project_id__in=ids)
         .exclude(status=EntryStatus.REJECTED)
         .values("project_id")
         .annotate(
@@ -239,32 +271,32 @@ def profitability(projects: QuerySet[Project]) -> list[ProjectFigures]:
             billable_value=Sum("bill_minor", filter=approved & Q(billable=True)),
         )
         .order_by()
-    }
-    # An invoice's total is the sum of its lines (ARCHITECTURE §4); each line also carries the value
-    # of the time it billed, which is what leaves WIP when the invoice is issued.
-    billed = billed_by_project(ids)
-    sold_otherwise = projects_not_billing_time(ids)
-    # Held time that is not WIP: driven from the holds (few) to their entries, not the other way round.
-    not_wip = {
-        h["project_id"]: int(h["value"] or 0)
-        for h in TimeEntry.objects.filter(
+    )
+
+
+def _not_wip_query(project_ids: list[int]) -> QuerySet[Any]:
+    """Held time that is not WIP: driven from the holds (few) to their entries, not the other way round. The
+    projects as a list: given a subquery of them, SQLite drives from every entry of the projects."""
+    return (
+        TimeEntry.objects.filter(
             id__in=TimeHold.objects.filter(reason__in=NOT_WIP).values("time_entry_id"),
-            # A list here: given a subquery of projects, SQLite drives from every entry of the projects.
-            project_id__in=[r["id"] for r in rows],
+            project_id__in=project_ids,
             status=EntryStatus.APPROVED,
             billable=True,
         )
         .values("project_id")
         .annotate(value=Sum("bill_amount_minor"))
         .order_by()
-    }
-    # Approved (or reimbursed) expense lines: their cost, and the billable ones' value that no issued
-    # invoice holds yet (an issued invoice's expense line bills exactly the stored bill_amount_minor,
-    # which `billed` above already counts).
+    )
+
+
+def _spent_query(ids: QuerySet[Any]) -> QuerySet[Any]:
+    """Approved (or reimbursed) expense lines: their cost, and the billable ones' value that no issued invoice
+    holds yet (an issued invoice's expense line bills exactly the stored bill_amount_minor, which the billed
+    figures already count)."""
     approved_expense = Q(claim__status__in=[ClaimStatus.APPROVED, ClaimStatus.REIMBURSED])
-    spent = {
-        e["project_id"]: e
-        for e in ExpenseLine.objects.filter(approved_expense, project_id__in=ids)
+    return (
+        ExpenseLine.objects.filter(approved_expense, project_id__in=ids)
         .values("project_id")
         .annotate(
             cost=Sum("converted_minor", filter=Q(claim__currency=F("project__currency"))),
@@ -274,7 +306,47 @@ def profitability(projects: QuerySet[Project]) -> list[ProjectFigures]:
             ),
         )
         .order_by()
+    )
+
+
+def profitability(projects: QuerySet[Project]) -> list[ProjectFigures]:
+    """Figures for every project of the queryset, in six grouped queries (compiled once per projects query)."""
+    # The projects as a subquery, not a list of ids: a hundred bound parameters in each of the queries below
+    # cost more than the queries themselves. Their SQL is also what the compiled queries are kept by.
+    ids = projects.order_by().values("id")
+    try:
+        projects_sql, projects_params = ids.query.sql_with_params()
+    except EmptyResultSet:  # `.none()`, or a filter on an empty list
+        return []
+    key = (projects_sql, tuple(projects_params))
+    rows = _fetch(
+        "projects",
+        key,
+        lambda: projects.values(
+            "id",
+            "code",
+            "name",
+            "client__name",
+            "manager__name",
+            "status",
+            "currency",
+            "budget_minutes",
+            "budget_amount_minor",
+        ).order_by("code"),
+    )
+    time = {t["project_id"]: t for t in _fetch("time", key, lambda: _time_query(ids))}
+    # An invoice's total is the sum of its lines (ARCHITECTURE §4); each line also carries the value
+    # of the time it billed, which is what leaves WIP when the invoice is issued.
+    billed = _billed_of(_fetch("billed", key, lambda: _billed_query(ids)))
+    sold_otherwise = _not_billing_time_of(
+        (m["project_id"], m["model"]) for m in _fetch("models", key, lambda: _models_query(ids))
+    )
+    listed = tuple(r["id"] for r in rows)
+    not_wip = {
+        h["project_id"]: int(h["value"] or 0)
+        for h in _fetch("not_wip", (*key, listed), lambda: _not_wip_query(list(listed)))
     }
+    spent = {e["project_id"]: e for e in _fetch("spent", key, lambda: _spent_query(ids))}
     figures = []
     for r in rows:
         t: Any = time.get(r["id"], {})

@@ -63,6 +63,18 @@ def test_a_billing_line_keeps_its_model_and_its_terms_are_checked(firm: Firm) ->
     assert (changed.cap_kind, changed.cap_limit) == ("none", None)
 
 
+def test_a_field_no_rule_reads_is_refused_not_dropped(firm: Firm) -> None:
+    """A misspelt field used to be ignored: the call 'succeeded' and changed nothing."""
+    contract = Contract.objects.get(covered__project=firm.project)
+    with refused(Invalid, contract, match="has no field 'payment_terms' that can be set"):
+        contract_update(viewer=firm.finance, contract=contract, payment_terms=45)
+    line = contract.billing_lines.get(model="time")
+    with refused(Invalid, line, match="has no field 'cap_limt'"):
+        billing_line_update(viewer=firm.finance, line=line, cap_kind="minutes", cap_limt=600)
+    with refused(Invalid, match="has no field 'colour'"):
+        billing_line_create(viewer=firm.finance, contract=contract, model="time", name="X", colour="red")
+
+
 @pytest.mark.django_db
 def test_billed_work_keeps_its_contract_currency_and_its_contract() -> None:
     world = build_roles()  # GLX-1 has an issued invoice in USD
