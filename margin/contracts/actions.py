@@ -382,56 +382,16 @@ def _check_tax_fits(client: Client, code: TaxCode | None) -> None:
         raise Invalid(reason, field="tax_code_id", code="tax_code_does_not_fit")
 
 
-CONTRACT_WRITABLE = frozenset(
-    {
-        "reference",
-        "name",
-        "client_reference",
-        "currency",
-        "payment_terms_days",
-        "start_date",
-        "end_date",
-        "status",
-        "invoice_grouping",
-        "billing_increment_minutes",
-        "billing_rounding",
-        "tax_code_id",
-    }
-)
-LINE_WRITABLE = frozenset(
-    {
-        "name",
-        "position",
-        "tax_code_id",
-        "model",
-        "cap_kind",
-        "cap_limit",
-        "price_minor",
-        "progress_source",
-        "entered_percent",
-        "frequency",
-        "allowance_unit",
-        "allowance",
-        "fee_minor",
-        "rollover",
-        "rollover_periods",
-        "overage_rate",
-        "markup_percent",
-        "start_date",
-        "end_date",
-    }
-)
-
-
 def _known(values: dict[str, Any], writable: frozenset[str], what: str) -> None:
-    """A field no rule reads is refused, not silently dropped (a typo would otherwise change nothing)."""
+    """A field no rule reads is refused, not silently dropped (a typo would otherwise change nothing). The
+    writable fields are the ones the audit rows picture (CONTRACT_FIELDS, LINE_FIELDS)."""
     unknown = sorted(set(values) - writable)
     if unknown:
         raise Invalid(f"{what} has no field {unknown[0]!r} that can be set.", field=unknown[0])
 
 
 def _clean_contract(viewer: Viewer, company_id: int, values: dict[str, Any]) -> dict[str, Any]:
-    _known(values, CONTRACT_WRITABLE, "A contract")
+    _known(values, frozenset(CONTRACT_FIELDS), "A contract")
     cleaned: dict[str, Any] = {}
     if "reference" in values:
         cleaned["reference"] = clean_text(values["reference"], field="reference", max_length=40, required=True)
@@ -654,7 +614,7 @@ def _decimal(value: object, field: str, low: Decimal, high: Decimal, what: str) 
 
 def _clean_line(viewer: Viewer, contract: Contract, line: BillingLine, values: dict[str, Any]) -> None:
     """Apply `values` to `line` and check the whole line for its model (the others' columns are reset)."""
-    _known(values, LINE_WRITABLE, "A billing line")
+    _known(values, frozenset(LINE_FIELDS), "A billing line")
     if "name" in values:
         line.name = clean_text(values["name"], field="name", max_length=200, required=True)
     if "position" in values:
