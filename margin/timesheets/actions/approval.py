@@ -58,12 +58,24 @@ def _decidable(viewer: Viewer, entry_ids: Sequence[int]) -> list[TimeEntry]:
     return entries
 
 
+# What approval writes on each entry besides clearing the rejection reason.
+VALUATION_COLUMNS = (
+    "status",
+    "decided_at",
+    "decided_by_id",
+    "role_id",
+    "bill_rate",
+    "bill_amount_minor",
+    "cost_rate",
+    "cost_amount_minor",
+)
+
+
 def _write_valuations(entries: Sequence[TimeEntry]) -> None:
     """Write the decision and valuation of every entry in one round trip: on PostgreSQL one UPDATE from
     arrays (one statement, so the running totals' trigger fires once, ADR 0022), on SQLite one executemany."""
     table = TimeEntry._meta.db_table
-    columns = ("status", "decided_at", "decided_by_id", "role_id", "bill_rate", "bill_amount_minor", "cost_rate")
-    columns += ("cost_amount_minor",)
+    columns = VALUATION_COLUMNS
     if connection.vendor == "postgresql":
         types = ("text", "timestamptz", "integer", "bigint", "numeric", "bigint", "numeric", "bigint")
         arrays = ", ".join(f"%s::{kind}[]" for kind in ("bigint", *types))

@@ -264,7 +264,7 @@ def _insert_entries(entries: list[Any]) -> TimeEntry:
     if connection.vendor == "postgresql":
         # Binary COPY: psycopg writes each value in its binary form (four times faster than the text format
         # for these 26 columns), given the columns' types.
-        types = [field.db_type(connection).split("(")[0] for field in _COLUMNS]
+        types = [(field.db_type(connection) or "").split("(")[0] for field in _COLUMNS]
         sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)"
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             copy.set_types(types)
