@@ -20,13 +20,11 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from margin.api.tests.test_billing_story import _seller
+from margin.api.tests.test_billing_story import _seller, support_project
 from margin.billing.einvoice.pdfa import facturx_xml_of
 from margin.billing.einvoice.validate import check_cii
 from margin.billing.models import DocumentKind, Invoice, InvoiceStatus
-from margin.billing.tests.issued import french_business
 from margin.billing.tests.test_contract_invoicing import log, march
-from margin.contracts import actions as contracts
 from margin.projects import actions as projects
 from margin.projects.models import Project, Task, TaskStatus
 from margin.reporting.queries import project_profitability
@@ -51,19 +49,7 @@ def _the_teams_month(firm: Firm) -> tuple[Project, Project]:
     )
     go_live = projects.task_create(viewer=firm.manager, project=launch, name="Go live")
     Task.objects.filter(pk=go_live.pk).update(status=TaskStatus.DONE)
-    paris = french_business(firm)
-    support = projects.project_create(
-        viewer=firm.admin, company=firm.usd, client=paris, manager=firm.manager_person, code="CIS-1", name="Support"
-    )
-    projects.project_member_add(viewer=firm.manager, project=support, person=firm.member_person)
-    tickets = projects.task_create(viewer=firm.manager, project=support, name="Tickets")
-    contracts.bill_rate_set(
-        viewer=firm.finance,
-        project=support,
-        role=firm.consultant,
-        valid_from=date(2020, 1, 1),
-        hourly_rate=Decimal(100),
-    )
+    support, tickets = support_project(firm)
     log(firm, support, ("member", tickets, date(2026, 3, 10), 900))
     return launch, support
 

@@ -20,7 +20,7 @@ from margin.contracts import actions as contracts
 from margin.contracts.models import Contract
 from margin.crm.models import Client
 from margin.projects import actions as projects
-from margin.projects.models import Task, TaskStatus
+from margin.projects.models import Project, Task, TaskStatus
 from margin.reporting.queries import project_profitability
 from tests.firm import Firm
 
@@ -47,6 +47,24 @@ def _seller(firm: Firm) -> Company:
     firm.usd.refresh_from_db()
     firm.client.refresh_from_db()
     return firm.usd
+
+
+def support_project(firm: Firm) -> tuple[Project, Task]:
+    """CIS-1, support for a French business client, Tom a member, time priced at 100.00 an hour."""
+    paris = french_business(firm)
+    support = projects.project_create(
+        viewer=firm.admin, company=firm.usd, client=paris, manager=firm.manager_person, code="CIS-1", name="Support"
+    )
+    projects.project_member_add(viewer=firm.manager, project=support, person=firm.member_person)
+    ticket = projects.task_create(viewer=firm.manager, project=support, name="Tickets")
+    contracts.bill_rate_set(
+        viewer=firm.finance,
+        project=support,
+        role=firm.consultant,
+        valid_from=date(2020, 1, 1),
+        hourly_rate=Decimal(100),
+    )
+    return support, ticket
 
 
 def _post(api: Api, path: str, body: dict[str, Any], status: int = 201) -> Any:
@@ -109,19 +127,7 @@ def test_a_month_of_three_contracts_is_billed_sent_credited_paid_and_reported(
     )
     Task.objects.filter(pk=go_live.pk).update(status=TaskStatus.DONE)
     # 3. A retainer with roll-over for an EU business client, reverse charged.
-    paris = french_business(firm)
-    support = projects.project_create(
-        viewer=firm.admin, company=firm.usd, client=paris, manager=firm.manager_person, code="CIS-1", name="Support"
-    )
-    projects.project_member_add(viewer=firm.manager, project=support, person=firm.member_person)
-    ticket = projects.task_create(viewer=firm.manager, project=support, name="Tickets")
-    contracts.bill_rate_set(
-        viewer=firm.finance,
-        project=support,
-        role=firm.consultant,
-        valid_from=date(2020, 1, 1),
-        hourly_rate=Decimal(100),
-    )
+    support, ticket = support_project(firm)
     retainer = Contract.objects.get(covered__project=support)
     contracts.contract_update(viewer=firm.finance, contract=retainer, tax_code_id=reverse.pk)
     contracts.billing_line_delete(viewer=firm.finance, line=retainer.billing_lines.get(model="time"))
