@@ -60,6 +60,8 @@ def test_a_new_contract_covers_its_projects_in_one_step(firm: Firm, sign_in: Sig
     client = sign_in(firm.finance_user)
     form = client.get(reverse("web:contract_new"))
     assert form.status_code == 200 and "GLX-2 Launch (Globex)" in form.content.decode()
+    # Finn works for Acme US: it is chosen, not Acme EU (first by name).
+    assert f'<option value="{firm.usd.pk}" selected>Acme US</option>' in form.content.decode()
 
     # Bad input changes nothing: an end before the start; another firm's project (not offered, so not a valid
     # choice); a project of the client's work for the other company, which the contract cannot cover — the

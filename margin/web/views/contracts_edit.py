@@ -17,7 +17,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from margin.accounts.models import Company
+from margin.accounts.models import Company, Person
 from margin.accounts.queries import Viewer
 from margin.contracts import actions
 from margin.contracts.models import BillingLine, BillingModel, Contract, TaxCode
@@ -79,7 +79,9 @@ def _contract_form(viewer: Viewer, *args: Any, **kwargs: Any) -> ContractForm:
 def contract_new(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
     require_finance(viewer)
     if request.method != "POST":
-        form = _contract_form(viewer, initial={"invoice_grouping": "project"})
+        # The company the viewer works for starts the form (the first by name otherwise).
+        own = Person.objects.filter(pk=viewer.person_id).values_list("company_id", flat=True).first()
+        form = _contract_form(viewer, initial={"invoice_grouping": "project", "company": own})
         return page(request, viewer, "web/contracts/new.html", {"form": form}, active="invoices")
     form = _contract_form(viewer, request.POST)
     if form.is_valid():
