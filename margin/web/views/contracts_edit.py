@@ -80,7 +80,11 @@ def contract_new(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
     require_finance(viewer)
     if request.method != "POST":
         # The company the viewer works for starts the form (the first by name otherwise).
-        own = Person.objects.filter(pk=viewer.person_id).values_list("company_id", flat=True).first()
+        own = (
+            Person.objects.filter(pk=viewer.person_id).values_list("company_id", flat=True).first()
+            if viewer.person_id is not None
+            else None
+        )
         form = _contract_form(viewer, initial={"invoice_grouping": "project", "company": own})
         return page(request, viewer, "web/contracts/new.html", {"form": form}, active="invoices")
     form = _contract_form(viewer, request.POST)
