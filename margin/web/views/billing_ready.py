@@ -33,7 +33,7 @@ from margin.web.access import HtmxRequest, require_finance, viewer_view
 from margin.web.forms_billing import ContractDraftForm, OverCapForm, ReadyForm, ReleaseForm, last_month_end
 from margin.web.forms_firm import StyledForm, refuse
 from margin.web.pages import page
-from margin.web.views.contracts import MODEL_BADGES, model_label
+from margin.web.views.billing_models import model_badge, model_label
 
 KIND_LABELS = {
     LineKind.TIME: "Time",
@@ -194,8 +194,7 @@ class TimeRow:
 
 def _groups(ready: Ready, lines: list[BillingLine], currency: str, codes: dict[int, str]) -> list[LineGroup]:
     by_id: dict[int | None, LineGroup] = {
-        line.pk: LineGroup(line.name, model_label(line), MODEL_BADGES.get(line.model, "bg-secondary-lt"))
-        for line in lines
+        line.pk: LineGroup(line.name, model_label(line), model_badge(line)) for line in lines
     }
     for item in ready.items:
         if item.billing_line_id not in by_id:

@@ -38,14 +38,8 @@ from margin.web.access import HtmxRequest, viewer_view
 from margin.web.forms_contracts import LINE_FIELDS, instalment_form, line_form
 from margin.web.pages import page
 from margin.web.templatetags.margin_web import money
-
-MODEL_BADGES: dict[str, str] = {
-    BillingModel.TIME_AND_MATERIALS: "bg-blue-lt",
-    BillingModel.FIXED_FEE: "bg-purple-lt",
-    BillingModel.PROGRESS: "bg-teal-lt",
-    BillingModel.RETAINER: "bg-orange-lt",
-    BillingModel.EXPENSES: "bg-secondary-lt",
-}
+from margin.web.views.billing_models import model_badge, model_label
+from margin.web.views.billing_ready import BalanceBar
 
 
 def _day(value: date) -> str:
@@ -69,17 +63,6 @@ def _rate(value: Decimal) -> str:
     """An hourly rate with two decimals (more when it has them): 140 → `140.00`."""
     cents = value.quantize(Decimal("0.01"))
     return f"{cents if cents == value else value.normalize():,f}"
-
-
-def model_label(line: BillingLine) -> str:
-    """The short name of a line's model, as on the list's badges."""
-    if line.model == BillingModel.TIME_AND_MATERIALS:
-        return "Time & materials (capped)" if line.cap_kind != CapKind.NONE else "Time & materials"
-    return str(BillingModel(line.model).label)
-
-
-def _badge(line: BillingLine) -> str:
-    return MODEL_BADGES.get(line.model, "bg-secondary-lt")
 
 
 @dataclass
@@ -168,7 +151,7 @@ def _line_view(line: BillingLine, currency: str, instalments: list[Instalment]) 
         facts.append(f"+{_number(markup)} % markup" if markup else "at cost")
     if line.tax_code is not None:
         facts.append(f"tax {line.tax_code}")
-    return LineView(line, model_label(line), _badge(line), facts, _period(line), rows)
+    return LineView(line, model_label(line), model_badge(line), facts, _period(line), rows)
 
 
 def _increment(contract: Contract) -> str:
@@ -183,7 +166,7 @@ def _increment(contract: Contract) -> str:
 @viewer_view
 def contract_list(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
     rows = [
-        (row.contract, row.project_count, [(model_label(line), _badge(line)) for line in row.lines])
+        (row.contract, row.project_count, [(model_label(line), model_badge(line)) for line in row.lines])
         for row in contracts_listed(viewer)
     ]
     return page(request, viewer, "web/contracts/list.html", {"rows": rows}, active="invoices")
@@ -197,10 +180,7 @@ def contract_detail_context(viewer: Viewer, contract: Contract, **forms: Any) ->
         by_line[instalment.billing_line_id].append(instalment)
     lines = [_line_view(line, contract.currency, by_line.get(line.pk, [])) for line in billing_lines_of(contract)]
     if any(item.line.model == BillingModel.RETAINER for item in lines):
-        # Where each retainer stands today: the same figures and bar as the Ready to bill tab's (imported here:
-        # that module reads this one's badges).
-        from margin.web.views.billing_ready import BalanceBar
-
+        # Where each retainer stands today: the same figures and bar as the Ready to bill tab's.
         ready = ready_to_bill([contract], timezone.localdate())[contract.pk]
         bars = {b.billing_line_id: BalanceBar(b, contract.currency) for b in ready.balances}
         for item in lines:
