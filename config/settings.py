@@ -98,11 +98,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of failing half-way;
     # WAL lets readers run beside the writer. Temporary b-trees and statement journals (every statement on
     # a table with triggers keeps one) in memory, not in files: inserting 100,000 time entries one by one
-    # took a third less time.
+    # took a third less time. Pages read through a memory map and a 64 MiB page cache (the default 2 MiB
+    # holds a twentieth of a firm with 100,000 entries; an invoice run read each page several times from
+    # the operating system and took 40 % longer).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; "
+            "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
+        ),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)

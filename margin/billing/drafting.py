@@ -172,6 +172,11 @@ def _drafts_of(ready: Ready, conversion: Conversion, *, project_id: int | None) 
 _ORDER = {kind: n for n, kind in enumerate(LineKind.values)}
 
 
+def _in_order(items: list[Item]) -> list[Item]:
+    """A draft's items in the order of its lines: by kind, project, then description."""
+    return sorted(items, key=lambda i: (_ORDER[i.kind], i.project_id, i.description))
+
+
 def _line_of(invoice: Invoice, item: Item, position: int, tax: Tax, conversion: Conversion) -> InvoiceLine:
     amount = conversion.minor(item.amount_minor)
     return InvoiceLine(
@@ -230,38 +235,37 @@ def draft_invoices(
         _hold_over_cap(viewer, ready, project_id)
     if not drafts:
         return []
-    invoices = Invoice.objects.bulk_create(
-        [
-            Invoice(
-                organisation_id=d.contract.organisation_id,
-                company_id=d.contract.company_id,
-                client_id=d.contract.client_id,
-                contract=d.contract,
-                project_id=d.project_id,
-                currency=d.contract.currency,
-                company_currency=d.contract.company.base_currency,
-                exchange_rate=d.conversion.to_company,
-                exchange_rate_date=d.conversion.day,
-                tax_rounding=d.contract.company.tax_rounding,
-                buyer_reference=d.contract.client_reference or d.contract.reference,
-                period_end=up_to,
-                created_by_id=viewer.user_id,
-            )
-            for d in drafts
-        ]
-    )
+    # Lines and totals are worked out before anything is written, so each invoice is inserted once,
+    # complete (an UPDATE of a hundred totals after the fact cost a tenth of the run).
+    invoices: list[Invoice] = []
     lines_of: list[list[InvoiceLine]] = []
     tax_rows: list[InvoiceTaxRow] = []
-    for invoice, draft in zip(invoices, drafts, strict=True):
-        items = sorted(draft.items, key=lambda i: (_ORDER[i.kind], i.project_id, i.description))
+    for draft in drafts:
+        invoice = Invoice(
+            organisation_id=draft.contract.organisation_id,
+            company_id=draft.contract.company_id,
+            client_id=draft.contract.client_id,
+            contract=draft.contract,
+            project_id=draft.project_id,
+            currency=draft.contract.currency,
+            company_currency=draft.contract.company.base_currency,
+            exchange_rate=draft.conversion.to_company,
+            exchange_rate_date=draft.conversion.day,
+            tax_rounding=draft.contract.company.tax_rounding,
+            buyer_reference=draft.contract.client_reference or draft.contract.reference,
+            period_end=up_to,
+            created_by_id=viewer.user_id,
+        )
         lines = []
-        for n, item in enumerate(items):
+        for n, item in enumerate(_in_order(draft.items)):
             line = billing_lines.get(item.billing_line_id or 0)
             code = (line.tax_code if line is not None else None) or draft.contract.tax_code
             lines.append(_line_of(invoice, item, n, _tax_of(code), draft.conversion))
         tax_rows += apply_tax(invoice, lines)
+        invoices.append(invoice)
         lines_of.append(lines)
-    Invoice.objects.bulk_update(invoices, ["net_minor", "tax_minor", "total_minor", "total_minutes"])
+    Invoice.objects.bulk_create(invoices)
+    # The invoices have their keys now; the lines and tax rows built against them take them on save.
     InvoiceLine.objects.bulk_create([line for lines in lines_of for line in lines], batch_size=2000)
     InvoiceTaxRow.objects.bulk_create(tax_rows)
     _link(invoices, drafts, lines_of, up_to)
@@ -292,8 +296,7 @@ def _link(invoices: list[Invoice], drafts: list[_Draft], lines_of: list[list[Inv
     plain: list[Invoice] = []
     plain_entries = 0
     for invoice, draft, lines in zip(invoices, drafts, lines_of, strict=True):
-        items = sorted(draft.items, key=lambda i: (_ORDER[i.kind], i.project_id, i.description))
-        for item, line in zip(items, lines, strict=True):
+        for item, line in zip(_in_order(draft.items), lines, strict=True):
             if item.expense_line_id is not None:
                 expenses.append(BilledExpense(expense_line_id=item.expense_line_id, line_id=line.pk))
             if item.instalment_id is not None:

@@ -40,7 +40,7 @@ from margin.billing.models import (
     LineKind,
 )
 from margin.billing.queries import expense_items_of, expenses_unbilled_of, line_groups_of, not_held
-from margin.billing.rules import LineGroup, expense_description, time_description
+from margin.billing.rules import ExpenseItem, LineGroup, expense_description, time_description
 from margin.contracts import rules as contract_rules
 from margin.contracts.models import BillingLine, BillingModel, CapKind, Contract, Instalment, ProgressSource
 from margin.core.money import Money
@@ -244,10 +244,11 @@ def ready_to_bill(contracts: Sequence[Contract], up_to: date) -> dict[int, Ready
     ready = {c.pk: Ready(c, up_to) for c in contracts}
     plain = [t for t in terms.values() if t.plain and t.time_line is not None]
     _plain_time(plain, ready, up_to)
+    spent = _expenses_unbilled(terms.values(), up_to)
     for t in terms.values():
         if not t.plain:
             _special_time(t, ready[t.contract.pk], up_to)
-        _expenses(t, ready[t.contract.pk], up_to)
+        _expenses(t, ready[t.contract.pk], spent)
         _fixed(t, ready[t.contract.pk], up_to)
         _progress(t, ready[t.contract.pk], up_to)
     # Plain contracts without a time line (expenses only); the others count theirs in _special_time.
@@ -557,18 +558,28 @@ def _usage_item(
 # --- expenses, instalments, progress ---------------------------------------------------------
 
 
-def _expenses(t: _Terms, ready: Ready, up_to: date) -> None:
+def _expenses_unbilled(terms: Iterable[_Terms], up_to: date) -> dict[int, list[ExpenseItem]]:
+    """The unbilled expenses of every project whose contract re-bills expenses, by project: one query per
+    company, not one per contract (an invoice run reads hundreds of contracts)."""
+    projects_of: dict[int, list[int]] = defaultdict(list)
+    for t in terms:
+        if t.of(BillingModel.EXPENSES):
+            projects_of[t.contract.company_id] += [p.pk for p in t.projects]
+    spent: dict[int, list[ExpenseItem]] = {}
+    for company_id, project_ids in projects_of.items():
+        if project_ids:
+            unbilled = expenses_unbilled_of(company_id=company_id, up_to=up_to).filter(project_id__in=project_ids)
+            spent.update(expense_items_of(unbilled))
+    return spent
+
+
+def _expenses(t: _Terms, ready: Ready, spent: dict[int, list[ExpenseItem]]) -> None:
     lines = t.of(BillingModel.EXPENSES)
     if not lines or not t.projects:
         return
     line = lines[0]
-    items = expense_items_of(
-        expenses_unbilled_of(company_id=t.contract.company_id, up_to=up_to).filter(
-            project_id__in=[p.pk for p in t.projects]
-        )
-    )
-    for project_id, expenses in items.items():
-        for item in sorted(expenses, key=lambda i: (i.date, i.expense_line_id)):
+    for project_id in sorted(p.pk for p in t.projects if p.pk in spent):
+        for item in sorted(spent[project_id], key=lambda i: (i.date, i.expense_line_id)):
             currency = t.projects[0].currency
             ready.items.append(
                 Item(
