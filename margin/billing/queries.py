@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from margin.accounts.queries import Viewer
-from margin.billing.models import BilledTime, HoldReason, Invoice, InvoiceLine, TimeHold
+from margin.billing.models import BilledTime, HoldReason, Invoice, InvoiceLine, InvoiceStatus, TimeHold
 from margin.billing.rules import ExpenseItem, LineGroup
 from margin.core.errors import NotFound
 from margin.expenses.models import ClaimStatus, ExpenseLine
@@ -127,6 +127,13 @@ class ToInvoice:
     @property
     def total_minor(self) -> int:
         return self.time_value_minor + self.expense_value_minor
+
+
+def invoices_to_send(viewer: Viewer) -> QuerySet[Invoice]:
+    """Issued invoices and credit notes the viewer may see that nobody has sent yet, oldest first."""
+    return (
+        invoices_visible(viewer).filter(status=InvoiceStatus.ISSUED, sent_at__isnull=True).order_by("issue_date", "id")
+    )
 
 
 def to_invoice_visible(viewer: Viewer, *, up_to: date) -> list[ToInvoice]:

@@ -93,8 +93,8 @@ def _add_line(page: Any, model: str, name: str, fields: dict[str, str], selects:
     expect(page.get_by_test_id("contract-lines")).to_contain_text(name)
 
 
-def _bill_march(page: Any, reference: str) -> Invoice:
-    """From the contract's Ready to bill tab to an issued invoice, its PDF checked and sent."""
+def _bill_march(page: Any, reference: str, *, send: bool = True) -> Invoice:
+    """From the contract's Ready to bill tab to an issued invoice, its PDF checked and (unless told) sent."""
     page.goto("/contracts/")
     page.get_by_test_id("contracts-table").get_by_role("link", name=reference).click()
     page.get_by_test_id("tab-ready").click()
@@ -111,9 +111,10 @@ def _bill_march(page: Any, reference: str) -> Invoice:
     with page.expect_download() as download:
         page.get_by_test_id("download-pdf").click()
     assert check_cii(facturx_xml_of(Path(download.value.path()).read_bytes())) == []
-    page.get_by_test_id("send-invoice").click()
-    expect(page.get_by_test_id("send-notice")).to_contain_text(f"Invoice {invoice.number} was sent to")
-    page.screenshot(path=str(SHOTS / f"{reference}-sent.png"), full_page=True)
+    if send:
+        page.get_by_test_id("send-invoice").click()
+        expect(page.get_by_test_id("send-notice")).to_contain_text(f"Invoice {invoice.number} was sent to")
+        page.screenshot(path=str(SHOTS / f"{reference}-sent.png"), full_page=True)
     invoice.refresh_from_db()
     return invoice
 
@@ -199,7 +200,15 @@ def test_a_month_of_three_contracts_in_the_browser(
     # March billed, issued on 1 April, each PDF validated and sent.
     capped = _bill_march(page, "TM-1")
     fixed = _bill_march(page, "FF-1")
-    retainer = _bill_march(page, "RET-1")
+    retainer = _bill_march(page, "RET-1", send=False)
+    # The last one from the invoices list, where every issued invoice not sent yet waits.
+    page.get_by_test_id("nav-invoices-menu").click()
+    page.get_by_test_id("nav-invoices").click()
+    expect(page.get_by_test_id("to-send")).to_contain_text("1 issued invoice or credit note not e-mailed yet.")
+    page.get_by_test_id("send-all").click()
+    expect(page.get_by_test_id("send-result")).to_contain_text("1 sent.")
+    expect(page.get_by_test_id("to-send")).to_contain_text("Every issued invoice has been e-mailed.")
+    page.screenshot(path=str(SHOTS / "invoices-sent.png"), full_page=True)
     assert (capped.net_minor, capped.tax_minor) == (80_000, 15_200)  # 8 h at 100.00; the rest waits over the cap
     assert (fixed.net_minor, fixed.tax_minor) == (1_000_000, 190_000)  # both instalments
     assert (retainer.net_minor, retainer.tax_minor) == (400_000, 0)  # February's and March's fees, reverse charged

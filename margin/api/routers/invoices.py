@@ -1,4 +1,4 @@
-"""Invoices: draft from approved time, the invoice run (a background job), issue, discard."""
+"""Invoices: draft from approved time, the invoice run and sending many (background jobs), issue, discard."""
 
 from typing import Literal
 
@@ -18,16 +18,20 @@ from margin.api.schemas.billing import (
     InvoiceLineOut,
     InvoiceOut,
     InvoiceRunIn,
+    InvoicesSendIn,
     JobOut,
 )
 from margin.api.schemas.common import Id, responses
 from margin.api.schemas.invoice_review import LineAddIn
 from margin.api.security import viewer_of
 from margin.billing import review
+from margin.billing.access import require_finance
 from margin.billing.actions import invoice_discard, invoice_draft_create, invoice_issue
 from margin.billing.jobs import invoice_run_start as start_invoice_run
+from margin.billing.jobs import invoices_send_start as start_invoices_send
 from margin.billing.models import Invoice, InvoiceLine
-from margin.billing.queries import invoice_get, invoice_lines, invoices_visible
+from margin.billing.queries import invoice_get, invoice_lines, invoices_to_send, invoices_visible
+from margin.core.errors import Invalid, NotFound
 from margin.core.jobruns import job_run_get
 from margin.core.models import JobRun
 from margin.projects.queries import project_get
@@ -81,7 +85,30 @@ def invoice_run_start(request: HttpRequest, payload: InvoiceRunIn) -> Status[Job
     return Status(202, run)
 
 
-@router.get("/runs/{run_id}", response=responses(JobOut), summary="Progress of an invoice run")
+@router.post(
+    "/send",
+    response=responses(JobOut, 202),
+    summary="E-mail many issued invoices in the background (PDF with Factur-X and UBL attached)",
+)
+def invoices_send(request: HttpRequest, payload: InvoicesSendIn) -> Status[JobRun]:
+    """Each invoice is sent and committed on its own; follow the run at GET /invoices/runs/{id}. Its result lists
+    what was sent, skipped (a draft, or sent already) and failed (with the reason, e.g. no billing e-mail)."""
+    viewer = viewer_of(request)
+    require_finance(viewer)
+    if payload.invoice_ids is None:
+        invoices = list(invoices_to_send(viewer))
+    else:
+        invoices = list(invoices_visible(viewer).filter(id__in=payload.invoice_ids))
+        if len(invoices) != len(set(payload.invoice_ids)):
+            raise NotFound("No such invoice.")
+    if not invoices:
+        raise Invalid("There is no issued invoice to send.", field="invoice_ids")
+    run = start_invoices_send(viewer=viewer, invoices=invoices, message=payload.message)
+    run.refresh_from_db()
+    return Status(202, run)
+
+
+@router.get("/runs/{run_id}", response=responses(JobOut), summary="Progress of an invoice run or of a sending")
 def invoice_run_detail(request: HttpRequest, run_id: Id) -> JobRun:
     return job_run_get(organisation_id=viewer_of(request).organisation_id, job_run_id=run_id)
 

@@ -38,6 +38,13 @@ class InvoiceRunIn(Schema):
     up_to: date
 
 
+class InvoicesSendIn(Schema):
+    invoice_ids: list[Id] | None = Field(
+        None, description="The invoices to send; default: every issued invoice and credit note not sent yet"
+    )
+    message: str = Field("", max_length=2000, description="A note above the standard text of each e-mail")
+
+
 class InvoiceIssueIn(Schema):
     issue_date: date | None = Field(None, description="Default: today")
     payment_days: int | None = Field(None, ge=0, le=365, description="Days until due. Default: the client's terms")

@@ -1,5 +1,5 @@
-"""Invoices (finance and administrators): the list, the invoice run, a draft's detail with issue and
-discard, and the printable invoice."""
+"""Invoices (finance and administrators): the list, the invoice run, sending every issued invoice at once, a
+draft's detail with issue and discard, and the printable invoice."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from django_htmx.http import HttpResponseClientRedirect
 from margin.accounts.queries import Viewer, companies_visible
 from margin.accounts.rules import format_iban
 from margin.billing.actions import invoice_discard, invoice_issue
-from margin.billing.jobs import invoice_run_start
+from margin.billing.jobs import invoice_run_start, invoices_send_start
 from margin.billing.models import DocumentKind, Invoice, InvoiceStatus
-from margin.billing.queries import invoice_get, invoices_visible, to_invoice_visible
+from margin.billing.queries import invoice_get, invoices_to_send, invoices_visible, to_invoice_visible
+from margin.billing.rules import STATE_LABELS
 from margin.core.errors import DomainError
 from margin.core.jobruns import job_run_get
 from margin.core.models import JobRun, JobRunStatus
@@ -27,7 +28,7 @@ from margin.crm.queries import invoice_recipient
 from margin.web.access import HtmxRequest, require_finance, viewer_view
 from margin.web.forms import InvoiceIssueForm, InvoiceRunForm
 from margin.web.pages import page
-from margin.web.views.invoice_review import detail_context, lines_context
+from margin.web.views.invoice_review import STATE_BADGES, detail_context, lines_context, state_of
 
 PAGE_SIZE = 50
 STATUS_FILTERS = {"draft": InvoiceStatus.DRAFT, "issued": InvoiceStatus.ISSUED}
@@ -42,7 +43,13 @@ def _list_context(viewer: Viewer, status: str, page_number: str | None = None) -
         status = ""
     page_obj = Paginator(invoices, PAGE_SIZE).get_page(page_number)
     today = timezone.localdate()
+    # Each row reads its state as a person would (sent, partly paid, overdue…), not only draft or issued.
+    states = [state_of(invoice) for invoice in page_obj.object_list]
     return {
+        "rows": [
+            (invoice, STATE_LABELS[state], STATE_BADGES.get(state, "bg-secondary-lt"))
+            for invoice, state in zip(page_obj.object_list, states, strict=True)
+        ],
         # What a run up to today would draft: projects with unbilled time or (only) expenses.
         "to_invoice": to_invoice_visible(viewer, up_to=today),
         "to_invoice_up_to": today,
@@ -60,6 +67,7 @@ def invoice_list(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
     status = request.GET.get("status", "")
     context = {
         **_list_context(viewer, status, request.GET.get("page")),
+        **_send_context(viewer),
         "run_form": InvoiceRunForm(companies=companies_visible(viewer)),
     }
     return page(request, viewer, "web/invoices/list.html", context, active="invoices")
@@ -100,6 +108,49 @@ def invoice_run_status(request: HtmxRequest, viewer: Viewer, run_id: int) -> Htt
     context = {
         **_list_context(viewer, ""),
         **_run_context(viewer, run),
+        "run_form": InvoiceRunForm(companies=companies_visible(viewer)),
+    }
+    return page(request, viewer, "web/invoices/list.html", context, active="invoices")
+
+
+def _send_context(viewer: Viewer, run: JobRun | None = None) -> dict[str, Any]:
+    """The sending card: how many issued invoices wait to be sent, and a sending run's progress and result."""
+    context: dict[str, Any] = {"to_send": invoices_to_send(viewer).count(), "send_run": run}
+    if run is not None:
+        result = run.result if isinstance(run.result, dict) else {}
+        context["send_finished"] = run.status in (JobRunStatus.DONE, JobRunStatus.FAILED)
+        context["send_failed"] = sorted((result.get("failed") or {}).items())
+        context["send_count"] = int(result.get("count") or 0)
+    return context
+
+
+@require_POST
+@viewer_view
+def invoices_send_view(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
+    """E-mail every issued invoice and credit note not sent yet, in the background."""
+    require_finance(viewer)
+    invoices = list(invoices_to_send(viewer))
+    if not invoices:
+        messages.info(request, "Every issued invoice has been sent already.")
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("web:invoices"))
+        return redirect(reverse("web:invoices"))
+    run = invoices_send_start(viewer=viewer, invoices=invoices)
+    run.refresh_from_db()
+    if request.htmx:
+        return render(request, "web/invoices/list.html#send_card", _send_context(viewer, run))
+    return redirect(reverse("web:invoices_send_status", args=[run.pk]))
+
+
+@viewer_view
+def invoices_send_status(request: HtmxRequest, viewer: Viewer, run_id: int) -> HttpResponse:
+    require_finance(viewer)
+    run = job_run_get(organisation_id=viewer.organisation_id, job_run_id=run_id)
+    if request.htmx:
+        return render(request, "web/invoices/list.html#send_card", _send_context(viewer, run))
+    context = {
+        **_list_context(viewer, ""),
+        **_send_context(viewer, run),
         "run_form": InvoiceRunForm(companies=companies_visible(viewer)),
     }
     return page(request, viewer, "web/invoices/list.html", context, active="invoices")
