@@ -26,8 +26,12 @@ from margin.billing.access import check_scope, require_finance
 from margin.billing.drafting import apply_tax
 from margin.billing.models import (
     BilledExpense,
+    BilledInstalment,
+    BilledPeriod,
     BilledTime,
     CreditedExpense,
+    CreditedInstalment,
+    CreditedPeriod,
     CreditedTime,
     DocumentKind,
     HoldReason,
@@ -189,6 +193,12 @@ def credit_note_create(
     return note
 
 
+# Lines whose work a credit note that takes them back in full returns (or writes off): time, expenses,
+# instalments and retainer periods (a usage line's time too). Progress needs nothing: what it bills next is
+# the share due less what was billed net of credit notes (`ready.billed_net`).
+RETURNABLE = (LineKind.TIME, LineKind.EXPENSE, LineKind.FIXED, LineKind.RETAINER, LineKind.USAGE)
+
+
 def credit_note_takes_effect(viewer: Viewer, note: Invoice) -> None:
     """On issue (inside the issuing transaction, the note already saved as issued): the credited invoice
     records the credit, and the work of lines now taken back in full is unbilled again or written off."""
@@ -207,7 +217,7 @@ def credit_note_takes_effect(viewer: Viewer, note: Invoice) -> None:
         line
         for line in mine
         if line.credited_line is not None
-        and line.credited_line.kind in (LineKind.TIME, LineKind.EXPENSE)
+        and line.credited_line.kind in RETURNABLE
         and taken.get(line.credited_line_id or 0, 0) >= line.credited_line.amount_minor
     ]
     written_off = not note.returns_work
@@ -256,3 +266,35 @@ def credit_note_takes_effect(viewer: Viewer, note: Invoice) -> None:
                     for e in spent
                 ]
             )
+        _return_instalments_and_periods(line.credited_line_id, line, written_off=written_off)
+
+
+def _return_instalments_and_periods(original_line_id: int, credit_line: InvoiceLine, *, written_off: bool) -> None:
+    """A fixed-fee instalment or a retainer period taken back in full: recorded, and due again unless the
+    credit note writes work off (then its billing link stays, so it is never billed again)."""
+    instalments = BilledInstalment.objects.filter(line_id=original_line_id)
+    CreditedInstalment.objects.bulk_create(
+        [
+            CreditedInstalment(
+                instalment_id=i, original_line_id=original_line_id, credit_line=credit_line, written_off=written_off
+            )
+            for i in instalments.values_list("instalment_id", flat=True)
+        ]
+    )
+    periods = BilledPeriod.objects.filter(line_id=original_line_id)
+    CreditedPeriod.objects.bulk_create(
+        [
+            CreditedPeriod(
+                billing_line_id=billing_line_id,
+                period_start=start,
+                part=part,
+                original_line_id=original_line_id,
+                credit_line=credit_line,
+                written_off=written_off,
+            )
+            for billing_line_id, start, part in periods.values_list("billing_line_id", "period_start", "part")
+        ]
+    )
+    if not written_off:
+        instalments.delete()
+        periods.delete()

@@ -144,6 +144,19 @@ POSTGRES_FUNCTIONS = {
           IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
           RETURN NEW;
         END""",
+    # A fixed-fee instalment or a retainer period may leave an issued invoice's line only when an issued
+    # credit note took it back in full from that line (billing_creditedinstalment, billing_creditedperiod).
+    "margin_billedinstalment_frozen": _row_function(
+        f"""{LINE_ISSUED.format(line=_row("line_id"))}
+             AND NOT (TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM billing_creditedinstalment c
+                      WHERE c.instalment_id = OLD.instalment_id AND c.original_line_id = OLD.line_id))"""
+    ),
+    "margin_billedperiod_frozen": _row_function(
+        f"""{LINE_ISSUED.format(line=_row("line_id"))}
+             AND NOT (TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM billing_creditedperiod c
+                      WHERE c.billing_line_id = OLD.billing_line_id AND c.period_start = OLD.period_start
+                      AND c.part = OLD.part AND c.original_line_id = OLD.line_id))"""
+    ),
     "margin_timeentry_billed_frozen": f"""
         BEGIN
           IF {ENTRY_BILLED_COLUMNS_CHANGE} AND {ENTRY_BILLED_ON_ISSUED}
@@ -195,11 +208,15 @@ def postgres_triggers() -> dict[str, tuple[str, str, str, str]]:
                     "margin_billedtime_frozen",
                 )
         else:
+            credited = {
+                "billing_billedinstalment": "margin_billedinstalment_frozen",
+                "billing_billedperiod": "margin_billedperiod_frozen",
+            }
             triggers[f"{table}_frozen"] = (
                 table,
                 "BEFORE INSERT OR UPDATE OR DELETE",
                 "FOR EACH ROW",
-                "margin_line_child_frozen",
+                credited.get(table, "margin_line_child_frozen"),
             )
     return triggers
 

@@ -337,6 +337,41 @@ class CreditedExpense(models.Model):
         ]
 
 
+class CreditedInstalment(models.Model):
+    """A fixed-fee instalment an issued credit note took back in full. When the note returns work, the
+    instalment's billing link is removed (the database allows exactly that on an issued invoice), so the
+    instalment is due again; when it writes work off, the link stays and the instalment is never billed again."""
+
+    instalment = models.ForeignKey("contracts.Instalment", on_delete=models.PROTECT, related_name="+")
+    original_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="+")
+    credit_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="credited_instalments")
+    written_off = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["instalment", "original_line"], name="instalment_credited_once_per_line")
+        ]
+
+
+class CreditedPeriod(models.Model):
+    """A retainer period's fee or usage an issued credit note took back in full (like CreditedInstalment):
+    billable again when the note returns work, settled for good when it writes work off."""
+
+    billing_line = models.ForeignKey("contracts.BillingLine", on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField()
+    part = models.CharField(max_length=5, choices=[(BilledPeriod.FEE, "Fee"), (BilledPeriod.USAGE, "Usage")])
+    original_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="+")
+    credit_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, related_name="credited_periods")
+    written_off = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["billing_line", "period_start", "part", "original_line"], name="period_credited_once_per_line"
+            )
+        ]
+
+
 class WrittenOffExpense(models.Model):
     """A billable expense that will not be billed (written off when its invoice line was credited)."""
 

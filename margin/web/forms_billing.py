@@ -144,7 +144,7 @@ class HoldForm(StyledForm):
     note = forms.CharField(label="Note", max_length=400, required=False, strip=True)
 
 
-RETURNS = [("return", "Return the time to unbilled"), ("write_off", "Write the time off")]
+RETURNS = [("return", "Return the work to unbilled (bill it again later)"), ("write_off", "Write the work off")]
 
 
 class CreditNoteForm(_Money):

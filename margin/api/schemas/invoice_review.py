@@ -134,7 +134,11 @@ class CreditNoteIn(Schema):
     reason: str = Field(max_length=2000)
     lines: list[CreditLineIn] | None = Field(None, description="Credit these lines (or give amount_minor)")
     amount_minor: int | None = Field(None, gt=0, description="Credit this net amount, spread over the lines")
-    returns_work: bool = Field(True, description="Time and expenses credited in full: unbilled again, or written off")
+    returns_work: bool = Field(
+        True,
+        description="Work credited in full (time, expenses, fixed-fee instalments, retainer periods): billable again, "
+        "or written off",
+    )
 
 
 class TaxRowOut(Schema):
