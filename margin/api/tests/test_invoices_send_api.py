@@ -9,33 +9,18 @@ from django.contrib.auth.models import User
 from django.core import mail
 
 from margin.api.tests.conftest import error_of, unchanged
-from margin.billing.models import Invoice
-from margin.billing.tests.issued import Line, client, german_seller, issued, project_of
+from margin.billing.tests.issued import Line, kunde_invoice
 from margin.core.models import JobRun
-from margin.crm.models import Client
 from tests.firm import Firm
 
 
-def _issued(firm: Firm, number: str, **changes: object) -> Invoice:
-    seller = german_seller(firm)
-    buyer = Client.objects.filter(name="Kunde AG").first() or client(firm, "Kunde AG")
-    values: dict[str, object] = {
-        "company": seller,
-        "buyer": buyer,
-        "project": project_of(firm, seller, buyer, f"K-{number[-4:]}"),
-        "number": number,
-        "buyer_reference": "PO-4711",
-        "lines": [Line("Beratung", Decimal(10), Decimal(120))],
-        **changes,
-    }
-    return issued(**values)  # type: ignore[arg-type]
-
-
 def test_sending_every_issued_invoice_reports_what_was_sent_and_why_not(firm: Firm, api_as) -> None:  # type: ignore[no-untyped-def]
-    first = _issued(firm, "RE-2026-0001")
-    _issued(firm, "RE-2026-0002")
-    _issued(firm, "RE-2026-0003", lines=[Line("Beratung", Decimal(1), Decimal(120), category="", rate=Decimal(0))])
-    _issued(firm, "RE-2026-0004", issue=False)  # a draft is not sent
+    first = kunde_invoice(firm, "RE-2026-0001")
+    kunde_invoice(firm, "RE-2026-0002")
+    kunde_invoice(
+        firm, "RE-2026-0003", lines=[Line("Beratung", Decimal(1), Decimal(120), category="", rate=Decimal(0))]
+    )
+    kunde_invoice(firm, "RE-2026-0004", issue=False)  # a draft is not sent
     finance = api_as(firm.finance_user)
 
     response = finance.post("/invoices/send", {"message": "Thank you."})
@@ -55,7 +40,7 @@ def test_sending_every_issued_invoice_reports_what_was_sent_and_why_not(firm: Fi
 
 
 def test_refusals_change_nothing(firm: Firm, api_as) -> None:  # type: ignore[no-untyped-def]
-    invoice = _issued(firm, "RE-2026-0001")
+    invoice = kunde_invoice(firm, "RE-2026-0001")
     finance = api_as(firm.finance_user)
     with unchanged():
         error_of(api_as(firm.member_user).post("/invoices/send", {}), 403)

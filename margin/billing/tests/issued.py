@@ -232,3 +232,20 @@ def issued(
     )
     invoice.refresh_from_db()
     return invoice
+
+
+def kunde_invoice(firm: Firm, number: str = "RE-2026-0001", **changes: object) -> Invoice:
+    """An issued invoice of the German seller to Kunde AG (ten hours at 120.00, 19 % VAT), on a project of its
+    own; `changes` override the arguments of `issued` (lines, issue=False for a draft…)."""
+    seller = german_seller(firm)
+    buyer = Client.objects.filter(name="Kunde AG").first() or client(firm, "Kunde AG")
+    values: dict[str, object] = {
+        "company": seller,
+        "buyer": buyer,
+        "project": project_of(firm, seller, buyer, f"K-{number[-4:]}"),
+        "number": number,
+        "buyer_reference": "PO-4711",
+        "lines": [Line("Beratung", Decimal(10), Decimal(120))],
+        **changes,
+    }
+    return issued(**values)  # type: ignore[arg-type]

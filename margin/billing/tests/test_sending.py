@@ -14,9 +14,9 @@ from django.test import override_settings
 from margin.billing.einvoice.pdfa import facturx_xml_of
 from margin.billing.einvoice.validate import check_cii, check_ubl
 from margin.billing.jobs import INVOICE_SENDING, invoices_send_start
-from margin.billing.models import DocumentKind, Invoice
+from margin.billing.models import DocumentKind
 from margin.billing.sending import invoice_send
-from margin.billing.tests.issued import Line, client, german_seller, issued, project_of
+from margin.billing.tests.issued import Line, issued, kunde_invoice
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from margin.core.models import JobRun, JobRunStatus
 from margin.crm.models import Client
@@ -26,24 +26,8 @@ from tests.firm import Firm
 D = Decimal
 
 
-def _invoice(firm: Firm, number: str = "RE-2026-0001", **changes: object) -> Invoice:
-    seller = german_seller(firm)
-    buyer = Client.objects.filter(name="Kunde AG").first() or client(firm, "Kunde AG")
-    project = project_of(firm, seller, buyer, f"K-{number[-4:]}")
-    values: dict[str, object] = {
-        "company": seller,
-        "buyer": buyer,
-        "project": project,
-        "number": number,
-        "buyer_reference": "PO-4711",
-        "lines": [Line("Beratung", D(10), D(120))],
-        **changes,
-    }
-    return issued(**values)  # type: ignore[arg-type]
-
-
 def test_the_client_gets_the_pdf_and_the_ubl(firm: Firm) -> None:
-    invoice = _invoice(firm)
+    invoice = kunde_invoice(firm)
     sent = invoice_send(viewer=firm.finance, invoice=invoice, message="Thank you for the good work in November.")
 
     (email,) = mail.outbox
@@ -72,7 +56,7 @@ def test_the_client_gets_the_pdf_and_the_ubl(firm: Firm) -> None:
 
 
 def test_another_recipient_and_sending_again(firm: Firm) -> None:
-    invoice = _invoice(firm)
+    invoice = kunde_invoice(firm)
     invoice_send(viewer=firm.finance, invoice=invoice)
     invoice_send(viewer=firm.admin, invoice=invoice, to="  controller@kunde.example ")
     assert [m.to for m in mail.outbox] == [["ap@kunde.example"], ["controller@kunde.example"]]
@@ -82,7 +66,7 @@ def test_another_recipient_and_sending_again(firm: Firm) -> None:
 
 
 def test_a_credit_note_is_sent_as_one(firm: Firm) -> None:
-    invoice = _invoice(firm)
+    invoice = kunde_invoice(firm)
     note = issued(
         company=invoice.company,
         buyer=invoice.client,
@@ -101,14 +85,14 @@ def test_a_credit_note_is_sent_as_one(firm: Firm) -> None:
 
 
 def test_a_draft_is_not_sent(firm: Firm) -> None:
-    draft = _invoice(firm, issue=False)
+    draft = kunde_invoice(firm, issue=False)
     with refused(Conflict, draft, match="cannot be sent: issue it first"):
         invoice_send(viewer=firm.finance, invoice=draft)
     assert mail.outbox == []
 
 
 def test_no_recipient_or_a_bad_one_is_refused(firm: Firm) -> None:
-    invoice = _invoice(firm)
+    invoice = kunde_invoice(firm)
     Client.objects.filter(pk=invoice.client_id).update(billing_email="")
     invoice.refresh_from_db()
     with refused(Invalid, invoice, match="Kunde AG has no billing e-mail address") as error:
@@ -120,14 +104,14 @@ def test_no_recipient_or_a_bad_one_is_refused(firm: Firm) -> None:
 
 
 def test_an_invoice_that_cannot_be_an_e_invoice_is_not_sent(firm: Firm) -> None:
-    invoice = _invoice(firm, lines=[Line("Beratung", D(10), D(120), category="", rate=D(0))])
+    invoice = kunde_invoice(firm, lines=[Line("Beratung", D(10), D(120), category="", rate=D(0))])
     with refused(Invalid, invoice, match="no tax category"):
         invoice_send(viewer=firm.finance, invoice=invoice)
     assert mail.outbox == []
 
 
 def test_only_finance_sends_and_other_organisations_see_nothing(firm: Firm) -> None:
-    invoice = _invoice(firm)
+    invoice = kunde_invoice(firm)
     with refused(Forbidden, invoice):
         invoice_send(viewer=firm.manager, invoice=invoice)
     with refused(NotFound, invoice):
@@ -147,7 +131,7 @@ class _Refusing:
 
 @override_settings(EMAIL_BACKEND="margin.billing.tests.test_sending._Refusing")
 def test_a_refused_mail_is_not_recorded(firm: Firm) -> None:
-    invoice = _invoice(firm)
+    invoice = kunde_invoice(firm)
     with refused(Conflict, invoice, match="could not be sent") as error:
         invoice_send(viewer=firm.finance, invoice=invoice)
     assert error.value.code == "mail_not_sent"
@@ -155,10 +139,10 @@ def test_a_refused_mail_is_not_recorded(firm: Firm) -> None:
 
 # the background job -------------------------------------------------------------------------------------------------
 def test_the_job_sends_each_issued_invoice_once_and_reports(firm: Firm) -> None:
-    first = _invoice(firm, "RE-2026-0001")
-    second = _invoice(firm, "RE-2026-0002")
-    untaxed = _invoice(firm, "RE-2026-0003", lines=[Line("Alt", D(1), D(10), category="", rate=D(0))])
-    draft = _invoice(firm, "RE-2026-0004", issue=False)
+    first = kunde_invoice(firm, "RE-2026-0001")
+    second = kunde_invoice(firm, "RE-2026-0002")
+    untaxed = kunde_invoice(firm, "RE-2026-0003", lines=[Line("Alt", D(1), D(10), category="", rate=D(0))])
+    draft = kunde_invoice(firm, "RE-2026-0004", issue=False)
     invoice_send(viewer=firm.finance, invoice=second)  # sent already: skipped
     mail.outbox.clear()
 
@@ -178,7 +162,7 @@ def test_the_job_sends_each_issued_invoice_once_and_reports(firm: Firm) -> None:
 
 
 def test_only_finance_starts_the_job(firm: Firm) -> None:
-    invoice = _invoice(firm)
+    invoice = kunde_invoice(firm)
     with pytest.raises(Forbidden):
         invoices_send_start(viewer=firm.manager, invoices=[invoice])
     with pytest.raises(NotFound):

@@ -12,34 +12,19 @@ from django.test import Client as WebClient
 from django.urls import reverse
 
 from margin.billing.jobs import INVOICE_SENDING
-from margin.billing.models import Invoice
-from margin.billing.tests.issued import Line, client, german_seller, issued, project_of
+from margin.billing.tests.issued import Line, kunde_invoice
 from margin.core.models import JobRun
-from margin.crm.models import Client
 from tests.firm import Firm
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-def _issued(firm: Firm, number: str, **changes: object) -> Invoice:
-    seller = german_seller(firm)
-    buyer = Client.objects.filter(name="Kunde AG").first() or client(firm, "Kunde AG")
-    values: dict[str, object] = {
-        "company": seller,
-        "buyer": buyer,
-        "project": project_of(firm, seller, buyer, f"K-{number[-4:]}"),
-        "number": number,
-        "buyer_reference": "PO-4711",
-        "lines": [Line("Beratung", Decimal(10), Decimal(120))],
-        **changes,
-    }
-    return issued(**values)  # type: ignore[arg-type]
-
-
 def test_finance_sends_every_issued_invoice_from_the_list(firm: Firm, sign_in: Callable[[User], WebClient]) -> None:
-    _issued(firm, "RE-2026-0001")
-    _issued(firm, "RE-2026-0002")
-    _issued(firm, "RE-2026-0003", lines=[Line("Beratung", Decimal(1), Decimal(120), category="", rate=Decimal(0))])
+    kunde_invoice(firm, "RE-2026-0001")
+    kunde_invoice(firm, "RE-2026-0002")
+    kunde_invoice(
+        firm, "RE-2026-0003", lines=[Line("Beratung", Decimal(1), Decimal(120), category="", rate=Decimal(0))]
+    )
     web = sign_in(firm.finance_user)
     listing = web.get(reverse("web:invoices")).content.decode()
     assert "3 issued invoices or credit notes not e-mailed yet." in listing
@@ -72,7 +57,7 @@ def test_nothing_to_send_starts_nothing_and_members_cannot_send(
     assert 'data-testid="invoice-sending"' not in web.get(reverse("web:invoices")).content.decode()
     response = web.post(reverse("web:invoices_send"))
     assert response.status_code == 302 and not JobRun.objects.exists()
-    _issued(firm, "RE-2026-0001")
+    kunde_invoice(firm, "RE-2026-0001")
     member = sign_in(firm.member_user)
     assert member.post(reverse("web:invoices_send")).status_code == 403
     assert not JobRun.objects.exists() and mail.outbox == []
