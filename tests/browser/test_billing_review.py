@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 from margin.billing.models import DocumentKind, HoldReason, Invoice, InvoiceLine, InvoiceStatus, TimeHold
 from margin.billing.tests.test_contract_invoicing import contract_of, march
 from margin.contracts import actions as contracts
+from tests.browser.notices import expect_notice
 from tests.firm import Firm
 
 pytestmark = pytest.mark.browser
@@ -107,7 +108,7 @@ def test_from_approved_time_to_a_credit_note(page: Any, browser_firm: Firm, sign
     page.screenshot(path="/tmp/billing_draft.png", full_page=True)
 
     page.get_by_test_id("issue-invoice").click()
-    expect(page.get_by_test_id("invoice-notice")).to_contain_text("is issued")
+    expect_notice(page, "is issued")
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.ISSUED and invoice.total_minor == 342_000
     expect(page.get_by_test_id("state-badge")).to_have_text("Issued")
@@ -128,7 +129,7 @@ def test_from_approved_time_to_a_credit_note(page: Any, browser_firm: Firm, sign
         f"Draft credit note #{note.pk} for invoice {invoice.number}"
     )
     page.get_by_test_id("issue-invoice").click()
-    expect(page.get_by_test_id("invoice-notice")).to_contain_text("Credit note CN-")
+    expect_notice(page, "Credit note CN-")
     note.refresh_from_db()
     assert note.status == InvoiceStatus.ISSUED and note.total_minor == 24_000  # 200.00 + 20 % VAT
     expect(page.get_by_role("heading", level=2)).to_contain_text(

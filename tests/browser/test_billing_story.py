@@ -28,6 +28,7 @@ from margin.billing.tests.test_contract_invoicing import log, march
 from margin.projects import actions as projects
 from margin.projects.models import Project, Task, TaskStatus
 from margin.reporting.queries import project_profitability
+from tests.browser.notices import expect_notice
 from tests.firm import Firm
 
 pytestmark = pytest.mark.browser
@@ -106,7 +107,7 @@ def _bill_march(page: Any, reference: str, *, send: bool = True) -> Invoice:
     page.wait_for_url("**/invoices/*/")
     page.get_by_label("Issue date").fill("2026-04-01")
     page.get_by_test_id("issue-invoice").click()
-    expect(page.get_by_test_id("invoice-notice")).to_contain_text("is issued")
+    expect_notice(page, "is issued")
     invoice = Invoice.objects.filter(contract__reference=reference, kind=DocumentKind.INVOICE).get()
     with page.expect_download() as download:
         page.get_by_test_id("download-pdf").click()
@@ -225,7 +226,7 @@ def test_a_month_of_three_contracts_in_the_browser(
     credit.get_by_test_id("credit-submit").click()
     page.get_by_label("Issue date").fill("2026-04-02")
     page.get_by_test_id("issue-invoice").click()
-    expect(page.get_by_test_id("invoice-notice")).to_contain_text("Credit note CN-2026-0001")
+    expect_notice(page, "Credit note CN-2026-0001 is issued.")
     note = Invoice.objects.get(kind=DocumentKind.CREDIT_NOTE)
     assert (note.status, note.total_minor) == (InvoiceStatus.ISSUED, 119_000)
 

@@ -43,6 +43,7 @@ from margin.core.periods import week_start
 from margin.crm.models import Client, Contact
 from margin.projects.models import Assignment, Dependency, Project, Task
 from margin.timesheets.models import TimeEntry
+from tests.browser.notices import expect_notice
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/shots/first-invoice")
@@ -457,7 +458,7 @@ def test_a_new_firm_reaches_its_first_invoice_in_the_browser(
     story.shot("invoice-draft")
     page.get_by_test_id("issue-invoice").click()
     number = f"LA-{today.year}-0001"
-    expect(page.get_by_test_id("invoice-notice")).to_have_text(f"Invoice {number} is issued.")
+    expect_notice(page, f"Invoice {number} is issued.")
     story.shot("invoice-issued")
     invoice = Invoice.objects.get()
     assert (invoice.number, invoice.status, invoice.total_minor, invoice.currency) == (number, "issued", 174000, "EUR")

@@ -16,6 +16,7 @@ from margin.billing.models import Invoice
 from margin.core.periods import week_start
 from margin.timesheets.actions import time_entries_approve, time_entries_submit, time_entry_create
 from margin.timesheets.models import EntryStatus, TimeEntry
+from tests.browser.notices import expect_notice
 from tests.firm import Firm
 
 pytestmark = pytest.mark.browser
@@ -106,7 +107,7 @@ def test_finance_issues_a_draft_and_sees_its_number(
 
     expected = f"{timezone.localdate().year}-0001"
     expect(page.get_by_test_id("invoice-number")).to_have_text(expected)
-    expect(page.get_by_test_id("invoice-notice")).to_contain_text(f"Invoice {expected} is issued.")
+    expect_notice(page, f"Invoice {expected} is issued.")
     expect(page.locator("#page-title")).to_have_text(f"Invoice {expected}")
     expect(page.get_by_test_id("issue-invoice")).to_have_count(0)
     draft.refresh_from_db()
