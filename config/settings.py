@@ -94,6 +94,7 @@ TEMPLATES = [
 # SQLite by default so `make run` works on a bare machine; PostgreSQL through DATABASE_URL.
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'margin.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+PREPARED_STATEMENTS = os.environ.get("DATABASE_PREPARED_STATEMENTS", "on") != "off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of failing half-way;
     # WAL lets readers run beside the writer. Temporary b-trees and statement journals (every statement on
@@ -111,6 +112,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+elif PREPARED_STATEMENTS:
+    # Statements of server-binding cursors are prepared at their first run (margin.core.prepared): only the
+    # hot reports use such cursors; Django's own client-binding cursors never prepare. Set
+    # DATABASE_PREPARED_STATEMENTS=off behind a transaction-mode pooler that cannot keep them.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -7,11 +7,13 @@ import os
 import dj_database_url
 
 from config.settings import *  # noqa: F403
-from config.settings import DATABASES
+from config.settings import DATABASES, PREPARED_STATEMENTS
 
 _test_url = os.environ.get("MARGIN_TEST_DATABASE_URL")
 if _test_url:
     DATABASES["default"] = dj_database_url.parse(_test_url)
+    if PREPARED_STATEMENTS:  # as config/settings.py does (margin.core.prepared)
+        DATABASES["default"]["OPTIONS"] = {"prepare_threshold": 0}
 else:
     DATABASES["default"] = {
         "ENGINE": "django.db.backends.sqlite3",

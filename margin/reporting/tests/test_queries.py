@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -192,3 +193,14 @@ def test_profitability_counts_credit_notes_write_downs_and_fixed_fees(firm: Firm
     invoice_issue(viewer=firm.finance, invoice=fixed, issue_date=date(2026, 4, 1))
     figures = project_profitability(project)
     assert (figures.billed_minor, figures.wip_minor) == (300_000, 0)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_on_postgresql_profitability_reads_through_prepared_statements(firm: Firm) -> None:
+    """Planning its six grouped statements cost more than running them (margin.core.prepared)."""
+    figures = project_profitability(firm.project)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = " ".join(row[0] for row in cursor.fetchall())
+    assert '"timesheets_projecttimetotal"' in prepared and '"billing_invoiceline"' in prepared
+    assert project_profitability(firm.project) == figures  # the prepared run answers as the first did
