@@ -24,16 +24,27 @@ class TimeCategory(models.TextChoices):
 
 
 class TimeEntry(models.Model):
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
-    company = models.ForeignKey("accounts.Company", on_delete=models.PROTECT, related_name="+")
+    # References without database foreign keys: on PostgreSQL statement-level triggers check them
+    # (timesheets.references, ADR 0026); SQLite keeps the foreign keys it was created with.
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    company = models.ForeignKey("accounts.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False)
     # No single-column indexes on project and person: the composite indexes below start with them.
     project = models.ForeignKey(
-        "projects.Project", on_delete=models.PROTECT, related_name="time_entries", db_index=False
+        "projects.Project", on_delete=models.PROTECT, related_name="time_entries", db_index=False, db_constraint=False
     )
     task = models.ForeignKey(
-        "projects.Task", null=True, blank=True, on_delete=models.PROTECT, related_name="time_entries"
+        "projects.Task",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="time_entries",
+        db_constraint=False,
     )
-    person = models.ForeignKey("accounts.Person", on_delete=models.PROTECT, related_name="time_entries", db_index=False)
+    person = models.ForeignKey(
+        "accounts.Person", on_delete=models.PROTECT, related_name="time_entries", db_index=False, db_constraint=False
+    )
     work_date = models.DateField()
     minutes = models.IntegerField()  # worked
     billable = models.BooleanField(default=True)
@@ -50,10 +61,17 @@ class TimeEntry(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     # Valuation snapshot, written on approval (ARCHITECTURE §3): reports sum these, invoices copy them.
-    role = models.ForeignKey("accounts.Role", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    role = models.ForeignKey(
+        "accounts.Role", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     bill_rate = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     bill_amount_minor = models.BigIntegerField(default=0)
     cost_rate = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
