@@ -37,7 +37,7 @@ from margin.accounts.queries import Viewer
 from margin.billing.models import DocumentKind, HoldReason, InvoiceLine, InvoiceStatus, LineKind, TimeHold
 from margin.contracts.models import BillingLine, BillingModel
 from margin.core.money import Money
-from margin.core.prepared import prepared_cursor
+from margin.core.prepared import fetch_prepared
 from margin.expenses.models import ClaimStatus, ExpenseLine
 from margin.projects.models import Project
 from margin.projects.queries import projects_money_visible, require_money_visible
@@ -177,10 +177,8 @@ def _fetch(name: str, key: tuple[object, ...], build: Callable[[], QuerySet[Any]
         _COMPILED[cache_key] = compiled
     sql, params, compiler, converters = compiled
     # Prepared on PostgreSQL: planning these statements cost more than running them.
-    with prepared_cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        rows: Iterable[Any] = cursor.fetchall()
+    names, fetched = fetch_prepared(sql, params)
+    rows: Iterable[Any] = fetched
     if converters:
         rows = compiler.apply_converters(rows, converters)
     return [dict(zip(names, row, strict=True)) for row in rows]
