@@ -25,6 +25,7 @@ from margin.projects.models import Project, ProjectMember, Task
 from margin.timesheets import rules
 from margin.timesheets.actions.approval import value_entries
 from margin.timesheets.actions.policy import _check_open, _max_future_days, _set_billable_minutes, _today
+from margin.timesheets.bulk import bulk_rows
 from margin.timesheets.models import EntryStatus, TimeEntry
 from margin.timesheets.queries import locks_by_company, may_log_for
 
@@ -284,12 +285,14 @@ def _insert_entries(entries: list[Any]) -> TimeEntry:
     raw = connection.connection  # the sqlite3 connection, inside the transaction Django opened
     per_statement = max(1, raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
     one = "(" + ", ".join("?" * width) + ")"
-    for start in range(0, len(rest), per_statement):
-        params = flat[start * width : (start + per_statement) * width]
-        raw.execute(
-            f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * (len(params) // width))}",  # noqa: S608
-            params,
-        )
+    # The per-row period guard and totals stand aside; bulk_rows does their work once at the end (ADR 0027).
+    with bulk_rows(rest[0].id, rest[-1].id):
+        for start in range(0, len(rest), per_statement):
+            params = flat[start * width : (start + per_statement) * width]
+            raw.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * (len(params) // width))}",  # noqa: S608
+                params,
+            )
     return first
 
 
