@@ -20,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 
 from margin.accounts.models import Company
 from margin.accounts.queries import Viewer
+from margin.billing import staging
 from margin.billing.models import (
     BilledExpense,
     BilledInstalment,
@@ -219,7 +220,9 @@ def draft_invoices(
         .select_related("company", "tax_code", "client")
         .order_by("id")
     )
-    queue = ready_to_bill(locked, up_to)
+    # On PostgreSQL the unbilled time is read once, into a stage the linking reads again (billing.staging).
+    staged = connection.vendor == "postgresql"
+    queue = ready_to_bill(locked, up_to, stage=staged)
     billing_lines = {
         line.pk: line for line in BillingLine.objects.filter(contract__in=locked).select_related("tax_code")
     }
@@ -268,7 +271,7 @@ def draft_invoices(
     # The invoices have their keys now; the lines and tax rows built against them take them on save.
     InvoiceLine.objects.bulk_create([line for lines in lines_of for line in lines], batch_size=2000)
     InvoiceTaxRow.objects.bulk_create(tax_rows)
-    _link(invoices, drafts, lines_of, up_to)
+    _link(invoices, drafts, lines_of, up_to, staged=staged)
     _audit(viewer, invoices, drafts, up_to)
     return invoices
 
@@ -290,7 +293,9 @@ def _hold_over_cap(viewer: Viewer, ready: Ready, project_id: int | None) -> None
         )
 
 
-def _link(invoices: list[Invoice], drafts: list[_Draft], lines_of: list[list[InvoiceLine]], up_to: date) -> None:
+def _link(
+    invoices: list[Invoice], drafts: list[_Draft], lines_of: list[list[InvoiceLine]], up_to: date, *, staged: bool
+) -> None:
     """Tie each line to what it billed. Primary keys make a second billing fail instead of happen."""
     expenses, instalments, periods, times = [], [], [], []
     plain: list[Invoice] = []
@@ -323,7 +328,8 @@ def _link(invoices: list[Invoice], drafts: list[_Draft], lines_of: list[list[Inv
             BilledTime.objects.bulk_create(times, batch_size=2000)
     except IntegrityError:
         raise Conflict("Some of this work was invoiced at the same moment by someone else; try again.") from None
-    taken = _link_plain_time(plain, up_to) if plain else 0
+    link = staging.link_staged if staged else _link_plain_time
+    taken = link([i.pk for i in plain], up_to) if plain else 0
     if taken != plain_entries:
         # Time changed between our read and our write (it cannot while we hold the contract locks, unless
         # a writer skipped them): refuse rather than bill a different set than we priced.
@@ -347,31 +353,22 @@ _MATCH_TIME = """
 """
 _ON_A_TASK = "e.task_id = l.task_id"
 _WITHOUT_TASK = "e.task_id IS NULL AND l.task_id IS NULL"
-# On PostgreSQL the matches are collected before any is inserted. An INSERT … SELECT that reads the table
-# it writes can be planned (when the billed-time table was empty at its last ANALYZE, as on a new
-# installation) as a nested anti-join scanning that table once per entry — while the statement keeps
-# adding rows to it: quadratic, 100 s for 100,000 entries instead of 1 s.
-_STAGE = "CREATE TEMPORARY TABLE margin_time_to_bill (time_entry_id bigint, line_id bigint) ON COMMIT DROP"
-_FROM_STAGE = "INSERT INTO {billed} (time_entry_id, line_id) SELECT time_entry_id, line_id FROM margin_time_to_bill"
 
 
-def _link_plain_time(invoices: list[Invoice], up_to: date) -> int:
+def _link_plain_time(invoice_ids: list[int], up_to: date) -> int:
+    """SQLite: link the new invoices' time lines to the entries they price (PostgreSQL links its stage)."""
     params: list[int | str | bool | date] = [
-        *(i.pk for i in invoices),
+        *invoice_ids,
         LineKind.TIME,
         EntryStatus.APPROVED,
         True,
         up_to,
         HoldReason.BILL_OVER_CAP,
     ]
-    staged = connection.vendor == "postgresql"
     billed = BilledTime._meta.db_table
     taken = 0
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            if staged:
-                cursor.execute("DROP TABLE IF EXISTS margin_time_to_bill")
-                cursor.execute(_STAGE)
             for task_match in (_ON_A_TASK, _WITHOUT_TASK):
                 select = _MATCH_TIME.format(
                     billed=billed,
@@ -379,14 +376,10 @@ def _link_plain_time(invoices: list[Invoice], up_to: date) -> int:
                     entry=TimeEntry._meta.db_table,
                     hold=TimeHold._meta.db_table,
                     task_match=task_match,
-                    invoice_ids=", ".join(["%s"] * len(invoices)),
+                    invoice_ids=", ".join(["%s"] * len(invoice_ids)),
                 )
-                target = "margin_time_to_bill" if staged else billed
-                cursor.execute(f"INSERT INTO {target} (time_entry_id, line_id) {select}", params)
+                cursor.execute(f"INSERT INTO {billed} (time_entry_id, line_id) {select}", params)
                 taken += int(cursor.rowcount)
-            if staged:
-                cursor.execute(_FROM_STAGE.format(billed=billed))
-                cursor.execute("DROP TABLE margin_time_to_bill")
     except IntegrityError:
         raise Conflict("Some of this time was invoiced at the same moment by someone else; try again.") from None
     return taken

@@ -94,6 +94,12 @@ def line_groups_of(entries: QuerySet[TimeEntry]) -> dict[int, list[LineGroup]]:
         .annotate(minutes=Sum("billable_minutes"), time_value=Sum("bill_amount_minor"), entries=Count("id"))
         .order_by()
     )
+    return line_groups(rows)
+
+
+def line_groups(rows: list[tuple[Any, ...]]) -> dict[int, list[LineGroup]]:
+    """Grouped time rows (project, task, role, rate, minutes, value, entries) as line groups per project,
+    with the task and role names looked up once."""
     task_names = dict(Task.objects.filter(id__in={r[1] for r in rows if r[1]}).values_list("id", "name"))
     role_names = dict(Role.objects.filter(id__in={r[2] for r in rows if r[2]}).values_list("id", "name"))
     groups: dict[int, list[LineGroup]] = defaultdict(list)

@@ -31,6 +31,7 @@ from decimal import Decimal
 
 from django.db.models import Case, F, QuerySet, Sum, Value, When
 
+from margin.billing import staging
 from margin.billing.models import (
     BilledInstalment,
     BilledPeriod,
@@ -237,13 +238,15 @@ def _terms_of(contracts: Sequence[Contract]) -> dict[int, _Terms]:
 # --- the queue ---------------------------------------------------------------------------------
 
 
-def ready_to_bill(contracts: Sequence[Contract], up_to: date) -> dict[int, Ready]:
+def ready_to_bill(contracts: Sequence[Contract], up_to: date, *, stage: bool = False) -> dict[int, Ready]:
     """Every contract's queue up to a date, keyed by contract id. Contracts with nothing are present
-    with no items."""
+    with no items. With `stage` (an invoice run on PostgreSQL, inside its transaction) the plain contracts'
+    unbilled entries are copied once into a temporary table that the grouping and then the linking read
+    (`billing.staging`), instead of reading the entries twice."""
     terms = _terms_of(contracts)
     ready = {c.pk: Ready(c, up_to) for c in contracts}
     plain = [t for t in terms.values() if t.plain and t.time_line is not None]
-    _plain_time(plain, ready, up_to)
+    _plain_time(plain, ready, up_to, stage=stage)
     spent = _expenses_unbilled(terms.values(), up_to)
     for t in terms.values():
         if not t.plain:
@@ -258,12 +261,13 @@ def ready_to_bill(contracts: Sequence[Contract], up_to: date) -> dict[int, Ready
     return ready
 
 
-def _plain_time(plain: list[_Terms], ready: dict[int, Ready], up_to: date) -> None:
+def _plain_time(plain: list[_Terms], ready: dict[int, Ready], up_to: date, *, stage: bool) -> None:
     """Uncapped time of many contracts in one GROUP BY."""
     contract_of = {p.pk: t for t in plain for p in t.projects}
     if not contract_of:
         return
-    groups = line_groups_of(time_unbilled(contract_of, up_to))
+    unbilled = time_unbilled(contract_of, up_to)
+    groups = staging.stage_and_group(unbilled) if stage else line_groups_of(unbilled)
     for project_id, project_groups in groups.items():
         t = contract_of[project_id]
         line = t.time_line
