@@ -336,11 +336,11 @@ def _link(
         raise Conflict("Time on these projects changed while the invoices were drafted; try again.")
 
 
-# Every unbilled, approved, billable entry of the new invoices' lines' projects up to the date, matched to
-# the time line of its project, task, role and rate, unless held or written off. Plain equalities only,
-# run once for time on a task and once for time without one: a NULL-safe comparison hides the join's size
-# from PostgreSQL's planner, which then picks a nested loop that is quadratic in the run's size. Approved
-# time always has a role (valuation sets it), so the role needs no NULL case.
+# SQLite: every unbilled, approved, billable entry of the new invoices' lines' projects up to the date,
+# matched to the time line of its project, task, role and rate, unless held or written off (read through
+# the covering index, ADR 0024; PostgreSQL links the entries it staged, billing.staging). Plain equalities,
+# run once for time on a task and once for time without one. Approved time always has a role (valuation
+# sets it), so the role needs no NULL case.
 _MATCH_TIME = """
     SELECT e.id, l.id
     FROM {line} l
