@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
-from django.db import models
+from django.db import IntegrityError, connection, models, transaction
 
 from margin.core.errors import DomainError
 from margin.core.models import AuditEntry
@@ -81,3 +81,22 @@ def assigned(task: models.Model) -> list[str]:
     from margin.projects.planning import task_people
 
     return [p.name for p in task_people([task.pk]).get(task.pk, [])]
+
+
+class _Undo(Exception):
+    """Rolls back a statement the database accepted, so the test's database stays as it was."""
+
+
+def database_refuses(sql: str, params: list[object], *, table: str) -> bool:
+    """Whether the database refuses a raw statement on `table`, now (a trigger, PostgreSQL) or when its
+    foreign keys are checked (SQLite defers them to the commit); either way nothing of it stays."""
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+            connection.check_constraints(table_names=[table])
+            raise _Undo
+    except IntegrityError:
+        return True
+    except _Undo:
+        return False

@@ -13,28 +13,10 @@ from margin.billing.models import BilledTime, InvoiceLine
 from margin.billing.tests.test_contract_invoicing import MARCH_END, march
 from margin.core.errors import Conflict
 from margin.timesheets.models import TimeEntry
+from tests.checks import database_refuses
 from tests.firm import Firm
 
 NO_SUCH_ID = 987_654_321
-
-
-def refused(sql: str, params: list[object]) -> bool:
-    """Whether the database refuses the statement, now (PostgreSQL) or when its foreign keys are checked
-    (SQLite defers them to the commit); either way nothing of it stays."""
-    try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-            connection.check_constraints(table_names=["billing_billedtime"])
-            raise _Undo
-    except IntegrityError:
-        return True
-    except _Undo:
-        return False
-
-
-class _Undo(Exception):
-    """Rolls back a statement the database accepted, so the test's database stays as it was."""
 
 
 @pytest.fixture
@@ -44,6 +26,10 @@ def billed(firm: Firm) -> tuple[TimeEntry, InvoiceLine]:
     row = BilledTime.objects.select_related("time_entry", "line").order_by("pk").first()
     assert row is not None
     return row.time_entry, row.line
+
+
+def refused(sql: str, params: list[object]) -> bool:
+    return database_refuses(sql, params, table="billing_billedtime")
 
 
 @pytest.mark.django_db

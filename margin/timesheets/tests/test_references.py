@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from margin.timesheets.actions import time_entries_approve, time_entries_submit, time_entry_create
 from margin.timesheets.models import TimeEntry
 from margin.timesheets.tests.test_time_totals import MONDAY
+from tests.checks import database_refuses
 from tests.firm import Firm
 
 NO_SUCH_ID = 987_654_321
@@ -27,23 +28,8 @@ INSERT = (
 )
 
 
-class _Undo(Exception):
-    """Rolls back a statement the database accepted, so the test's database stays as it was."""
-
-
 def refused(sql: str, params: list[object]) -> bool:
-    """Whether the database refuses the statement, now (PostgreSQL) or when its foreign keys are checked
-    (SQLite defers them to the commit); either way nothing of it stays."""
-    try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-            connection.check_constraints(table_names=["timesheets_timeentry"])
-            raise _Undo
-    except IntegrityError:
-        return True
-    except _Undo:
-        return False
+    return database_refuses(sql, params, table="timesheets_timeentry")
 
 
 def _values(firm: Firm, **changes: object) -> list[object]:
