@@ -174,8 +174,9 @@ _ORDER = {kind: n for n, kind in enumerate(LineKind.values)}
 
 
 def _in_order(items: list[Item]) -> list[Item]:
-    """A draft's items in the order of its lines: by kind, project, then description."""
-    return sorted(items, key=lambda i: (_ORDER[i.kind], i.project_id, i.description))
+    """A draft's items in the order of its lines: by kind, project, description, then rate (two lines of one
+    task and role at two rates read in rate order, whatever order the grouping returned them in)."""
+    return sorted(items, key=lambda i: (_ORDER[i.kind], i.project_id, i.description, i.unit_price))
 
 
 def _line_of(invoice: Invoice, item: Item, position: int, tax: Tax, conversion: Conversion) -> InvoiceLine:
