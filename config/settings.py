@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "margin.expenses",
     "margin.billing",
     "margin.receivables",
+    "margin.books",
+    "margin.closing",
     "margin.reporting",
     "margin.api",
     "margin.web",

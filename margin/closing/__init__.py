@@ -1,0 +1,1 @@
+"""Period close, one place: the company lock date for everything dated, its history and the close checklist."""
