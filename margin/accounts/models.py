@@ -69,6 +69,11 @@ class Company(models.Model):
     # None: the installation's default (settings.MARGIN["MAX_FUTURE_DAYS"]).
     max_future_days = models.PositiveSmallIntegerField(null=True, blank=True)
     submit_period = models.CharField(max_length=8, choices=SubmitPeriod.choices, default=SubmitPeriod.WEEK)
+    # The lock date (ADR 0028): nothing of the company dated on or before it (time, expenses, invoices,
+    # credit notes, payments) may change. Written only by `closing.actions` under this row's lock, beside
+    # the close's history row; kept here, at the bottom of the layers, so every dated app and its database
+    # triggers can read it without knowing `closing`. None: nothing is closed.
+    locked_through = models.DateField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "companies"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -94,6 +95,19 @@ def company_get(viewer: Viewer, company_id: int) -> Company:
     if company is None:
         raise NotFound("No such company.")
     return company
+
+
+def company_locked_through(company_id: int) -> date | None:
+    """The company's lock date (ADR 0028): nothing of it dated on or before it may change; None when
+    nothing is closed. Every dated app reads it here; only `closing.actions` writes it."""
+    through: date | None = Company.objects.values_list("locked_through", flat=True).get(pk=company_id)
+    return through
+
+
+def companies_locked_through(company_ids: set[int] | frozenset[int]) -> dict[int, date]:
+    """Lock dates of several companies in one query (companies with nothing closed are absent)."""
+    rows = Company.objects.filter(id__in=list(company_ids), locked_through__isnull=False)
+    return dict(rows.values_list("id", "locked_through"))
 
 
 def people_visible(viewer: Viewer) -> QuerySet[Person]:

@@ -5,6 +5,8 @@ Nothing here knows HTTP: each class only carries the status it maps to, so one t
 
 from __future__ import annotations
 
+from datetime import date
+
 
 class DomainError(Exception):
     """Base: a request that breaks a business rule. Nothing was changed."""
@@ -62,7 +64,22 @@ class Throttled(DomainError):
     code = "throttled"
 
 
-# Raised by the database triggers of timesheets/0006 (and any later ones that guard a closed period):
+def check_period_open(
+    day: date, *, locked_through: date | None, company_name: str, what: str, verbs: str, field: str
+) -> None:
+    """The one refusal of a write dated in a company's closed period (ADR 0028), worded the same for
+    time, expenses, invoices, credit notes and payments: `what` names the record ("an invoice"),
+    `verbs` what can no longer happen to it ("issued or changed")."""
+    if locked_through is not None and day <= locked_through:
+        raise Conflict(
+            f"The period up to {locked_through.isoformat()} is closed for {company_name}; {what} dated "
+            f"{day.isoformat()} can no longer be {verbs}.",
+            field=field,
+            code="period_closed",
+        )
+
+
+# Raised by the database triggers that guard a closed period (timesheets, expenses, billing, receivables):
 # a write that passed the actions' check just before a concurrent period close.
 PERIOD_CLOSED_MARK = "period closed:"
 
@@ -71,7 +88,7 @@ def from_database(error: Exception) -> DomainError | None:
     """The domain error a database refusal stands for, when it is one of Margin's own guards."""
     if PERIOD_CLOSED_MARK in str(error):
         return Conflict(
-            "The period was closed while you were saving: time dated on or before the lock date cannot "
+            "The period was closed while you were saving: nothing dated on or before the lock date can "
             "change. Nothing was saved.",
             code="period_closed",
         )
