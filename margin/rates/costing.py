@@ -81,10 +81,24 @@ def _rate_of(rates: list[DatedRate], day: date, currency: str) -> tuple[Decimal 
 def planned_costs(project: Project, *, tasks: list[Task] | None = None) -> PlannedCosts:
     """The planned cost of every leaf task of ``project`` (``tasks``: its rows, already loaded)."""
     rows = tasks if tasks is not None else list(Task.objects.filter(project=project))
+    return _planned([project], rows)[project.pk]
+
+
+def planned_costs_many(projects: list[Project]) -> dict[int, PlannedCosts]:
+    """`planned_costs` of many projects in the same four queries (the revenue run values every contract's plan)."""
+    if not projects:
+        return {}
+    return _planned(projects, list(Task.objects.filter(project__in=projects)))
+
+
+def _planned(projects: list[Project], rows: list[Task]) -> dict[int, PlannedCosts]:
     parents = {t.parent_id for t in rows if t.parent_id is not None}
-    leaves = [t for t in rows if t.pk not in parents]
+    leaves: dict[int, list[Task]] = defaultdict(list)
+    for t in rows:
+        if t.pk not in parents:
+            leaves[t.project_id].append(t)
     shares: dict[int, list[_Share]] = defaultdict(list)
-    assignments = Assignment.objects.filter(task__project=project).values_list(
+    assignments = Assignment.objects.filter(task__project__in=projects).values_list(
         "task_id", "person_id", "pool_id", "pool__role_id", "units"
     )
     for task_id, person_id, pool_id, role_id, units in assignments.order_by("id"):
@@ -93,16 +107,28 @@ def planned_costs(project: Project, *, tasks: list[Task] | None = None) -> Plann
         elif pool_id is not None:
             shares[task_id].append(_Share(units, pool_role_id=role_id, pool=True))
     role_ids = {s.pool_role_id for ss in shares.values() for s in ss if s.pool_role_id is not None}
-    role_people: dict[int, list[int]] = defaultdict(list)
+    role_people: dict[tuple[int, int], list[int]] = defaultdict(list)  # (company, role) → people
     if role_ids:
         people = Person.objects.filter(
-            organisation_id=project.organisation_id, company_id=project.company_id, role_id__in=role_ids, active=True
-        ).values_list("role_id", "id")
-        for role_id, person_id in people.order_by("id"):
-            role_people[role_id].append(person_id)
+            company_id__in={p.company_id for p in projects}, role_id__in=role_ids, active=True
+        ).values_list("company_id", "role_id", "id")
+        for company_id, role_id, person_id in people.order_by("id"):
+            role_people[(company_id, role_id)].append(person_id)
     person_ids = {s.person_id for ss in shares.values() for s in ss if s.person_id is not None}
     person_ids |= {p for ids in role_people.values() for p in ids}
     rates = cost_rates_by_person(person_ids) if person_ids else {}
+    return {
+        project.pk: _value(project, leaves.get(project.pk, []), shares, role_people, rates) for project in projects
+    }
+
+
+def _value(
+    project: Project,
+    leaves: list[Task],
+    shares: dict[int, list[_Share]],
+    role_people: dict[tuple[int, int], list[int]],
+    rates: dict[int, list[DatedRate]],
+) -> PlannedCosts:
     currency = project.currency
     fallback = project_start_of(project)
     costs: dict[int, int] = {}
@@ -122,7 +148,8 @@ def planned_costs(project: Project, *, tasks: list[Task] | None = None) -> Plann
             if share.person_id is not None:
                 rate, problem = _rate_of(rates.get(share.person_id, []), day, currency)
             elif share.pool_role_id is not None:
-                found = [_rate_of(rates.get(p, []), day, currency)[0] for p in role_people.get(share.pool_role_id, [])]
+                pool = role_people.get((project.company_id, share.pool_role_id), [])
+                found = [_rate_of(rates.get(p, []), day, currency)[0] for p in pool]
                 known = [r for r in found if r is not None]
                 rate, problem = (sum(known, Decimal(0)) / len(known), None) if known else (None, POOL_UNCOSTED)
             else:
