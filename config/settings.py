@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "margin.billing",
     "margin.receivables",
     "margin.books",
+    "margin.revenue",
     "margin.closing",
     "margin.reporting",
     "margin.api",

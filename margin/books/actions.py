@@ -52,6 +52,12 @@ def _install_default(company: Company) -> list[Account]:
     )
 
 
+def chart_ensure(company: Company) -> dict[str, int]:
+    """The company's accounts by role, giving it the default chart first when it has none (posting needs one)."""
+    _install_default(company)
+    return {a.role: a.pk for a in Account.objects.filter(company_id=company.pk, role__isnull=False) if a.role}
+
+
 @transaction.atomic
 def chart_install(*, viewer: Viewer, company: Company) -> list[Account]:
     """Give a company with no accounts the default chart (every role mapped)."""
@@ -332,6 +338,45 @@ def journal_sync_unattended(*, company: Company, up_to: date | None = None) -> S
     return _sync(company, actor_id=None, up_to=up_to, organisation_id=company.organisation_id)
 
 
+def entries_post(*, company: Company, specs: Sequence[EntrySpec], actor_id: int | None) -> list[JournalEntry]:
+    """Post entries another app built (a revenue run): each in an open period. Caller holds the transaction
+    and writes its own audit row."""
+    for spec in specs:
+        _check_open(company, spec.date)
+    first, last = _store(company, specs, actor_id=actor_id)
+    if not specs:
+        return []
+    return list(JournalEntry.objects.filter(company_id=company.pk, seq__gte=first, seq__lte=last).order_by("seq"))
+
+
+def reversal_of(entry: JournalEntry, *, day: date, description: str) -> EntrySpec:
+    """The mirror image of a posted entry, dated `day`: what a correction posts (the entry never changes)."""
+    return EntrySpec(
+        company_id=entry.company_id,
+        organisation_id=entry.organisation_id,
+        date=day,
+        description=description,
+        source_kind=Source.REVERSAL,
+        source_id=entry.pk,
+        reverses_id=entry.pk,
+        currency=entry.currency,
+        lines=[
+            LineSpec(
+                x.account_id,
+                -x.amount_minor,
+                x.currency,
+                -x.amount_currency_minor,
+                x.description,
+                x.client_id,
+                x.project_id,
+                x.contract_id,
+                x.person_id,
+            )
+            for x in JournalLine.objects.filter(entry=entry).order_by("position")
+        ],
+    )
+
+
 @dataclass(frozen=True)
 class ManualLine:
     """A line a person enters: a debit or a credit, in the company's minor units."""
@@ -412,33 +457,9 @@ def entry_reverse(*, viewer: Viewer, entry: JournalEntry, reason: str, day: date
     if when < entry.date:
         raise Invalid("A reversal cannot be dated before the entry it reverses.", field="date")
     _check_open(company, when)
-    original = list(JournalLine.objects.filter(entry=entry).order_by("position"))
-    if not original:
+    spec = reversal_of(entry, day=when, description=f"Reversal of #{entry.seq}: {reason}")
+    if not spec.lines:
         raise NotFound("No such journal entry.")
-    spec = EntrySpec(
-        company_id=company.pk,
-        organisation_id=company.organisation_id,
-        date=when,
-        description=f"Reversal of #{entry.seq}: {reason}",
-        source_kind=Source.REVERSAL,
-        source_id=entry.pk,
-        reverses_id=entry.pk,
-        currency=entry.currency,
-        lines=[
-            LineSpec(
-                x.account_id,
-                -x.amount_minor,
-                x.currency,
-                -x.amount_currency_minor,
-                x.description,
-                x.client_id,
-                x.project_id,
-                x.contract_id,
-                x.person_id,
-            )
-            for x in original
-        ],
-    )
     _, seq = _store(company, [spec], actor_id=viewer.user_id)
     reversal = JournalEntry.objects.get(company_id=company.pk, seq=seq)
     audit.record(

@@ -86,16 +86,17 @@ def _first_open(company: Company) -> date | None:
 
 
 def _invoice_rows(company: Company, up_to: date) -> Iterator[tuple[Any, ...]]:
-    """Per unposted issued document, its revenue by line kind and project: one grouped read."""
+    """Per unposted issued document, its revenue by line kind and project: one grouped read. A document without
+    lines (one imported with its totals only) is one row with no kind: its net is other revenue."""
     invoice, line, entry = Invoice._meta.db_table, InvoiceLine._meta.db_table, JournalEntry._meta.db_table
     sql = f"""
         SELECT i.id, i.kind, i.issue_date, i.number, i.currency, i.exchange_rate, i.client_id, i.contract_id,
-               i.total_minor, i.tax_minor, l.kind, l.project_id, SUM(l.amount_minor)
-        FROM {invoice} i JOIN {line} l ON l.invoice_id = i.id
+               i.total_minor, i.tax_minor, i.net_minor, l.kind, l.project_id, SUM(l.amount_minor)
+        FROM {invoice} i LEFT JOIN {line} l ON l.invoice_id = i.id
         WHERE i.company_id = %s AND i.status = %s AND i.issue_date <= %s
           AND NOT EXISTS (SELECT 1 FROM {entry} e WHERE e.source_kind = i.kind AND e.source_id = i.id)
         GROUP BY i.id, i.kind, i.issue_date, i.number, i.currency, i.exchange_rate, i.client_id, i.contract_id,
-                 i.total_minor, i.tax_minor, l.kind, l.project_id
+                 i.total_minor, i.tax_minor, i.net_minor, l.kind, l.project_id
         ORDER BY i.issue_date, i.id, l.kind, l.project_id"""
     with connection.cursor() as cursor:
         cursor.execute(sql, [company.pk, InvoiceStatus.ISSUED, up_to])
@@ -116,12 +117,13 @@ def invoices_pending(company: Company, chart: Chart, up_to: date, into: Pending)
         first = current[0]
         invoice_id, kind, issued, number, currency, rate, client_id, contract_id, total, tax = first[:10]
         rate = Decimal(str(rate))
-        sign = -1 if kind == Source.CREDIT_NOTE else 1
+        # A credit note's amounts are stored positive; one stored with negative amounts is signed already.
+        sign = -1 if kind == Source.CREDIT_NOTE and int(total) >= 0 else 1
         total_c = convert_minor(int(total), rate, currency, base)
         tax_c = convert_minor(int(tax), rate, currency, base)
-        parts = [int(row[12]) for row in current]
+        parts = [int(row[13]) if row[11] is not None else int(row[10]) for row in current]
         parts_c = convert_parts(parts, rate, currency, base, total_c - tax_c)
-        what = "Credit note" if sign < 0 else "Invoice"
+        what = "Credit note" if kind == Source.CREDIT_NOTE else "Invoice"
         lines = [LineSpec(receivable, sign * total_c, currency, sign * int(total), f"{what} {number}", client_id)]
         if tax:
             lines.append(LineSpec(tax_payable, -sign * tax_c, currency, -sign * int(tax), "Tax", client_id))
@@ -129,13 +131,13 @@ def invoices_pending(company: Company, chart: Chart, up_to: date, into: Pending)
             if part or part_c:
                 lines.append(
                     LineSpec(
-                        revenue[row[10]],
+                        revenue[row[11] or "manual"],
                         -sign * part_c,
                         currency,
                         -sign * part,
                         f"{what} {number}",
                         client_id,
-                        project_id=row[11],
+                        project_id=row[12],
                         contract_id=contract_id,
                     )
                 )

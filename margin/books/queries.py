@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from margin.accounts.models import Company
 from margin.accounts.queries import Viewer
@@ -54,6 +54,12 @@ def role_accounts(company_id: int) -> dict[str, Account]:
     return {a.role: a for a in Account.objects.filter(company_id=company_id, role__isnull=False) if a.role}
 
 
+def _with_reversal(rows: QuerySet[JournalEntry]) -> QuerySet[JournalEntry]:
+    """Each entry with the id of the entry reversing it (`reversed_by_pk`, None when none does)."""
+    reversal = JournalEntry.objects.filter(reverses_id=OuterRef("pk")).values("pk")[:1]
+    return rows.annotate(reversed_by_pk=Subquery(reversal))
+
+
 def entries_of(
     company_id: int,
     *,
@@ -72,13 +78,12 @@ def entries_of(
         rows = rows.filter(source_kind=source_kind)
     if account_id is not None:
         rows = rows.filter(pk__in=JournalLine.objects.filter(account_id=account_id).values("entry_id"))
-    return rows.select_related("posted_by").prefetch_related("lines__account").order_by("-seq")
+    return _with_reversal(rows).prefetch_related("lines__account").order_by("-seq")
 
 
 def entry_get(viewer: Viewer, entry_id: int) -> JournalEntry:
     entry = (
-        JournalEntry.objects.filter(pk=entry_id, organisation_id=viewer.organisation_id)
-        .select_related("company", "posted_by", "reverses")
+        _with_reversal(JournalEntry.objects.filter(pk=entry_id, organisation_id=viewer.organisation_id))
         .prefetch_related("lines__account")
         .first()
     )

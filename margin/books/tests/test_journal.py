@@ -299,3 +299,22 @@ def test_the_verification_finds_a_deleted_entry(firm: Firm) -> None:
     _tamper("DELETE FROM books_journalentry WHERE id = %s", [second.pk])
     found = ledger_verify(firm.eur.pk).first_break
     assert found is not None and found.seq == 2 and "missing" in found.reason
+
+
+def test_the_commands_post_and_verify(firm: Firm) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    _invoice(firm)
+    out = StringIO()
+    call_command("post_journal", stdout=out)
+    assert "Acme EU: 1 entries posted (#1–#1)." in out.getvalue()
+    out = StringIO()
+    call_command("verify_ledger", stdout=out)
+    assert "Acme EU: intact, 1 entries and 3 lines." in out.getvalue()
+    entry = JournalEntry.objects.get()
+    _tamper("UPDATE books_journalentry SET description = 'x' WHERE id = %s", [entry.pk])
+    with pytest.raises(CommandError):
+        call_command("verify_ledger", stdout=StringIO())
