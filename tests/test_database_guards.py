@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from margin.accounts.actions import api_token_create
+from margin.closing.actions import period_close
 from margin.core.periods import week_start
-from margin.timesheets.actions import approval, entries, period_close
+from margin.timesheets.actions import approval, entries
 from margin.timesheets.models import TimeEntry
 from tests.firm import Firm
 

@@ -13,10 +13,11 @@ import pytest
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from margin.closing.actions import period_close
 from margin.core.errors import DomainError
 from margin.core.models import AuditEntry
 from margin.core.periods import week_start
-from margin.timesheets.actions import ImportRow, period_close, time_entries_import
+from margin.timesheets.actions import ImportRow, time_entries_import
 from margin.timesheets.models import TimeEntry
 from tests.firm import Firm
 
@@ -64,7 +65,7 @@ def test_close_racing_an_import(firm: Firm, attempt: int) -> None:
     ]
     imported, closed = race(
         lambda: time_entries_import(viewer=firm.admin, rows=rows),
-        lambda: period_close(viewer=firm.finance, company=firm.usd, through=MONDAY),
+        lambda: period_close(viewer=firm.finance, company=firm.usd, through=MONDAY, override_reason="Race test"),
     )
     assert not isinstance(closed, BaseException), closed
     in_period = TimeEntry.objects.filter(company_id=firm.usd.pk, work_date__lte=MONDAY).count()

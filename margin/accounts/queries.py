@@ -107,7 +107,7 @@ def company_locked_through(company_id: int) -> date | None:
 def companies_locked_through(company_ids: set[int] | frozenset[int]) -> dict[int, date]:
     """Lock dates of several companies in one query (companies with nothing closed are absent)."""
     rows = Company.objects.filter(id__in=list(company_ids), locked_through__isnull=False)
-    return dict(rows.values_list("id", "locked_through"))
+    return {company_id: through for company_id, through in rows.values_list("id", "locked_through") if through}
 
 
 def people_visible(viewer: Viewer) -> QuerySet[Person]:

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from margin.accounts.models import Company
-from margin.accounts.queries import Viewer
+from margin.accounts.queries import Viewer, company_locked_through
 from margin.accounts.rules import format_invoice_number
 from margin.billing.access import check_scope, require_finance
 from margin.billing.crediting import credit_note_takes_effect
@@ -30,7 +30,7 @@ from margin.billing.queries import expenses_unbilled_of, time_entries_unbilled_o
 from margin.contracts.actions import contract_of_project_ensure
 from margin.contracts.models import Contract, ContractStatus
 from margin.core import audit
-from margin.core.errors import Conflict, Invalid, NotFound
+from margin.core.errors import Conflict, Invalid, NotFound, check_period_open
 from margin.projects.models import Project
 
 
@@ -172,6 +172,14 @@ def invoice_issue(
     issue_date = issue_date or today
     if abs((issue_date - today).days) > 366:
         raise Invalid("The issue date must be within a year of today.", field="issue_date")
+    check_period_open(
+        issue_date,
+        locked_through=company_locked_through(invoice.company_id),
+        company_name=invoice.company.name,
+        what="a credit note" if invoice.kind == DocumentKind.CREDIT_NOTE else "an invoice",
+        verbs="issued",
+        field="issue_date",
+    )
     before = audit.snapshot(invoice, INVOICE_FIELDS)
     invoice.number = _next_number(invoice.company, issue_date.year, invoice.kind)
     invoice.parties = parties_of(invoice.company, invoice.client, invoice.contract)

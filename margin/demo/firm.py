@@ -40,6 +40,7 @@ from margin.accounts.models import Company, Organisation, Person, Role
 from margin.accounts.queries import Viewer, viewer_for
 from margin.billing import actions as billing
 from margin.billing.models import Invoice
+from margin.closing import actions as closing
 from margin.contracts import actions as contracts
 from margin.contracts.models import BillingModel, Contract
 from margin.contracts.setup import project_template_save
@@ -647,11 +648,14 @@ def _close_books(built: _Built, plan: Plan) -> Invoice | None:
             if t.status == TaskStatus.DONE and last is not None and last < plan.calendar.week(WEEKS - 2):
                 projects.task_update(viewer=manager, task=built.tasks[(code, t.name)], closed=True)
     for key, company in built.companies.items():
-        timesheets.period_close(
+        closing.period_close(
             viewer=built.finance(key),
             company=company,
             through=plan.calendar.closed_through,
             note=f"Books closed for {plan.calendar.closed_through:%B %Y}.",
+            # The demo's history keeps some time unapproved in the closed month, on purpose (the checklist
+            # and the "changes since" screen have something to show); recorded only if it blocks.
+            override_reason="Demo history: open work of the month is carried forward.",
         )
     return draft
 

@@ -19,7 +19,7 @@ from django.db.models import Min, Sum
 from django.utils import timezone
 
 from margin.accounts.models import Company, Person
-from margin.accounts.queries import Viewer
+from margin.accounts.queries import Viewer, companies_locked_through
 from margin.core import audit
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from margin.core.money import MAX_ABS_AMOUNT, is_currency
@@ -39,7 +39,6 @@ from margin.expenses.models import (
 from margin.expenses.queries import exchange_rate, mileage_rate_on, per_diem_rate_on
 from margin.projects.models import Project, ProjectStatus, Task
 from margin.projects.queries import in_scope, is_member
-from margin.timesheets.queries import locks_by_company
 
 CLAIM_FIELDS = ["title", "status", "rejection_reason", "total_minor", "currency"]
 LINE_FIELDS = [
@@ -215,9 +214,9 @@ def _dated(line: ExpenseLine) -> Dated:
 
 
 def check_period_open(claim: ExpenseClaim, *lines: Dated) -> None:
-    """The one check that expenses stay out of a company's closed period (the lock dates are time's,
-    `timesheets.queries.locks_by_company`): adding, changing (old and new version) and deleting a line,
-    deleting, submitting, approving and rejecting a claim all call it. A line counts against the
+    """The one check that expenses stay out of a company's closed period (the companies' lock dates,
+    `accounts.queries.companies_locked_through`): adding, changing (old and new version) and deleting a
+    line, deleting, submitting, approving and rejecting a claim all call it. A line counts against the
     claim's company, whose books carry its cost, and against its project's company when that is
     another one (it bills the line). Without `lines`, every line of the claim is checked: one grouped
     query for the dates, one for the locks.
@@ -234,7 +233,7 @@ def check_period_open(claim: ExpenseClaim, *lines: Dated) -> None:
             firsts[company_id] = min(day, firsts.get(company_id, day))
     if not firsts:
         return
-    locks = locks_by_company(frozenset(firsts))
+    locks = companies_locked_through(frozenset(firsts))
     for company_id, first in sorted(firsts.items(), key=lambda item: item[1]):
         through = locks.get(company_id)
         if through is not None and first <= through:

@@ -17,7 +17,8 @@ from decimal import Decimal
 
 from PIL import Image
 
-from margin.core.errors import Conflict, Invalid
+from margin.core import errors
+from margin.core.errors import Invalid
 from margin.core.money import Money
 from margin.rates.rules import convert_minor
 
@@ -149,10 +150,11 @@ def converted(amount_minor: int, from_currency: str, to_currency: str, rate: Dec
 def check_period_open(day: date, *, locked_through: date | None, company_name: str) -> None:
     """Nothing dated on or before a company's lock date may be added, changed, deleted, submitted,
     approved or rejected (the period's books are closed)."""
-    if locked_through is not None and day <= locked_through:
-        raise Conflict(
-            f"The period up to {locked_through.isoformat()} is closed for {company_name}; an expense dated "
-            f"{day.isoformat()} can no longer be added, changed, deleted, submitted, approved or rejected.",
-            field="date",
-            code="period_closed",
-        )
+    errors.check_period_open(
+        day,
+        locked_through=locked_through,
+        company_name=company_name,
+        what="an expense",
+        verbs="added, changed, deleted, submitted, approved or rejected",
+        field="date",
+    )

@@ -25,7 +25,7 @@ from margin.accounts.models import AccessRole, Company, Membership
 from margin.accounts.queries import Viewer
 from margin.billing.models import Invoice, InvoiceStatus
 from margin.core import audit
-from margin.core.errors import Conflict, Invalid, NotFound
+from margin.core.errors import Conflict, Invalid, NotFound, check_period_open
 from margin.core.money import is_currency
 from margin.core.notifications import Message, notify
 from margin.core.text import clean_text
@@ -173,6 +173,20 @@ def _allocate(viewer: Viewer, payment: Payment, allocations: Sequence[Allocation
         )
 
 
+def _check_period_open(company_id: int, received_on: date, *, verbs: str) -> None:
+    """A payment received on or before the company's lock date is in the closed books: it cannot be recorded
+    or deleted (the triggers of migration 0002 say the same)."""
+    company = Company.objects.only("name", "locked_through").get(pk=company_id)
+    check_period_open(
+        received_on,
+        locked_through=company.locked_through,
+        company_name=company.name,
+        what="a payment",
+        verbs=verbs,
+        field="received_on",
+    )
+
+
 def _check_amounts(amount_minor: int, bank_charges_minor: int) -> None:
     if not 0 < amount_minor <= MAX_MINOR:
         raise Invalid("The amount received must be more than zero.", field="amount_minor", code="invalid_amount")
@@ -217,6 +231,7 @@ def payment_record(
         raise Invalid("A payment must be dated 2000 or later.", field="received_on")
     if method not in PaymentMethod.values:
         raise Invalid(f"Unknown payment method {method!r}.", field="method")
+    _check_period_open(company.pk, received_on, verbs="recorded")
     reference = clean_text(reference, field="reference", max_length=500)
     note = clean_text(note, field="note", max_length=2000)
     if statement_line is not None:
@@ -332,6 +347,7 @@ def payment_delete(*, viewer: Viewer, payment: Payment) -> None:
     """Delete a payment recorded by mistake: its allocations are taken back from their invoices (which are
     open again) and its statement line, if it came from one, can be matched again."""
     locked = _lock_payment(viewer, payment)
+    _check_period_open(locked.company_id, locked.received_on, verbs="deleted")
     rows = list(PaymentAllocation.objects.filter(payment=locked).order_by("invoice_id"))
     before = {
         **audit.snapshot(locked, PAYMENT_FIELDS),

@@ -111,46 +111,6 @@ class TimeEntry(models.Model):
         return f"{self.person_id} {self.work_date} {self.minutes}m"
 
 
-class PeriodLock(models.Model):
-    """A closed period: nothing of the company dated on or before `through` may be logged, changed,
-    submitted, decided, deleted or imported while the lock stands (reopened_at is null).
-
-    Locks stack: closing March while January is closed adds a row; reopening March leaves January
-    closed. Rows are never deleted, so they are the history of closes and reopens.
-    """
-
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
-    company = models.ForeignKey("accounts.Company", on_delete=models.CASCADE, related_name="period_locks")
-    through = models.DateField()
-    note = models.TextField(blank=True)
-    closed_at = models.DateTimeField()
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    reopened_at = models.DateTimeField(null=True, blank=True)
-    reopened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    reopen_reason = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["company_id", "-closed_at", "-id"]
-        indexes = [models.Index(fields=["company", "through"], name="periodlock_company_through")]
-        constraints = [
-            # One standing lock per company and date.
-            models.UniqueConstraint(
-                fields=["company", "through"],
-                condition=models.Q(reopened_at__isnull=True),
-                name="periodlock_one_standing_per_date",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.company_id} closed through {self.through}"
-
-    @property
-    def standing(self) -> bool:
-        return self.reopened_at is None
-
-
 class ApprovalDelegate(models.Model):
     """Someone who approves time in another's stead: for one project, or for every project a manager
     manages; optionally only between two dates (a holiday cover)."""

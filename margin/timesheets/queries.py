@@ -6,17 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from margin.accounts.models import Person
-from margin.accounts.queries import Viewer, person_get
+from margin.accounts.queries import Viewer, companies_locked_through, person_get
 from margin.core.errors import Forbidden, NotFound
-from margin.core.models import AuditEntry
 from margin.core.periods import week_days
 from margin.projects.models import Project, ProjectMember, Task
 from margin.projects.planning import person_calendars
-from margin.timesheets.models import ApprovalDelegate, EntryStatus, PeriodLock, TimeEntry, Timer
+from margin.timesheets.models import ApprovalDelegate, EntryStatus, TimeEntry, Timer
 
 
 def time_entries_visible(viewer: Viewer) -> QuerySet[TimeEntry]:
@@ -212,7 +211,7 @@ def capacity_of(person_id: int, days: list[date]) -> tuple[int, list[int]]:
 
 def _close_locked_cells(rows: list[WeekRow]) -> None:
     """Mark the cells on or before the lock date of their row's company (the grid greys them out)."""
-    locks = locks_by_company({row.company_id for row in rows})
+    locks = companies_locked_through({row.company_id for row in rows})
     for row in rows:
         through = locks.get(row.company_id)
         if through is not None:
@@ -287,63 +286,6 @@ def approval_delegate_get(viewer: Viewer, delegate_id: int) -> ApprovalDelegate:
     if row is None:
         raise NotFound("No such delegation.")
     return row
-
-
-# --- period close --------------------------------------------------------------------------------
-
-
-def locked_through(company_id: int) -> date | None:
-    """The company's lock date: nothing dated on or before it may change (None: nothing is closed)."""
-    through: date | None = PeriodLock.objects.filter(company_id=company_id, reopened_at__isnull=True).aggregate(
-        through=Max("through")
-    )["through"]
-    return through
-
-
-def locks_by_company(company_ids: set[int] | frozenset[int]) -> dict[int, date]:
-    """Lock dates of several companies in one query (companies with no standing lock are absent)."""
-    rows = (
-        PeriodLock.objects.filter(company_id__in=list(company_ids), reopened_at__isnull=True)
-        .values_list("company_id")
-        .annotate(through=Max("through"))
-        .order_by()
-    )
-    return dict(rows)
-
-
-def period_locks_visible(viewer: Viewer) -> QuerySet[PeriodLock]:
-    """Closes and reopens of the viewer's companies (everyone may see the lock dates)."""
-    return PeriodLock.objects.filter(
-        organisation_id=viewer.organisation_id, company_id__in=viewer.company_ids
-    ).select_related("company", "closed_by", "reopened_by")
-
-
-def period_lock_get(viewer: Viewer, lock_id: int) -> PeriodLock:
-    lock = period_locks_visible(viewer).filter(id=lock_id).first()
-    if lock is None:
-        raise NotFound("No such period close.")
-    return lock
-
-
-def changes_since_close(lock: PeriodLock) -> QuerySet[AuditEntry]:
-    """What happened to the company's time dated inside a closed period after it was closed: the audit
-    rows, newest first, of entries dated on or before the lock date (deleted ones found by the date and
-    project in their last picture). While the lock stands nothing can change, so these are the changes
-    made after a reopen (or by a database administrator)."""
-    entries = TimeEntry.objects.filter(company_id=lock.company_id, work_date__lte=lock.through).values("id")
-    since = AuditEntry.objects.filter(
-        organisation_id=lock.organisation_id, object_type="timesheets.timeentry", at__gt=lock.closed_at
-    )
-    # Deleted entries are known only by their last picture: read those few rows and keep the ones that
-    # were dated in the period on a project of the company.
-    company_projects = set(Project.objects.filter(company_id=lock.company_id).values_list("id", flat=True))
-    through = lock.through.isoformat()
-    deleted = [
-        row_id
-        for row_id, before in since.filter(action="time_entry.delete").values_list("id", "before")
-        if before and before.get("project") in company_projects and str(before.get("work_date", "9999")) <= through
-    ]
-    return since.filter(Q(object_id__in=entries) | Q(id__in=deleted)).select_related("actor").order_by("-at", "-id")
 
 
 def minutes_by_task(project_id: int) -> dict[int | None, int]:

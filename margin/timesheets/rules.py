@@ -7,7 +7,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from margin.contracts.pricing import CardRate, rate_applying
-from margin.core.errors import Conflict, Invalid
+from margin.core import errors
+from margin.core.errors import Invalid
 from margin.core.periods import MINUTES_PER_DAY
 from margin.rates.rules import DatedRate, latest_on, value_of_minutes
 
@@ -70,13 +71,14 @@ def check_note(note: str, *, required: bool, project_code: str) -> None:
 
 def check_period_open(work_date: date, *, locked_through: date | None, company_name: str) -> None:
     """Nothing dated on or before a company's lock date may be logged, changed, submitted or deleted."""
-    if locked_through is not None and work_date <= locked_through:
-        raise Conflict(
-            f"The period up to {locked_through} is closed for {company_name}; "
-            f"nothing dated {work_date} can be logged or changed.",
-            field="work_date",
-            code="period_closed",
-        )
+    errors.check_period_open(
+        work_date,
+        locked_through=locked_through,
+        company_name=company_name,
+        what="time",
+        verbs="logged, changed, submitted, approved or deleted",
+        field="work_date",
+    )
 
 
 SUBMIT_PERIODS = ("week", "month")
@@ -92,14 +94,6 @@ def submit_period_of(day: date, period: str) -> tuple[date, date]:
         monday = day - timedelta(days=day.weekday())
         return monday, monday + timedelta(days=6)
     raise Invalid(f"Unknown submit period {period!r}.", field="submit_period")
-
-
-def check_lock_date(through: date, *, today: date, standing: date | None) -> None:
-    """A period can be closed up to today, and only beyond the date already closed."""
-    if through > today:
-        raise Invalid(f"{through} is in the future; a period can be closed up to today.", field="through")
-    if standing is not None and through <= standing:
-        raise Conflict(f"The period up to {standing} is closed already.", field="through")
 
 
 @dataclass(frozen=True)

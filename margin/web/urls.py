@@ -146,6 +146,7 @@ urlpatterns = [
     path("invoices/", invoices.invoice_list, name="invoices"),
     path("periods/", periods.periods, name="periods"),
     path("periods/close/", periods.period_close_view, name="period_close"),
+    path("periods/checklist/", periods.period_checklist, name="period_checklist"),
     path("periods/<int:lock_id>/reopen/", periods.period_reopen_view, name="period_reopen"),
     path("invoices/run/", invoices.invoice_run, name="invoice_run"),
     path("invoices/runs/<int:run_id>/", invoices.invoice_run_status, name="invoice_run_status"),

@@ -117,7 +117,7 @@ def test_expense_only_project_is_invoiced_and_its_cost_shown(browser_firm: Firm,
     """An approved billable expense (and no time) lists the project under Ready to invoice; finance
     drafts it from there; the project page shows the expense in its cost. A closed period refuses a
     claim dated in it, with the company and the lock date."""
-    from margin.timesheets.actions import period_close
+    from margin.closing.actions import period_close
 
     firm = browser_firm
     shots = Path("/tmp/shots/expenses")

@@ -12,9 +12,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from margin.accounts.queries import company_locked_through as locked_through
 from margin.core.periods import week_start
 from margin.timesheets.actions import time_entry_create, time_entry_update
-from margin.timesheets.queries import locked_through
 from tests.firm import Firm
 
 pytestmark = pytest.mark.browser
@@ -35,8 +35,24 @@ def test_close_and_reopen_a_period(page: Any, browser_firm: Firm, sign_in: Calla
     expect(page.get_by_test_id("period-companies")).to_contain_text("Acme US")
     form = page.get_by_test_id("period-close")
     form.get_by_label("Company").select_option(label="Acme US")
+    # The checklist of the chosen company and date comes in as the date changes: up to the Sunday before,
+    # nothing blocks; up to Monday, Tom's draft does.
+    sunday = monday - timedelta(days=1)
+    form.get_by_label("Closed up to (inclusive)").fill(sunday.isoformat())
+    checklist = page.get_by_test_id("close-checklist")
+    expect(checklist).to_contain_text(f"up to {sunday:%d %b %Y}")
+    expect(page.get_by_test_id("checklist-clear")).to_be_visible()
     form.get_by_label("Closed up to (inclusive)").fill(monday.isoformat())
     form.get_by_label("Note").fill("Week closed for the audit")
+    expect(checklist).to_contain_text(f"up to {monday:%d %b %Y}")
+    expect(page.get_by_test_id("checklist-unapproved_time")).to_contain_text("blocks")
+    expect(page.get_by_test_id("checklist-blocked")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "periods-checklist.png"), full_page=True)
+    form.get_by_role("button", name="Close period").click()
+    expect(page.get_by_test_id("close-error")).to_contain_text("The close is blocked")
+    assert locked_through(firm.usd.pk) is None
+    form = page.get_by_test_id("period-close")
+    form.get_by_label("Close anyway, because").fill("Tom's kick-off is approved next week")
     form.get_by_role("button", name="Close period").click()
     expect(page.get_by_test_id("period-history")).to_contain_text("Week closed for the audit")
     assert locked_through(firm.usd.pk) == monday

@@ -234,8 +234,8 @@ def test_logging_for_someone_else_with_a_closed_day_and_a_required_note(
 ) -> None:
     """The administrator picks Tom's week; Monday is closed; the project needs notes, so typed hours
     open the note first and are saved with it."""
+    from margin.closing.actions import period_close
     from margin.projects.actions import project_update
-    from margin.timesheets.actions import period_close
 
     firm = browser_firm
     monday = week_start(timezone.localdate()) - timedelta(days=7)

@@ -4,8 +4,11 @@ Mounted at the API root: `/periods…`, `/companies/{id}/time-policy`, `/people/
 `/people/{id}/log-for-others`, `/approval-delegates…`.
 """
 
+from datetime import date
+
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
@@ -16,6 +19,9 @@ from margin.accounts.queries import company_get, person_get
 from margin.api.pagination import Pages
 from margin.api.schemas.common import Id, responses
 from margin.api.schemas.periods import (
+    ChecklistAmountOut,
+    ChecklistItemOut,
+    ChecklistOut,
     DelegateIn,
     DelegateOut,
     LogForOthersIn,
@@ -30,25 +36,15 @@ from margin.api.schemas.periods import (
     TimePolicyOut,
 )
 from margin.api.security import viewer_of
+from margin.closing.actions import period_close, period_reopen
+from margin.closing.models import PeriodLock
+from margin.closing.queries import changes_since_close, close_checklist, period_lock_get, period_locks_visible
 from margin.core.errors import Forbidden
 from margin.core.models import AuditEntry
 from margin.projects.queries import project_get
-from margin.timesheets.actions import (
-    approval_delegate_add,
-    approval_delegate_remove,
-    effective_max_future_days,
-    period_close,
-    period_reopen,
-)
-from margin.timesheets.models import ApprovalDelegate, PeriodLock
-from margin.timesheets.queries import (
-    approval_delegate_get,
-    approval_delegates_visible,
-    changes_since_close,
-    locked_through,
-    period_lock_get,
-    period_locks_visible,
-)
+from margin.timesheets.actions import approval_delegate_add, approval_delegate_remove, effective_max_future_days
+from margin.timesheets.models import ApprovalDelegate
+from margin.timesheets.queries import approval_delegate_get, approval_delegates_visible
 
 router = Router(tags=["time policy and period close"])
 
@@ -64,7 +60,7 @@ def _policy_out(company_id: int) -> TimePolicyOut:
         max_future_days=company.max_future_days,
         max_future_days_in_force=effective_max_future_days(company),
         submit_period=company.submit_period,
-        locked_through=locked_through(company.pk),
+        locked_through=company.locked_through,
     )
 
 
@@ -135,9 +131,49 @@ def period_list(request: HttpRequest, filters: Query[PeriodFilter]) -> QuerySet[
 def period_add(request: HttpRequest, payload: PeriodCloseIn) -> Status[PeriodLock]:
     viewer = viewer_of(request)
     lock = period_close(
-        viewer=viewer, company=company_get(viewer, payload.company_id), through=payload.through, note=payload.note
+        viewer=viewer,
+        company=company_get(viewer, payload.company_id),
+        through=payload.through,
+        note=payload.note,
+        override_reason=payload.override_reason,
     )
     return Status(201, period_lock_get(viewer, lock.pk))
+
+
+class ChecklistQuery(Schema):
+    company: Id
+    through: date
+
+
+@router.get(
+    "/periods/checklist",
+    response=responses(ChecklistOut),
+    summary="What is left to do in a company's period before it can be closed, and what blocks the close (finance)",
+)
+def period_checklist(request: HttpRequest, query: Query[ChecklistQuery]) -> ChecklistOut:
+    viewer = viewer_of(request)
+    company = company_get(viewer, query.company)
+    if not viewer.is_finance:
+        raise Forbidden("Only finance or an administrator may see the close checklist.")
+    items = close_checklist(company, query.through)
+    return ChecklistOut(
+        company_id=company.pk,
+        through=query.through,
+        locked_through=company.locked_through,
+        blocked=any(item.blocks for item in items),
+        items=[
+            ChecklistItemOut(
+                key=item.key,
+                label=item.label,
+                count=item.count,
+                amounts=[ChecklistAmountOut(currency=c, amount_minor=a) for c, a in item.amounts],
+                blocking=item.blocking,
+                blocks=item.blocks,
+                link=reverse(item.target),
+            )
+            for item in items
+        ],
+    )
 
 
 @router.get("/periods/{lock_id}", response=responses(PeriodLockOut), summary="One period close")

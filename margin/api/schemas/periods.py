@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from pydantic import StringConstraints
 
-from margin.api.schemas.common import Id, Note, Reason
+from margin.api.schemas.common import Id, NoNul, Note, Reason
+from margin.closing.models import PeriodLock
 from margin.core.models import AuditEntry
-from margin.timesheets.models import ApprovalDelegate, PeriodLock
+from margin.timesheets.models import ApprovalDelegate
 
 
 class TimePolicyIn(Schema):
@@ -51,6 +53,34 @@ class PeriodCloseIn(Schema):
     company_id: Id
     through: date = Field(description="The lock date: nothing dated on or before it may change")
     note: Note = ""
+    override_reason: Annotated[str, StringConstraints(max_length=1000), NoNul] = Field(
+        "", description="Why the close goes ahead although the checklist blocks it (audited); empty: it does not"
+    )
+
+
+class ChecklistAmountOut(Schema):
+    currency: str
+    amount_minor: int
+
+
+class ChecklistItemOut(Schema):
+    """One thing the close looks at in the period before it locks it."""
+
+    key: str = Field(description="unapproved_time, unbilled_time, undrafted_instalments")
+    label: str
+    count: int
+    amounts: list[ChecklistAmountOut] = Field(description="What it is worth, per currency (empty: not money)")
+    blocking: bool = Field(description="A count here stops the close unless a reason to override is given")
+    blocks: bool = Field(description="True when this item stops the close now")
+    link: str = Field(description="The screen where the work is done")
+
+
+class ChecklistOut(Schema):
+    company_id: int
+    through: date
+    locked_through: date | None = Field(description="The company's lock date now")
+    blocked: bool = Field(description="True when a blocking item stops the close")
+    items: list[ChecklistItemOut]
 
 
 class PeriodReopenIn(Schema):

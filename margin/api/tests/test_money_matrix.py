@@ -70,6 +70,8 @@ READ_RULES: dict[str, dict[str, int]] = {
     "people_cost_rate_list": FINANCE_ONLY,
     # What changed after a period was closed: finance's audit of its close.
     "periods_period_changes": FINANCE_ONLY,
+    # What is left to do before a close (counts and company totals): finance's, who close.
+    "periods_period_checklist": FINANCE_ONLY,
     # A company's tax codes are finance's settings.
     "contracts_tax_code_list": FINANCE_ONLY,
     # Converting needs a rate of the caller's own organisation: the other one has none.
@@ -151,6 +153,9 @@ MONEY_WRITES: dict[str, tuple[int, ...]] = {
 
 # Properties whose name says money but that are not a project's money, and why.
 NOT_PROJECT_MONEY = {
+    # The close checklist's totals are a company's, answered to finance only (the read rule above).
+    ("ChecklistAmountOut", "amount_minor"): "a company total for finance's close",
+    ("ChecklistItemOut", "amounts"): "a company total for finance's close",
     # An expense claim is its claimant's own document: what they spent and the markup they asked for.
     ("ClaimOut", "total"): "the claimant's own spending",
     ("ClaimDetailOut", "total"): "the claimant's own spending",
@@ -260,6 +265,8 @@ def _query(world: Roles) -> dict[str, Any]:
         "person_id": world.firm.member_person.pk,
         "up_to": day,
         "since": day,
+        "company": world.firm.usd.pk,
+        "through": day,
     }
 
 

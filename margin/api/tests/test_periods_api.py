@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from margin.accounts.models import Membership
 from margin.api.tests.conftest import error_of, last_monday, unchanged
+from margin.closing.models import PeriodLock
 from margin.timesheets.actions import time_entries_approve, time_entries_submit, time_entry_create
-from margin.timesheets.models import PeriodLock, TimeEntry
+from margin.timesheets.models import TimeEntry
 from tests.firm import Firm
 
 
@@ -107,7 +108,9 @@ def test_period_close_reopen_and_changes(firm: Firm, finn, tom, maya) -> None:  
         error_of(maya.post("/periods", {"company_id": firm.usd.pk, "through": through}), 403, "forbidden")
         future = (timezone.localdate() + timedelta(days=3)).isoformat()
         error_of(finn.post("/periods", {"company_id": firm.usd.pk, "through": future}), 422)
-    closed = finn.post("/periods", {"company_id": firm.usd.pk, "through": through, "note": "November"})
+    closed = finn.post(
+        "/periods", {"company_id": firm.usd.pk, "through": through, "note": "November", "override_reason": "Draft"}
+    )
     assert closed.status_code == 201, closed.content
     lock = closed.json()
     assert (lock["through"], lock["standing"], lock["closed_by"], lock["company_name"]) == (

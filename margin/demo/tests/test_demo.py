@@ -24,6 +24,7 @@ from margin.accounts.models import Company, Membership, Person, Role
 from margin.accounts.queries import viewer_for
 from margin.billing.models import Invoice, InvoiceStatus
 from margin.billing.queries import to_invoice_visible
+from margin.closing.models import PeriodLock
 from margin.contracts.models import BillRate
 from margin.core.models import Notification
 from margin.crm.models import Client as ClientRow
@@ -38,7 +39,7 @@ from margin.projects.planning import network_of, task_people
 from margin.rates.models import CostRate, ExchangeRate
 from margin.reporting.earned_value import project_earned_value
 from margin.reporting.queries import profitability, profitability_visible
-from margin.timesheets.models import ApprovalDelegate, EntryStatus, PeriodLock, TimeEntry
+from margin.timesheets.models import ApprovalDelegate, EntryStatus, TimeEntry
 from margin.timesheets.queries import approvals_pending
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection, transaction
 
 from margin.accounts import actions as accounts
 from margin.accounts.queries import viewer_for
@@ -17,8 +16,7 @@ from margin.expenses.models import ClaimStatus, ExpenseCategory, ExpenseClaim, E
 from margin.expenses.tests.conftest import FxTable
 from margin.projects import actions as projects
 from margin.projects.models import Project
-from margin.timesheets.actions import period_close, period_reopen
-from tests.checks import audit_row, refused
+from tests.checks import audit_row, refused, set_lock_date
 from tests.firm import Firm
 
 Cats = dict[str, ExpenseCategory]
@@ -44,7 +42,7 @@ def _claim(firm: Firm, cats: Cats, *days: date, project: Project | None = None) 
 
 
 def _close(firm: Firm, company: object = None) -> None:
-    period_close(viewer=firm.finance, company=company or firm.usd, through=THROUGH)  # type: ignore[arg-type]
+    set_lock_date(company or firm.usd, THROUGH)  # type: ignore[arg-type]
 
 
 def _line(claim: ExpenseClaim) -> ExpenseLine:
@@ -125,20 +123,20 @@ def test_reimbursing_an_approved_claim_in_a_closed_period_is_allowed(firm: Firm,
 
 def test_another_companys_close_does_not_apply_and_a_reopen_lifts_it(firm: Firm, cats: Cats, fx: FxTable) -> None:
     claim = _claim(firm, cats, CLOSED)
-    period_close(viewer=firm.finance, company=firm.eur, through=THROUGH)
+    set_lock_date(firm.eur, THROUGH)
     actions.claim_submit(viewer=firm.member, claim=claim)  # Acme EU's books are not this claim's
     actions.claim_reject(viewer=firm.finance, claim=claim, reason="Add the receipt")
-    lock = period_close(viewer=firm.finance, company=firm.usd, through=THROUGH)
+    set_lock_date(firm.usd, THROUGH)
     with refused(Conflict, claim, match=MESSAGE):
         actions.claim_submit(viewer=firm.member, claim=claim)
-    period_reopen(viewer=firm.finance, lock=lock, reason="Late expenses")
+    set_lock_date(firm.usd, None)  # reopened
     assert actions.claim_submit(viewer=firm.member, claim=claim).status == ClaimStatus.SUBMITTED
 
 
 def test_a_line_on_another_companys_project_follows_that_companys_close(firm: Firm, cats: Cats, fx: FxTable) -> None:
     """The claim is Acme US's (the person's employer); the project is another company's: both books count."""
     canada = accounts.company_create(viewer=firm.admin, name="Acme Canada", base_currency="USD", tax_id="CA-1")
-    admin, member, finance = (viewer_for(u) for u in (firm.admin_user, firm.member_user, firm.finance_user))
+    admin, member = (viewer_for(u) for u in (firm.admin_user, firm.member_user))
     carl = accounts.person_create(
         viewer=admin, company=canada, role=firm.senior, name="Carl", email="carl@example.test"
     )  # a project is managed by someone of its company
@@ -149,7 +147,7 @@ def test_a_line_on_another_companys_project_follows_that_companys_close(firm: Fi
     claim = actions.claim_create(viewer=member, title="Toronto")
     add = {"viewer": member, "claim": claim, "category": cats["meals"], "amount_minor": 100, "currency": "USD"}
     actions.line_add(**add, date=CLOSED, project=other)
-    period_close(viewer=finance, company=canada, through=THROUGH - timedelta(days=1))
+    set_lock_date(canada, THROUGH - timedelta(days=1))
     closed = r"period up to 2026-03-30 is closed for Acme Canada; an expense dated 2026-03-10"
     with refused(Conflict, claim, match=closed):
         actions.claim_submit(viewer=member, claim=claim)
@@ -157,21 +155,3 @@ def test_a_line_on_another_companys_project_follows_that_companys_close(firm: Fi
         actions.line_add(**add, date=CLOSED, project=other)
     # Without the project, a line is Acme US's alone, whose books are open.
     assert actions.line_add(**add, date=CLOSED).project_id is None
-
-
-@pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="table locks are PostgreSQL's")
-def test_a_close_holds_expense_writes_until_it_commits(firm: Firm) -> None:
-    """Like time: a close takes a SHARE lock on the expense lines, so a line being written when the
-    close starts commits first (and is counted) or waits and then meets the lock date."""
-    table = ExpenseLine._meta.db_table
-    with transaction.atomic():
-        period_close(viewer=firm.finance, company=firm.usd, through=date(2026, 1, 31))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                "WHERE c.relname = %s AND l.pid = pg_backend_pid()",
-                [table],
-            )
-            modes = {row[0] for row in cursor.fetchall()}
-    assert "ShareLock" in modes

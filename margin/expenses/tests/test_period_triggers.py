@@ -12,7 +12,7 @@ from django.db import DatabaseError, connection, transaction
 from margin.expenses import actions
 from margin.expenses.models import ClaimStatus, ExpenseCategory, ExpenseClaim, ExpenseLine
 from margin.expenses.tests.conftest import FxTable
-from margin.timesheets.actions import period_close, period_reopen
+from tests.checks import set_lock_date
 from tests.firm import Firm
 
 Cats = dict[str, ExpenseCategory]
@@ -39,7 +39,7 @@ def _claim(firm: Firm, cats: Cats, day: date, *, status: str = ClaimStatus.DRAFT
 def test_the_database_guards_expense_lines_in_a_closed_period(firm: Firm, cats: Cats, fx: FxTable) -> None:
     _, inside = _claim(firm, cats, CLOSED)
     _, after = _claim(firm, cats, OPEN)
-    period_close(viewer=firm.finance, company=firm.usd, through=THROUGH)
+    set_lock_date(firm.usd, THROUGH)
 
     _refused(lambda: ExpenseLine.objects.filter(pk=inside.pk).update(amount_minor=5))
     _refused(lambda: ExpenseLine.objects.filter(pk=inside.pk).update(date=OPEN))  # out of the period
@@ -61,7 +61,7 @@ def test_the_database_guards_decisions_on_claims_in_a_closed_period(firm: Firm, 
     draft, _ = _claim(firm, cats, CLOSED)
     submitted, _ = _claim(firm, cats, CLOSED, status=ClaimStatus.SUBMITTED)
     approved, _ = _claim(firm, cats, CLOSED, status=ClaimStatus.APPROVED)
-    period_close(viewer=firm.finance, company=firm.usd, through=THROUGH)
+    set_lock_date(firm.usd, THROUGH)
 
     _refused(lambda: ExpenseClaim.objects.filter(pk=draft.pk).update(status=ClaimStatus.SUBMITTED))
     for status in (ClaimStatus.APPROVED, ClaimStatus.REJECTED):
@@ -74,12 +74,12 @@ def test_the_database_guards_decisions_on_claims_in_a_closed_period(firm: Firm, 
 
 def test_another_companys_close_and_a_reopen(firm: Firm, cats: Cats, fx: FxTable) -> None:
     _, line = _claim(firm, cats, CLOSED)
-    lock = period_close(viewer=firm.finance, company=firm.eur, through=THROUGH)
+    set_lock_date(firm.eur, THROUGH)
     ExpenseLine.objects.filter(pk=line.pk).update(amount_minor=1_100)  # not this line's companies
-    lock.delete()
-    lock = period_close(viewer=firm.finance, company=firm.usd, through=THROUGH)
+    set_lock_date(firm.eur, None)
+    set_lock_date(firm.usd, THROUGH)
     _refused(lambda: ExpenseLine.objects.filter(pk=line.pk).update(amount_minor=1_200))
-    period_reopen(viewer=firm.finance, lock=lock, reason="Late receipts")
+    set_lock_date(firm.usd, None)  # reopened
     ExpenseLine.objects.filter(pk=line.pk).update(amount_minor=1_200)
 
 

@@ -26,7 +26,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from margin.accounts.models import Company, Person
-from margin.accounts.queries import Viewer
+from margin.accounts.queries import Viewer, companies_locked_through
 from margin.core.errors import DomainError, Forbidden, Invalid
 from margin.core.periods import MINUTES_PER_DAY, format_minutes
 from margin.integrations.timecsv import formats
@@ -40,7 +40,6 @@ from margin.timesheets.actions import (
     time_entries_import,
 )
 from margin.timesheets.models import EntryStatus, TimeCategory, TimeEntry
-from margin.timesheets.queries import locks_by_company
 
 Progress = Callable[[int, int], None]  # (done, total): the import reports percent, total 100
 PREVIEW_ROWS = 50
@@ -292,7 +291,7 @@ def check(viewer: Viewer, rows: Sequence[Candidate], directory: _Directory, colu
             "project_id", "person_id"
         )
     )
-    locks = locks_by_company({directory.projects[p].company_id for p in project_ids if p in directory.projects})
+    locks = companies_locked_through({directory.projects[p].company_id for p in project_ids if p in directory.projects})
     allowed = may_log_for_ids(viewer, person_ids)
     col = columns.get
     day_rows: dict[tuple[int, date], list[Candidate]] = defaultdict(list)

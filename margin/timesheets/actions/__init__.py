@@ -8,7 +8,7 @@ A package of short modules; every public name is re-exported here, so callers im
 - `entries`: create, update, delete, the week grid's cells, submit
 - `approval`: approve (valuing the entries), reject
 - `imports`: bulk import (all rows or none)
-- `periods`: period close and reopen, approval delegates
+- `delegates`: approval delegates (period close is the `closing` app's)
 - `timer`: start, stop, discard
 
 A test that swaps out a function must patch the module whose code calls it (e.g.
@@ -18,6 +18,7 @@ A test that swaps out a function must patch the module whose code calls it (e.g.
 from __future__ import annotations
 
 from margin.timesheets.actions.approval import time_entries_approve, time_entries_reject, value_entries
+from margin.timesheets.actions.delegates import DELEGATE_FIELDS, approval_delegate_add, approval_delegate_remove
 from margin.timesheets.actions.entries import (
     ENTRY_FIELDS,
     VALUATION_FIELDS,
@@ -28,14 +29,6 @@ from margin.timesheets.actions.entries import (
     week_cell_set,
 )
 from margin.timesheets.actions.imports import ImportRow, check_may_import, time_entries_import
-from margin.timesheets.actions.periods import (
-    DELEGATE_FIELDS,
-    PERIOD_LOCK_FIELDS,
-    approval_delegate_add,
-    approval_delegate_remove,
-    period_close,
-    period_reopen,
-)
 from margin.timesheets.actions.policy import (
     EDITABLE,
     check_period_open,
@@ -49,7 +42,6 @@ __all__ = [
     "DELEGATE_FIELDS",
     "EDITABLE",
     "ENTRY_FIELDS",
-    "PERIOD_LOCK_FIELDS",
     "TIMER_FIELDS",
     "VALUATION_FIELDS",
     "ImportRow",
@@ -60,8 +52,6 @@ __all__ = [
     "effective_max_future_days",
     "may_log_for",
     "may_log_for_ids",
-    "period_close",
-    "period_reopen",
     "time_entries_approve",
     "time_entries_import",
     "time_entries_reject",

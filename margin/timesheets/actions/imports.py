@@ -16,7 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from margin.accounts.models import Company, Person
-from margin.accounts.queries import Viewer
+from margin.accounts.queries import Viewer, companies_locked_through
 from margin.core import audit
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from margin.core.periods import MINUTES_PER_DAY
@@ -27,7 +27,7 @@ from margin.timesheets.actions.approval import value_entries
 from margin.timesheets.actions.policy import _check_open, _max_future_days, _set_billable_minutes, _today
 from margin.timesheets.bulk import bulk_rows
 from margin.timesheets.models import EntryStatus, TimeEntry
-from margin.timesheets.queries import locks_by_company, may_log_for
+from margin.timesheets.queries import may_log_for
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def time_entries_import(*, viewer: Viewer, rows: Sequence[ImportRow], approved: 
     }
     policies = {c.pk: c for c in Company.objects.filter(id__in={p.company_id for p in people.values()})}
     ahead_of = {company_id: _max_future_days(c) for company_id, c in policies.items()}
-    locks = locks_by_company({p.company_id for p in projects.values()})
+    locks = companies_locked_through({p.company_id for p in projects.values()})
     company_names = dict(Company.objects.filter(id__in=list(locks)).values_list("id", "name"))
     members = set(
         ProjectMember.objects.filter(project_id__in=projects, person_id__in=people).values_list(

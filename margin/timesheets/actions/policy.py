@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from margin.accounts.models import Company, Person
-from margin.accounts.queries import Viewer
+from margin.accounts.queries import Viewer, company_locked_through
 from margin.contracts.queries import billing_increments_by_project
 from margin.core.errors import Forbidden, Invalid, NotFound
 from margin.projects.models import Project, ProjectStatus, Task
@@ -20,7 +20,7 @@ from margin.rates.rules import EXACT
 from margin.rates.rules import billable_minutes as round_to_increment
 from margin.timesheets import rules
 from margin.timesheets.models import EntryStatus, TimeEntry
-from margin.timesheets.queries import locked_through, may_log_for
+from margin.timesheets.queries import may_log_for
 
 EDITABLE = (EntryStatus.DRAFT, EntryStatus.REJECTED)
 
@@ -77,7 +77,7 @@ def _resolve_person(viewer: Viewer, person: Person | None) -> Person:
 def check_period_open(company_id: int, *days: date) -> None:
     """The one check that a company's closed period is not touched: every write on time calls it
     (create, change, delete, the week grid, submit, approve, reject, import)."""
-    through = locked_through(company_id)
+    through = company_locked_through(company_id)
     if through is None or not days:
         return
     name = Company.objects.values_list("name", flat=True).get(pk=company_id)

@@ -8,11 +8,11 @@ from datetime import date
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 
 from margin.timesheets.bulk import FLAG, bulk_rows
-from margin.timesheets.models import PeriodLock, ProjectTimeTotal, TimeEntry
+from margin.timesheets.models import ProjectTimeTotal, TimeEntry
 from margin.timesheets.tests.test_references import INSERT, _values
+from tests.checks import set_lock_date
 from tests.firm import Firm
 
 pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL's triggers are per statement")
@@ -46,9 +46,7 @@ def test_inside_a_bulk_insert_the_totals_are_added_once_at_the_end(firm: Firm) -
 
 @pytest.mark.django_db
 def test_a_bulk_insert_into_a_closed_period_is_refused_and_leaves_nothing(firm: Firm) -> None:
-    PeriodLock.objects.create(
-        organisation_id=firm.usd.organisation_id, company=firm.usd, through=date(2026, 1, 31), closed_at=timezone.now()
-    )
+    set_lock_date(firm.usd, date(2026, 1, 31))
     with pytest.raises(IntegrityError, match="period closed"), transaction.atomic(), bulk_rows(9001, 9002):
         _insert(firm, 9001, date(2026, 2, 2))
         _insert(firm, 9002, date(2026, 1, 5))  # inside the closed period

@@ -9,8 +9,9 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from margin.core.periods import week_start
-from margin.timesheets.actions import period_close, time_entry_create
+from margin.timesheets.actions import time_entry_create
 from margin.timesheets.models import TimeEntry
+from tests.checks import set_lock_date
 from tests.firm import Firm
 
 MONDAY = week_start(timezone.localdate()) - timedelta(days=7)
@@ -21,7 +22,7 @@ def test_the_database_guards_a_closed_period(firm: Firm) -> None:
     after = time_entry_create(
         viewer=firm.member, project=firm.project, task=firm.build, work_date=MONDAY + timedelta(days=2), minutes=60
     )
-    period_close(viewer=firm.finance, company=firm.usd, through=MONDAY + timedelta(days=1))
+    set_lock_date(firm.usd, MONDAY + timedelta(days=1))
 
     with pytest.raises(DatabaseError, match="period closed"), transaction.atomic():
         TimeEntry.objects.filter(pk=inside.pk).update(minutes=30)

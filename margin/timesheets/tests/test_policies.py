@@ -13,7 +13,6 @@ from margin.accounts import actions as accounts
 from margin.accounts.models import Membership, Person
 from margin.accounts.queries import viewer_for
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
-from margin.core.models import AuditEntry
 from margin.core.periods import week_start
 from margin.projects import actions as projects
 from margin.rates.actions import cost_rate_set
@@ -23,8 +22,6 @@ from margin.timesheets.actions import (
     approval_delegate_add,
     approval_delegate_remove,
     check_period_open,
-    period_close,
-    period_reopen,
     time_entries_approve,
     time_entries_import,
     time_entries_reject,
@@ -34,15 +31,13 @@ from margin.timesheets.actions import (
     time_entry_update,
     week_cell_set,
 )
-from margin.timesheets.models import ApprovalDelegate, EntryStatus, PeriodLock, TimeEntry
+from margin.timesheets.models import ApprovalDelegate, EntryStatus, TimeEntry
 from margin.timesheets.queries import (
     approvals_pending,
-    changes_since_close,
-    locked_through,
     time_entries_visible,
     time_entry_get,
 )
-from tests.checks import audit_row, audit_rows, refused
+from tests.checks import audit_row, audit_rows, refused, set_lock_date
 from tests.firm import RATE_FROM, Firm
 
 TODAY = timezone.localdate()
@@ -93,10 +88,6 @@ def test_pure_policy_rules() -> None:
     rules.check_period_open(date(2026, 2, 1), locked_through=date(2026, 1, 31), company_name="Acme")
     with pytest.raises(Conflict, match="up to 2026-01-31 is closed for Acme"):
         rules.check_period_open(date(2026, 1, 31), locked_through=date(2026, 1, 31), company_name="Acme")
-    with pytest.raises(Invalid, match="future"):
-        rules.check_lock_date(date(2026, 2, 2), today=date(2026, 2, 1), standing=None)
-    with pytest.raises(Conflict, match="closed already"):
-        rules.check_lock_date(date(2026, 1, 15), today=date(2026, 2, 1), standing=date(2026, 1, 31))
 
 
 # --- company time policy -------------------------------------------------------------------------
@@ -437,71 +428,12 @@ def test_submit_by_week_or_by_month(firm: Firm) -> None:
 # --- period close --------------------------------------------------------------------------------
 
 
-def test_period_close_and_reopen_are_audited(firm: Firm) -> None:
-    entry = log(firm, day=0)  # a draft left in the period
-    lock = period_close(viewer=firm.finance, company=firm.usd, through=MONDAY + timedelta(days=2), note="Month end")
-    assert (lock.through, lock.closed_by_id, lock.standing) == (MONDAY + timedelta(days=2), firm.finance_user.pk, True)
-    assert locked_through(firm.usd.pk) == MONDAY + timedelta(days=2) and locked_through(firm.eur.pk) is None
-    row = audit_row("period.close", lock)
-    assert row.actor_id == firm.finance_user.pk
-    assert row.after == {
-        "company": firm.usd.pk,
-        "through": str(MONDAY + timedelta(days=2)),
-        "note": "Month end",
-        "unapproved_entries": 1,
-    }
-    with refused(Invalid, lock, match="Reason is required"):
-        period_reopen(viewer=firm.finance, lock=lock, reason="  ")
-    with refused(Forbidden, lock):
-        period_reopen(viewer=firm.manager, lock=lock, reason="please")
-    reopened = period_reopen(viewer=firm.admin, lock=lock, reason="Late timesheet from Tom")
-    assert (reopened.standing, reopened.reopened_by_id, reopened.reopen_reason) == (
-        False,
-        firm.admin_user.pk,
-        "Late timesheet from Tom",
-    )
-    assert audit_row("period.reopen", lock).after["reason"] == "Late timesheet from Tom"
-    assert locked_through(firm.usd.pk) is None
-    with refused(Conflict, lock, match="reopened already"):
-        period_reopen(viewer=firm.admin, lock=lock, reason="again")
-    time_entry_update(viewer=firm.member, entry=entry, minutes=75)  # open again
-
-
-def test_period_close_refusals(firm: Firm) -> None:
-    with refused(Forbidden, match="finance"):
-        period_close(viewer=firm.manager, company=firm.usd, through=MONDAY)
-    with refused(Forbidden, match="finance"):
-        period_close(viewer=firm.member, company=firm.usd, through=MONDAY)
-    with refused(NotFound):
-        period_close(viewer=firm.other_admin, company=firm.usd, through=MONDAY)
-    with refused(Invalid, match="future"):
-        period_close(viewer=firm.finance, company=firm.usd, through=TODAY + timedelta(days=1))
-    lock = period_close(viewer=firm.finance, company=firm.usd, through=MONDAY)
-    with refused(Conflict, match="closed already"):
-        period_close(viewer=firm.finance, company=firm.usd, through=MONDAY)
-    with refused(Conflict, match="closed already"):
-        period_close(viewer=firm.finance, company=firm.usd, through=MONDAY - timedelta(days=30))
-    with refused(NotFound, lock):
-        period_reopen(viewer=firm.other_admin, lock=lock, reason="x")
-
-
-def test_locks_stack_and_reopen_latest_first(firm: Firm) -> None:
-    january = period_close(viewer=firm.finance, company=firm.usd, through=MONDAY - timedelta(days=30))
-    later = period_close(viewer=firm.finance, company=firm.usd, through=MONDAY)
-    assert locked_through(firm.usd.pk) == MONDAY
-    with refused(Conflict, january, match="reopen that first"):
-        period_reopen(viewer=firm.finance, lock=january, reason="oops")
-    period_reopen(viewer=firm.finance, lock=later, reason="Fix Monday")
-    assert locked_through(firm.usd.pk) == MONDAY - timedelta(days=30)  # the earlier close still stands
-    assert PeriodLock.objects.count() == 2  # the history keeps both
-
-
 def test_nothing_in_a_closed_period_can_change(firm: Firm) -> None:
     log(firm, day=0, minutes=60)
     submitted_inside = log(firm, day=1, minutes=60, task=firm.design)
     time_entries_submit(viewer=firm.member, day=MONDAY)
     draft_inside = log(firm, day=2, minutes=30)  # a draft left behind
-    period_close(viewer=firm.finance, company=firm.usd, through=MONDAY + timedelta(days=2))
+    set_lock_date(firm.usd, MONDAY + timedelta(days=2))
     closed = "closed for Acme US"
 
     with refused(Conflict, match=closed):
@@ -537,33 +469,6 @@ def test_nothing_in_a_closed_period_can_change(firm: Firm) -> None:
     time_entries_import(viewer=firm.admin, rows=rows[:1])
 
 
-def test_changes_since_close_list_what_happened_after_a_reopen(firm: Firm) -> None:
-    kept = log(firm, day=0, minutes=60)
-    gone = log(firm, day=1, minutes=30, task=firm.design)
-    outside = log(firm, day=4, minutes=30)
-    lock = period_close(viewer=firm.finance, company=firm.usd, through=MONDAY + timedelta(days=2))
-    assert list(changes_since_close(lock)) == []
-    period_reopen(viewer=firm.finance, lock=lock, reason="Corrections")
-
-    time_entry_update(viewer=firm.member, entry=kept, minutes=90)
-    time_entry_delete(viewer=firm.member, entry=gone)
-    added = log(firm, day=2, minutes=15, task=firm.design)
-    time_entry_update(viewer=firm.member, entry=outside, minutes=45)  # not dated in the period
-    time_entries_submit(viewer=firm.member, day=MONDAY)
-
-    changes = list(changes_since_close(lock))
-    seen = {(c.action, c.object_id) for c in changes}
-    assert ("time_entry.update", kept.pk) in seen
-    assert ("time_entry.delete", gone.pk) in seen
-    assert ("time_entry.create", added.pk) in seen
-    assert ("time_entry.submit", kept.pk) in seen and ("time_entry.submit", added.pk) in seen
-    assert all(c.object_id != outside.pk for c in changes)
-    assert changes == sorted(changes, key=lambda c: (c.at, c.id), reverse=True)
-    # Another organisation's activity never shows.
-    assert all(c.organisation_id == firm.admin.organisation_id for c in changes)
-    assert AuditEntry.objects.filter(action="period.reopen").count() == 1
-
-
 def test_a_closed_period_of_one_company_leaves_the_other_open(firm: Firm) -> None:
-    period_close(viewer=firm.finance, company=firm.eur, through=MONDAY + timedelta(days=6))
+    set_lock_date(firm.eur, MONDAY + timedelta(days=6))
     assert log(firm, day=1).status == EntryStatus.DRAFT  # GLX-1 is a USD project

@@ -9,9 +9,9 @@ from datetime import date
 from django.contrib.auth.models import User
 from django.test import Client
 
+from margin.closing.actions import period_close
 from margin.expenses import actions
 from margin.expenses.models import ClaimStatus, ExpenseClaim, ExpenseLine
-from margin.timesheets.actions import period_close
 from tests.firm import Firm
 
 CLOSED_MESSAGE = "The period up to 2026-03-31 is closed for Acme US; an expense dated 2026-03-10"

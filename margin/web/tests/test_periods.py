@@ -10,10 +10,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from margin.accounts.queries import company_locked_through as locked_through
+from margin.closing.models import PeriodLock
 from margin.core.periods import week_start
 from margin.timesheets.actions import approval_delegate_add, time_entry_create, time_entry_update
-from margin.timesheets.models import PeriodLock
-from margin.timesheets.queries import locked_through
 from margin.web.access import can_approve
 from tests.checks import table_counts
 from tests.firm import Firm
@@ -42,7 +42,17 @@ def test_close_reopen_and_see_the_changes(sign_in: Callable[[User], Client], fir
     assert refused.status_code == 422 and "future" in refused.content.decode()
     assert table_counts() == counts
 
-    closed = finn.post(reverse("web:period_close"), {"company": firm.usd.pk, "through": MONDAY.isoformat()})
+    # The draft blocks the close: the page says so, in the checklist of that company and date too.
+    close = {"company": firm.usd.pk, "through": MONDAY.isoformat()}
+    blocked = finn.post(reverse("web:period_close"), close)
+    html = blocked.content.decode()
+    assert blocked.status_code == 422 and "The close is blocked (Time not yet approved: 1)" in html
+    assert 'data-testid="checklist-blocked"' in html
+    assert table_counts() == counts
+    partial = finn.get(reverse("web:period_checklist"), close, headers={"HX-Request": "true"}).content.decode()
+    assert 'data-testid="checklist-unapproved_time"' in partial and "<html" not in partial
+    assert "blocks" in partial and 'href="/approvals/"' in partial
+    closed = finn.post(reverse("web:period_close"), close | {"override_reason": "Tom approves it next week"})
     assert closed.status_code == 302
     assert locked_through(firm.usd.pk) == MONDAY
     lock = PeriodLock.objects.get()

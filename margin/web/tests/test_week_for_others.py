@@ -11,9 +11,10 @@ from django.test import Client
 from django.urls import reverse
 
 from margin.accounts.actions import company_time_policy_set, log_for_others_set
+from margin.closing.actions import period_close
 from margin.core.models import AuditEntry
 from margin.projects.actions import project_update
-from margin.timesheets.actions import period_close, time_entry_create
+from margin.timesheets.actions import time_entry_create
 from margin.timesheets.models import EntryStatus, TimeEntry
 from tests.firm import Firm
 
@@ -86,7 +87,9 @@ def test_closed_days_are_greyed_out_and_refused(
     sign_in: Callable[[User], Client], firm: Firm, last_monday: date
 ) -> None:
     time_entry_create(viewer=firm.member, project=firm.project, task=firm.build, work_date=last_monday, minutes=60)
-    period_close(viewer=firm.finance, company=firm.usd, through=last_monday + timedelta(days=1))
+    period_close(
+        viewer=firm.finance, company=firm.usd, through=last_monday + timedelta(days=1), override_reason="Draft"
+    )
     client = sign_in(firm.member_user)
     html = client.get(reverse("web:week_on", args=[last_monday]), {"add": firm.design.pk}).content.decode()
     assert 'data-testid="week-closed"' in html

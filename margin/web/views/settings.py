@@ -21,11 +21,10 @@ from django.views.decorators.http import require_POST
 
 from margin.accounts.actions import company_time_policy_set
 from margin.accounts.models import Company, SubmitPeriod
-from margin.accounts.queries import Viewer, companies_visible, company_get
+from margin.accounts.queries import Viewer, companies_locked_through, companies_visible, company_get
 from margin.core.errors import DomainError, Forbidden, NotFound
 from margin.core.periods import DurationError, format_minutes, parse_duration
 from margin.timesheets.actions import effective_max_future_days
-from margin.timesheets.queries import locks_by_company
 from margin.web.access import HtmxRequest, can_approve, can_edit_clients, viewer_view
 from margin.web.forms import MAX_ID, TablerForm, add_domain_error
 from margin.web.pages import page
@@ -114,7 +113,7 @@ def _policy_form(company: Company, data: Any = None) -> TimePolicyForm:
 
 def _time_context(viewer: Viewer, posted: tuple[int, TimePolicyForm] | None = None) -> dict[str, Any]:
     companies = list(companies_visible(viewer))
-    locks = locks_by_company({c.pk for c in companies})
+    locks = companies_locked_through({c.pk for c in companies})
     rows = []
     for company in companies:
         form = posted[1] if posted is not None and posted[0] == company.pk else _policy_form(company)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from margin.accounts.models import Company, Person
-from margin.accounts.queries import Viewer, people_visible
+from margin.accounts.queries import Viewer, company_locked_through, people_visible
 from margin.core.errors import DomainError, NotFound
 from margin.core.periods import week_start
 from margin.projects.models import Task
@@ -27,7 +27,6 @@ from margin.timesheets.queries import (
     Week,
     WeekRow,
     capacity_of,
-    locked_through,
     tasks_open_to,
     week_of,
     week_subject_get,
@@ -139,7 +138,7 @@ def _company_policy(person_id: int) -> tuple[str, date | None]:
     row = Company.objects.filter(people__id=person_id).values_list("pk", "submit_period").first()
     if row is None:
         return "week", None
-    return row[1], locked_through(row[0])
+    return row[1], company_locked_through(row[0])
 
 
 def _context(subject: Subject, monday: date, extra_task_ids: list[int] | None = None) -> dict[str, Any]:

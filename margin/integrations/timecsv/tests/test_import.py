@@ -178,8 +178,8 @@ def test_margin_export_format_round_trips(firm: Firm) -> None:
 
 def test_company_policies_closed_period_and_start_date_are_row_errors(firm: Firm) -> None:
     from margin.accounts.models import Company, Person
+    from margin.closing.actions import period_close
     from margin.projects.models import Project
-    from margin.timesheets.actions import period_close
 
     period_close(viewer=firm.admin, company=firm.usd, through=date(2026, 3, 2))
     Company.objects.filter(pk=firm.usd.pk).update(max_day_minutes=8 * 60)
