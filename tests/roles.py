@@ -23,6 +23,8 @@ from margin.accounts.models import Person
 from margin.billing.actions import invoice_draft_create, invoice_issue
 from margin.billing.jobs import invoice_run_start
 from margin.billing.models import Invoice
+from margin.books.actions import journal_sync
+from margin.books.models import Account, JournalEntry
 from margin.closing.actions import period_close
 from margin.closing.models import PeriodLock
 from margin.contracts import actions as contracts
@@ -39,6 +41,7 @@ from margin.projects.models import Assignment, LevelingProposal, Project, WorkCa
 from margin.rates import actions as rates
 from margin.rates.models import ExchangeRate
 from margin.receivables.actions import AllocationIn, bank_statement_import, payment_record
+from margin.revenue.actions import revenue_run_post
 from margin.timesheets.actions import (
     approval_delegate_add,
     time_entries_approve,
@@ -47,6 +50,20 @@ from margin.timesheets.actions import (
 )
 from margin.timesheets.models import TimeEntry
 from tests.firm import PASSWORD, Firm, build_firm
+
+
+def _books(firm: Firm) -> dict[str, object]:
+    """The company's journal posted and a month of revenue run: the ids the books' and revenue's paths name."""
+    journal_sync(viewer=firm.finance, company=firm.usd)
+    run = revenue_run_post(viewer=firm.finance, company=firm.usd, year=2021, month=2)
+    return {
+        "journal_entry_id": JournalEntry.objects.filter(company=firm.usd)
+        .order_by("seq")
+        .values_list("pk", flat=True)[0],
+        "ledger_account_id": Account.objects.filter(company=firm.usd).order_by("code").values_list("pk", flat=True)[0],
+        "revenue_run_id": run.pk,
+    }
+
 
 ROLES = ("admin", "finance", "manager", "manager_elsewhere", "member", "member_elsewhere", "other_org")
 # Who may see GLX-1's money: finance, administrators and its manager.
@@ -215,6 +232,7 @@ def build_roles() -> Roles:
         "payment_id": payment.pk,
         "statement_id": statement.pk,
         "statement_line_id": statement.lines.get().pk,
+        **_books(firm),
     }
     users = {
         "admin": firm.admin_user,

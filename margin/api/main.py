@@ -17,6 +17,7 @@ from margin.api.idempotency import document_header
 from margin.api.routers import (
     accounts,
     board,
+    books,
     calendars,
     clients,
     companies,
@@ -34,6 +35,7 @@ from margin.api.routers import (
     project_copies,
     projects,
     receivables,
+    revenue,
     roles,
     time_entries,
     timers,
@@ -87,6 +89,8 @@ api.add_router("/calendars", calendars.router)
 api.add_router("/notifications", notifications.router)
 api.add_router("/exchange-rates", exchange_rates.router)
 api.add_router("/expenses", expenses.router)
+api.add_router("/books", books.router)
+api.add_router("/revenue", revenue.router)
 api.add_router("/", users.router)
 api.add_router("/payments", receivables.payments)
 api.add_router("/bank-statements", receivables.statements)

@@ -43,7 +43,7 @@ def accounts_of(company_id: int) -> list[Account]:
 
 def account_get(viewer: Viewer, account_id: int) -> Account:
     account = Account.objects.filter(pk=account_id, organisation_id=viewer.organisation_id).first()
-    if account is None or account.company_id not in viewer.company_ids:
+    if account is None or account.company_id not in viewer.company_ids or not viewer.is_finance:
         raise NotFound("No such account.")
     books_company(viewer, account.company_id)
     return account
@@ -87,7 +87,7 @@ def entry_get(viewer: Viewer, entry_id: int) -> JournalEntry:
         .prefetch_related("lines__account")
         .first()
     )
-    if entry is None or entry.company_id not in viewer.company_ids:
+    if entry is None or entry.company_id not in viewer.company_ids or not viewer.is_finance:
         raise NotFound("No such journal entry.")
     books_company(viewer, entry.company_id)
     return entry

@@ -33,7 +33,7 @@ def runs_of(company_id: int) -> QuerySet[RevenueRun]:
 
 def run_get(viewer: Viewer, run_id: int) -> RevenueRun:
     run = RevenueRun.objects.filter(pk=run_id, organisation_id=viewer.organisation_id).first()
-    if run is None or run.company_id not in viewer.company_ids:
+    if run is None or run.company_id not in viewer.company_ids or not viewer.is_finance:
         raise NotFound("No such revenue run.")
     revenue_company(viewer, run.company_id)
     return run

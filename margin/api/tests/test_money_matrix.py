@@ -58,6 +58,10 @@ AUDIENCE: dict[str, set[str]] = {
     "payment_id": {"admin", "finance"},
     "statement_id": {"admin", "finance"},
     "statement_line_id": {"admin", "finance"},
+    # The books and revenue runs are finance's: a journal entry, an account or a run is invisible to anyone else.
+    "journal_entry_id": {"admin", "finance"},
+    "ledger_account_id": {"admin", "finance"},
+    "revenue_run_id": {"admin", "finance"},
 }
 # Reads restricted by a rule of their own (not the money rule): operationId suffix → role → status.
 FINANCE_ONLY = {"manager": 403, "manager_elsewhere": 403, "member": 403, "member_elsewhere": 403}
@@ -88,6 +92,19 @@ READ_RULES: dict[str, dict[str, int]] = {
     "receivables_ageing": FINANCE_ONLY,
     "receivables_dso": FINANCE_ONLY,
     "receivables_client_statement": FINANCE_ONLY,
+    # The books (chart, journal, trial balance, verification) and revenue recognition are finance's.
+    "books_account_list": FINANCE_ONLY,
+    "books_entry_list": FINANCE_ONLY,
+    "books_trial_balance_get": FINANCE_ONLY,
+    "books_verification_get": FINANCE_ONLY,
+    "revenue_run_list": FINANCE_ONLY,
+    "revenue_run_preview_get": FINANCE_ONLY,
+    "revenue_contract_history_get": FINANCE_ONLY,
+    # The ledger exports (beancount, GnuCash, Xero, QuickBooks Online) are the books: finance's.
+    "margin_integrations_ledgers_api_books_export_beancount": FINANCE_ONLY,
+    "margin_integrations_ledgers_api_books_export_gnucash": FINANCE_ONLY,
+    "margin_integrations_ledgers_api_books_export_xero": FINANCE_ONLY,
+    "margin_integrations_ledgers_api_books_export_quickbooks": FINANCE_ONLY,
 }
 # Writes whose answer can carry money: operationId suffix → the status of each role, in the order of ROLES
 # (admin, finance, manager, manager_elsewhere, member, member_elsewhere, other_org). Each is called on the world
@@ -149,6 +166,14 @@ MONEY_WRITES: dict[str, tuple[int, ...]] = {
     "receivables_allocation_remove": (200, 200, 404, 404, 404, 404, 404),  # every allocation taken back
     "receivables_statement_add": (422, 422, 422, 422, 422, 422, 422),
     "receivables_line_accept": (201, 201, 404, 404, 404, 404, 404),
+    # The books and revenue recognition are finance's. The matrix's manual entry has one line (refused before any
+    # access check); its journal entry was posted from an invoice (corrected through documents, not reversed).
+    "books_entry_add": (422, 422, 422, 422, 422, 422, 422),
+    "books_entry_reverse": (409, 409, 404, 404, 404, 404, 404),
+    # GLX-1's billing line bills time: no estimate without a figure, no price to modify.
+    "revenue_estimate_add": (422, 422, 403, 403, 403, 403, 404),
+    "revenue_modification_add": (422, 422, 403, 403, 403, 403, 404),
+    "revenue_run_add": (409, 409, 403, 403, 403, 403, 404),  # the matrix asks for a month before the run it holds
 }
 
 # Properties whose name says money but that are not a project's money, and why.
@@ -267,6 +292,8 @@ def _query(world: Roles) -> dict[str, Any]:
         "since": day,
         "company": world.firm.usd.pk,
         "through": day,
+        "year": world.work_date.year,
+        "month": world.work_date.month,
     }
 
 

@@ -1,0 +1,206 @@
+"""The books: a company's chart of accounts, its journal (posting the documents, manual entries, reversals),
+the trial balance and the verification of the journal's hash chain. Finance and administrators only: another
+company's books answer 404, anyone else 403."""
+
+from datetime import date
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Schema
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from margin.accounts.models import Company
+from margin.api.money import MONEY_ONLY
+from margin.api.pagination import Pages
+from margin.api.schemas.books import (
+    ChainVerificationOut,
+    JournalEntryIn,
+    JournalEntryOut,
+    JournalPostIn,
+    JournalPostOut,
+    JournalReverseIn,
+    LedgerAccountIn,
+    LedgerAccountOut,
+    LedgerAccountPatch,
+    TrialBalanceOut,
+)
+from margin.api.schemas.common import Id, responses
+from margin.api.security import viewer_of
+from margin.books import actions
+from margin.books.chain import ledger_verify
+from margin.books.models import JournalEntry
+from margin.books.queries import (
+    account_get,
+    accounts_of,
+    books_company,
+    entries_of,
+    entry_get,
+    trial_balance,
+)
+
+router = Router(tags=["books"])
+
+
+def _company(request: HttpRequest, company_id: int) -> Company:
+    return books_company(viewer_of(request), company_id)
+
+
+@router.get(
+    "/companies/{company_id}/accounts", response=responses(list[LedgerAccountOut]), summary="The chart of accounts"
+)
+def account_list(request: HttpRequest, company_id: Id) -> list[LedgerAccountOut]:
+    company = _company(request, company_id)
+    return [LedgerAccountOut.from_account(a) for a in accounts_of(company.pk)]
+
+
+@router.post(
+    "/companies/{company_id}/chart",
+    response=responses(list[LedgerAccountOut], 201),
+    summary="Give a company without accounts the default chart (every role mapped)",
+)
+def chart_install(request: HttpRequest, company_id: Id) -> Status[list[LedgerAccountOut]]:
+    company = _company(request, company_id)
+    created = actions.chart_install(viewer=viewer_of(request), company=company)
+    return Status(201, [LedgerAccountOut.from_account(a) for a in created])
+
+
+@router.post("/companies/{company_id}/accounts", response=responses(LedgerAccountOut, 201), summary="Add an account")
+def account_add(request: HttpRequest, company_id: Id, payload: LedgerAccountIn) -> Status[LedgerAccountOut]:
+    company = _company(request, company_id)
+    account = actions.account_add(
+        viewer=viewer_of(request),
+        company=company,
+        code=payload.code,
+        name=payload.name,
+        kind=payload.kind,
+        role=payload.role,
+    )
+    return Status(201, LedgerAccountOut.from_account(account))
+
+
+@router.patch(
+    "/accounts/{ledger_account_id}",
+    response=responses(LedgerAccountOut),
+    summary="Rename, renumber, map a role, retire",
+)
+def account_change(request: HttpRequest, ledger_account_id: Id, payload: LedgerAccountPatch) -> LedgerAccountOut:
+    viewer = viewer_of(request)
+    account = actions.account_update(
+        viewer=viewer,
+        account=account_get(viewer, ledger_account_id),
+        code=payload.code,
+        name=payload.name,
+        role=payload.role,
+        clear_role=payload.clear_role,
+        active=payload.active,
+    )
+    return LedgerAccountOut.from_account(account)
+
+
+class JournalFilter(Schema):
+    date_from: date | None = None
+    date_to: date | None = None
+    source_kind: str | None = None
+    account_id: Id | None = None
+
+
+@router.get(
+    "/companies/{company_id}/entries",
+    response=responses(list[JournalEntryOut]),
+    summary="The journal, newest entry first",
+    openapi_extra=MONEY_ONLY,
+)
+@paginate(Pages)
+def entry_list(request: HttpRequest, company_id: Id, filters: Query[JournalFilter]) -> QuerySet[JournalEntry]:
+    company = _company(request, company_id)
+    return entries_of(
+        company.pk,
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        source_kind=filters.source_kind,
+        account_id=filters.account_id,
+    )
+
+
+@router.get(
+    "/entries/{journal_entry_id}",
+    response=responses(JournalEntryOut),
+    summary="One journal entry",
+    openapi_extra=MONEY_ONLY,
+)
+def entry_detail(request: HttpRequest, journal_entry_id: Id) -> JournalEntry:
+    return entry_get(viewer_of(request), journal_entry_id)
+
+
+@router.post(
+    "/companies/{company_id}/entries",
+    response=responses(JournalEntryOut, 201),
+    summary="Post a manual entry (balanced, in an open period)",
+    openapi_extra=MONEY_ONLY,
+)
+def entry_add(request: HttpRequest, company_id: Id, payload: JournalEntryIn) -> Status[JournalEntry]:
+    viewer = viewer_of(request)
+    company = _company(request, company_id)
+    entry = actions.entry_post(
+        viewer=viewer,
+        company=company,
+        day=payload.date,
+        description=payload.description,
+        lines=[actions.ManualLine(x.account_id, x.debit_minor, x.credit_minor, x.description) for x in payload.lines],
+    )
+    return Status(201, entry_get(viewer, entry.pk))
+
+
+@router.post(
+    "/entries/{journal_entry_id}/reverse",
+    response=responses(JournalEntryOut, 201),
+    summary="Reverse a manual entry with its mirror image",
+    openapi_extra=MONEY_ONLY,
+)
+def entry_reverse(request: HttpRequest, journal_entry_id: Id, payload: JournalReverseIn) -> Status[JournalEntry]:
+    viewer = viewer_of(request)
+    reversal = actions.entry_reverse(
+        viewer=viewer, entry=entry_get(viewer, journal_entry_id), reason=payload.reason, day=payload.date
+    )
+    return Status(201, entry_get(viewer, reversal.pk))
+
+
+@router.post(
+    "/companies/{company_id}/post",
+    response=responses(JournalPostOut),
+    summary="Post the documents not yet in the journal (invoices, credit notes, payments, expense claims)",
+)
+def journal_post(request: HttpRequest, company_id: Id, payload: JournalPostIn) -> JournalPostOut:
+    company = _company(request, company_id)
+    return JournalPostOut.from_result(
+        actions.journal_sync(viewer=viewer_of(request), company=company, up_to=payload.up_to)
+    )
+
+
+class TrialBalancePeriod(Schema):
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@router.get(
+    "/companies/{company_id}/trial-balance",
+    response=responses(TrialBalanceOut),
+    summary="Trial balance: per account the opening balance, the period's debits and credits, the closing balance",
+    openapi_extra=MONEY_ONLY,
+)
+def trial_balance_get(request: HttpRequest, company_id: Id, period: Query[TrialBalancePeriod]) -> TrialBalanceOut:
+    company = _company(request, company_id)
+    balance = trial_balance(company, date_from=period.date_from, date_to=period.date_to or timezone.localdate())
+    return TrialBalanceOut.from_balance(balance)
+
+
+@router.get(
+    "/companies/{company_id}/verification",
+    response=responses(ChainVerificationOut),
+    summary="Walk the journal's hash chain and report the first entry that does not hold",
+)
+def verification_get(request: HttpRequest, company_id: Id) -> ChainVerificationOut:
+    company = _company(request, company_id)
+    return ChainVerificationOut.from_verification(ledger_verify(company.pk))
