@@ -6,13 +6,13 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup venv assets migrate demo serve test lint types contracts migrations-check pytest \
+.PHONY: run setup venv gnucash-venv assets migrate demo serve test lint types contracts migrations-check pytest \
         pytest-sqlite pytest-postgres browser-deps bench bench-capture bench-documents bench-receivables schema \
         clean kernel checks
 
 run: setup demo serve
 
-setup: venv assets migrate kernel
+setup: venv gnucash-venv assets migrate kernel
 
 # The venv is rebuilt whenever pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -22,6 +22,17 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 venv: $(BIN)/.installed
+
+# GnuCash books are written by piecash, which pins SQLAlchemy < 1.5: it gets a venv of its own, which the export
+# runs as a subprocess (docs/adr/0030-ledger-exports.md). Rebuilt whenever its requirements change.
+GNUCASH_VENV := .venv-gnucash
+GNUCASH_REQUIREMENTS := margin/integrations/gnucash/requirements.txt
+$(GNUCASH_VENV)/.installed: $(GNUCASH_REQUIREMENTS)
+	test -x $(GNUCASH_VENV)/bin/python || $(PYTHON) -m venv $(GNUCASH_VENV)
+	$(GNUCASH_VENV)/bin/python -m pip install --quiet -r $(GNUCASH_REQUIREMENTS)
+	touch $@
+
+gnucash-venv: $(GNUCASH_VENV)/.installed
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -76,12 +87,12 @@ pytest: pytest-sqlite pytest-postgres
 PYTEST_WORKERS ?= 2
 PYTEST_ARGS := -q -n $(PYTEST_WORKERS) --dist loadgroup
 
-pytest-sqlite: venv assets kernel
+pytest-sqlite: venv gnucash-venv assets kernel
 	env -u MARGIN_TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
 # Runs only when MARGIN_TEST_DATABASE_URL names a PostgreSQL database (.ci/run sets it). The browser tests ran
 # in the SQLite run: they check the screens, not the database (docs/adr/0017-browser-tests-run-once.md).
-pytest-postgres: venv assets kernel
+pytest-postgres: venv gnucash-venv assets kernel
 	@if [ -n "$$MARGIN_TEST_DATABASE_URL" ]; then \
 		echo "== the suite on PostgreSQL ($$MARGIN_TEST_DATABASE_URL), browser tests aside"; \
 		$(BIN)/pytest $(PYTEST_ARGS) --ignore=tests/browser; \
