@@ -1,0 +1,1 @@
+"""QuickBooks Online: the journal as a CSV for its "Import journal entries" screen."""
