@@ -76,31 +76,78 @@ def sqlite_triggers() -> dict[str, str]:
     }
 
 
+# PostgreSQL checks inserts once per statement, over the statement's new rows (a transition table): posting a
+# hundred thousand entries is one set-based check, not a hundred thousand lookups planned on stale statistics.
+# The functions run with nested loops off, so the planner hashes the new rows whatever it believes of the tables.
+_NEW_ENTRY_LINES = """SELECT l.entry_id, SUM(l.amount_minor) AS total, COUNT(*) AS n,
+                        BOOL_OR(l.company_id <> e.company_id OR l.date <> e.date) AS stray
+                      FROM books_journalline l JOIN new_entries e ON e.id = l.entry_id GROUP BY l.entry_id"""
 POSTGRES_FUNCTIONS = {
-    "margin_journalentry_guard": f"""
+    "margin_journalentry_inserted": f"""
         BEGIN
-          IF TG_OP = 'DELETE' THEN RAISE EXCEPTION '{IMMUTABLE}'{_AS_INTEGRITY}; END IF;
-          IF TG_OP = 'UPDATE' THEN
-            IF {_changed("IS DISTINCT FROM")} THEN RAISE EXCEPTION '{IMMUTABLE}'{_AS_INTEGRITY}; END IF;
-            RETURN NEW;
-          END IF;
-          IF {_UNBALANCED} THEN RAISE EXCEPTION '{UNBALANCED}'{_AS_INTEGRITY}; END IF;
-          IF {_NOT_NEXT} THEN RAISE EXCEPTION '{CHAIN}'{_AS_INTEGRITY}; END IF;
-          IF {_CLOSED} THEN RAISE EXCEPTION '{CLOSED}'{_AS_INTEGRITY}; END IF;
+          IF EXISTS (SELECT 1 FROM new_entries e LEFT JOIN ({_NEW_ENTRY_LINES}) t ON t.entry_id = e.id
+                     WHERE t.entry_id IS NULL OR t.total <> 0 OR t.n < 2 OR t.stray)
+          THEN RAISE EXCEPTION '{UNBALANCED}'{_AS_INTEGRITY}; END IF;
+          IF EXISTS (SELECT 1 FROM new_entries e
+                     LEFT JOIN books_journalentry p ON p.company_id = e.company_id AND p.seq = e.seq - 1
+                     WHERE NOT COALESCE((e.seq = 1 AND e.prev_hash = '{GENESIS}') OR p.hash = e.prev_hash, FALSE))
+          THEN RAISE EXCEPTION '{CHAIN}'{_AS_INTEGRITY}; END IF;
+          IF EXISTS (SELECT 1 FROM new_entries e JOIN accounts_company c ON c.id = e.company_id
+                     WHERE e.date <= c.locked_through)
+          THEN RAISE EXCEPTION '{CLOSED}'{_AS_INTEGRITY}; END IF;
+          RETURN NULL;
+        END""",
+    "margin_journalline_inserted": f"""
+        BEGIN
+          IF EXISTS (SELECT 1 FROM new_lines l JOIN books_journalentry e ON e.id = l.entry_id)
+          THEN RAISE EXCEPTION '{IMMUTABLE}'{_AS_INTEGRITY}; END IF;
+          IF EXISTS (SELECT 1 FROM new_lines l JOIN books_account a ON a.id = l.account_id
+                     WHERE a.company_id <> l.company_id)
+          THEN RAISE EXCEPTION '{FOREIGN_ACCOUNT}'{_AS_INTEGRITY}; END IF;
+          RETURN NULL;
+        END""",
+    "margin_journalentry_frozen": f"""
+        BEGIN
+          IF TG_OP = 'DELETE' OR ({_changed("IS DISTINCT FROM")})
+          THEN RAISE EXCEPTION '{IMMUTABLE}'{_AS_INTEGRITY}; END IF;
           RETURN NEW;
         END""",
-    "margin_journalline_guard": f"""
+    "margin_journalline_frozen": f"""
         BEGIN
-          IF TG_OP <> 'INSERT' OR {_ENTRY_EXISTS} THEN RAISE EXCEPTION '{IMMUTABLE}'{_AS_INTEGRITY}; END IF;
-          IF {_FOREIGN_ACCOUNT} THEN RAISE EXCEPTION '{FOREIGN_ACCOUNT}'{_AS_INTEGRITY}; END IF;
-          RETURN NEW;
+          RAISE EXCEPTION '{IMMUTABLE}'{_AS_INTEGRITY};
         END""",
 }
 
+# name: (table, when, scope, function)
 POSTGRES_TRIGGERS = {
-    "books_journalentry_guard": ("books_journalentry", "margin_journalentry_guard"),
-    "books_journalline_guard": ("books_journalline", "margin_journalline_guard"),
+    "books_journalentry_inserted": (
+        "books_journalentry",
+        "AFTER INSERT",
+        "REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT",
+        "margin_journalentry_inserted",
+    ),
+    "books_journalline_inserted": (
+        "books_journalline",
+        "AFTER INSERT",
+        "REFERENCING NEW TABLE AS new_lines FOR EACH STATEMENT",
+        "margin_journalline_inserted",
+    ),
+    "books_journalentry_frozen": (
+        "books_journalentry",
+        "BEFORE UPDATE OR DELETE",
+        "FOR EACH ROW",
+        "margin_journalentry_frozen",
+    ),
+    "books_journalline_frozen": (
+        "books_journalline",
+        "BEFORE UPDATE OR DELETE",
+        "FOR EACH ROW",
+        "margin_journalline_frozen",
+    ),
 }
+# Names of an earlier version of the guards, dropped when the current ones are installed.
+OLD_POSTGRES = {"books_journalentry_guard": "books_journalentry", "books_journalline_guard": "books_journalline"}
+OLD_FUNCTIONS = ("margin_journalentry_guard", "margin_journalline_guard")
 
 
 def install(vendor: str) -> list[str]:
@@ -108,21 +155,21 @@ def install(vendor: str) -> list[str]:
     if vendor == "sqlite":
         drops = [f"DROP TRIGGER IF EXISTS {name}" for name in sqlite_triggers()]
         return drops + [f"CREATE TRIGGER {name} {body}" for name, body in sqlite_triggers().items()]
-    statements = [
-        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ {body} $$"
+    statements = uninstall(vendor)
+    statements += [
+        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql SET enable_nestloop = off AS $$ {body} $$"
         for name, body in POSTGRES_FUNCTIONS.items()
     ]
-    for name, (table, function) in POSTGRES_TRIGGERS.items():
-        statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-        statements.append(
-            f"CREATE TRIGGER {name} BEFORE INSERT OR UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {function}()"
-        )
+    statements += [
+        f"CREATE TRIGGER {name} {when} ON {table} {scope} EXECUTE FUNCTION {function}()"
+        for name, (table, when, scope, function) in POSTGRES_TRIGGERS.items()
+    ]
     return statements
 
 
 def uninstall(vendor: str) -> list[str]:
     if vendor == "sqlite":
         return [f"DROP TRIGGER IF EXISTS {name}" for name in sqlite_triggers()]
-    statements = [f"DROP TRIGGER IF EXISTS {name} ON {table}" for name, (table, _) in POSTGRES_TRIGGERS.items()]
-    return statements + [f"DROP FUNCTION IF EXISTS {name}()" for name in POSTGRES_FUNCTIONS]
+    triggers = {**OLD_POSTGRES, **{name: table for name, (table, *_rest) in POSTGRES_TRIGGERS.items()}}
+    statements = [f"DROP TRIGGER IF EXISTS {name} ON {table}" for name, table in triggers.items()]
+    return statements + [f"DROP FUNCTION IF EXISTS {name}()" for name in (*OLD_FUNCTIONS, *POSTGRES_FUNCTIONS)]
