@@ -7,6 +7,7 @@ API as served."""
 from __future__ import annotations
 
 from margin.api.main import api
+from margin.integrations.ledgers.api import router as ledgers
 from margin.integrations.msproject.api import router as msproject
 from margin.integrations.projectfile.api import router as projectfile
 from margin.integrations.timecsv.api import router as timecsv
@@ -14,5 +15,6 @@ from margin.integrations.timecsv.api import router as timecsv
 api.add_router("/", msproject)
 api.add_router("/", timecsv)
 api.add_router("/", projectfile)
+api.add_router("/", ledgers)
 
 __all__ = ["api"]
