@@ -25,7 +25,7 @@ from margin.books.rules import GENESIS
 UNBALANCED = "journal entry does not balance"
 IMMUTABLE = "posted journal entries are immutable"
 CHAIN = "journal entry is not the next link of the company chain"
-FOREIGN_ACCOUNT = "journal line account belongs to another company"
+FOREIGN_ACCOUNT = "journal line account is not one of its company"
 CLOSED = "journal entry dated in a closed period"
 
 # Columns an entry keeps for ever (posted_by may still become NULL when a user is deleted).
@@ -52,7 +52,7 @@ _NOT_NEXT = f"""NEW.seq <> COALESCE((SELECT MAX(seq) FROM books_journalentry WHE
                OR NEW.prev_hash <> COALESCE((SELECT hash FROM books_journalentry
                                              WHERE company_id = NEW.company_id AND seq = NEW.seq - 1), '{GENESIS}')"""
 _CLOSED = "NEW.date <= (SELECT locked_through FROM accounts_company WHERE id = NEW.company_id)"
-_FOREIGN_ACCOUNT = "(SELECT company_id FROM books_account WHERE id = NEW.account_id) <> NEW.company_id"
+_FOREIGN_ACCOUNT = "(SELECT company_id FROM books_account WHERE id = NEW.account_id) IS NOT NEW.company_id"
 _AS_INTEGRITY = " USING ERRCODE = 'integrity_constraint_violation'"
 _ENTRY_EXISTS = "EXISTS (SELECT 1 FROM books_journalentry WHERE id = NEW.entry_id)"
 
@@ -101,8 +101,8 @@ POSTGRES_FUNCTIONS = {
         BEGIN
           IF EXISTS (SELECT 1 FROM new_lines l JOIN books_journalentry e ON e.id = l.entry_id)
           THEN RAISE EXCEPTION '{IMMUTABLE}'{_AS_INTEGRITY}; END IF;
-          IF EXISTS (SELECT 1 FROM new_lines l JOIN books_account a ON a.id = l.account_id
-                     WHERE a.company_id <> l.company_id)
+          IF EXISTS (SELECT 1 FROM new_lines l LEFT JOIN books_account a ON a.id = l.account_id
+                     WHERE a.company_id IS DISTINCT FROM l.company_id)
           THEN RAISE EXCEPTION '{FOREIGN_ACCOUNT}'{_AS_INTEGRITY}; END IF;
           RETURN NULL;
         END""",

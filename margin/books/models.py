@@ -102,11 +102,18 @@ class JournalLine(models.Model):
     in the document's currency and the dimensions reports group by. `company` and `date` repeat the entry's,
     so the trial balance reads this table alone."""
 
-    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
-    company = models.ForeignKey("accounts.Company", on_delete=models.PROTECT, related_name="+")
+    # Posting writes a line per movement, so each index and foreign-key check counts (ADR 0029): the entry is
+    # found through (entry, position); company and account are checked by the guards (the account's company
+    # is the line's, the company is its entry's) and found through the covering index.
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines", db_index=False)
+    company = models.ForeignKey(
+        "accounts.Company", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     date = models.DateField()
     position = models.PositiveIntegerField()
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="lines", db_constraint=False, db_index=False
+    )
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     amount_currency_minor = models.BigIntegerField()
@@ -116,7 +123,9 @@ class JournalLine(models.Model):
     contract = models.ForeignKey(
         "contracts.Contract", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    person = models.ForeignKey("accounts.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "accounts.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
 
     class Meta:
         ordering = ["entry_id", "position"]

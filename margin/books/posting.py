@@ -126,7 +126,7 @@ def invoices_pending(company: Company, chart: Chart, up_to: date, into: Pending)
         what = "Credit note" if kind == Source.CREDIT_NOTE else "Invoice"
         lines = [LineSpec(receivable, sign * total_c, currency, sign * int(total), f"{what} {number}", client_id)]
         if tax:
-            lines.append(LineSpec(tax_payable, -sign * tax_c, currency, -sign * int(tax), "Tax", client_id))
+            lines.append(LineSpec(tax_payable, -sign * tax_c, currency, -sign * int(tax), "Tax"))
         for row, part, part_c in zip(current, parts, parts_c, strict=True):
             if part or part_c:
                 lines.append(
@@ -136,7 +136,6 @@ def invoices_pending(company: Company, chart: Chart, up_to: date, into: Pending)
                         currency,
                         -sign * part,
                         f"{what} {number}",
-                        client_id,
                         project_id=row[12],
                         contract_id=contract_id,
                     )
