@@ -20,7 +20,7 @@ from margin.accounts.models import Company
 from margin.accounts.queries import Viewer, company_locked_through
 from margin.books import rules
 from margin.books.models import Account, AccountKind, JournalEntry, JournalLine
-from margin.books.posting import pending
+from margin.books.posting import Chart, pending, revaluation
 from margin.books.queries import books_company
 from margin.books.rules import GENESIS, EntrySpec, LineSpec, Source, entry_hash, line_tuple
 from margin.core import audit
@@ -375,6 +375,34 @@ def reversal_of(entry: JournalEntry, *, day: date, description: str) -> EntrySpe
             for x in JournalLine.objects.filter(entry=entry).order_by("position")
         ],
     )
+
+
+@transaction.atomic
+def fx_revalue(*, viewer: Viewer, company: Company, as_of: date) -> list[JournalEntry]:
+    """Revalue the open foreign-currency receivables at `as_of` (unrealised gain or loss) and reverse it the next
+    day, so the next period starts from the invoices' own rates again (its realised differences come with the
+    payments). Once per company and day."""
+    books_company(viewer, company.pk)
+    Company.objects.select_for_update().filter(pk=company.pk).first()
+    if JournalEntry.objects.filter(company_id=company.pk, source_kind=Source.FX_REVALUATION, date=as_of).exists():
+        raise Conflict(f"Open receivables were revalued at {as_of} already.")
+    _check_open(company, as_of)
+    chart_ensure(company)
+    chart = Chart(company)
+    spec = revaluation(company, chart, as_of)
+    if spec is None:
+        return []
+    [entry] = entries_post(company=company, specs=[spec], actor_id=viewer.user_id)
+    undo = reversal_of(entry, day=as_of + timedelta(days=1), description=f"Reversal of the revaluation at {as_of}")
+    entries = [entry, *entries_post(company=company, specs=[undo], actor_id=viewer.user_id)]
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="journal.revalue",
+        obj=company,
+        after={"as_of": str(as_of), "lines": len(spec.lines), "seqs": [e.seq for e in entries]},
+    )
+    return entries
 
 
 @dataclass(frozen=True)

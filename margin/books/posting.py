@@ -261,6 +261,50 @@ def payments_pending(company: Company, chart: Chart, up_to: date, today: date, i
         )
 
 
+# --- revaluation of open receivables -------------------------------------------------------------------------
+
+
+def revaluation(company: Company, chart: Chart, as_of: date) -> EntrySpec | None:
+    """The unrealised exchange difference on what clients still owe in other currencies at `as_of`: each open
+    foreign invoice's rest, valued at the day's rate instead of the invoice's, per client. None when nothing
+    moves. (What a company owes is in its own currency: expense claims are converted when they are made.)"""
+    base = company.base_currency
+    open_rows = (
+        Invoice.objects.filter(company=company, status=InvoiceStatus.ISSUED, issue_date__lte=as_of, kind="invoice")
+        .exclude(currency=base)
+        .values_list("client_id", "currency", "exchange_rate", "total_minor", "paid_minor", "credited_minor")
+    )
+    moves: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    rates: dict[str, Decimal] = {}
+    for client_id, currency, rate, total, paid, credited in open_rows:
+        rest = total - paid - credited
+        if rest <= 0:
+            continue
+        if currency not in rates:
+            rates[currency] = exchange_rate_find(company.organisation_id, currency, base, as_of).rate
+        carried = convert_minor(rest, Decimal(rate), currency, base)
+        now = convert_minor(rest, rates[currency], currency, base)
+        moves[(client_id, currency)][0] += now - carried
+    receivable, gain, loss = chart.role(Role.RECEIVABLE), chart.role(Role.FX_GAIN), chart.role(Role.FX_LOSS)
+    lines = []
+    for (client_id, currency), (difference, _) in sorted(moves.items()):
+        if difference:
+            text = f"Revaluation of {currency} receivables at {rates[currency]}"
+            lines.append(LineSpec(receivable, difference, currency, 0, text, client_id=client_id))
+            lines.append(LineSpec(gain if difference > 0 else loss, -difference, currency, 0, text))
+    if not lines:
+        return None
+    return EntrySpec(
+        company_id=company.pk,
+        organisation_id=company.organisation_id,
+        date=as_of,
+        description=f"Unrealised exchange differences on open receivables at {as_of.isoformat()}",
+        source_kind=Source.FX_REVALUATION,
+        currency=base,
+        lines=lines,
+    )
+
+
 # --- expense claims -------------------------------------------------------------------------------------------
 
 

@@ -114,6 +114,7 @@ class Source:
     EXPENSE_CLAIM = "expense_claim"
     REIMBURSEMENT = "reimbursement"
     REVENUE_RUN = "revenue_run"
+    FX_REVALUATION = "fx_revaluation"
     MANUAL = "manual"
     REVERSAL = "reversal"
 
@@ -124,6 +125,7 @@ class Source:
         (EXPENSE_CLAIM, "Approved expense claim"),
         (REIMBURSEMENT, "Expense reimbursement"),
         (REVENUE_RUN, "Revenue run"),
+        (FX_REVALUATION, "Revaluation of open receivables"),
         (MANUAL, "Manual entry"),
         (REVERSAL, "Reversal"),
     )

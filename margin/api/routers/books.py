@@ -7,7 +7,7 @@ from datetime import date
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
@@ -15,7 +15,9 @@ from margin.accounts.models import Company
 from margin.api.money import MONEY_ONLY
 from margin.api.pagination import Pages
 from margin.api.schemas.books import (
+    BalanceSheetOut,
     ChainVerificationOut,
+    ConsolidatedOut,
     JournalEntryIn,
     JournalEntryOut,
     JournalPostIn,
@@ -24,9 +26,11 @@ from margin.api.schemas.books import (
     LedgerAccountIn,
     LedgerAccountOut,
     LedgerAccountPatch,
+    ProfitAndLossOut,
+    RevaluationIn,
     TrialBalanceOut,
 )
-from margin.api.schemas.common import Id, responses
+from margin.api.schemas.common import Currency, Id, responses
 from margin.api.security import viewer_of
 from margin.books import actions
 from margin.books.chain import ledger_verify
@@ -34,11 +38,14 @@ from margin.books.models import JournalEntry
 from margin.books.queries import (
     account_get,
     accounts_of,
+    books_companies,
     books_company,
     entries_of,
     entry_get,
     trial_balance,
 )
+from margin.books.reports import balance_sheet, consolidated, profit_and_loss
+from margin.core.errors import Invalid
 
 router = Router(tags=["books"])
 
@@ -204,3 +211,72 @@ def trial_balance_get(request: HttpRequest, company_id: Id, period: Query[TrialB
 def verification_get(request: HttpRequest, company_id: Id) -> ChainVerificationOut:
     company = _company(request, company_id)
     return ChainVerificationOut.from_verification(ledger_verify(company.pk))
+
+
+class ReportPeriod(Schema):
+    date_from: date
+    date_to: date
+
+
+@router.get(
+    "/companies/{company_id}/profit-and-loss",
+    response=responses(ProfitAndLossOut),
+    summary="Profit and loss for a period",
+    openapi_extra=MONEY_ONLY,
+)
+def profit_and_loss_get(request: HttpRequest, company_id: Id, period: Query[ReportPeriod]) -> ProfitAndLossOut:
+    company = _company(request, company_id)
+    _check_period(period.date_from, period.date_to)
+    return ProfitAndLossOut.from_report(profit_and_loss(company, date_from=period.date_from, date_to=period.date_to))
+
+
+class AsOf(Schema):
+    as_of: date
+
+
+@router.get(
+    "/companies/{company_id}/balance-sheet",
+    response=responses(BalanceSheetOut),
+    summary="Balance sheet at a day (with the year's result so far)",
+    openapi_extra=MONEY_ONLY,
+)
+def balance_sheet_get(request: HttpRequest, company_id: Id, day: Query[AsOf]) -> BalanceSheetOut:
+    company = _company(request, company_id)
+    return BalanceSheetOut.from_report(balance_sheet(company, as_of=day.as_of))
+
+
+class ConsolidationQuery(Schema):
+    date_from: date
+    date_to: date
+    currency: Currency | None = Field(None, description="The reporting currency (default: the first company's)")
+
+
+@router.get(
+    "/consolidated",
+    response=responses(ConsolidatedOut),
+    summary="The organisation's P&L and balance sheet in a reporting currency, with the translation rates",
+)
+def consolidated_get(request: HttpRequest, query: Query[ConsolidationQuery]) -> ConsolidatedOut:
+    companies = books_companies(viewer_of(request))
+    _check_period(query.date_from, query.date_to)
+    currency = query.currency or min(companies, key=lambda c: c.pk).base_currency
+    report = consolidated(companies, currency=currency, date_from=query.date_from, date_to=query.date_to)
+    return ConsolidatedOut.from_report(report)
+
+
+def _check_period(date_from: date, date_to: date) -> None:
+    if date_to < date_from:
+        raise Invalid("The period must end on or after the day it starts.", field="date_to")
+
+
+@router.post(
+    "/companies/{company_id}/fx-revaluation",
+    response=responses(list[JournalEntryOut], 201),
+    summary="Revalue open foreign-currency receivables at a period end (reversed the next day)",
+    openapi_extra=MONEY_ONLY,
+)
+def fx_revaluation_post(request: HttpRequest, company_id: Id, payload: RevaluationIn) -> Status[list[JournalEntry]]:
+    viewer = viewer_of(request)
+    company = _company(request, company_id)
+    entries = actions.fx_revalue(viewer=viewer, company=company, as_of=payload.as_of)
+    return Status(201, [entry_get(viewer, e.pk) for e in entries])

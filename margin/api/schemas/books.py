@@ -16,6 +16,7 @@ from margin.books.actions import SyncResult
 from margin.books.chain import Verification
 from margin.books.models import Account, JournalEntry, JournalLine
 from margin.books.queries import BalanceRow, TrialBalance
+from margin.books.reports import BalanceSheet, Consolidated, ProfitAndLoss, StatementLine
 from margin.books.rules import ROLES
 
 AccountCode = Annotated[str, StringConstraints(min_length=1, max_length=16), NoNul]
@@ -235,3 +236,103 @@ class ChainVerificationOut(Schema):
             lines=found.lines,
             first_break=ChainBreakOut(seq=b.seq, entry_id=b.entry_id, reason=b.reason) if b else None,
         )
+
+
+class ReportLineOut(Schema):
+    model_config = {"json_schema_extra": MONEY_SHAPE}
+
+    code: str
+    name: str
+    amount: MoneyOut
+
+
+def _lines(lines: list[StatementLine], currency: str) -> list[ReportLineOut]:
+    return [ReportLineOut(code=x.code, name=x.name, amount=money(x.amount_minor, currency)) for x in lines]
+
+
+class ProfitAndLossOut(Schema):
+    model_config = {"json_schema_extra": MONEY_SHAPE}
+
+    currency: str
+    date_from: Day
+    date_to: Day
+    income: list[ReportLineOut]
+    expenses: list[ReportLineOut]
+    total_income: MoneyOut
+    total_expenses: MoneyOut
+    result: MoneyOut
+
+    @staticmethod
+    def from_report(report: ProfitAndLoss) -> ProfitAndLossOut:
+        c = report.currency
+        return ProfitAndLossOut(
+            currency=c,
+            date_from=report.date_from,
+            date_to=report.date_to,
+            income=_lines(report.income, c),
+            expenses=_lines(report.expenses, c),
+            total_income=money(report.income_minor, c),
+            total_expenses=money(report.expenses_minor, c),
+            result=money(report.result_minor, c),
+        )
+
+
+class BalanceSheetOut(Schema):
+    model_config = {"json_schema_extra": MONEY_SHAPE}
+
+    currency: str
+    as_of: Day
+    assets: list[ReportLineOut]
+    liabilities: list[ReportLineOut]
+    equity: list[ReportLineOut]
+    total_assets: MoneyOut
+    total_liabilities_and_equity: MoneyOut
+    balances: bool
+
+    @staticmethod
+    def from_report(report: BalanceSheet) -> BalanceSheetOut:
+        c = report.currency
+        return BalanceSheetOut(
+            currency=c,
+            as_of=report.as_of,
+            assets=_lines(report.assets, c),
+            liabilities=_lines(report.liabilities, c),
+            equity=_lines(report.equity, c),
+            total_assets=money(report.assets_minor, c),
+            total_liabilities_and_equity=money(report.liabilities_and_equity_minor, c),
+            balances=report.balances,
+        )
+
+
+class TranslationRateOut(Schema):
+    company: str
+    currency: str
+    closing_rate: str = Field(description="Assets and liabilities: the rate on the period's last day")
+    average_rate: str = Field(description="Income and expenses: the average of the month-end rates")
+
+
+class ConsolidatedOut(Schema):
+    model_config = {"json_schema_extra": MONEY_SHAPE}
+
+    currency: str
+    profit_and_loss: ProfitAndLossOut
+    balance_sheet: BalanceSheetOut
+    rates: list[TranslationRateOut]
+
+    @staticmethod
+    def from_report(report: Consolidated) -> ConsolidatedOut:
+        return ConsolidatedOut(
+            currency=report.currency,
+            profit_and_loss=ProfitAndLossOut.from_report(report.profit_and_loss),
+            balance_sheet=BalanceSheetOut.from_report(report.balance_sheet),
+            rates=[
+                TranslationRateOut(
+                    company=r.company, currency=r.currency, closing_rate=str(r.closing), average_rate=str(r.average)
+                )
+                for r in report.rates
+            ],
+        )
+
+
+class RevaluationIn(Schema):
+    as_of: Day = Field(description="The period's last day: the revaluation is reversed on the next")

@@ -106,3 +106,26 @@ def test_the_journal_costs_the_same_queries_for_more_entries(firm: Firm, api_as:
     with CaptureQueriesContext(connection) as many:
         assert len(api.get(f"/books/companies/{firm.usd.pk}/entries").json()["items"]) == 12
     assert len(many.captured_queries) <= len(few.captured_queries)
+
+
+def test_statements_and_the_revaluation(firm: Firm, api_as: Any) -> None:
+    issued_invoice(firm, 11_900, tax_minor=1_900, number="2026-0401")
+    api = api_as(firm.finance_user)
+    api.post(f"/books/companies/{firm.usd.pk}/post", {})
+    period = {"date_from": "2000-01-01", "date_to": TODAY.isoformat()}
+    pnl = api.get(f"/books/companies/{firm.usd.pk}/profit-and-loss", period).json()
+    assert pnl["result"]["amount_minor"] == 10_000 and pnl["total_expenses"]["amount_minor"] == 0
+    sheet = api.get(f"/books/companies/{firm.usd.pk}/balance-sheet", {"as_of": TODAY.isoformat()}).json()
+    assert sheet["balances"] is True and sheet["total_assets"]["amount_minor"] == 11_900
+    both = api.get("/books/consolidated", {**period, "currency": "USD"})
+    assert both.status_code == 422  # the EUR company has no EUR→USD rate: said, not guessed
+    alone = api.get("/books/consolidated", period)
+    assert alone.status_code in (200, 422)
+    error_of(
+        api.get(
+            f"/books/companies/{firm.usd.pk}/profit-and-loss", {"date_from": "2026-02-01", "date_to": "2026-01-01"}
+        ),
+        422,
+    )
+    revalued = api.post(f"/books/companies/{firm.usd.pk}/fx-revaluation", {"as_of": TODAY.isoformat()})
+    assert revalued.status_code == 201 and revalued.json() == []  # nothing open in another currency

@@ -97,6 +97,9 @@ READ_RULES: dict[str, dict[str, int]] = {
     "books_entry_list": FINANCE_ONLY,
     "books_trial_balance_get": FINANCE_ONLY,
     "books_verification_get": FINANCE_ONLY,
+    "books_profit_and_loss_get": FINANCE_ONLY,
+    "books_balance_sheet_get": FINANCE_ONLY,
+    "books_consolidated_get": FINANCE_ONLY,
     "revenue_run_list": FINANCE_ONLY,
     "revenue_run_preview_get": FINANCE_ONLY,
     "revenue_contract_history_get": FINANCE_ONLY,
@@ -173,7 +176,8 @@ MONEY_WRITES: dict[str, tuple[int, ...]] = {
     # GLX-1's billing line bills time: no estimate without a figure, no price to modify.
     "revenue_estimate_add": (422, 422, 403, 403, 403, 403, 404),
     "revenue_modification_add": (422, 422, 403, 403, 403, 403, 404),
-    "revenue_run_add": (409, 409, 403, 403, 403, 403, 404),  # the matrix asks for a month before the run it holds
+    "revenue_run_add": (409, 409, 403, 403, 403, 403, 404),
+    "books_fx_revaluation_post": (201, 201, 403, 403, 403, 403, 404),  # nothing open in another currency: []  # the matrix asks for a month before the run it holds
 }
 
 # Properties whose name says money but that are not a project's money, and why.
@@ -193,6 +197,8 @@ NOT_PROJECT_MONEY = {
     ("ExchangeRateOut", "rate"): "a published exchange rate",
     ("RateLookupOut", "rate"): "a published exchange rate",
     ("ConvertOut", "rate"): "a published exchange rate",
+    ("TranslationRateOut", "closing_rate"): "a published exchange rate",
+    ("TranslationRateOut", "average_rate"): "an average of published exchange rates",
     ("ConvertOut", "amount_minor"): "the caller's own amount, converted",
     ("ConvertOut", "converted_minor"): "the caller's own amount, converted",
     ("EcbImportOut", "rates"): "a count of imported rates",
@@ -292,6 +298,9 @@ def _query(world: Roles) -> dict[str, Any]:
         "since": day,
         "company": world.firm.usd.pk,
         "through": day,
+        "date_from": day,
+        "date_to": day,
+        "as_of": day,
         "year": world.work_date.year,
         "month": world.work_date.month,
     }

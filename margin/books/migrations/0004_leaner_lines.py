@@ -24,33 +24,56 @@ def reinstall(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0012_company_locked_through'),
-        ('books', '0003_statement_level_guards'),
+        ("accounts", "0012_company_locked_through"),
+        ("books", "0003_statement_level_guards"),
     ]
 
     operations = [
         migrations.RunPython(drop, migrations.RunPython.noop),
         migrations.AlterField(
-            model_name='journalline',
-            name='account',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='books.account'),
+            model_name="journalline",
+            name="account",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="lines",
+                to="books.account",
+            ),
         ),
         migrations.AlterField(
-            model_name='journalline',
-            name='company',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.company'),
+            model_name="journalline",
+            name="company",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="accounts.company",
+            ),
         ),
         migrations.AlterField(
-            model_name='journalline',
-            name='entry',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='books.journalentry'),
+            model_name="journalline",
+            name="entry",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="lines",
+                to="books.journalentry",
+            ),
         ),
         migrations.AlterField(
-            model_name='journalline',
-            name='person',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.person'),
+            model_name="journalline",
+            name="person",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="accounts.person",
+            ),
         ),
         migrations.RunPython(reinstall, migrations.RunPython.noop),
     ]
