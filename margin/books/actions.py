@@ -236,9 +236,9 @@ def _store(company: Company, specs: Sequence[EntrySpec], *, actor_id: int | None
     for spec, entry_id in zip(specs, _reserve_ids(len(specs)), strict=True):
         rules.check_balanced(spec.lines)
         seq += 1
-        description = spec.description[:400]
+        description = rules.ledger_text(spec.description)
         stored = [line_tuple(n, line) for n, line in enumerate(spec.lines, start=1)]
-        stored = [(*row[:5], str(row[5])[:400], *row[6:]) for row in stored]
+        stored = [(*row[:5], rules.ledger_text(str(row[5])), *row[6:]) for row in stored]
         digest = entry_hash(
             prev_hash=prev,
             company_id=company.pk,

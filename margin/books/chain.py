@@ -16,7 +16,7 @@ from typing import Any
 from django.db import connection
 
 from margin.books.models import JournalEntry, JournalLine
-from margin.books.rules import GENESIS, entry_hash
+from margin.books.rules import GENESIS, SEPARATORS, entry_hash
 
 
 @dataclass(frozen=True)
@@ -72,13 +72,17 @@ def ledger_verify(company_id: int, *, progress: Callable[[int], None] | None = N
             return Break(seq, entry_id, f"Entry #{seq} does not follow entry #{seq - 1}: its previous hash differs.")
         if sum(int(x[2]) for x in current_lines) != 0 or len(current_lines) < 2:
             return Break(seq, entry_id, f"Entry #{seq} does not balance.")
-        if any(x[10] != company_id or str(x[11]) != str(current[2]) for x in current_lines):
+        day = current[2]
+        if any(x[10] != company_id or x[11] != day for x in current_lines):
             return Break(seq, entry_id, f"Entry #{seq} has a line of another company or date.")
+        texts = [current[3], *(x[5] for x in current_lines)]
+        if any(separator in text for text in texts for separator in SEPARATORS):
+            return Break(seq, entry_id, f"Entry #{seq} holds a text no posting writes (a separator of the hash).")
         digest = entry_hash(
             prev_hash=prev,
             company_id=company_id,
             seq=seq,
-            day=current[2] if isinstance(current[2], str) else current[2].isoformat(),
+            day=day,
             description=current[3],
             source_kind=current[4],
             source_id=current[5],

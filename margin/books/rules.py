@@ -201,8 +201,14 @@ def convert_parts(parts: Sequence[int], rate: Decimal, source: str, target: str,
     return converted
 
 
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
+SEPARATORS = ("\x1e", "\x1f")  # between lines, between fields: never inside a stored text
+
+
+def ledger_text(value: str, max_length: int = 400) -> str:
+    """A description as the journal keeps it: without the hash's separators, at most `max_length` long."""
+    for separator in SEPARATORS:
+        value = value.replace(separator, " ")
+    return value[:max_length]
 
 
 def entry_hash(
@@ -221,25 +227,17 @@ def entry_hash(
     """SHA-256 over the entry's fields, its lines in order and the previous entry's hash.
 
     Each line is (position, account id, amount, currency, amount in currency, description, client, project,
-    contract, person). Fields are separated by US (0x1f) and lines by RS (0x1e), characters a cleaned text
-    never holds, so no two different entries serialise alike."""
-    digest = hashlib.sha256()
+    contract, person). Each value is written as `str()` writes it (a date as ISO 8601, a missing id as None),
+    fields separated by US (0x1f) and lines by RS (0x1e), which no stored text holds (`ledger_text`): every
+    field has its place, so no two different entries serialise alike. One pass in C over each line: the
+    verification hashes a million lines in seconds."""
     head = (
-        prev_hash,
-        company_id,
-        seq,
-        day if isinstance(day, str) else day.isoformat(),
-        description,
-        source_kind,
-        source_id,
-        reverses_id,
-        currency,
+        f"{prev_hash}\x1f{company_id}\x1f{seq}\x1f{day}\x1f{description}\x1f{source_kind}\x1f{source_id}"
+        f"\x1f{reverses_id}\x1f{currency}"
     )
-    digest.update("\x1f".join(_text(v) for v in head).encode())
-    for line in lines:
-        digest.update(b"\x1e")
-        digest.update("\x1f".join(_text(v) for v in line).encode())
-    return digest.hexdigest()
+    parts = [head]
+    parts.extend("\x1f".join(map(str, line)) for line in lines)
+    return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()
 
 
 def line_tuple(position: int, line: LineSpec) -> tuple[object, ...]:

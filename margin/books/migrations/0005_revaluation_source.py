@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('books', '0004_leaner_lines'),
+        ("books", "0004_leaner_lines"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='journalentry',
-            name='source_kind',
-            field=models.CharField(choices=[('invoice', 'Invoice'), ('credit_note', 'Credit note'), ('payment', 'Payment'), ('expense_claim', 'Approved expense claim'), ('reimbursement', 'Expense reimbursement'), ('revenue_run', 'Revenue run'), ('fx_revaluation', 'Revaluation of open receivables'), ('manual', 'Manual entry'), ('reversal', 'Reversal')], max_length=16),
+            model_name="journalentry",
+            name="source_kind",
+            field=models.CharField(
+                choices=[
+                    ("invoice", "Invoice"),
+                    ("credit_note", "Credit note"),
+                    ("payment", "Payment"),
+                    ("expense_claim", "Approved expense claim"),
+                    ("reimbursement", "Expense reimbursement"),
+                    ("revenue_run", "Revenue run"),
+                    ("fx_revaluation", "Revaluation of open receivables"),
+                    ("manual", "Manual entry"),
+                    ("reversal", "Reversal"),
+                ],
+                max_length=16,
+            ),
         ),
     ]
