@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run setup venv gnucash-venv assets migrate demo serve test lint types contracts migrations-check pytest \
-        pytest-sqlite pytest-postgres browser-deps bench bench-capture bench-documents bench-receivables schema \
+        pytest-sqlite pytest-postgres browser-deps bench bench-capture bench-documents bench-receivables bench-books bench-revenue schema \
         clean kernel checks
 
 run: setup demo serve
@@ -121,6 +121,14 @@ bench-documents: venv
 # Receivables: the ageing over 100,000 invoices on SQLite and PostgreSQL (BENCH_ARGS="--backends sqlite").
 bench-receivables: venv
 	$(PY) bench/receivables.py $(BENCH_ARGS)
+
+# The books (issue 11): posting 100,000 invoices, the trial balance and the chain's verification over 1,000,000 lines.
+bench-books: venv
+	$(PY) bench/books.py $(BENCH_ARGS)
+
+# The month-end revenue run for 1,000 contracts over 1,000,000 time entries (issue 11).
+bench-revenue: venv
+	$(PY) bench/revenue.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
