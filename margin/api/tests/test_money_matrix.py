@@ -74,8 +74,9 @@ READ_RULES: dict[str, dict[str, int]] = {
     "people_cost_rate_list": FINANCE_ONLY,
     # What changed after a period was closed: finance's audit of its close.
     "periods_period_changes": FINANCE_ONLY,
-    # What is left to do before a close (counts and company totals): finance's, who close.
-    "periods_period_checklist": FINANCE_ONLY,
+    # What is left to do before a close (counts and company totals): finance's, who close; another
+    # organisation does not find the company.
+    "periods_period_checklist": {**FINANCE_ONLY, "other_org": 404},
     # A company's tax codes are finance's settings.
     "contracts_tax_code_list": FINANCE_ONLY,
     # Converting needs a rate of the caller's own organisation: the other one has none.
