@@ -40,6 +40,7 @@ from margin.accounts.models import Company, Organisation, Person, Role
 from margin.accounts.queries import Viewer, viewer_for
 from margin.billing import actions as billing
 from margin.billing.models import Invoice
+from margin.books import actions as books
 from margin.closing import actions as closing
 from margin.contracts import actions as contracts
 from margin.contracts.models import BillingModel, Contract
@@ -55,6 +56,7 @@ from margin.projects.models import BoardColumn, Project, ProjectStatus, Task, Ta
 from margin.projects.planning import to_aware
 from margin.rates import actions as rates
 from margin.receivables import actions as receivables
+from margin.revenue import actions as revenue
 from margin.timesheets import actions as timesheets
 from margin.timesheets.actions import ImportRow
 
@@ -96,7 +98,7 @@ STEPS = (
     "history (approved time), exchange rates and expenses",
     "invoices of the past months",
     "the last weeks",
-    "draft invoice and period close",
+    "draft invoice, the books, revenue runs and period close",
 )
 
 # --------------------------------------------------------------------------------------------------
@@ -647,6 +649,7 @@ def _close_books(built: _Built, plan: Plan) -> Invoice | None:
             last = last_entry.get((code, t.name))
             if t.status == TaskStatus.DONE and last is not None and last < plan.calendar.week(WEEKS - 2):
                 projects.task_update(viewer=manager, task=built.tasks[(code, t.name)], closed=True)
+    _books_and_revenue(built, plan.calendar.closed_through)
     for key, company in built.companies.items():
         closing.period_close(
             viewer=built.finance(key),
@@ -657,7 +660,31 @@ def _close_books(built: _Built, plan: Plan) -> Invoice | None:
             # and the "changes since" screen have something to show); recorded only if it blocks.
             override_reason="Demo history: open work of the month is carried forward.",
         )
+        books.journal_sync(viewer=built.finance(key), company=company)  # what was issued and paid since
     return draft
+
+
+def _month_ends(first: date, last: date) -> list[tuple[int, int]]:
+    months, day = [], first.replace(day=1)
+    while True:
+        end = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        if end > last:
+            return months
+        months.append((day.year, day.month))
+        day = end + timedelta(days=1)
+
+
+def _books_and_revenue(built: _Built, through: date) -> None:
+    """Each company's documents posted to its journal and revenue recognised month by month up to the close, so
+    the books, the revenue runs and the contracts' revenue charts have a history."""
+    for key, company in built.companies.items():
+        finance = built.finance(key)
+        books.journal_sync(viewer=finance, company=company, up_to=through)
+        first = Contract.objects.filter(company=company).order_by("start_date").values_list("start_date", flat=True)
+        if not first:
+            continue
+        for year, month in _month_ends(first[0], through):
+            revenue.revenue_run_post(viewer=finance, company=company, year=year, month=month)
 
 
 def demo_firm_exists() -> bool:

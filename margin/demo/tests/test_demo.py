@@ -170,6 +170,26 @@ def test_time_invoices_and_expenses_in_every_state(today: date) -> None:
     assert Notification.objects.filter(user__username__in=["maya", "liam"]).values("user").distinct().count() == 2
 
 
+def test_the_books_balance_verify_and_carry_each_month_s_revenue(today: date) -> None:
+    from margin.accounts.models import Company
+    from margin.books.chain import ledger_verify
+    from margin.books.models import JournalEntry
+    from margin.books.queries import trial_balance
+    from margin.revenue.models import RevenueRun
+
+    cal = DemoCalendar.of(today)
+    for company in Company.objects.filter(organisation__slug="northwind"):
+        assert JournalEntry.objects.filter(company=company, source_kind="invoice").exists()
+        assert trial_balance(company, date_to=today).balances
+        assert ledger_verify(company.pk).intact
+        runs = RevenueRun.objects.filter(company=company)
+        assert runs.exists() and max(r.period_end for r in runs) == cal.closed_through
+    # Every issued invoice is in its company's journal once.
+    assert JournalEntry.objects.filter(source_kind="invoice").count() == Invoice.objects.filter(
+        status=InvoiceStatus.ISSUED, kind="invoice"
+    ).count()
+
+
 def test_every_screen_has_something_in_it(today: date) -> None:
     cal = DemoCalendar.of(today)
     blf = Project.objects.get(code="BLF-WMS")
