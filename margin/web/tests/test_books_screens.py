@@ -61,6 +61,9 @@ def test_every_books_screen_renders_for_finance(sign_in: Callable[[User], Client
     assert entry.hash[:10] in journal
     assert f"/api/v1/books/companies/{company}/export.beancount" in journal
     assert f"/api/v1/books/companies/{company}/export-quickbooks.csv" in journal
+    # The links download with the browser's session (the API's session authentication).
+    ledger = client.get(f"/api/v1/books/companies/{company}/export.beancount")
+    assert ledger.status_code == 200 and b"Capital" in b"".join(ledger.streaming_content)  # type: ignore[attr-defined]
     detail = client.get(reverse("web:books_entry", args=[entry.pk]))
     assert detail.status_code == 200 and b'data-testid="reverse-entry"' in detail.content
     balance = client.get(reverse("web:books_trial_balance", args=[company]), {"date_to": "2026-12-31"})
@@ -122,7 +125,8 @@ def test_a_manual_entry_posts_and_an_unbalanced_one_changes_nothing(
     unbalanced = client.post(url, _entry_form(firm, [(expenses, "1.200,00", ""), (bank, "", "1000")]))
     assert unbalanced.status_code == 422
     text = unbalanced.content.decode()
-    assert "does not balance" in text and 'data-testid="form-error"' in text
+    assert "does not balance: debits 1,200.00 USD and credits 1,000.00 USD differ by 200.00 USD" in text
+    assert 'data-testid="form-error"' in text
     assert 'value="1.200,00"' in text  # what was typed is shown again
     bad_amount = client.post(url, _entry_form(firm, [(expenses, "abc", ""), (bank, "", "10")]))
     assert bad_amount.status_code == 422 and "is not an amount" in bad_amount.content.decode()

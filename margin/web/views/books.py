@@ -34,7 +34,8 @@ from margin.books.queries import (
     trial_balance,
 )
 from margin.books.rules import Source
-from margin.core.errors import DomainError, Forbidden
+from margin.core.errors import DomainError, Forbidden, Invalid
+from margin.core.money import Money
 from margin.web.access import HtmxRequest, viewer_view
 from margin.web.forms_books import (
     AccountChangeForm,
@@ -218,6 +219,15 @@ def entry_new(request: HtmxRequest, viewer: Viewer, company_id: int) -> HttpResp
         except Forbidden:
             raise
         except DomainError as error:
+            if error.code == "unbalanced":  # the rule speaks minor units; the form has the amounts as money
+                c = company.base_currency
+                debits, credits = form.debit_total, form.credit_total
+                error = Invalid(
+                    f"The entry does not balance: debits {Money.from_minor(debits, c)} and credits "
+                    f"{Money.from_minor(credits, c)} differ by {Money.from_minor(abs(debits - credits), c)}.",
+                    field=error.field,
+                    code=error.code,
+                )
             refuse(form, error, {"day": "date"})
         else:
             messages.success(request, f"Entry #{entry.seq} is posted.")
