@@ -19,6 +19,7 @@ from django.utils import timezone
 from margin.accounts.models import Company
 from margin.accounts.queries import Viewer
 from margin.billing.models import Invoice
+from margin.books.actions import journal_sync
 from margin.closing import rules
 from margin.closing.models import PeriodLock
 from margin.closing.queries import close_checklist
@@ -72,6 +73,8 @@ def period_close(
     _lock_dated_tables()
     company = _lock_company(company.pk)
     rules.check_lock_date(through, today=timezone.localdate(), standing=company.locked_through)
+    # What the period's documents owe the journal is posted before it is locked (dated in the period).
+    posted = journal_sync(viewer=viewer, company=company, up_to=through)
     checklist = close_checklist(company, through)
     rules.check_not_blocked(checklist, override_reason=override_reason)
     lock = PeriodLock.objects.create(
@@ -88,6 +91,7 @@ def period_close(
         "through": str(through),
         "note": lock.note,
         "checklist": {item.key: item.count for item in checklist},
+        "journal_posted": posted.posted,
         "unapproved_entries": next((i.count for i in checklist if i.key == "unapproved_time"), 0),
     }
     if rules.blocking_items(checklist):

@@ -4,19 +4,23 @@ checklist (what is left to do in a period before it is locked)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Count, Q, QuerySet, Sum
 
 from margin.accounts.models import Company
 from margin.accounts.queries import Viewer, company_locked_through
+from margin.billing.models import Invoice, InvoiceStatus
 from margin.billing.queries import time_entries_unbilled_of
+from margin.books.models import JournalEntry
 from margin.closing.models import PeriodLock
 from margin.closing.rules import ChecklistItem
-from margin.contracts.models import Instalment
+from margin.contracts.models import Contract, Instalment
 from margin.core.errors import NotFound
 from margin.core.models import AuditEntry
 from margin.projects.models import Project, TaskStatus
+from margin.receivables.models import Payment
+from margin.revenue.models import RevenueRun, RunStatus
 from margin.timesheets.models import EntryStatus, TimeEntry
 
 
@@ -115,13 +119,64 @@ def _undrafted_instalments(company: Company, through: date) -> ChecklistItem:
     )
 
 
-# What a close looks at, in the order shown. A new dated app adds its provider here: the `revenue` app's
-# "unposted revenue run" (revenue recognised up to the date but not posted to the journal) belongs in this
-# list when that app exists.
+def _months_without_revenue_run(company: Company, through: date) -> ChecklistItem:
+    """Months ending by the date with no standing revenue run: the period's revenue, contract assets and
+    liabilities are not in the books until they run. Once a company runs revenue, a month without its run blocks
+    the close (counted from the first run); before that, the months since its first contract only inform."""
+    runs = set(
+        RevenueRun.objects.filter(company=company, status=RunStatus.POSTED, period_end__lte=through).values_list(
+            "period_end", flat=True
+        )
+    )
+    if runs:
+        first: date | None = min(runs)
+    else:
+        first = (
+            Contract.objects.filter(company=company).order_by("start_date").values_list("start_date", flat=True).first()
+        )
+    missing = 0
+    day = first.replace(day=1) if first is not None else through + timedelta(days=1)
+    while True:
+        end = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        if end > through:
+            break
+        missing += end not in runs
+        day = end + timedelta(days=1)
+    return ChecklistItem(
+        key="revenue_not_run",
+        label="Months without a revenue run",
+        count=missing,
+        blocking=bool(runs),
+        target="web:revenue",
+    )
+
+
+def _documents_not_in_the_journal(company: Company, through: date) -> ChecklistItem:
+    """Issued invoices and credit notes, and payments, dated by the date that the journal does not hold yet. The
+    close posts them first, so they only inform."""
+    entries = JournalEntry.objects.filter(company_id=company.pk)
+    invoices = Invoice.objects.filter(company=company, status=InvoiceStatus.ISSUED, issue_date__lte=through).exclude(
+        pk__in=entries.filter(source_kind__in=["invoice", "credit_note"]).values("source_id")
+    )
+    payments = Payment.objects.filter(company=company, received_on__lte=through).exclude(
+        pk__in=entries.filter(source_kind="payment").values("source_id")
+    )
+    return ChecklistItem(
+        key="not_in_journal",
+        label="Documents not yet in the journal (the close posts them)",
+        count=invoices.count() + payments.count(),
+        blocking=False,
+        target="web:books",
+    )
+
+
+# What a close looks at, in the order shown. A new dated app adds its provider here.
 CHECKLIST_PROVIDERS: list[Callable[[Company, date], ChecklistItem]] = [
     _unapproved_time,
     _unbilled_time,
     _undrafted_instalments,
+    _months_without_revenue_run,
+    _documents_not_in_the_journal,
 ]
 
 

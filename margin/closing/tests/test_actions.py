@@ -62,7 +62,14 @@ def test_period_close_and_reopen_are_audited(firm: Firm) -> None:
         "company": firm.usd.pk,
         "through": str(through),
         "note": "Month end",
-        "checklist": {"unapproved_time": 1, "unbilled_time": 0, "undrafted_instalments": 0},
+        "checklist": {
+            "unapproved_time": 1,
+            "unbilled_time": 0,
+            "undrafted_instalments": 0,
+            "revenue_not_run": 0,
+            "not_in_journal": 0,
+        },
+        "journal_posted": 0,
         "unapproved_entries": 1,
         "override_reason": "Tom is away",
     }

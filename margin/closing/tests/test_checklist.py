@@ -24,8 +24,14 @@ def _items(firm: Firm, through: date) -> dict[str, ChecklistItem]:
 
 def test_an_empty_period_blocks_nothing(firm: Firm) -> None:
     items = close_checklist(firm.usd, MARCH_END)
-    assert [i.key for i in items] == ["unapproved_time", "unbilled_time", "undrafted_instalments"]
-    assert len(CHECKLIST_PROVIDERS) == 3  # the revenue app's "unposted revenue run" joins here
+    assert [i.key for i in items] == [
+        "unapproved_time",
+        "unbilled_time",
+        "undrafted_instalments",
+        "revenue_not_run",
+        "not_in_journal",
+    ]
+    assert len(CHECKLIST_PROVIDERS) == 5
     assert all(i.count == 0 and not i.blocks for i in items)
     assert all(i.target.startswith("web:") for i in items)
 
@@ -70,3 +76,23 @@ def test_instalments_due_and_not_drafted_block(firm: Firm, drafted: bool) -> Non
         period_close(viewer=firm.finance, company=firm.usd, through=MARCH_END)
     lock = period_close(viewer=firm.finance, company=firm.usd, through=MARCH_END, override_reason="Billed in April")
     assert lock.standing
+
+
+def test_once_revenue_runs_a_month_without_its_run_blocks_and_the_close_posts_the_journal(firm: Firm) -> None:
+    from margin.books.models import JournalEntry
+    from margin.closing.actions import period_close
+    from margin.core.errors import Conflict
+    from margin.receivables.tests.factories import issued_invoice
+    from margin.revenue.actions import revenue_run_post
+
+    revenue_run_post(viewer=firm.finance, company=firm.usd, year=2026, month=1)
+    items = {i.key: i for i in close_checklist(firm.usd, MARCH_END)}
+    assert (items["revenue_not_run"].count, items["revenue_not_run"].blocks) == (2, True)  # February and March
+    with pytest.raises(Conflict):
+        period_close(viewer=firm.finance, company=firm.usd, through=MARCH_END)
+    revenue_run_post(viewer=firm.finance, company=firm.usd, year=2026, month=2)
+    revenue_run_post(viewer=firm.finance, company=firm.usd, year=2026, month=3)
+    invoice = issued_invoice(firm, 5_000, issue_date=MARCH_END, number="2026-0901")
+    assert {i.key: i.count for i in close_checklist(firm.usd, MARCH_END)}["not_in_journal"] == 1
+    period_close(viewer=firm.finance, company=firm.usd, through=MARCH_END, override_reason="Time carried forward")
+    assert JournalEntry.objects.filter(source_kind="invoice", source_id=invoice.pk, date=MARCH_END).exists()
