@@ -665,7 +665,8 @@ def _close_books(built: _Built, plan: Plan) -> Invoice | None:
 
 
 def _month_ends(first: date, last: date) -> list[tuple[int, int]]:
-    months, day = [], first.replace(day=1)
+    months: list[tuple[int, int]] = []
+    day = first.replace(day=1)
     while True:
         end = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
         if end > last:

@@ -117,9 +117,7 @@ def _planned(projects: list[Project], rows: list[Task]) -> dict[int, PlannedCost
     person_ids = {s.person_id for ss in shares.values() for s in ss if s.person_id is not None}
     person_ids |= {p for ids in role_people.values() for p in ids}
     rates = cost_rates_by_person(person_ids) if person_ids else {}
-    return {
-        project.pk: _value(project, leaves.get(project.pk, []), shares, role_people, rates) for project in projects
-    }
+    return {project.pk: _value(project, leaves.get(project.pk, []), shares, role_people, rates) for project in projects}
 
 
 def _value(

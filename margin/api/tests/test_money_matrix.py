@@ -177,8 +177,9 @@ MONEY_WRITES: dict[str, tuple[int, ...]] = {
     # GLX-1's billing line bills time: no estimate without a figure, no price to modify.
     "revenue_estimate_add": (422, 422, 403, 403, 403, 403, 404),
     "revenue_modification_add": (422, 422, 403, 403, 403, 403, 404),
+    # The matrix asks for a month before the run it holds; nothing is open in another currency to revalue.
     "revenue_run_add": (409, 409, 403, 403, 403, 403, 404),
-    "books_fx_revaluation_post": (201, 201, 403, 403, 403, 403, 404),  # nothing open in another currency: []  # the matrix asks for a month before the run it holds
+    "books_fx_revaluation_post": (201, 201, 403, 403, 403, 403, 404),
 }
 
 # Properties whose name says money but that are not a project's money, and why.

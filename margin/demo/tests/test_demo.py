@@ -185,9 +185,10 @@ def test_the_books_balance_verify_and_carry_each_month_s_revenue(today: date) ->
         runs = RevenueRun.objects.filter(company=company)
         assert runs.exists() and max(r.period_end for r in runs) == cal.closed_through
     # Every issued invoice is in its company's journal once.
-    assert JournalEntry.objects.filter(source_kind="invoice").count() == Invoice.objects.filter(
-        status=InvoiceStatus.ISSUED, kind="invoice"
-    ).count()
+    assert (
+        JournalEntry.objects.filter(source_kind="invoice").count()
+        == Invoice.objects.filter(status=InvoiceStatus.ISSUED, kind="invoice").count()
+    )
 
 
 def test_every_screen_has_something_in_it(today: date) -> None:

@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 
 from margin.accounts.models import Company
+from margin.books.actions import journal_sync
 from margin.books.chain import ledger_verify
 from margin.books.models import JournalEntry, JournalLine
-from margin.books.actions import journal_sync
 from margin.books.queries import trial_balance
 from margin.books.rules import Role
 from margin.core.errors import Conflict, Forbidden, Invalid
