@@ -16,6 +16,7 @@ from margin.books.actions import chart_ensure, entries_post, reversal_of
 from margin.contracts.models import BillingLine, BillingModel
 from margin.core import audit
 from margin.core.errors import Conflict, Invalid, check_period_open
+from margin.core.money import Money
 from margin.core.text import clean_text
 from margin.revenue import rules
 from margin.revenue.inputs import line_figures, progress_decimal
@@ -114,9 +115,9 @@ def estimate_set(
         raise Invalid("Enter the estimated total cost, hours, or both.", field="total_cost_minor")
     inputs = _figures_of(line, effective)
     if total_cost_minor is not None and total_cost_minor < inputs.cost_to_date_minor:
+        incurred = Money.from_minor(inputs.cost_to_date_minor, line.contract.currency)
         raise Invalid(
-            f"The estimate at completion cannot be below the cost already incurred ({inputs.cost_to_date_minor} "
-            "minor units by that day).",
+            f"The estimate at completion cannot be below the cost already incurred: {incurred} by that day.",
             field="total_cost_minor",
             code="below_incurred",
         )

@@ -3,16 +3,17 @@ time (recognised and billed to date per run), which the revenue chart draws."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from margin.accounts.models import Company
 from margin.accounts.queries import Viewer
 from margin.contracts.models import BillingLine, Contract
 from margin.core.errors import Forbidden, NotFound
-from margin.revenue.models import RevenueLine, RevenueRun, RunStatus
+from margin.revenue.models import Estimate, Modification, RecognitionPlan, RevenueLine, RevenueRun, RunStatus
 
 
 def revenue_company(viewer: Viewer, company_id: int) -> Company:
@@ -95,3 +96,37 @@ def contract_history(contract: Contract) -> list[HistoryPoint]:
         for i, value in enumerate(values):
             sums[i] += value
     return [HistoryPoint(day, *values) for day, values in sorted(points.items())]
+
+
+def run_totals(runs: list[RevenueRun]) -> dict[int, list[tuple[str, int]]]:
+    """Revenue recognised in each run's month, per currency of its contracts (one grouped read)."""
+    found: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    rows = (
+        RevenueLine.objects.filter(run_id__in=[r.pk for r in runs])
+        .values_list("run_id", "currency")
+        .annotate(total=Sum("recognised_period_minor"))
+        .order_by("run_id", "currency")
+    )
+    for run_id, currency, total in rows:
+        found[run_id].append((currency, int(total or 0)))
+    return found
+
+
+@dataclass
+class RevenueTerms:
+    """How a contract's lines recognise revenue: each line's chosen plan, its estimates (newest first) and its
+    price modifications (oldest first)."""
+
+    plans: dict[int, RecognitionPlan] = field(default_factory=dict)
+    estimates: dict[int, list[Estimate]] = field(default_factory=lambda: defaultdict(list))
+    modifications: dict[int, list[Modification]] = field(default_factory=lambda: defaultdict(list))
+
+
+def revenue_terms_of(line_ids: list[int]) -> RevenueTerms:
+    terms = RevenueTerms()
+    terms.plans = {p.billing_line_id: p for p in RecognitionPlan.objects.filter(billing_line_id__in=line_ids)}
+    for row in Estimate.objects.filter(billing_line_id__in=line_ids).order_by("-effective", "-id"):
+        terms.estimates[row.billing_line_id].append(row)
+    for mod in Modification.objects.filter(billing_line_id__in=line_ids).order_by("effective", "id"):
+        terms.modifications[mod.billing_line_id].append(mod)
+    return terms

@@ -18,7 +18,6 @@ from fractions import Fraction
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -39,8 +38,10 @@ from margin.revenue.queries import (
     billing_line_for_revenue,
     contract_history,
     revenue_company,
+    revenue_terms_of,
     run_get,
     run_lines,
+    run_totals,
     runs_of,
     standing_run,
 )
@@ -194,21 +195,6 @@ class Shown:
     error: str = ""
 
 
-def _run_totals(runs: list[RevenueRun]) -> dict[int, list[tuple[str, int]]]:
-    """Revenue recognised in each run's month, per currency of its contracts. (A read of `revenue`'s tables;
-    it belongs in `revenue.queries` as `run_totals` — asked for.)"""
-    found: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    rows = (
-        RevenueLine.objects.filter(run_id__in=[r.pk for r in runs])
-        .values_list("run_id", "currency")
-        .annotate(total=Sum("recognised_period_minor"))
-        .order_by("run_id", "currency")
-    )
-    for run_id, currency, total in rows:
-        found[run_id].append((currency, int(total or 0)))
-    return found
-
-
 def _default_month(company: Company, runs: list[RevenueRun]) -> tuple[int, int]:
     """The month after the latest standing run, else last month."""
     standing = [r for r in runs if r.status == RunStatus.POSTED]
@@ -268,7 +254,7 @@ def _runs_page(
         month_form.is_valid()
         refuse(month_form, error)
         status = month_form.refusal_status
-    totals = _run_totals(runs)
+    totals = run_totals(runs)
     context = {
         "company": company,
         "companies": _companies(viewer),
@@ -436,15 +422,13 @@ def _contract_revenue_page(
     revenue_company(viewer, contract.company_id)
     lines = billing_lines_of(contract)
     ids = [line.pk for line in lines]
-    # Reads of `revenue`'s tables for the tab (a `revenue.queries.revenue_terms_of(contract)` would say them once).
-    estimates: dict[int, list[Estimate]] = defaultdict(list)
-    for row in Estimate.objects.filter(billing_line_id__in=ids).order_by("-effective", "-id"):
-        estimates[row.billing_line_id].append(row)
-    modifications: dict[int, list[Modification]] = defaultdict(list)
-    for mod in Modification.objects.filter(billing_line_id__in=ids).order_by("effective", "id"):
-        modifications[mod.billing_line_id].append(mod)
-    plans = {p.billing_line_id: p for p in RecognitionPlan.objects.filter(billing_line_id__in=ids)}
-    context_bound = {**(bound or {}), "estimates": estimates, "modifications": modifications, "plans": plans}
+    terms = revenue_terms_of(ids)
+    context_bound = {
+        **(bound or {}),
+        "estimates": terms.estimates,
+        "modifications": terms.modifications,
+        "plans": terms.plans,
+    }
     history = contract_history(contract)
     context = {
         "contract": contract,
