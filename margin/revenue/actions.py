@@ -7,11 +7,12 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from margin.accounts.models import Company
 from margin.accounts.queries import Viewer, company_locked_through
+from margin.billing.models import Invoice
 from margin.books.actions import chart_ensure, entries_post, reversal_of
 from margin.contracts.models import BillingLine, BillingModel
 from margin.core import audit
@@ -209,6 +210,11 @@ def revenue_run_post(*, viewer: Viewer, company: Company, year: int, month: int)
     """Recognise the month: store every line's figures and post the journal entry of the movements."""
     revenue_company(viewer, company.pk)
     start, end = month_of(year, month)
+    if connection.vendor == "postgresql":
+        # Invoices being issued finish first and new ones wait until the run commits: the run's billed figures
+        # and its journal entry are of one moment (SQLite serialises writers already).
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Invoice._meta.db_table} IN SHARE MODE")
     Company.objects.select_for_update().filter(pk=company.pk).first()
     if standing_run(company.pk, end) is not None:
         raise Conflict(f"Revenue for {start:%B %Y} has been run already: reverse that run to run it again.")
