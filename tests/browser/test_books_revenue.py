@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -95,3 +96,26 @@ def test_revenue_runs_the_journal_and_its_checks(page: Any, browser_firm: Firm, 
     page.get_by_test_id("tab-verification").click()
     expect(page.get_by_test_id("verification-result")).to_have_text("Intact: 7 entries, 15 lines")
     page.screenshot(path=str(SHOTS / "books_verification.png"), full_page=True)
+
+    # The project's page shows finance the contract's revenue as a chart too.
+    base = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
+    page.goto(f"{base}/projects/{story.project.pk}/")
+    expect(page.get_by_test_id("project-revenue").locator("canvas[data-chart-drawn]")).to_have_count(1)
+    page.screenshot(path=str(SHOTS / "project_revenue.png"), full_page=True)
+
+    # A row changed behind the guards (as a superuser could): the verification names the entry.
+    from django.db import connection
+
+    from margin.books import guards
+    from margin.books.models import JournalEntry
+
+    entry = JournalEntry.objects.get(company=browser_firm.usd, seq=5)
+    with connection.cursor() as cursor:
+        for statement in guards.uninstall(connection.vendor):
+            cursor.execute(statement)
+        cursor.execute("UPDATE books_journalline SET amount_minor = amount_minor + 100 WHERE entry_id = %s", [entry.pk])
+        for statement in guards.install(connection.vendor):
+            cursor.execute(statement)
+    page.goto(f"{base}/books/{browser_firm.usd.pk}/verification/")
+    expect(page.get_by_test_id("verification-result")).to_contain_text("#5")
+    page.screenshot(path=str(SHOTS / "books_verification_broken.png"), full_page=True)

@@ -41,14 +41,15 @@ class Story:
 
 
 def _log_month(firm: Firm, project: Project, task_id: int, year: int, month: int, hours: int) -> None:
-    day, entries = date(year, month, 1), []
+    day, entries, minutes = date(year, month, 1), [], hours * 60
     task = project.tasks.get(pk=task_id)
-    while hours > 0:
+    while minutes > 0:
         if day.weekday() < 5:
+            logged = min(480, minutes)
             entries.append(
-                time_entry_create(viewer=firm.member, project=project, task=task, work_date=day, minutes=480)
+                time_entry_create(viewer=firm.member, project=project, task=task, work_date=day, minutes=logged)
             )
-            hours -= 8
+            minutes -= logged
         day += timedelta(days=1)
     for entry in entries:
         with contextlib.suppress(Invalid):  # that week was submitted already

@@ -162,3 +162,17 @@ def test_members_get_403_and_other_organisations_404(sign_in: Callable[[User], C
         == 404
     )
     assert not RevenueRun.objects.exists() and not RecognitionPlan.objects.exists()
+
+
+def test_the_project_page_shows_finance_its_contract_s_revenue_chart(
+    sign_in: Callable[[User], Client], firm: Firm
+) -> None:
+    from margin.revenue.actions import revenue_run_post
+
+    story = fixed_price_story(firm, months=1)
+    revenue_run_post(viewer=firm.finance, company=firm.usd, year=2026, month=6)
+    page = sign_in(firm.finance_user).get(reverse("web:project", args=[story.project.pk]))
+    assert page.status_code == 200 and b'data-testid="project-revenue"' in page.content
+    assert b"project-revenue-data" in page.content and b"FF-30" in page.content
+    manager = sign_in(firm.manager_user).get(reverse("web:project", args=[story.project.pk]))
+    assert b'data-testid="project-revenue"' not in manager.content

@@ -30,6 +30,7 @@ from margin.timesheets.queries import minutes_by_task, time_entries_visible
 from margin.web.access import HtmxRequest, require_finance, viewer_view
 from margin.web.forms import InvoiceDraftForm, TablerForm, add_domain_error
 from margin.web.pages import page
+from margin.web.views.revenue import revenue_chart
 
 RECENT_ENTRIES = 15
 
@@ -121,6 +122,14 @@ def _increment_context(viewer: Viewer, project: Project, form: BillingIncrementF
     }
 
 
+def _revenue_context(viewer: Viewer, project: Project) -> dict[str, Any]:
+    """Finance sees the covering contract's revenue recognised and billed to date as a chart."""
+    contract = contract_of(project) if viewer.is_finance and not project.is_template else None
+    if contract is None:
+        return {}
+    return {"revenue_contract": contract, "revenue_chart": revenue_chart(contract)}
+
+
 def _project_page(
     request: HtmxRequest,
     viewer: Viewer,
@@ -150,6 +159,7 @@ def _project_page(
         "draft_form": draft_form,
         "tab": "overview",
         **_increment_context(viewer, project, increment_form),
+        **_revenue_context(viewer, project),
     }
     return page(request, viewer, "web/projects/project.html", context, active="projects", status=status)
 
