@@ -197,3 +197,35 @@ def test_the_chart_of_accounts_screen(sign_in: Callable[[User], Client], firm: F
     retire = client.post(change, {"code": "6100", "name": "Software and tools", "role": "expenses"})
     assert retire.status_code == 422 and "map the role to another account" in retire.content.decode()
     assert Account.objects.get(pk=software.pk).active
+
+
+def test_statements_show_the_result_a_balanced_sheet_and_the_group(
+    sign_in: Callable[[User], Client], firm: Firm
+) -> None:
+    from margin.books.actions import journal_sync
+    from margin.rates.models import ExchangeRate
+    from margin.receivables.tests.factories import issued_invoice
+
+    issued_invoice(firm, 11_900, tax_minor=1_900, number="2026-0501")
+    journal_sync(viewer=firm.finance, company=firm.usd)
+    client = sign_in(firm.finance_user)
+    url = reverse("web:books_statements", args=[firm.usd.pk])
+    page = client.get(url, {"date_from": "2000-01-01", "date_to": date.today().isoformat(), "currency": "USD"})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'data-testid="profit-and-loss"' in text and "100.00" in text
+    assert 'data-testid="sheet-badge">Balances ✓' in text
+    assert 'data-testid="consolidated"' in text or 'data-testid="group-problem"' in text
+    ExchangeRate.objects.create(
+        organisation_id=firm.usd.organisation_id,
+        from_currency="EUR",
+        to_currency="USD",
+        rate="1.1",
+        day=date(2020, 1, 1),
+    )
+    grouped = client.get(url, {"date_from": "2026-01-01", "date_to": date.today().isoformat(), "currency": "USD"})
+    assert 'data-testid="translation-rates"' in grouped.content.decode()
+    assert client.get(url, {"currency": "XX1"}).status_code == 422
+    revalued = client.post(reverse("web:books_revalue", args=[firm.usd.pk]), {"as_of": date.today().isoformat()})
+    assert revalued.status_code == 302
+    assert sign_in(firm.member_user).get(url).status_code == 403

@@ -57,6 +57,7 @@ SCREENS = {
     "trial_balance": "web:books_trial_balance",
     "accounts": "web:books_accounts",
     "verification": "web:books_verification",
+    "statements": "web:books_statements",
 }
 # The ledger exports (margin/integrations/ledgers/api.py): GET with the session, a file in answer.
 EXPORTS = [
