@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(drop, migrations.RunPython.noop),
+        migrations.RunPython(drop, reinstall),
         migrations.AlterField(
             model_name="journalline",
             name="account",
@@ -75,5 +75,5 @@ class Migration(migrations.Migration):
                 to="accounts.person",
             ),
         ),
-        migrations.RunPython(reinstall, migrations.RunPython.noop),
+        migrations.RunPython(reinstall, drop),
     ]

@@ -66,6 +66,15 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:receivables_ageing": _statuses(200, 200, 403, 403, 403, 403, 200),
     "web:client_statement": _statuses(200, 200, 403, 403, 403, 403, 404),
     "web:client_statement_csv": _statuses(200, 200, 403, 403, 403, 403, 404),
+    # The books and revenue are finance's: a company's screens are refused to others (another organisation's
+    # administrator: not their company); a journal entry is invisible to anyone else.
+    "web:books_journal": _statuses(200, 200, 403, 403, 403, 403, 404),
+    "web:books_trial_balance": _statuses(200, 200, 403, 403, 403, 403, 404),
+    "web:books_statements": _statuses(200, 200, 403, 403, 403, 403, 404),
+    "web:books_verification": _statuses(200, 200, 403, 403, 403, 403, 404),
+    "web:books_entry": _statuses(200, 200, 404, 404, 404, 404, 404),
+    "web:revenue_runs": _statuses(200, 200, 403, 403, 403, 403, 404),
+    "web:contract_revenue": _statuses(200, 200, 403, 404, 404, 404, 404),
     "integrations:msproject_export": _statuses(200, 200, 200, 404, 200, 404, 404),
     "integrations:time_export": _statuses(200, 200, 200, 200, 200, 200, 200),
 }
@@ -112,6 +121,8 @@ def _kwargs(world: Roles) -> dict[str, Any]:
         "payment_id": world.extra["payment_id"],
         "statement_id": world.extra["statement_id"],
         "statement_line_id": world.extra["statement_line_id"],
+        "entry_id": world.extra["journal_entry_id"],
+        "account_id": world.extra["ledger_account_id"],
         **world.extra,
     }
 
