@@ -29,11 +29,8 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -41,21 +38,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import add_backend_options, as_child, once, run_backends, server_version  # noqa: E402
+
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/margin_bench_books"
 SQLITE_URL = "sqlite:////tmp/margin-bench/books.sqlite3"
 RESULTS = ROOT / "bench" / "results"
 TARGETS = {"post": 20.0, "trial_balance": 1.0, "verify": 10.0}
-
-
-def _once(fn: Callable[[], Any]) -> tuple[Any, dict[str, float]]:
-    load = os.getloadavg()[0]
-    cpu0, t0 = time.process_time(), time.perf_counter()
-    value = fn()
-    return value, {
-        "wall_s": round(time.perf_counter() - t0, 2),
-        "cpu_s": round(time.process_time() - cpu0, 2),
-        "load": round(max(load, os.getloadavg()[0]), 2),
-    }
 
 
 def _lines(company: Any) -> None:
@@ -149,14 +137,7 @@ def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     from tests.firm import build_firm
 
     rec: dict[str, Any] = {"backend": backend, "invoices": args.invoices, "lines_target": args.lines}
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            rec["server_version"] = cursor.fetchone()[0]
-    else:
-        import sqlite3
-
-        rec["server_version"] = sqlite3.sqlite_version
+    rec["server_version"] = server_version()
     firm = build_firm()
     company = firm.usd
     today = timezone.localdate()
@@ -176,12 +157,12 @@ def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     _lines(company)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    result, rec["post"] = _once(lambda: journal_sync_unattended(company=company))
+    result, rec["post"] = once(lambda: journal_sync_unattended(company=company))
     rec["posted"] = result.posted
     rec["problems"] = result.problems
     invoice_lines = JournalLine.objects.filter(company=company).count()
     rec["invoice_lines"] = invoice_lines
-    added, rec["fill"] = _once(lambda: _fill(company, args.lines))
+    added, rec["fill"] = once(lambda: _fill(company, args.lines))
     rec["fill_entries"] = added
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -202,7 +183,7 @@ def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         "cpu_s": round((time.process_time() - cpu0) / args.repeat, 3),
         "load": round(max(load, os.getloadavg()[0]), 2),
     }
-    verification, rec["verify"] = _once(lambda: ledger_verify(company.pk))
+    verification, rec["verify"] = once(lambda: ledger_verify(company.pk))
     from margin.billing.models import Invoice
 
     usd = Invoice.objects.filter(company=company, currency="USD").aggregate(t=Sum("total_minor"))["t"] or 0
@@ -236,33 +217,21 @@ def _row(r: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--invoices", type=int, default=100_000)
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--clients", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--result-file", help=argparse.SUPPRESS)
+    add_backend_options(parser, DEFAULT_PG_URL)
     args = parser.parse_args()
     os.environ["DEBUG"] = "0"
-    if args.child:
-        Path(args.result_file).write_text(json.dumps(measure(args.child, args), default=str))
+    if as_child(args, measure):
         return
-    runs = []
-    for backend in [b for b in args.backends.split(",") if b]:
-        if backend not in ("sqlite", "postgresql"):
-            raise SystemExit(f"bench: unknown backend {backend!r}")
-        with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
-            result = handle.name
-        print(f"== books on {backend}: {args.invoices:,} invoices, {args.lines:,} journal lines", flush=True)
-        command = [sys.executable, __file__, "--child", backend, "--result-file", result]
-        command += ["--invoices", str(args.invoices), "--lines", str(args.lines), "--clients", str(args.clients)]
-        command += ["--repeat", str(args.repeat), "--pg-url", args.pg_url]
-        if subprocess.run(command, cwd=ROOT, check=False).returncode != 0:
-            raise SystemExit(f"bench: the {backend} run failed; see above.")
-        runs.append(json.loads(Path(result).read_text()))
-        Path(result).unlink()
+    runs = run_backends(
+        __file__,
+        args,
+        passed=["invoices", "lines", "clients", "repeat"],
+        title=lambda b: f"== books on {b}: {args.invoices:,} invoices, {args.lines:,} journal lines",
+    )
     lines = [
         "# The books",
         "",

@@ -28,11 +28,8 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -40,22 +37,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import add_backend_options, as_child, once, run_backends, server_version  # noqa: E402
+
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/margin_bench_revenue"
 SQLITE_URL = "sqlite:////tmp/margin-bench/revenue.sqlite3"
 RESULTS = ROOT / "bench" / "results"
 TARGET_S = 10.0
 RUN_MONTH = (2026, 10)
-
-
-def _once(fn: Callable[[], Any]) -> tuple[Any, dict[str, float]]:
-    load = os.getloadavg()[0]
-    cpu0, t0 = time.process_time(), time.perf_counter()
-    value = fn()
-    return value, {
-        "wall_s": round(time.perf_counter() - t0, 2),
-        "cpu_s": round(time.process_time() - cpu0, 2),
-        "load": round(max(load, os.getloadavg()[0]), 2),
-    }
 
 
 def _contracts(firm: Any, n: int) -> list[Any]:
@@ -202,14 +190,7 @@ def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     from tests.firm import build_firm
 
     rec: dict[str, Any] = {"backend": backend, "contracts": args.contracts, "entries": args.entries}
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            rec["server_version"] = cursor.fetchone()[0].split()[0]
-    else:
-        import sqlite3
-
-        rec["server_version"] = sqlite3.sqlite_version
+    rec["server_version"] = server_version()
     firm = build_firm()
     t0 = time.perf_counter()
     with transaction.atomic():
@@ -220,11 +201,11 @@ def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         cursor.execute("ANALYZE")
     year, month = RUN_MONTH
     start, end = actions.month_of(year, month)
-    preview, rec["preview"] = _once(lambda: run_preview(firm.usd, period_start=start, period_end=end))
-    run, rec["run"] = _once(
+    preview, rec["preview"] = once(lambda: run_preview(firm.usd, period_start=start, period_end=end))
+    run, rec["run"] = once(
         lambda: actions.revenue_run_post(viewer=firm.finance, company=firm.usd, year=year, month=month)
     )
-    _, rec["next_run"] = _once(
+    _, rec["next_run"] = once(
         lambda: actions.revenue_run_post(viewer=firm.finance, company=firm.usd, year=year, month=month + 1)
     )
     lines = RevenueLine.objects.filter(run=run).count()
@@ -264,30 +245,19 @@ def _row(r: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--contracts", type=int, default=1_000)
     parser.add_argument("--entries", type=int, default=1_000_000)
-    parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--result-file", help=argparse.SUPPRESS)
+    add_backend_options(parser, DEFAULT_PG_URL)
     args = parser.parse_args()
     os.environ["DEBUG"] = "0"
-    if args.child:
-        Path(args.result_file).write_text(json.dumps(measure(args.child, args), default=str))
+    if as_child(args, measure):
         return
-    runs = []
-    for backend in [b for b in args.backends.split(",") if b]:
-        if backend not in ("sqlite", "postgresql"):
-            raise SystemExit(f"bench: unknown backend {backend!r}")
-        with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
-            result = handle.name
-        print(f"== revenue run on {backend}: {args.contracts:,} contracts, {args.entries:,} entries", flush=True)
-        command = [sys.executable, __file__, "--child", backend, "--result-file", result]
-        command += ["--contracts", str(args.contracts), "--entries", str(args.entries), "--pg-url", args.pg_url]
-        if subprocess.run(command, cwd=ROOT, check=False).returncode != 0:
-            raise SystemExit(f"bench: the {backend} run failed; see above.")
-        runs.append(json.loads(Path(result).read_text()))
-        Path(result).unlink()
+    runs = run_backends(
+        __file__,
+        args,
+        passed=["contracts", "entries"],
+        title=lambda b: f"== revenue run on {b}: {args.contracts:,} contracts, {args.entries:,} entries",
+    )
     lines = [
         "# The month-end revenue run",
         "",
