@@ -21,7 +21,7 @@ from margin.accounts.queries import Viewer, company_locked_through
 from margin.books import rules
 from margin.books.models import Account, AccountKind, JournalEntry, JournalLine
 from margin.books.posting import Chart, pending, revaluation
-from margin.books.queries import books_company
+from margin.books.queries import books_company, role_accounts
 from margin.books.rules import GENESIS, EntrySpec, LineSpec, Source, entry_hash, line_tuple
 from margin.core import audit
 from margin.core.errors import Conflict, Invalid, NotFound, check_period_open
@@ -55,7 +55,7 @@ def _install_default(company: Company) -> list[Account]:
 def chart_ensure(company: Company) -> dict[str, int]:
     """The company's accounts by role, giving it the default chart first when it has none (posting needs one)."""
     _install_default(company)
-    return {a.role: a.pk for a in Account.objects.filter(company_id=company.pk, role__isnull=False) if a.role}
+    return {role: account.pk for role, account in role_accounts(company.pk).items()}
 
 
 @transaction.atomic

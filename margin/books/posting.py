@@ -28,7 +28,8 @@ from django.utils import timezone
 
 from margin.accounts.models import Company
 from margin.billing.models import Invoice, InvoiceLine, InvoiceStatus
-from margin.books.models import Account, ExpenseCategoryAccount, JournalEntry, JournalLine
+from margin.books.models import ExpenseCategoryAccount, JournalEntry, JournalLine
+from margin.books.queries import role_accounts
 from margin.books.rules import REVENUE_ROLE_OF_LINE, EntrySpec, LineSpec, Role, Source, convert_minor, convert_parts
 from margin.core.errors import Invalid
 from margin.expenses.models import ClaimStatus, ExpenseClaim, ExpenseLine
@@ -48,9 +49,7 @@ class Chart:
     """A company's accounts by role, and each expense category's account."""
 
     def __init__(self, company: Company) -> None:
-        self.by_role = {
-            a.role: a.pk for a in Account.objects.filter(company_id=company.pk, role__isnull=False) if a.role
-        }
+        self.by_role = {role: account.pk for role, account in role_accounts(company.pk).items()}
         self.by_category = dict(
             ExpenseCategoryAccount.objects.filter(company_id=company.pk).values_list("category_id", "account_id")
         )
@@ -78,7 +77,7 @@ def _open_day(day: date, first_open: date | None) -> date:
 
 
 def _first_open(company: Company) -> date | None:
-    through = getattr(company, "locked_through", None)
+    through = company.locked_through
     return through + timedelta(days=1) if through is not None else None
 
 

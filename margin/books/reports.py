@@ -14,15 +14,15 @@ eliminated (Margin records no intercompany documents).
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from margin.accounts.models import Company
 from margin.books.queries import BalanceRow, trial_balance
 from margin.books.rules import Kind, convert_minor
 from margin.core.errors import Invalid
+from margin.core.periods import month_ends
 from margin.rates.queries import exchange_rate_find
 
 
@@ -152,15 +152,6 @@ class Consolidated:
     companies: list[tuple[str, ProfitAndLoss, BalanceSheet]]
 
 
-def _month_ends(date_from: date, date_to: date) -> list[date]:
-    ends, day = [], date_from
-    while day <= date_to:
-        end = date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
-        ends.append(min(end, date_to))
-        day = end + timedelta(days=1)
-    return ends
-
-
 def _rate(company: Company, currency: str, day: date) -> Decimal:
     if company.base_currency == currency:
         return Decimal(1)
@@ -198,7 +189,11 @@ def consolidated(companies: list[Company], *, currency: str, date_from: date, da
         own_sheet = balance_sheet(company, as_of=date_to)
         each.append((company.name, own_pnl, own_sheet))
         closing = _rate(company, currency, date_to)
-        month_rates = [_rate(company, currency, day) for day in _month_ends(date_from, date_to)]
+        # The month ends inside the period, and its own last day when that is not one.
+        days = month_ends(date_from, date_to) or [date_to]
+        if days[-1] != date_to:
+            days.append(date_to)
+        month_rates = [_rate(company, currency, day) for day in days]
         average = (sum(month_rates, Decimal(0)) / len(month_rates)).quantize(Decimal("0.000000000001"))
         rates.append(TranslationRate(company.name, base, closing, average))
         _merge(pnl.income, _translated(own_pnl.income, average, base, currency))

@@ -4,7 +4,7 @@ checklist (what is left to do in a period before it is locked)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Count, Q, QuerySet, Sum
 
@@ -18,6 +18,7 @@ from margin.closing.rules import ChecklistItem
 from margin.contracts.models import Contract, Instalment
 from margin.core.errors import NotFound
 from margin.core.models import AuditEntry
+from margin.core.periods import month_ends
 from margin.projects.models import Project, TaskStatus
 from margin.receivables.models import Payment
 from margin.revenue.models import RevenueRun, RunStatus
@@ -134,14 +135,8 @@ def _months_without_revenue_run(company: Company, through: date) -> ChecklistIte
         first = (
             Contract.objects.filter(company=company).order_by("start_date").values_list("start_date", flat=True).first()
         )
-    missing = 0
-    day = first.replace(day=1) if first is not None else through + timedelta(days=1)
-    while True:
-        end = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-        if end > through:
-            break
-        missing += end not in runs
-        day = end + timedelta(days=1)
+    ends = month_ends(first, through) if first is not None else []
+    missing = sum(1 for end in ends if end not in runs)
     return ChecklistItem(
         key="revenue_not_run",
         label="Months without a revenue run",

@@ -69,3 +69,17 @@ def week_start(day: date) -> date:
 
 def week_days(monday: date) -> list[date]:
     return [monday + timedelta(days=i) for i in range(7)]
+
+
+def month_end(day: date) -> date:
+    """The last day of the month that holds `day`."""
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def month_ends(first: date, last: date) -> list[date]:
+    """The last day of every month from `first`'s to the last one that ends on or before `last`."""
+    ends, end = [], month_end(first)
+    while end <= last:
+        ends.append(end)
+        end = month_end(end + timedelta(days=1))
+    return ends

@@ -47,6 +47,7 @@ from margin.contracts.models import BillingModel, Contract
 from margin.contracts.setup import project_template_save
 from margin.core.errors import Invalid
 from margin.core.money import Money
+from margin.core.periods import month_ends
 from margin.crm import actions as crm
 from margin.crm.models import Client
 from margin.expenses import actions as expenses
@@ -664,17 +665,6 @@ def _close_books(built: _Built, plan: Plan) -> Invoice | None:
     return draft
 
 
-def _month_ends(first: date, last: date) -> list[tuple[int, int]]:
-    months: list[tuple[int, int]] = []
-    day = first.replace(day=1)
-    while True:
-        end = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-        if end > last:
-            return months
-        months.append((day.year, day.month))
-        day = end + timedelta(days=1)
-
-
 def _books_and_revenue(built: _Built, through: date) -> None:
     """Each company's documents posted to its journal and revenue recognised month by month up to the close, so
     the books, the revenue runs and the contracts' revenue charts have a history."""
@@ -684,8 +674,8 @@ def _books_and_revenue(built: _Built, through: date) -> None:
         first = Contract.objects.filter(company=company).order_by("start_date").values_list("start_date", flat=True)
         if not first:
             continue
-        for year, month in _month_ends(first[0], through):
-            revenue.revenue_run_post(viewer=finance, company=company, year=year, month=month)
+        for end in month_ends(first[0], through):
+            revenue.revenue_run_post(viewer=finance, company=company, year=end.year, month=end.month)
 
 
 def demo_firm_exists() -> bool:

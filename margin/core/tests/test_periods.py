@@ -96,3 +96,17 @@ def test_week_days() -> None:
     days = week_days(date(2026, 3, 2))
     assert len(days) == 7
     assert days[0] == date(2026, 3, 2) and days[-1] == date(2026, 3, 8)
+
+
+def test_month_ends_run_from_the_first_day_s_month_to_the_last_complete_one() -> None:
+    from datetime import date
+
+    from margin.core.periods import month_end, month_ends
+
+    assert month_end(date(2024, 2, 10)) == date(2024, 2, 29)
+    assert month_ends(date(2025, 11, 15), date(2026, 2, 27)) == [
+        date(2025, 11, 30),
+        date(2025, 12, 31),
+        date(2026, 1, 31),
+    ]
+    assert month_ends(date(2026, 3, 1), date(2026, 3, 30)) == []
