@@ -126,3 +126,32 @@ def test_revenue_runs_the_journal_and_its_checks(page: Any, browser_firm: Firm, 
     page.goto(f"{base}/books/{browser_firm.usd.pk}/verification/")
     expect(page.get_by_test_id("verification-result")).to_contain_text("#5")
     page.screenshot(path=str(SHOTS / "books_verification_broken.png"), full_page=True)
+
+
+def test_a_loss_contract_books_its_loss_at_once(page: Any, browser_firm: Firm, sign_in: Callable[[str], Any]) -> None:
+    """June of the same contract after its estimate rose to $36,000 of cost for a $30,000 price: the preview shows
+    the whole $6,000 loss at once — revenue below cost and the provision for the rest — and the run posts it."""
+    from datetime import date
+
+    from margin.revenue.actions import estimate_set
+
+    story = fixed_price_story(browser_firm, months=1)
+    estimate_set(
+        viewer=browser_firm.finance,
+        line=story.line,
+        effective=date(2026, 6, 30),
+        total_cost_minor=3_600_000,
+        reason="Rework found in testing",
+    )
+    sign_in("finn")
+    page.get_by_test_id("nav-invoices-menu").click()
+    page.get_by_test_id("nav-revenue").click()
+    page.get_by_label("Company").select_option(label="Acme US")
+    page.get_by_label("Month", exact=True).fill("2026-06")
+    page.get_by_test_id("preview").click()
+    row = page.get_by_test_id("run-month").get_by_test_id("run-lines").locator("tbody tr", has_text="FF-30")
+    expect(row.get_by_test_id("recognised-period")).to_have_text("2,666.67")
+    expect(row).to_contain_text("5,466.67")
+    page.screenshot(path=str(SHOTS / "revenue_loss.png"), full_page=True)
+    page.get_by_test_id("run-month").get_by_test_id("post-run").click()
+    expect(page.get_by_text("Revenue for June 2026 is recognised and posted as journal entry")).to_be_visible()

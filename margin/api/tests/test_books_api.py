@@ -129,3 +129,17 @@ def test_statements_and_the_revaluation(firm: Firm, api_as: Any) -> None:
     )
     revalued = api.post(f"/books/companies/{firm.usd.pk}/fx-revaluation", {"as_of": TODAY.isoformat()})
     assert revalued.status_code == 201 and revalued.json() == []  # nothing open in another currency
+
+
+def test_the_verification_names_a_row_changed_behind_the_guards(firm: Firm, api_as: Any) -> None:
+    from margin.books.tests.test_journal import _tamper
+
+    for n in range(3):
+        issued_invoice(firm, 1_000 + n, number=f"2026-06{n:02d}")
+    api = api_as(firm.finance_user)
+    api.post(f"/books/companies/{firm.usd.pk}/post", {})
+    second = JournalEntry.objects.get(company=firm.usd, seq=2)
+    _tamper("UPDATE books_journalline SET amount_minor = amount_minor + 1 WHERE entry_id = %s", [second.pk])
+    found = api.get(f"/books/companies/{firm.usd.pk}/verification").json()
+    assert found["intact"] is False and found["entries"] == 1
+    assert found["first_break"] == {"seq": 2, "entry_id": second.pk, "reason": "Entry #2 does not balance."}

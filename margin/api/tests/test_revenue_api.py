@@ -62,3 +62,23 @@ def test_refusals_say_why_and_change_nothing(firm: Firm, api_as: Any) -> None:
     assert RevenueRun.objects.count() == 0
     assert api.put(f"{line}/recognition", {"method": "milestones"}).json()["method"] == "milestones"
     assert date(2026, 6, 30)
+
+
+def test_a_loss_contract_books_its_loss_at_once(firm: Firm, api_as: Any) -> None:
+    story = fixed_price_story(firm, months=1)
+    api = api_as(firm.finance_user)
+    raised = api.post(
+        f"/revenue/billing-lines/{story.line.pk}/estimates",
+        {"effective": "2026-06-30", "total_cost_minor": 3_600_000, "reason": "Rework found in testing"},
+    )
+    assert raised.status_code == 201, raised.content
+    preview = api.get(f"/revenue/companies/{firm.usd.pk}/preview", {"year": 2026, "month": 6}).json()
+    [line] = [x for x in preview["lines"] if x["billing_line_id"] == story.line.pk]
+    assert (line["recognised_to_date"]["amount_minor"], line["loss_provision"]["amount_minor"]) == (266_667, 546_667)
+    run = api.post(f"/revenue/companies/{firm.usd.pk}/runs", {"year": 2026, "month": 6}).json()
+    entry = api.get(f"/books/entries/{run['journal_entry_id']}").json()
+    losses = [x for x in entry["lines"] if x["account_code"] in ("7000", "2400")]
+    assert sorted((x["account_code"], (x["debit"] or x["credit"])["amount_minor"]) for x in losses) == [
+        ("2400", 546_667),
+        ("7000", 546_667),
+    ]
