@@ -217,7 +217,9 @@ def _payment_lines(
 def payments_pending(company: Company, chart: Chart, up_to: date, today: date, into: Pending) -> None:
     first_open = _first_open(company)
     posted = _posted_by_source(company, Source.PAYMENT)
-    payments = {p.pk: p for p in Payment.objects.filter(company_id=company.pk, received_on__lte=up_to)}
+    # Every payment of the company: one received after `up_to` is not posted now, but one posted earlier is still
+    # there (not deleted) and keeps what it posted.
+    payments = {p.pk: p for p in Payment.objects.filter(company_id=company.pk)}
     allocations: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
     for payment_id, amount, rate in PaymentAllocation.objects.filter(payment_id__in=list(payments)).values_list(
         "payment_id", "amount_minor", "invoice__exchange_rate"
@@ -225,6 +227,8 @@ def payments_pending(company: Company, chart: Chart, up_to: date, today: date, i
         allocations[payment_id].append((amount, rate))
     for payment_id in sorted(set(payments) | set(posted)):
         payment = payments.get(payment_id)
+        if payment is not None and payment.received_on > up_to and payment_id not in posted:
+            continue
         try:
             want = _payment_lines(company, chart, payment, allocations[payment_id]) if payment else {}
         except Invalid as error:

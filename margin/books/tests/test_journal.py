@@ -318,3 +318,23 @@ def test_the_commands_post_and_verify(firm: Firm) -> None:
     _tamper("UPDATE books_journalentry SET description = 'x' WHERE id = %s", [entry.pk])
     with pytest.raises(CommandError):
         call_command("verify_ledger", stdout=StringIO())
+
+
+def test_posting_up_to_an_earlier_day_leaves_later_payments_as_they_are(firm: Firm) -> None:
+    """A close posts up to its day: a payment received after it, posted already, is neither reversed nor posted
+    again."""
+    invoice = _invoice(firm)
+    receivables.payment_record(
+        viewer=firm.finance,
+        company=firm.eur,
+        client=invoice.client,
+        received_on=DAY + timedelta(days=3),
+        currency="EUR",
+        amount_minor=119000,
+        allocations=[receivables.AllocationIn(invoice=invoice)],
+    )
+    actions.journal_sync(viewer=firm.finance, company=firm.eur)
+    before = JournalEntry.objects.count()
+    assert actions.journal_sync(viewer=firm.finance, company=firm.eur, up_to=DAY).posted == 0
+    assert JournalEntry.objects.count() == before
+    assert _balances(firm.eur)[Role.BANK] == 119000
