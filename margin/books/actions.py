@@ -19,13 +19,14 @@ from django.utils import timezone
 from margin.accounts.models import Company
 from margin.accounts.queries import Viewer, company_locked_through
 from margin.books import rules
-from margin.books.models import Account, AccountKind, JournalEntry, JournalLine
+from margin.books.models import Account, AccountKind, ExpenseCategoryAccount, JournalEntry, JournalLine
 from margin.books.posting import Chart, pending, revaluation
 from margin.books.queries import books_company, role_accounts
 from margin.books.rules import GENESIS, EntrySpec, LineSpec, Source, entry_hash, line_tuple
 from margin.core import audit
 from margin.core.errors import Conflict, Invalid, NotFound, check_period_open
 from margin.core.text import clean_text
+from margin.expenses.models import ExpenseCategory
 
 ACCOUNT_FIELDS = ["code", "name", "kind", "role", "active"]
 CHUNK = 5000
@@ -502,3 +503,33 @@ def entry_reverse(*, viewer: Viewer, entry: JournalEntry, reason: str, day: date
 
 def kind_choices() -> list[tuple[str, str]]:
     return list(AccountKind.choices)
+
+
+@transaction.atomic
+def expense_category_account_set(
+    *, viewer: Viewer, company: Company, category: ExpenseCategory, account: Account | None
+) -> ExpenseCategoryAccount | None:
+    """Post a category's approved expenses of the company to `account` (an expense account of the company); None
+    puts the category back on the `expenses` role's account."""
+    books_company(viewer, company.pk)
+    if category.organisation_id != company.organisation_id:
+        raise NotFound("No such expense category.")
+    if account is not None and (account.company_id != company.pk or account.kind != rules.Kind.EXPENSE):
+        raise Invalid(f"{account} is not an expense account of {company.name}.", field="account_id")
+    before = ExpenseCategoryAccount.objects.filter(company=company, category=category).first()
+    row = None
+    if account is None:
+        ExpenseCategoryAccount.objects.filter(company=company, category=category).delete()
+    else:
+        row, _ = ExpenseCategoryAccount.objects.update_or_create(
+            company=company, category=category, defaults={"account": account}
+        )
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="account.expense_category",
+        obj=category,
+        before={"company": company.pk, "account": before.account_id if before else None},
+        after={"company": company.pk, "account": account.pk if account else None},
+    )
+    return row

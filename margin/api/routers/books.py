@@ -34,7 +34,7 @@ from margin.api.schemas.common import Currency, Id, responses
 from margin.api.security import viewer_of
 from margin.books import actions
 from margin.books.chain import ledger_verify
-from margin.books.models import JournalEntry
+from margin.books.models import ExpenseCategoryAccount, JournalEntry
 from margin.books.queries import (
     account_get,
     accounts_of,
@@ -45,7 +45,8 @@ from margin.books.queries import (
     trial_balance,
 )
 from margin.books.reports import balance_sheet, consolidated, profit_and_loss
-from margin.core.errors import Invalid
+from margin.core.errors import Invalid, NotFound
+from margin.expenses.models import ExpenseCategory
 
 router = Router(tags=["books"])
 
@@ -280,3 +281,47 @@ def fx_revaluation_post(request: HttpRequest, company_id: Id, payload: Revaluati
     company = _company(request, company_id)
     entries = actions.fx_revalue(viewer=viewer, company=company, as_of=payload.as_of)
     return Status(201, [entry_get(viewer, e.pk) for e in entries])
+
+
+class CategoryAccountIn(Schema):
+    account_id: Id | None = Field(None, description="An expense account of the company; null: the expenses role's")
+
+
+class CategoryAccountOut(Schema):
+    category_id: int
+    category: str
+    account_id: int | None = Field(description="Null: the account of the expenses role")
+
+
+@router.get(
+    "/companies/{company_id}/expense-categories",
+    response=responses(list[CategoryAccountOut]),
+    summary="The expense account each expense category posts to",
+)
+def category_accounts(request: HttpRequest, company_id: Id) -> list[CategoryAccountOut]:
+    company = _company(request, company_id)
+    mapped = dict(ExpenseCategoryAccount.objects.filter(company=company).values_list("category_id", "account_id"))
+    return [
+        CategoryAccountOut(category_id=c.pk, category=c.name, account_id=mapped.get(c.pk))
+        for c in ExpenseCategory.objects.filter(organisation_id=company.organisation_id).order_by("name", "id")
+    ]
+
+
+@router.put(
+    "/companies/{company_id}/expense-categories/{category_id}",
+    response=responses(CategoryAccountOut),
+    summary="Post an expense category to an account of the company",
+)
+def category_account_put(
+    request: HttpRequest, company_id: Id, category_id: Id, payload: CategoryAccountIn
+) -> CategoryAccountOut:
+    viewer = viewer_of(request)
+    company = _company(request, company_id)
+    category = ExpenseCategory.objects.filter(pk=category_id, organisation_id=viewer.organisation_id).first()
+    if category is None:
+        raise NotFound("No such expense category.")
+    account = account_get(viewer, payload.account_id) if payload.account_id is not None else None
+    row = actions.expense_category_account_set(viewer=viewer, company=company, category=category, account=account)
+    return CategoryAccountOut(
+        category_id=category.pk, category=category.name, account_id=row.account_id if row else None
+    )

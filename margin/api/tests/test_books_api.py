@@ -143,3 +143,20 @@ def test_the_verification_names_a_row_changed_behind_the_guards(firm: Firm, api_
     found = api.get(f"/books/companies/{firm.usd.pk}/verification").json()
     assert found["intact"] is False and found["entries"] == 1
     assert found["first_break"] == {"seq": 2, "entry_id": second.pk, "reason": "Entry #2 does not balance."}
+
+
+def test_an_expense_category_posts_to_its_own_account(firm: Firm, api_as: Any) -> None:
+    from margin.expenses.models import ExpenseCategory
+
+    travel = ExpenseCategory.objects.create(organisation_id=firm.usd.organisation_id, name="Travel")
+    api = api_as(firm.finance_user)
+    assert api.post(f"/books/companies/{firm.usd.pk}/chart").status_code == 201
+    added = api.post(f"/books/companies/{firm.usd.pk}/accounts", {"code": "6100", "name": "Travel", "kind": "expense"})
+    url = f"/books/companies/{firm.usd.pk}/expense-categories"
+    mapped = api.put(f"{url}/{travel.pk}", {"account_id": added.json()["id"]})
+    assert mapped.status_code == 200 and mapped.json()["account_id"] == added.json()["id"]
+    assert [c["account_id"] for c in api.get(url).json() if c["category_id"] == travel.pk] == [added.json()["id"]]
+    bank = _roles(firm)[Role.BANK]
+    error_of(api.put(f"{url}/{travel.pk}", {"account_id": bank}), 422)  # not an expense account
+    assert api.put(f"{url}/{travel.pk}", {"account_id": None}).json()["account_id"] is None
+    error_of(api_as(firm.manager_user).put(f"{url}/{travel.pk}", {"account_id": None}), 403)

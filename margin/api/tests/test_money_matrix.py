@@ -101,6 +101,7 @@ READ_RULES: dict[str, dict[str, int]] = {
     "books_profit_and_loss_get": FINANCE_ONLY,
     "books_balance_sheet_get": FINANCE_ONLY,
     "books_consolidated_get": FINANCE_ONLY,
+    "books_category_accounts": FINANCE_ONLY,
     "revenue_run_list": FINANCE_ONLY,
     "revenue_run_preview_get": FINANCE_ONLY,
     "revenue_contract_history_get": FINANCE_ONLY,

@@ -338,3 +338,33 @@ def test_posting_up_to_an_earlier_day_leaves_later_payments_as_they_are(firm: Fi
     assert actions.journal_sync(viewer=firm.finance, company=firm.eur, up_to=DAY).posted == 0
     assert JournalEntry.objects.count() == before
     assert _balances(firm.eur)[Role.BANK] == 119000
+
+
+def test_an_expense_category_mapped_to_its_account_posts_there(firm: Firm) -> None:
+    actions.chart_install(viewer=firm.admin, company=firm.eur)
+    travel = actions.account_add(viewer=firm.finance, company=firm.eur, code="6100", name="Travel", kind="expense")
+    category = ExpenseCategory.objects.create(organisation_id=firm.eur.organisation_id, name="Travel")
+    actions.expense_category_account_set(viewer=firm.finance, company=firm.eur, category=category, account=travel)
+    claim = ExpenseClaim.objects.create(
+        organisation_id=firm.eur.organisation_id,
+        company=firm.eur,
+        person=firm.member_person,
+        title="Trip",
+        currency="EUR",
+        status=ClaimStatus.APPROVED,
+        total_minor=5000,
+        decided_at=timezone.now(),
+    )
+    ExpenseLine.objects.create(
+        organisation_id=claim.organisation_id,
+        claim=claim,
+        date=DAY,
+        category=category,
+        amount_minor=5000,
+        currency="EUR",
+        converted_minor=5000,
+        rate_date=DAY,
+    )
+    actions.journal_sync(viewer=firm.finance, company=firm.eur)
+    assert JournalLine.objects.get(account=travel).amount_minor == 5000
+    assert AuditEntry.objects.filter(action="account.expense_category").count() == 1
