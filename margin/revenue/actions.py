@@ -37,7 +37,7 @@ ALLOWED = {
 
 def _figures_of(line: BillingLine, as_of: date) -> rules.LineInputs:
     company = line.contract.company
-    for figures in line_figures(company, as_of):
+    for figures in line_figures(company, as_of, contract_id=line.contract_id):
         if figures.line.pk == line.pk:
             return figures.inputs
     raise Invalid("The contract had not started on that day.", field="effective", code="not_started")

@@ -219,13 +219,13 @@ def _latest_estimates(line_ids: list[int], as_of: date) -> dict[int, Estimate]:
     return latest
 
 
-def line_figures(company: Company, as_of: date) -> list[LineFigures]:
-    """The inputs of every billing line of the company's contracts that started by `as_of`."""
-    lines = list(
-        BillingLine.objects.filter(contract__company=company, contract__start_date__lte=as_of)
-        .select_related("contract")
-        .order_by("contract_id", "position", "id")
-    )
+def line_figures(company: Company, as_of: date, *, contract_id: int | None = None) -> list[LineFigures]:
+    """The inputs of every billing line of the company's contracts that started by `as_of` (of one contract when
+    `contract_id` is given: an estimate or a price change reads its own line, not the company's)."""
+    rows = BillingLine.objects.filter(contract__company=company, contract__start_date__lte=as_of)
+    if contract_id is not None:
+        rows = rows.filter(contract_id=contract_id)
+    lines = list(rows.select_related("contract").order_by("contract_id", "position", "id"))
     line_ids = [line.pk for line in lines]
     covered: dict[int, list[int]] = defaultdict(list)
     for contract_id, project_id in CoveredProject.objects.filter(
