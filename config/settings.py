@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "margin.projects",
     "margin.rates",
     "margin.contracts",
+    "margin.resourcing",
     "margin.timesheets",
     "margin.expenses",
     "margin.billing",

@@ -36,11 +36,12 @@ from margin.expenses import actions as expenses
 from margin.expenses.models import ExpenseClaim, ExpenseLine, Receipt
 from margin.expenses.tests.files import image
 from margin.projects import actions as projects
-from margin.projects.actions import assignment_create, leveling_run
-from margin.projects.models import Assignment, LevelingProposal, Project, WorkCalendar
+from margin.projects.models import Project, WorkCalendar
 from margin.rates import actions as rates
 from margin.rates.models import ExchangeRate
 from margin.receivables.actions import AllocationIn, bank_statement_import, payment_record
+from margin.resourcing.actions import assignment_create, leveling_run
+from margin.resourcing.models import Assignment, LevelingProposal
 from margin.revenue.actions import revenue_run_post
 from margin.timesheets.actions import (
     approval_delegate_add,

@@ -10,9 +10,10 @@ from django.test import Client
 from django.urls import reverse
 
 from margin.integrations.ical.feeds import calendar_feed_reset
-from margin.projects.actions import assignment_create, project_reschedule
+from margin.projects.actions import project_reschedule
 from margin.projects.planning import task_people
 from margin.reporting.board import board_of
+from margin.resourcing.actions import assignment_create
 from margin.web.views.tasks import task_rows
 from tests.firm import Firm
 

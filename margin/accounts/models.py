@@ -143,6 +143,8 @@ class Person(models.Model):
     name = models.CharField(max_length=200)
     email = models.EmailField()
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="people")
+    # Their line manager: approves their time off and confirms their skills (None: an administrator does).
+    manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
     # Contracted working minutes per week (capacity), 40 h by default.
     weekly_capacity_minutes = models.PositiveIntegerField(default=40 * 60)
     active = models.BooleanField(default=True)

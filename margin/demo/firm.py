@@ -57,6 +57,7 @@ from margin.projects.models import BoardColumn, Project, ProjectStatus, Task, Ta
 from margin.projects.planning import to_aware
 from margin.rates import actions as rates
 from margin.receivables import actions as receivables
+from margin.resourcing import actions as resourcing
 from margin.revenue import actions as revenue
 from margin.timesheets import actions as timesheets
 from margin.timesheets.actions import ImportRow
@@ -414,7 +415,7 @@ def _plan(built: _Built, plan: ProjectPlan) -> None:
             )
     for t in plan.tasks:
         for username, units in t.assignments.items():
-            projects.assignment_create(viewer=manager, task=tasks[t.name], person=built.people[username], units=units)
+            resourcing.assignment_create(viewer=manager, task=tasks[t.name], person=built.people[username], units=units)
     rates.baseline_save_valued(viewer=manager, project=project, index=0, name="Signed-off plan")
     # How the work went.
     for t in plan.tasks:

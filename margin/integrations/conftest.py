@@ -9,8 +9,9 @@ from datetime import date, datetime
 import pytest
 
 from margin.projects import actions
-from margin.projects.models import Assignment, Project, ResourcePool, Task
+from margin.projects.models import Project, Task
 from margin.projects.planning import to_aware
+from margin.resourcing.models import Assignment, ResourcePool
 from tests.firm import Firm
 
 MONDAY = date(2026, 3, 2)

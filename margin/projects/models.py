@@ -46,20 +46,6 @@ class TaskStatus(models.TextChoices):
     DONE = "done", "Done"
 
 
-class PoolKind(models.TextChoices):
-    ROLE = "role", "Role"
-    TEAM = "team", "Team"
-    EQUIPMENT = "equipment", "Equipment"
-
-
-class LevelingStatus(models.TextChoices):
-    RUNNING = "running", "Running"
-    PROPOSED = "proposed", "Proposed"
-    ACCEPTED = "accepted", "Accepted"
-    DISCARDED = "discarded", "Discarded"
-    FAILED = "failed", "Failed"
-
-
 class Project(models.Model):
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="projects")
     company = models.ForeignKey("accounts.Company", on_delete=models.PROTECT, related_name="projects")
@@ -280,67 +266,3 @@ class BoardColumn(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class ResourcePool(models.Model):
-    """A resource of several units: a role, a team or equipment (MS Project's Max Units: 1200 = 12 at 100 %)."""
-
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="resource_pools")
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=16, choices=PoolKind.choices, default=PoolKind.ROLE)
-    role = models.ForeignKey("accounts.Role", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    max_units = models.PositiveIntegerField(default=100)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["organisation", "name"], name="pool_name_unique_in_org"),
-            models.CheckConstraint(condition=models.Q(max_units__gt=0), name="pool_max_units_gt_0"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Assignment(models.Model):
-    """A task asks for some units of a person (usually 100 %) or of a pool for its duration."""
-
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments")
-    person = models.ForeignKey("accounts.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    pool = models.ForeignKey(ResourcePool, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    units = models.PositiveIntegerField(default=100)
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=(models.Q(person__isnull=False) & models.Q(pool__isnull=True))
-                | (models.Q(person__isnull=True) & models.Q(pool__isnull=False)),
-                name="assignment_person_xor_pool",
-            ),
-            models.CheckConstraint(condition=models.Q(units__gt=0), name="assignment_units_gt_0"),
-            models.UniqueConstraint(fields=["task", "person"], name="one_assignment_per_task_person"),
-            models.UniqueConstraint(fields=["task", "pool"], name="one_assignment_per_task_pool"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.task_id}: {self.person_id or self.pool_id} at {self.units} %"
-
-
-class LevelingProposal(models.Model):
-    """A leveled plan waiting for the manager to accept or discard it (with each task's delay)."""
-
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="leveling_proposals")
-    created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    method = models.CharField(max_length=16)  # "heuristic" or "cpsat"
-    status = models.CharField(max_length=16, choices=LevelingStatus.choices, default=LevelingStatus.RUNNING)
-    job_run = models.ForeignKey("core.JobRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    # {task id: {"start": iso, "finish": iso, "delay_minutes": int}}, the makespan and the bound.
-    result = models.JSONField(null=True, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"Leveling of {self.project_id} ({self.method}, {self.status})"

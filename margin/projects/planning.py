@@ -20,7 +20,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from margin.projects.models import (
-    Assignment,
     Baseline,
     BaselineTask,
     CalendarException,
@@ -168,13 +167,15 @@ def task_people(task_ids: Iterable[int]) -> dict[int, list[TaskPerson]]:
     out: dict[int, list[TaskPerson]] = {}
     if not wanted:
         return out
+    # Assignments belong to resourcing, above this app: read through the task's relation (ADR 0032).
     rows = (
-        Assignment.objects.filter(task_id__in=wanted, person__isnull=False)
-        .order_by("task_id", "-units", "person__name", "person_id")
-        .values_list("task_id", "person_id", "person__name", "units")
+        Task.objects.filter(id__in=wanted)
+        .order_by("id", "-assignments__units", "assignments__person__name", "assignments__person_id")
+        .values_list("id", "assignments__person_id", "assignments__person__name", "assignments__units")
     )
     for task_id, person_id, name, units in rows:
-        out.setdefault(task_id, []).append(TaskPerson(person_id, name, units))
+        if person_id is not None:
+            out.setdefault(task_id, []).append(TaskPerson(person_id, name, units))
     return out
 
 

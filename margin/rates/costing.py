@@ -30,7 +30,7 @@ from decimal import Decimal
 
 from margin.accounts.models import Person
 from margin.core.money import Money
-from margin.projects.models import Assignment, Project, Task
+from margin.projects.models import Project, Task
 from margin.projects.planning import project_start_of, to_local
 from margin.rates.queries import cost_rates_by_person
 from margin.rates.rules import DatedRate, latest_on
@@ -98,10 +98,11 @@ def _planned(projects: list[Project], rows: list[Task]) -> dict[int, PlannedCost
         if t.pk not in parents:
             leaves[t.project_id].append(t)
     shares: dict[int, list[_Share]] = defaultdict(list)
-    assignments = Assignment.objects.filter(task__project__in=projects).values_list(
-        "task_id", "person_id", "pool_id", "pool__role_id", "units"
+    # Assignments belong to resourcing, above this app: read through the task's relation (ADR 0032).
+    assignments = Task.objects.filter(project__in=projects, assignments__isnull=False).values_list(
+        "id", "assignments__person_id", "assignments__pool_id", "assignments__pool__role_id", "assignments__units"
     )
-    for task_id, person_id, pool_id, role_id, units in assignments.order_by("id"):
+    for task_id, person_id, pool_id, role_id, units in assignments.order_by("assignments__id"):
         if person_id is not None:
             shares[task_id].append(_Share(units, person_id=person_id))
         elif pool_id is not None:

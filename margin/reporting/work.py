@@ -13,8 +13,9 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from margin.core.periods import week_days, week_start
-from margin.projects.models import Assignment, ProjectMember, ProjectStatus, Task, TaskStatus
+from margin.projects.models import ProjectMember, ProjectStatus, Task, TaskStatus
 from margin.projects.planning import due_day, finish_day, to_aware, to_local
+from margin.resourcing.models import Assignment
 from margin.timesheets.models import EntryStatus, TimeEntry, Timer
 from margin.timesheets.queries import capacity_of
 

@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 
 from margin.core.periods import week_start
 from margin.projects import actions
-from margin.projects.actions import assignment_create
 from margin.rates.actions import baseline_save_valued
+from margin.resourcing.actions import assignment_create
 from margin.timesheets.actions import ImportRow, time_entries_import
 from tests.firm import Firm
 

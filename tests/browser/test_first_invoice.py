@@ -41,7 +41,8 @@ from margin.billing.models import Invoice
 from margin.contracts.models import BillRate
 from margin.core.periods import week_start
 from margin.crm.models import Client, Contact
-from margin.projects.models import Assignment, Dependency, Project, Task
+from margin.projects.models import Dependency, Project, Task
+from margin.resourcing.models import Assignment
 from margin.timesheets.models import TimeEntry
 from tests.browser.notices import expect_notice
 

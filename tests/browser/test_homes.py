@@ -22,6 +22,7 @@ from margin.contracts.actions import bill_rate_set
 from margin.projects import actions as projects
 from margin.projects.planning import to_aware
 from margin.rates.actions import cost_rate_set
+from margin.resourcing import actions as resourcing
 from margin.timesheets.actions import (
     time_entries_approve,
     time_entries_reject,
@@ -52,14 +53,14 @@ def _lively(world: Roles) -> Roles:
     time_entries_reject(viewer=maya, entry_ids=[fixed.pk], reason="Which client call? Add a note.")
     timer_start(viewer=tom, project=firm.project, task=firm.design)
     projects.task_update(viewer=maya, task=firm.build, deadline=today + timedelta(days=5))
-    projects.assignment_create(viewer=maya, task=firm.build, person=firm.member_person)
+    resourcing.assignment_create(viewer=maya, task=firm.build, person=firm.member_person)
     # The plan slips past its baseline; a task of Lea's is overdue.
     start = to_aware(datetime.combine(monday, time(9)))
     projects.task_schedule_update(
         viewer=maya, task=firm.design, scheduling="manual", start=start, duration_minutes=10 * 480
     )
     late = projects.task_create(viewer=maya, project=firm.project, name="Sign-off", deadline=today - timedelta(days=3))
-    projects.assignment_create(viewer=maya, task=late, person=firm.member2_person)
+    resourcing.assignment_create(viewer=maya, task=late, person=firm.member2_person)
     # Lea's work of 100, 40 and 10 days ago: the oldest invoiced 75 days ago (45 days late), the rest unbilled.
     entries = [
         time_entry_create(

@@ -12,8 +12,9 @@ from playwright.sync_api import expect
 
 from margin.core.periods import week_start
 from margin.projects import actions
-from margin.projects.actions import leveling
-from margin.projects.models import LevelingProposal, LevelingStatus, Task
+from margin.projects.models import Task
+from margin.resourcing.actions import leveling
+from margin.resourcing.models import LevelingProposal, LevelingStatus
 from tests.firm import Firm
 
 pytestmark = pytest.mark.browser

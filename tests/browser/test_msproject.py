@@ -9,7 +9,8 @@ from typing import Any
 
 from margin.integrations.msproject import mspdi
 from margin.projects import actions
-from margin.projects.models import Assignment, Baseline, Task
+from margin.projects.models import Baseline, Task
+from margin.resourcing.models import Assignment
 from tests.firm import Firm
 
 SHOTS = Path("/tmp/margin-screens")

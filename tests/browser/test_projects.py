@@ -15,7 +15,8 @@ from playwright.sync_api import expect
 from margin.contracts.actions import bill_rate_set
 from margin.contracts.models import BillRate
 from margin.projects import actions
-from margin.projects.models import Assignment, Dependency, Project, ResourcePool, Task
+from margin.projects.models import Dependency, Project, Task
+from margin.resourcing.models import Assignment, ResourcePool
 from tests.firm import Firm
 
 pytestmark = pytest.mark.browser

@@ -15,8 +15,8 @@ from playwright.sync_api import expect
 
 from margin.core.periods import week_start
 from margin.projects import actions
-from margin.projects.actions import assignment_create
 from margin.projects.models import Dependency, Task
+from margin.resourcing.actions import assignment_create
 from margin.timesheets.actions import time_entry_create
 from tests.firm import Firm
 

@@ -28,25 +28,25 @@ from margin.api.schemas.planning import ChangeOut
 from margin.api.security import viewer_of
 from margin.core.errors import NotFound
 from margin.core.models import JobRunStatus
-from margin.projects.actions import (
+from margin.projects.planning import project_zone
+from margin.projects.queries import project_get, require_money_visible, task_get
+from margin.reporting.earned_value import project_earned_value
+from margin.resourcing.actions import (
     assignment_create,
     assignment_delete,
     leveling_accept,
     leveling_discard,
     resource_pool_create,
 )
-from margin.projects.jobs import leveling_start
-from margin.projects.leveling import (
+from margin.resourcing.jobs import leveling_start
+from margin.resourcing.leveling import (
     assignments_of,
     leveling_proposal_get,
     overallocations_of,
     resource_pool_get,
     resource_pools_visible,
 )
-from margin.projects.models import Assignment, LevelingProposal, LevelingStatus, ResourcePool
-from margin.projects.planning import project_zone
-from margin.projects.queries import project_get, require_money_visible, task_get
-from margin.reporting.earned_value import project_earned_value
+from margin.resourcing.models import Assignment, LevelingProposal, LevelingStatus, ResourcePool
 from margin.scheduling.evm import EarnedValue
 
 router = Router(tags=["leveling"])

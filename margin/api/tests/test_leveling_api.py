@@ -11,7 +11,8 @@ from django.contrib.auth.models import User
 from margin.api.tests.conftest import Api, error_of, unchanged
 from margin.core.models import JobRunStatus
 from margin.projects import actions
-from margin.projects.models import Assignment, BaselineTask, LevelingProposal, LevelingStatus, ResourcePool, Task
+from margin.projects.models import BaselineTask, Task
+from margin.resourcing.models import Assignment, LevelingProposal, LevelingStatus, ResourcePool
 from tests.checks import stored
 from tests.firm import Firm
 

@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 
 from margin.api.tests.conftest import Api, error_of, unchanged
 from margin.projects import actions
-from margin.projects.actions import assignment_create
 from margin.projects.models import Baseline, BaselineTask, Dependency, Task
+from margin.resourcing.actions import assignment_create
 from tests.firm import Firm
 
 ApiAs = Callable[[User | None], Api]

@@ -30,6 +30,7 @@ from margin.expenses.models import ExpenseCategory, ExpenseClaim
 from margin.projects import actions as projects
 from margin.projects.models import Project, WorkCalendar
 from margin.rates import actions as rates
+from margin.resourcing import actions as resourcing
 from margin.timesheets.actions import time_entries_approve, time_entries_submit, time_entry_create
 from margin.timesheets.models import EntryStatus, TimeEntry
 from tests.firm import Firm
@@ -212,7 +213,7 @@ def _assignments(firm: Firm, k: int) -> None:
             viewer=firm.admin, company=firm.usd, role=firm.senior, name="A", email=f"a{next(serial)}@example.test"
         )
         projects.project_member_add(viewer=firm.admin, project=firm.project, person=person)
-        projects.assignment_create(viewer=firm.admin, task=firm.build, person=person)
+        resourcing.assignment_create(viewer=firm.admin, task=firm.build, person=person)
 
 
 def _delegates(firm: Firm, k: int) -> None:

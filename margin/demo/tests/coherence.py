@@ -9,10 +9,11 @@ from datetime import date, timedelta
 from django.db.models import F, Max, Min, Sum
 
 from margin.expenses.models import ExpenseKind, ExpenseLine, MileageRate, PerDiemRate
-from margin.projects.models import Assignment, Baseline, Dependency, LinkKind, Project, Task, TaskStatus
+from margin.projects.models import Baseline, Dependency, LinkKind, Project, Task, TaskStatus
 from margin.projects.planning import calendar_of, network_of, to_local
 from margin.rates.costing import planned_costs
 from margin.rates.models import ExchangeRate
+from margin.resourcing.models import Assignment
 from margin.timesheets.models import EntryStatus, TimeEntry
 
 STARTED = (TaskStatus.IN_PROGRESS, TaskStatus.REVIEW)

@@ -32,13 +32,14 @@ from margin.demo.dates import DemoCalendar
 from margin.demo.specs import DEMO_PASSWORD, OVERLOAD, WEEKS
 from margin.demo.tests.coherence import all_problems
 from margin.expenses.models import ClaimStatus, ExpenseClaim
-from margin.projects.actions import leveling
-from margin.projects.leveling import links_broken
-from margin.projects.models import Assignment, Dependency, Project, ProjectStatus, Task, TaskStatus, WorkCalendar
+from margin.projects.models import Dependency, Project, ProjectStatus, Task, TaskStatus, WorkCalendar
 from margin.projects.planning import network_of, task_people
 from margin.rates.models import CostRate, ExchangeRate
 from margin.reporting.earned_value import project_earned_value
 from margin.reporting.queries import profitability, profitability_visible
+from margin.resourcing.actions import leveling
+from margin.resourcing.leveling import links_broken
+from margin.resourcing.models import Assignment
 from margin.timesheets.models import ApprovalDelegate, EntryStatus, TimeEntry
 from margin.timesheets.queries import approvals_pending
 

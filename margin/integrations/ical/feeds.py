@@ -18,8 +18,9 @@ from margin.accounts.queries import Viewer
 from margin.core import audit
 from margin.core.errors import Invalid
 from margin.integrations.ical.rfc5545 import Event, calendar
-from margin.projects.models import Assignment, ProjectMember, Task
+from margin.projects.models import ProjectMember, Task
 from margin.projects.planning import due_day, finish_day
+from margin.resourcing.models import Assignment
 
 UID_DOMAIN = "margin.invalid"
 

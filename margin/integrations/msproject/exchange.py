@@ -24,15 +24,12 @@ from margin.integrations.msproject import mspdi
 from margin.projects import actions
 from margin.projects.actions import MAX_BUDGET_MINUTES, MAX_LAG_MINUTES, check_deadline
 from margin.projects.models import (
-    Assignment,
     Baseline,
     BaselineTask,
     CalendarException,
     Constraint,
     Dependency,
-    PoolKind,
     Project,
-    ResourcePool,
     Scheduling,
     Task,
     WorkCalendar,
@@ -47,6 +44,7 @@ from margin.projects.planning import (
     wbs_order,
 )
 from margin.projects.queries import can_manage, members_of
+from margin.resourcing.models import Assignment, PoolKind, ResourcePool
 from margin.scheduling.baselines import baseline_name
 from margin.scheduling.calendars import MINUTES_PER_DAY_CLOCK, Calendar
 from margin.scheduling.network import DATED_CONSTRAINTS, LAG_PERCENT_MAX, LAG_PERCENT_MIN, ConstraintType

@@ -4,7 +4,6 @@
 - ``planning``: links, schedule fields, the WBS, baselines, rescheduling
 - ``board``: Kanban columns and card moves
 - ``calendars``: working calendars and their exceptions
-- ``leveling``: resource pools, assignments, leveling proposals
 - ``copies``: a project made from a template, as a copy of another, or saved as a template
 - ``lifecycle``: archiving a closed project and bringing it back
 """
@@ -36,20 +35,6 @@ from .calendars import (
     parse_intervals,
 )
 from .copies import Copied, project_copy, working_start
-from .leveling import (
-    ASSIGNMENT_FIELDS,
-    MAX_UNITS,
-    METHODS,
-    POOL_FIELDS,
-    assignment_create,
-    assignment_delete,
-    heuristic_budget,
-    leveling_accept,
-    leveling_discard,
-    leveling_fill,
-    leveling_run,
-    resource_pool_create,
-)
 from .lifecycle import project_archive, project_unarchive
 from .planning import (
     LINK_FIELDS,
@@ -85,7 +70,6 @@ from .projects import (
 )
 
 __all__ = [
-    "ASSIGNMENT_FIELDS",
     "BOARD_COLUMN_FIELDS",
     "BOARD_DEFAULTS",
     "BOARD_MOVE_FIELDS",
@@ -97,10 +81,7 @@ __all__ = [
     "MAX_BUDGET_MINUTES",
     "MAX_EXCEPTION_DAYS",
     "MAX_LAG_MINUTES",
-    "MAX_UNITS",
     "MAX_WIP_LIMIT",
-    "METHODS",
-    "POOL_FIELDS",
     "PROJECT_FIELDS",
     "SCHEDULE_COLUMNS",
     "SCHEDULE_FIELDS",
@@ -111,8 +92,6 @@ __all__ = [
     "IntervalsInput",
     "Rescheduled",
     "WeekInput",
-    "assignment_create",
-    "assignment_delete",
     "baseline_save",
     "board_column_update",
     "board_columns_ensure",
@@ -126,11 +105,6 @@ __all__ = [
     "default_calendar_ensure",
     "dependency_create",
     "dependency_delete",
-    "heuristic_budget",
-    "leveling_accept",
-    "leveling_discard",
-    "leveling_fill",
-    "leveling_run",
     "parse_intervals",
     "project_archive",
     "project_copy",
@@ -140,7 +114,6 @@ __all__ = [
     "project_reschedule",
     "project_unarchive",
     "project_update",
-    "resource_pool_create",
     "task_board_move",
     "task_create",
     "task_delete",

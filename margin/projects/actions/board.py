@@ -13,7 +13,7 @@ from margin.core.errors import Forbidden, Invalid
 from margin.core.text import clean_text
 from margin.projects.actions.planning import _plan_lock, _reschedule
 from margin.projects.actions.projects import _check_scope, check_writable
-from margin.projects.models import Assignment, BoardColumn, Project, Task, TaskStatus
+from margin.projects.models import BoardColumn, Project, Task, TaskStatus
 from margin.projects.planning import lead_person, person_calendars, task_people
 from margin.projects.queries import can_manage, is_member
 
@@ -114,7 +114,7 @@ def _hand_over(viewer: Viewer, task: Task, person: Person | None) -> None:
     """Give the task to ``person`` (ADR 0011: its person assignments say who works on it): the lead's assignment
     passes to them with its units (or they get one at 100 %); None takes every person off the task. Pools stay.
     Each assignment changed writes its own audit row, as the assignment actions do."""
-    people = list(Assignment.objects.filter(task=task, person__isnull=False).order_by("-units", "person__name", "id"))
+    people = list(task.assignments.filter(person__isnull=False).order_by("-units", "person__name", "id"))
     lead = people[0] if people else None
     if person is not None and lead is not None and lead.person_id == person.pk:
         return
@@ -143,7 +143,7 @@ def _hand_over(viewer: Viewer, task: Task, person: Person | None) -> None:
             after=audit.snapshot(lead, _ASSIGNMENT_FIELDS),
         )
         return
-    created = Assignment.objects.create(task=task, person=person, units=100)
+    created = task.assignments.create(person=person, units=100)
     audit.record(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,

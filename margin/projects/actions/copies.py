@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.apps import apps
 from django.db import transaction
 
 from margin.accounts.models import Company, Person
@@ -26,7 +27,7 @@ from margin.core.errors import DomainError, Invalid
 from margin.crm.models import Client
 from margin.projects.actions.planning import _reschedule
 from margin.projects.actions.projects import _check_scope, check_deadline, project_create, project_member_add
-from margin.projects.models import Assignment, BoardColumn, Dependency, Project, ProjectStatus, Task, TaskStatus
+from margin.projects.models import BoardColumn, Dependency, Project, ProjectStatus, Task, TaskStatus
 from margin.projects.planning import (
     DEFAULT_CALENDAR_NAME,
     calendar_of,
@@ -142,10 +143,12 @@ def _copy_plan(source: Project, target: Project, shift: timedelta, people: set[i
             for d in Dependency.objects.filter(project=source).order_by("id")
         ]
     )
-    assignments = Assignment.objects.bulk_create(
+    # Assignments belong to resourcing, above this app: reached through the task's relation (ADR 0032).
+    assignment = apps.get_model("resourcing", "Assignment")
+    assignments = assignment.objects.bulk_create(
         [
-            Assignment(task=new_of[a.task_id], person_id=a.person_id, pool_id=a.pool_id, units=a.units)
-            for a in Assignment.objects.filter(task__project=source).order_by("id")
+            assignment(task=new_of[a.task_id], person_id=a.person_id, pool_id=a.pool_id, units=a.units)
+            for a in assignment.objects.filter(task__project=source).order_by("id")
             if a.pool_id is not None or a.person_id in people
         ]
     )

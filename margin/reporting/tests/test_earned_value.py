@@ -9,10 +9,10 @@ import pytest
 
 from margin.core.errors import NotFound
 from margin.projects import actions
-from margin.projects.actions import assignment_create
 from margin.projects.models import BaselineTask
 from margin.rates import actions as rates
 from margin.reporting.earned_value import project_earned_value
+from margin.resourcing.actions import assignment_create
 from margin.timesheets.actions import ImportRow, time_entries_import
 from tests.firm import Firm
 

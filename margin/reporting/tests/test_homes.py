@@ -26,6 +26,7 @@ from margin.reporting.health import projects_managed_health
 from margin.reporting.homes import FIRM, INVOICING, PROJECTS, SETUP, WORK, firm_setup, home_of
 from margin.reporting.invoicing import invoicing_of
 from margin.reporting.work import my_work
+from margin.resourcing import actions as resourcing
 from margin.timesheets.actions import (
     time_entries_approve,
     time_entries_reject,
@@ -61,15 +62,15 @@ def _approved(firm: Firm, who: str, task: Task, day: date, minutes: int) -> int:
 
 def test_my_work_tasks_today_this_week_late_and_deadlines(firm: Firm) -> None:
     tom = firm.member_person
-    projects.assignment_create(viewer=firm.manager, task=firm.design, person=tom)
-    projects.assignment_create(viewer=firm.manager, task=firm.build, person=tom)
+    resourcing.assignment_create(viewer=firm.manager, task=firm.design, person=tom)
+    resourcing.assignment_create(viewer=firm.manager, task=firm.build, person=tom)
     later = projects.task_create(viewer=firm.manager, project=firm.project, name="Later", deadline=TODAY + timedelta(3))
-    projects.assignment_create(viewer=firm.manager, task=later, person=tom)
+    resourcing.assignment_create(viewer=firm.manager, task=later, person=tom)
     done = projects.task_create(viewer=firm.manager, project=firm.project, name="Done already")
-    projects.assignment_create(viewer=firm.manager, task=done, person=tom)
+    resourcing.assignment_create(viewer=firm.manager, task=done, person=tom)
     projects.task_schedule_update(viewer=firm.manager, task=done, percent_complete=100)
     lea_task = projects.task_create(viewer=firm.manager, project=firm.project, name="Lea's")
-    projects.assignment_create(viewer=firm.manager, task=lea_task, person=firm.member2_person)
+    resourcing.assignment_create(viewer=firm.manager, task=lea_task, person=firm.member2_person)
     _schedule(firm.design, TODAY, TODAY + timedelta(10))  # today
     _schedule(firm.build, TODAY - timedelta(9), TODAY - timedelta(2))  # finished two days ago: late
     _schedule(later, MONDAY + timedelta(7), MONDAY + timedelta(8))  # next week, deadline in 3 days

@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import reverse
 
 from margin.projects import actions
-from margin.projects.actions import assignment_create
 from margin.projects.models import BaselineTask, Task
 from margin.rates.actions import baseline_save_valued
+from margin.resourcing.actions import assignment_create
 from margin.timesheets.actions import ImportRow, time_entries_import
 from tests.firm import Firm
 

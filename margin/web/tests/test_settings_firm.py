@@ -16,8 +16,8 @@ from django.urls import reverse
 from margin.accounts.models import Company, Membership, Organisation, Person, Role
 from margin.crm.models import Client as Customer
 from margin.crm.models import Contact
-from margin.projects.models import ResourcePool
 from margin.rates.models import CostRate
+from margin.resourcing.models import ResourcePool
 from tests.checks import audit_row, stored, table_counts
 from tests.firm import Firm
 

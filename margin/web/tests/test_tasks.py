@@ -14,14 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from margin.core.periods import week_start
-from margin.projects.actions import (
-    assignment_create,
-    dependency_create,
-    project_reschedule,
-    resource_pool_create,
-    task_create,
-)
-from margin.projects.models import Assignment, Dependency, Task, TaskStatus
+from margin.projects.actions import dependency_create, project_reschedule, task_create
+from margin.projects.models import Dependency, Task, TaskStatus
+from margin.resourcing.actions import assignment_create, resource_pool_create
+from margin.resourcing.models import Assignment
 from margin.timesheets.actions import time_entry_create
 from tests.checks import assigned, audit_rows, stored, table_counts
 from tests.firm import Firm

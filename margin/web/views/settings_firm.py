@@ -24,9 +24,9 @@ from margin.accounts.actions import company_create, company_update, organisation
 from margin.accounts.models import Company, Organisation
 from margin.accounts.queries import Viewer, companies_visible, company_get, role_get, roles_visible
 from margin.core.errors import DomainError, Forbidden, Invalid, NotFound
-from margin.projects.actions import resource_pool_create
-from margin.projects.leveling import resource_pools_visible
-from margin.projects.models import PoolKind
+from margin.resourcing.actions import resource_pool_create
+from margin.resourcing.leveling import resource_pools_visible
+from margin.resourcing.models import PoolKind
 from margin.web.access import HtmxRequest, viewer_view
 from margin.web.forms_firm import CompanyForm, OrganisationForm, PoolForm, RoleForm, refuse
 from margin.web.views.settings import checked_id, settings_page

@@ -26,8 +26,6 @@ from margin.core.errors import DomainError, Invalid, NotFound
 from margin.core.models import AuditEntry
 from margin.core.periods import DurationError, format_minutes, parse_duration
 from margin.projects.actions import (
-    assignment_create,
-    assignment_delete,
     dependency_create,
     dependency_delete,
     project_reschedule,
@@ -40,19 +38,12 @@ from margin.projects.actions import (
     task_schedule_update,
     task_update,
 )
-from margin.projects.models import (
-    Assignment,
-    Dependency,
-    LinkKind,
-    Project,
-    ResourcePool,
-    Scheduling,
-    Task,
-    TaskStatus,
-)
+from margin.projects.models import Dependency, LinkKind, Project, Scheduling, Task, TaskStatus
 from margin.projects.planning import calendar_of, deadline_missed, project_zone, task_people, to_aware
 from margin.projects.queries import can_manage, is_member, members_of, project_get, task_get
 from margin.projects.rules import days_text, lag_text, parse_day, parse_days, parse_lag, parse_predecessors
+from margin.resourcing.actions import assignment_create, assignment_delete
+from margin.resourcing.models import Assignment, ResourcePool
 from margin.timesheets.models import EntryStatus, TimeEntry
 from margin.timesheets.queries import minutes_by_task, time_entries_visible
 from margin.web.access import HtmxRequest, viewer_view

@@ -11,7 +11,8 @@ from margin.accounts.models import CalendarFeed
 from margin.core.models import AuditEntry
 from margin.integrations.conftest import Planned
 from margin.integrations.ical.feeds import calendar_feed_reset
-from margin.projects.models import Assignment, Task
+from margin.projects.models import Task
+from margin.resourcing.models import Assignment
 
 icalendar = pytest.importorskip("icalendar")
 

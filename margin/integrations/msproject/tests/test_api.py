@@ -12,7 +12,8 @@ from margin.api.openapi import openapi_document
 from margin.integrations.conftest import Planned
 from margin.integrations.msproject import mspdi
 from margin.integrations.msproject.exchange import POOL_UID_OFFSET
-from margin.projects.models import Dependency, ResourcePool, Task
+from margin.projects.models import Dependency, Task
+from margin.resourcing.models import ResourcePool
 
 
 def _bearer(user: object) -> dict[str, str]:

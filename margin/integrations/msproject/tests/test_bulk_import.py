@@ -14,8 +14,9 @@ from margin.integrations.conftest import Planned
 from margin.integrations.msproject import mspdi
 from margin.integrations.msproject.exchange import project_export_mspdi, project_import_mspdi
 from margin.projects import actions
-from margin.projects.models import Assignment, Constraint, Project, ResourcePool, Task
+from margin.projects.models import Constraint, Project, Task
 from margin.projects.planning import to_aware, to_local
+from margin.resourcing.models import Assignment, ResourcePool
 from tests.checks import refused
 
 NS = {"p": mspdi.NS}

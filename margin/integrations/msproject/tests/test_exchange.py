@@ -13,17 +13,9 @@ from margin.integrations.conftest import Planned
 from margin.integrations.msproject import mspdi
 from margin.integrations.msproject.exchange import POOL_UID_OFFSET, project_export_mspdi, project_import_mspdi
 from margin.projects import actions
-from margin.projects.models import (
-    Assignment,
-    Baseline,
-    BaselineTask,
-    CalendarException,
-    Dependency,
-    ResourcePool,
-    Task,
-    WorkCalendar,
-)
+from margin.projects.models import Baseline, BaselineTask, CalendarException, Dependency, Task, WorkCalendar
 from margin.projects.planning import calendar_row_of, to_aware, to_local, wbs_order
+from margin.resourcing.models import Assignment, ResourcePool
 from tests.checks import refused
 
 

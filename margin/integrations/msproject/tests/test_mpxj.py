@@ -14,8 +14,9 @@ import pytest
 from margin.integrations.conftest import Planned
 from margin.integrations.msproject.exchange import project_export_mspdi, project_import_mspdi
 from margin.projects import actions
-from margin.projects.models import Assignment, BaselineTask, CalendarException, Dependency, ResourcePool, Task
+from margin.projects.models import BaselineTask, CalendarException, Dependency, Task
 from margin.projects.planning import deadline_missed, to_local
+from margin.resourcing.models import Assignment, ResourcePool
 
 jpype = pytest.importorskip("jpype")
 pytest.importorskip("mpxj")  # puts MPXJ's jars on JPype's class path

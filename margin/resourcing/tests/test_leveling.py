@@ -9,10 +9,11 @@ import pytest
 from margin.core.errors import Conflict, Forbidden, Invalid
 from margin.core.models import JobRun, JobRunStatus
 from margin.projects import actions
-from margin.projects.actions import leveling
-from margin.projects.jobs import leveling_start
-from margin.projects.leveling import leveling_input_of, overallocations_of, person_resource
-from margin.projects.models import Assignment, Constraint, Dependency, LevelingProposal, LevelingStatus, Task
+from margin.projects.models import Constraint, Dependency, Task
+from margin.resourcing.actions import leveling
+from margin.resourcing.jobs import leveling_start
+from margin.resourcing.leveling import leveling_input_of, overallocations_of, person_resource
+from margin.resourcing.models import Assignment, LevelingProposal, LevelingStatus
 from tests.checks import audit_rows, refused, stored
 from tests.firm import Firm
 

@@ -13,9 +13,11 @@ from margin.accounts import actions as accounts
 from margin.accounts.queries import viewer_for
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from margin.projects import actions
-from margin.projects.models import Assignment, Dependency, Project, ResourcePool, Task, WorkCalendar
+from margin.projects.models import Dependency, Project, Task, WorkCalendar
 from margin.projects.planning import to_aware, to_local
 from margin.projects.queries import projects_listed, projects_visible, templates_visible
+from margin.resourcing import actions as resourcing
+from margin.resourcing.models import Assignment, ResourcePool
 from tests.checks import assigned, audit_row, refused
 from tests.firm import Firm
 
@@ -69,9 +71,9 @@ def template(firm: Firm) -> Template:
     pool = ResourcePool.objects.create(
         organisation_id=project.organisation_id, name="Consultants", role=firm.consultant, max_units=300
     )
-    actions.assignment_create(viewer=m, task=design, pool=pool, units=200)
-    actions.assignment_create(viewer=m, task=build, person=firm.manager_person)
-    actions.assignment_create(viewer=m, task=review, person=firm.member2_person)
+    resourcing.assignment_create(viewer=m, task=design, pool=pool, units=200)
+    resourcing.assignment_create(viewer=m, task=build, person=firm.manager_person)
+    resourcing.assignment_create(viewer=m, task=review, person=firm.member2_person)
     actions.task_board_move(viewer=m, task=review, status="todo", position=0, assignee=firm.member2_person)
     for task in (phase, design, build, review, live):
         task.refresh_from_db()

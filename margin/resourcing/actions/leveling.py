@@ -20,20 +20,11 @@ from margin.core.models import JobRun
 from margin.core.text import clean_text
 from margin.projects.actions.planning import Rescheduled, _plan_lock, _reschedule
 from margin.projects.actions.projects import _check_scope
-from margin.projects.leveling import leveling_input_of, leveling_result, links_broken, plan_fingerprint
-from margin.projects.models import (
-    Assignment,
-    Constraint,
-    LevelingProposal,
-    LevelingStatus,
-    PoolKind,
-    Project,
-    ResourcePool,
-    Scheduling,
-    Task,
-)
+from margin.projects.models import Constraint, Project, Scheduling, Task
 from margin.projects.planning import network_of
 from margin.projects.queries import is_member
+from margin.resourcing.leveling import leveling_input_of, leveling_result, links_broken, plan_fingerprint
+from margin.resourcing.models import Assignment, LevelingProposal, LevelingStatus, PoolKind, ResourcePool
 from margin.scheduling.leveling import LevelingProblem, level_heuristic
 from margin.scheduling.leveling.heuristic import DEFAULT_MAX_SCHEDULES
 
@@ -155,7 +146,7 @@ def leveling_run(
     """Level the project's current plan and store the answer as a proposal; the plan itself is unchanged.
 
     ``heuristic`` runs now (a fixed budget of schedules, seconds at most) and answers a proposed plan. ``cpsat``
-    answers a running proposal tied to ``job_run``; the background job fills it (``margin.projects.jobs``)."""
+    answers a running proposal tied to ``job_run``; the background job fills it (``margin.resourcing.jobs``)."""
     if method not in METHODS:
         raise Invalid(f"Unknown leveling method {method!r}; use heuristic or cpsat.", field="method")
     project = _plan_lock(viewer, project)
@@ -213,7 +204,7 @@ def leveling_accept(*, viewer: Viewer, proposal: LevelingProposal, acknowledge_v
     Refused, nothing changed:
 
     - (Conflict) when the plan is no longer the one leveled: its fingerprint
-      (``margin.projects.leveling.plan_fingerprint``) differs from the one the proposal stored;
+      (``margin.resourcing.leveling.plan_fingerprint``) differs from the one the proposal stored;
     - (Invalid) when the proposal cannot keep a link or remove an over-allocation (its ``violations``) and
       ``acknowledge_violations`` is not set: the user must have seen them;
     - (Conflict) when the rescheduled plan would break a link that holds now (leveling never breaks a link;

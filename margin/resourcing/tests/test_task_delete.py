@@ -4,8 +4,10 @@ otherwise its links and assignments go and the plan is rescheduled."""
 from __future__ import annotations
 
 from margin.core.errors import Conflict, Forbidden, NotFound
-from margin.projects.actions import assignment_create, dependency_create, project_reschedule, task_create, task_delete
-from margin.projects.models import Assignment, Dependency, Task
+from margin.projects.actions import dependency_create, project_reschedule, task_create, task_delete
+from margin.projects.models import Dependency, Task
+from margin.resourcing.actions import assignment_create
+from margin.resourcing.models import Assignment
 from tests.checks import audit_rows, refused
 from tests.firm import Firm
 

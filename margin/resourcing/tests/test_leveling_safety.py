@@ -13,10 +13,11 @@ from margin.core.errors import Conflict, Invalid
 from margin.core.jobruns import STALE_AFTER, STALE_MESSAGE
 from margin.core.models import JobRun, JobRunStatus
 from margin.projects import actions
-from margin.projects.actions import leveling
-from margin.projects.leveling import leveling_proposal_get, links_broken
-from margin.projects.models import LevelingProposal, LevelingStatus, Project, Task
+from margin.projects.models import Project, Task
 from margin.projects.planning import network_of
+from margin.resourcing.actions import leveling
+from margin.resourcing.leveling import leveling_proposal_get, links_broken
+from margin.resourcing.models import LevelingProposal, LevelingStatus
 from tests.checks import audit_rows, refused, stored
 from tests.firm import Firm
 

@@ -51,20 +51,10 @@ from margin.accounts.queries import Viewer
 from margin.core.errors import NotFound
 from margin.core.jobruns import job_run_get
 from margin.core.models import JobRunStatus
-from margin.projects.models import (
-    Assignment,
-    Constraint,
-    Dependency,
-    LevelingProposal,
-    LevelingStatus,
-    Project,
-    ProjectStatus,
-    ResourcePool,
-    Scheduling,
-    Task,
-)
+from margin.projects.models import Constraint, Dependency, Project, ProjectStatus, Scheduling, Task
 from margin.projects.planning import Plan, network_of, project_start_of, to_aware, to_local
 from margin.projects.queries import projects_visible
+from margin.resourcing.models import Assignment, LevelingProposal, LevelingStatus, ResourcePool
 from margin.scheduling.calendars import Calendar
 from margin.scheduling.cpm import Schedule
 from margin.scheduling.leveling import Activity, Demand, LeveledSchedule, LevelingProblem, Precedence, Resource

@@ -7,7 +7,8 @@ import pytest
 from margin.core.errors import Forbidden, Invalid, NotFound
 from margin.core.models import AuditEntry
 from margin.projects.actions import board_column_update, board_columns_ensure, task_board_move, task_create
-from margin.projects.models import Assignment, BoardColumn, ResourcePool, Task, TaskStatus
+from margin.projects.models import BoardColumn, Task, TaskStatus
+from margin.resourcing.models import Assignment, ResourcePool
 from tests.checks import assigned, audit_row, refused
 from tests.firm import Firm
 

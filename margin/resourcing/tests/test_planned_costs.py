@@ -9,10 +9,11 @@ import pytest
 
 from margin.core.errors import Forbidden
 from margin.projects import actions as projects
-from margin.projects.actions import assignment_create, resource_pool_create
-from margin.projects.models import Assignment, Baseline, BaselineTask, Task
+from margin.projects.models import Baseline, BaselineTask, Task
 from margin.rates import actions as rates
 from margin.rates.costing import NO_RATE, NOBODY, OTHER_CURRENCY, POOL_UNCOSTED, planned_costs, planned_task_costs
+from margin.resourcing.actions import assignment_create, resource_pool_create
+from margin.resourcing.models import Assignment
 from tests.checks import refused
 from tests.firm import Firm
 

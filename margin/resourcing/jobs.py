@@ -12,9 +12,10 @@ from margin.accounts.queries import Viewer
 from margin.core.errors import DomainError
 from margin.core.jobruns import job_run_finish, job_run_progress, job_run_running, job_run_start
 from margin.core.models import JobRun
-from margin.projects.actions import heuristic_budget, leveling_fill, leveling_run
-from margin.projects.leveling import leveling_input_of, leveling_result
-from margin.projects.models import LevelingProposal, LevelingStatus, Project
+from margin.projects.models import Project
+from margin.resourcing.actions import heuristic_budget, leveling_fill, leveling_run
+from margin.resourcing.leveling import leveling_input_of, leveling_result
+from margin.resourcing.models import LevelingProposal, LevelingStatus
 from margin.scheduling.leveling import level_cpsat
 from margin.scheduling.leveling.cpsat import DEFAULT_EFFORT, HINT_SCHEDULES
 

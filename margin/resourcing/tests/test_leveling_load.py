@@ -8,9 +8,10 @@ import pytest
 
 from margin.core.errors import Conflict
 from margin.projects import actions
-from margin.projects.actions import leveling
-from margin.projects.leveling import LOAD_PREFIX, leveling_input_of, overallocations_of, person_resource
-from margin.projects.models import LevelingStatus, Project, ProjectStatus, Task
+from margin.projects.models import Project, ProjectStatus, Task
+from margin.resourcing.actions import leveling
+from margin.resourcing.leveling import LOAD_PREFIX, leveling_input_of, overallocations_of, person_resource
+from margin.resourcing.models import LevelingStatus
 from tests.checks import refused, stored
 from tests.firm import Firm
 

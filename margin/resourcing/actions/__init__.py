@@ -1,0 +1,55 @@
+"""Writes of resourcing, one module per area; every public name is re-exported here.
+
+- ``leveling``: resource pools, assignments, leveling proposals (moved from ``projects``)
+- ``bookings``: bookings of people and placeholders on projects
+"""
+
+from __future__ import annotations
+
+from .bookings import (
+    BOOKING_FIELDS,
+    BookingInput,
+    BookingSaved,
+    booking_create,
+    booking_delete,
+    booking_move,
+    booking_update,
+    input_of,
+)
+from .leveling import (
+    ASSIGNMENT_FIELDS,
+    MAX_UNITS,
+    METHODS,
+    POOL_FIELDS,
+    assignment_create,
+    assignment_delete,
+    heuristic_budget,
+    leveling_accept,
+    leveling_discard,
+    leveling_fill,
+    leveling_run,
+    resource_pool_create,
+)
+
+__all__ = [
+    "ASSIGNMENT_FIELDS",
+    "BOOKING_FIELDS",
+    "MAX_UNITS",
+    "METHODS",
+    "POOL_FIELDS",
+    "BookingInput",
+    "BookingSaved",
+    "assignment_create",
+    "assignment_delete",
+    "booking_create",
+    "booking_delete",
+    "booking_move",
+    "booking_update",
+    "heuristic_budget",
+    "input_of",
+    "leveling_accept",
+    "leveling_discard",
+    "leveling_fill",
+    "leveling_run",
+    "resource_pool_create",
+]

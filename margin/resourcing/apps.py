@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ResourcingConfig(AppConfig):
+    name = "margin.resourcing"
+    label = "resourcing"
