@@ -2,6 +2,7 @@
 
 - ``leveling``: resource pools, assignments, leveling proposals (moved from ``projects``)
 - ``bookings``: bookings of people and placeholders on projects
+- ``targets``: utilisation targets (a person's, a role's, the organisation's default, from a day)
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .leveling import (
     leveling_run,
     resource_pool_create,
 )
+from .targets import TARGET_FIELDS, utilisation_target_delete, utilisation_target_set, utilisation_target_update
 
 __all__ = [
     "ASSIGNMENT_FIELDS",
@@ -37,6 +39,7 @@ __all__ = [
     "MAX_UNITS",
     "METHODS",
     "POOL_FIELDS",
+    "TARGET_FIELDS",
     "BookingInput",
     "BookingSaved",
     "assignment_create",
@@ -52,4 +55,7 @@ __all__ = [
     "leveling_fill",
     "leveling_run",
     "resource_pool_create",
+    "utilisation_target_delete",
+    "utilisation_target_set",
+    "utilisation_target_update",
 ]
