@@ -231,7 +231,9 @@ def input_of(booking: Booking) -> BookingInput:
 def booking_update(*, viewer: Viewer, booking: Booking, data: BookingInput) -> BookingSaved:
     """Change a booking (move, resize, reassign, confirm). Both the project it was on and the one it goes to
     must be the viewer's to staff."""
-    locked = Booking.objects.select_for_update().select_related("project", "person", "role").get(pk=booking.pk)
+    locked = (
+        Booking.objects.select_for_update(of=("self",)).select_related("project", "person", "role").get(pk=booking.pk)
+    )
     _check_project(viewer, locked.project)
     if data.project.pk != locked.project_id:
         _check_project(viewer, data.project)
@@ -271,7 +273,7 @@ def booking_move(*, viewer: Viewer, booking: Booking, shift_days: int = 0, resiz
 
 @transaction.atomic
 def booking_delete(*, viewer: Viewer, booking: Booking) -> None:
-    locked = Booking.objects.select_for_update().select_related("project").get(pk=booking.pk)
+    locked = Booking.objects.select_for_update(of=("self",)).select_related("project").get(pk=booking.pk)
     _check_project(viewer, locked.project)
     audit.record(
         organisation_id=viewer.organisation_id,
