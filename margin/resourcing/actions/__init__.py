@@ -2,6 +2,7 @@
 
 - ``leveling``: resource pools, assignments, leveling proposals (moved from ``projects``)
 - ``bookings``: bookings of people and placeholders on projects
+- ``staffing``: staffing requests (ask, change, cancel, fill) and staffing plans (the optimiser's batches)
 - ``targets``: utilisation targets (a person's, a role's, the organisation's default, from a day)
 """
 
@@ -31,6 +32,18 @@ from .leveling import (
     leveling_run,
     resource_pool_create,
 )
+from .staffing import (
+    REQUEST_FIELDS,
+    RequestInput,
+    staffing_plan_accept,
+    staffing_plan_create,
+    staffing_plan_discard,
+    staffing_plan_fill,
+    staffing_request_cancel,
+    staffing_request_create,
+    staffing_request_fill,
+    staffing_request_update,
+)
 from .targets import TARGET_FIELDS, utilisation_target_delete, utilisation_target_set, utilisation_target_update
 
 __all__ = [
@@ -39,9 +52,11 @@ __all__ = [
     "MAX_UNITS",
     "METHODS",
     "POOL_FIELDS",
+    "REQUEST_FIELDS",
     "TARGET_FIELDS",
     "BookingInput",
     "BookingSaved",
+    "RequestInput",
     "assignment_create",
     "assignment_delete",
     "booking_create",
@@ -55,6 +70,14 @@ __all__ = [
     "leveling_fill",
     "leveling_run",
     "resource_pool_create",
+    "staffing_plan_accept",
+    "staffing_plan_create",
+    "staffing_plan_discard",
+    "staffing_plan_fill",
+    "staffing_request_cancel",
+    "staffing_request_create",
+    "staffing_request_fill",
+    "staffing_request_update",
     "utilisation_target_delete",
     "utilisation_target_set",
     "utilisation_target_update",
