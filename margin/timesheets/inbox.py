@@ -23,6 +23,7 @@ from margin.accounts.queries import Viewer
 from margin.core.periods import week_days, week_start
 from margin.projects.models import Project
 from margin.projects.queries import projects_visible
+from margin.resourcing.capacity import capacity_by_day
 from margin.timesheets.models import EntryStatus, TimeEntry
 from margin.timesheets.queries import approvals_pending
 
@@ -146,7 +147,7 @@ def inbox_groups(viewer: Viewer, filters: InboxFilter) -> list[Group]:
         inbox_entries(viewer, filters)
         .order_by()
         .annotate(monday=TruncWeek("work_date"))
-        .values("person_id", "person__name", "person__weekly_capacity_minutes", "monday")
+        .values("person_id", "person__name", "monday")
         .annotate(n=Count("id"), waiting=Sum("minutes"), waiting_billable=Sum("minutes", filter=Q(billable=True)))
         .order_by("monday", "person__name", "person_id")
     )
@@ -154,7 +155,7 @@ def inbox_groups(viewer: Viewer, filters: InboxFilter) -> list[Group]:
         Group(
             person_id=r["person_id"],
             person_name=r["person__name"],
-            capacity=r["person__weekly_capacity_minutes"],
+            capacity=0,  # below: the one rule, for every person-week at once
             monday=_as_date(r["monday"]),
             count=r["n"],
             minutes=int(r["waiting"] or 0),
@@ -174,8 +175,12 @@ def inbox_groups(viewer: Viewer, filters: InboxFilter) -> list[Group]:
         .order_by()
     )
     by_key = {(t["person_id"], _as_date(t["monday"])): int(t["total"] or 0) for t in totals}
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    capacity = capacity_by_day({g.person_id for g in groups}, days)
     for g in groups:
         g.week_minutes = by_key.get((g.person_id, g.monday), 0)
+        offset = (g.monday - first).days
+        g.capacity = sum(capacity.get(g.person_id, [])[offset : offset + 7])
     if filters.over:
         groups = [g for g in groups if g.over_capacity]
     return groups

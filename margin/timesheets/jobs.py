@@ -21,9 +21,7 @@ from django_tasks import task
 from margin.accounts.models import Company, Person, SubmitPeriod
 from margin.core.notifications import Message, notify
 from margin.core.periods import format_minutes, week_start
-from margin.projects.models import WorkCalendar
-from margin.projects.planning import calendar_for_row, person_calendars
-from margin.scheduling.calendars import Calendar
+from margin.resourcing.capacity import capacity_between
 from margin.timesheets.models import EntryStatus, TimeEntry
 from margin.timesheets.notices import week_url
 
@@ -54,65 +52,6 @@ def last_complete_period(today: date, kind: str) -> Period:
         return Period(kind, last.replace(day=1), last)
     monday = week_start(today) - timedelta(days=7)
     return Period(SubmitPeriod.WEEK, monday, monday + timedelta(days=6))
-
-
-def weekdays_between(first: date, last: date) -> int:
-    """Monday-to-Friday days from `first` to `last`, both included."""
-    if last < first:
-        return 0
-    days = (last - first).days + 1
-    full, rest = divmod(days, 7)
-    count = full * 5
-    for offset in range(rest):
-        if (first + timedelta(days=full * 7 + offset)).weekday() < 5:
-            count += 1
-    return count
-
-
-def expected_minutes(
-    weekly_capacity: int,
-    period: Period,
-    start_date: date | None,
-    calendar: Calendar | None = None,
-    end_date: date | None = None,
-) -> int:
-    """Capacity for the period: the weekly capacity spread over the working days of the person's
-    calendar (public holidays and days off on it are not expected), from their start date to their last
-    day. Without a calendar: Monday to Friday."""
-    first = max(period.first, start_date) if start_date else period.first
-    last = min(period.last, end_date) if end_date else period.last
-    if last < first:
-        return 0
-    if calendar is None:
-        return weekly_capacity * weekdays_between(first, last) // 5
-    days_a_week = sum(1 for intervals in calendar.week if intervals) or 5
-    working = sum(1 for offset in range((last - first).days + 1) if calendar.is_working_day(first + timedelta(offset)))
-    return weekly_capacity * working // days_a_week
-
-
-class Calendars:
-    """Working calendars of people: their own, else their company's, else the organisation default
-    (read once per organisation and company, not per person)."""
-
-    def __init__(self) -> None:
-        self._shared: dict[tuple[int, int], Calendar | None] = {}
-        self._own: dict[int, Calendar] = {}
-
-    def load(self, organisation_id: int, person_ids: list[int]) -> None:
-        self._own.update(person_calendars(organisation_id, person_ids))
-        rows = WorkCalendar.objects.filter(organisation_id=organisation_id, person__isnull=True).order_by("id")
-        default: Calendar | None = None
-        by_company: dict[int, Calendar] = {}
-        for row in rows:
-            if row.company_id is None and default is None:
-                default = calendar_for_row(row)
-            elif row.company_id is not None and row.company_id not in by_company:
-                by_company[row.company_id] = calendar_for_row(row)
-        for company_id in Company.objects.filter(organisation_id=organisation_id).values_list("id", flat=True):
-            self._shared[(organisation_id, company_id)] = by_company.get(company_id, default)
-
-    def of(self, organisation_id: int, company_id: int, person_id: int) -> Calendar | None:
-        return self._own.get(person_id) or self._shared.get((organisation_id, company_id))
 
 
 @dataclass(frozen=True)
@@ -148,8 +87,9 @@ def reminders_due(*, today: date, organisation_id: int | None = None) -> list[Re
     """Active people with a login whose last complete period lacks time or has unsubmitted entries.
 
     One query per kind of period (week, month): each person's logged and unsubmitted entries are
-    summed in correlated subqueries that use the (person, work_date) index. What is expected follows
-    each person's working calendar (public holidays, days off), read once per organisation."""
+    summed in correlated subqueries that use the (person, work_date) index. What is expected is each
+    person's capacity over the period (:func:`margin.resourcing.capacity.capacity_between`: their calendar's
+    public holidays and days off, their employment, their approved time off), read in one set-based call."""
     companies = Company.objects.all()
     if organisation_id is not None:
         companies = companies.filter(organisation_id=organisation_id)
@@ -187,21 +127,17 @@ def reminders_due(*, today: date, organisation_id: int | None = None) -> list[Re
                 "user_id",
                 "name",
                 "email",
-                "weekly_capacity_minutes",
-                "start_date",
-                "end_date",
                 "logged",
                 "unsubmitted",
             )
             .order_by("organisation_id", "name", "id")
         )
         rows = list(people)
-        calendars = Calendars()
-        for org_id in {r[1] for r in rows}:
-            calendars.load(org_id, [r[0] for r in rows if r[1] == org_id])
-        for person_id, org_id, company_id, user_id, name, email, capacity, start, end, logged_m, open_n in rows:
-            calendar = calendars.of(org_id, company_id, person_id)
-            expected = expected_minutes(capacity, period, start, calendar, end)
+        # What is expected is the person's capacity over the period, by the one rule (ADR 0032): employment,
+        # their calendar's working days and holidays, approved time off.
+        expected_of = capacity_between([r[0] for r in rows], period.first, period.last)
+        for person_id, org_id, _company_id, user_id, name, email, logged_m, open_n in rows:
+            expected = expected_of.get(person_id, 0)
             if logged_m < expected or open_n:
                 found.append(Reminder(org_id, person_id, user_id, name, email, period, logged_m, expected, open_n))
     return found

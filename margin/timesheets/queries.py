@@ -14,7 +14,7 @@ from margin.accounts.queries import Viewer, companies_locked_through, person_get
 from margin.core.errors import Forbidden, NotFound
 from margin.core.periods import week_days
 from margin.projects.models import Project, ProjectMember, Task
-from margin.projects.planning import person_calendars
+from margin.resourcing.capacity import capacity_by_day
 from margin.timesheets.models import ApprovalDelegate, EntryStatus, TimeEntry, Timer
 
 
@@ -191,21 +191,11 @@ def week_of(person_id: int, monday: date, *, extra_task_ids: list[int] | None = 
     return Week(monday=monday, days=days, rows=sorted(rows.values(), key=lambda r: (r.project_code, r.task_name)))
 
 
-WORKDAYS = 5
-
-
 def capacity_of(person_id: int, days: list[date]) -> tuple[int, list[int]]:
-    """A person's capacity in a week (``days``: its seven days) and each day's, in minutes: from their own
-    working calendar when they have one (part-time days, holidays), else their weekly capacity spread over
-    Monday to Friday. The week grid and the home's "hours this week" use it."""
-    row = Person.objects.filter(pk=person_id).values_list("weekly_capacity_minutes", "organisation_id").first()
-    if row is None:
-        return 0, [0] * len(days)
-    weekly, organisation_id = int(row[0] or 0), row[1]
-    own = person_calendars(organisation_id, [person_id]).get(person_id)
-    if own is None:
-        return weekly, [weekly // WORKDAYS if d.weekday() < WORKDAYS else 0 for d in days]
-    per_day = [own.working_minutes_on(d) for d in days]
+    """A person's capacity over ``days`` (a week's seven days) and each day's, in minutes: the one rule of
+    :func:`margin.resourcing.capacity.capacity_by_day` (employment, own calendar else the shared calendar's
+    working days, approved time off). The week grid and the home's "hours this week" use it."""
+    per_day = capacity_by_day([person_id], days).get(person_id, [0] * len(days))
     return sum(per_day), per_day
 
 

@@ -17,15 +17,14 @@ from margin.accounts import actions as accounts
 from margin.accounts.models import Person, SubmitPeriod
 from margin.core.models import Notification
 from margin.core.periods import week_start
+from margin.resourcing.capacity import capacity_between
 from margin.timesheets.actions import time_entries_submit, time_entry_create
 from margin.timesheets.jobs import (
     Period,
-    expected_minutes,
     last_complete_period,
     remind_missing_time,
     remind_missing_time_run,
     reminders_due,
-    weekdays_between,
 )
 from tests.firm import Firm
 
@@ -58,16 +57,29 @@ def test_periods_and_capacity() -> None:
     assert last_complete_period(date(2026, 3, 2), SubmitPeriod.WEEK).first == date(2026, 2, 23)  # a Monday
     assert last_complete_period(wed, SubmitPeriod.MONTH) == Period("month", date(2026, 2, 1), date(2026, 2, 28))
     assert last_complete_period(date(2026, 1, 10), SubmitPeriod.MONTH).first == date(2025, 12, 1)
-    assert weekdays_between(date(2026, 2, 23), date(2026, 3, 1)) == 5
-    assert weekdays_between(date(2026, 2, 1), date(2026, 2, 28)) == 20
-    assert weekdays_between(date(2026, 3, 2), date(2026, 3, 1)) == 0
-    week = Period("week", date(2026, 2, 23), date(2026, 3, 1))
-    assert expected_minutes(2400, week, None) == 2400
-    assert expected_minutes(2400, week, date(2026, 2, 25)) == 3 * 480  # started on Wednesday
-    assert expected_minutes(2400, week, None, None, date(2026, 2, 24)) == 2 * 480  # left on Tuesday
-    assert expected_minutes(2400, week, date(2026, 2, 25), None, date(2026, 2, 25)) == 480
-    assert expected_minutes(2400, week, None, None, date(2026, 2, 20)) == 0  # gone before the week
-    assert expected_minutes(2400, Period("month", date(2026, 2, 1), date(2026, 2, 28)), None) == 20 * 480
+
+
+def test_expected_time_is_the_capacity_of_the_period(firm: Firm) -> None:
+    """The reminder expects the one capacity (resourcing.capacity): 40 h over Monday to Friday without a
+    calendar, only while employed."""
+    tom = firm.member_person.pk
+
+    def expected(first: date, last: date) -> int:
+        return capacity_between([tom], first, last)[tom]
+
+    week = (date(2026, 2, 23), date(2026, 3, 1))
+    assert expected(*week) == 2400
+    Person.objects.filter(pk=tom).update(start_date=date(2026, 2, 25))
+    assert expected(*week) == 3 * 480  # started on Wednesday
+    Person.objects.filter(pk=tom).update(start_date=None, end_date=date(2026, 2, 24))
+    assert expected(*week) == 2 * 480  # left on Tuesday
+    Person.objects.filter(pk=tom).update(start_date=date(2026, 2, 25), end_date=date(2026, 2, 25))
+    assert expected(*week) == 480
+    Person.objects.filter(pk=tom).update(start_date=None, end_date=date(2026, 2, 20))
+    assert expected(*week) == 0  # gone before the week
+    Person.objects.filter(pk=tom).update(end_date=None)
+    assert expected(date(2026, 2, 1), date(2026, 2, 28)) == 20 * 480
+    assert expected(date(2026, 3, 2), date(2026, 3, 1)) == 0
 
 
 def test_reminders_find_missing_and_unsubmitted_time(week: Firm) -> None:
@@ -110,7 +122,8 @@ def test_a_monthly_company_looks_at_last_month(firm: Firm) -> None:
     due = {r.name: r for r in reminders_due(today=today, organisation_id=firm.usd.organisation_id)}
     month = last_complete_period(today, SubmitPeriod.MONTH)
     assert due["Tom"].period == month
-    assert due["Tom"].expected_minutes == 480 * weekdays_between(month.first, month.last)
+    weekdays = sum(1 for i in range((month.last - month.first).days + 1) if (month.first + timedelta(i)).weekday() < 5)
+    assert due["Tom"].expected_minutes == 480 * weekdays
     assert month.label in due["Tom"].text
 
 
