@@ -19,6 +19,7 @@ from margin.web.views import (
     exchange_rates,
     expenses,
     gantt,
+    heatmap,
     home,
     invoice_documents,
     invoice_review,
@@ -39,6 +40,7 @@ from margin.web.views import (
     settings_people,
     settings_users,
     tasks,
+    utilisation,
     week,
 )
 from margin.web.views import notifications as notices
@@ -99,6 +101,7 @@ urlpatterns = [
         name="project_save_as_template",
     ),
     path("projects/<int:project_id>/gantt/", gantt.project_gantt, name="project_gantt"),
+    path("projects/<int:project_id>/usage/", utilisation.project_usage_view, name="project_usage"),
     path("projects/<int:project_id>/board/", board.project_board, name="project_board"),
     path("projects/<int:project_id>/tasks/", tasks.project_tasks, name="project_tasks"),
     path("projects/<int:project_id>/tasks/add/", tasks.task_add, name="task_add"),
@@ -311,5 +314,17 @@ urlpatterns = [
         "settings/delegates/<int:delegate_id>/remove/",
         settings_delegates.delegate_remove,
         name="settings_delegate_remove",
+    ),
+    # Resources: the heatmap, utilisation and its targets.
+    path("resources/heatmap/", heatmap.heatmap_view, name="heatmap"),
+    path("resources/heatmap/people/<int:person_id>/", heatmap.heatmap_person, name="heatmap_person"),
+    path("resources/heatmap/people/<int:person_id>/weeks/<isodate:monday>/", heatmap.heatmap_week, name="heatmap_week"),
+    path("resources/heatmap/bookings/<int:booking_id>/move/", heatmap.heatmap_move, name="heatmap_move"),
+    path("resources/utilisation/", utilisation.utilisation_view, name="utilisation"),
+    path("resources/utilisation/targets/", utilisation.targets_view, name="utilisation_targets"),
+    path(
+        "resources/utilisation/targets/<int:target_id>/remove/",
+        utilisation.target_delete_view,
+        name="utilisation_target_delete",
     ),
 ]

@@ -41,6 +41,11 @@ class UsageRow:
     def total(self) -> int:
         return sum(self.demand)
 
+    @property
+    def cells(self) -> list[tuple[int, int, bool]]:
+        """(demand, capacity, over) per week."""
+        return [(d, c, d > c) for d, c in zip(self.demand, self.capacity, strict=True)]
+
 
 @dataclass(frozen=True)
 class ProjectUsage:
@@ -65,11 +70,10 @@ def project_usage(project: Project, *, first_monday: date | None = None, weeks: 
         Assignment.objects.filter(task__project=project, person__isnull=False, task__children__isnull=True)
         .exclude(task__start__isnull=True)
         .exclude(task__finish__isnull=True)
-        .values_list("person_id", "units", "task__start", "task__finish", "task__duration_minutes")
-        .distinct()
+        .values_list("task_id", "person_id", "units", "task__start", "task__finish", "task__duration_minutes")
     )
     spans: list[tuple[int, int, date, date]] = []
-    for person_id, units, start, finish, duration in rows:
+    for _task_id, person_id, units, start, finish, duration in rows:
         a, b = _local_day(start), _local_day(finish)
         if a is None or b is None:
             continue
