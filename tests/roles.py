@@ -40,8 +40,10 @@ from margin.projects.models import Project, WorkCalendar
 from margin.rates import actions as rates
 from margin.rates.models import ExchangeRate
 from margin.receivables.actions import AllocationIn, bank_statement_import, payment_record
-from margin.resourcing.actions import assignment_create, leveling_run
+from margin.resourcing.actions import BookingInput, assignment_create, booking_create, leveling_run
+from margin.resourcing.jobs import staffing_start
 from margin.resourcing.models import Assignment, LevelingProposal
+from margin.resourcing.tests.staffing_setup import FRIDAY, MONDAY, ask, give
 from margin.revenue.actions import revenue_run_post
 from margin.timesheets.actions import (
     approval_delegate_add,
@@ -141,6 +143,18 @@ def _person(firm: Firm, username: str, access: str) -> tuple[Person, User]:
     return person, user
 
 
+def _staffing(firm: Firm) -> dict[str, object]:
+    """Tom booked on GLX-1, an open request on it (Python 3) and a proposed staffing plan for it."""
+    booking = booking_create(
+        viewer=firm.manager,
+        data=BookingInput(firm.project, firm.member_person, None, MONDAY, FRIDAY, "hours", 120, None, "soft"),
+    ).booking
+    give(firm, firm.member_person.pk, "Python", 4)
+    request = ask(firm)
+    plan = staffing_start(viewer=firm.manager, requests=[request])
+    return {"booking_id": booking.pk, "request_id": request.pk, "plan_id": plan.pk}
+
+
 def build_roles() -> Roles:
     firm = build_firm()
     admin, manager, member, finance = firm.admin, firm.manager, firm.member, firm.finance
@@ -221,6 +235,7 @@ def build_roles() -> Roles:
     exception = projects.calendar_exception_add(viewer=admin, calendar=calendar, first=date(2026, 12, 24))
     contact = crm.contact_create(viewer=admin, client=firm.client, name="Carla Contact", email="carla@example.test")
     ids: dict[str, object] = {
+        **_staffing(firm),
         "dependency_id": dependency.pk,
         "column_id": column.pk,
         "delegate_id": delegate.pk,

@@ -17,6 +17,7 @@ from margin.api.idempotency import document_header
 from margin.api.routers import (
     accounts,
     board,
+    bookings,
     books,
     calendars,
     clients,
@@ -37,9 +38,11 @@ from margin.api.routers import (
     receivables,
     revenue,
     roles,
+    staffing,
     time_entries,
     timers,
     users,
+    utilisation,
 )
 from margin.api.security import BearerToken, SessionAuth
 
@@ -83,6 +86,10 @@ api.add_router("/", invoice_review.router)
 api.add_router("/invoices", invoice_documents.router)
 api.add_router("/", planning.router)
 api.add_router("/", leveling.router)
+api.add_router("/", utilisation.router)
+api.add_router("/bookings", bookings.router)
+api.add_router("/staffing-requests", staffing.requests_router)
+api.add_router("/staffing-plans", staffing.plans_router)
 api.add_router("/", board.router)
 api.add_router("/", periods.router)
 api.add_router("/calendars", calendars.router)

@@ -62,6 +62,10 @@ AUDIENCE: dict[str, set[str]] = {
     "journal_entry_id": {"admin", "finance"},
     "ledger_account_id": {"admin", "finance"},
     "revenue_run_id": {"admin", "finance"},
+    # Bookings, staffing requests and plans are for those who see everyone's load (a member: their own bookings).
+    "booking_id": {"admin", "finance", "manager", "manager_elsewhere", "member"},
+    "request_id": {"admin", "finance", "manager", "manager_elsewhere"},
+    "plan_id": {"admin", "finance", "manager", "manager_elsewhere"},
 }
 # Reads restricted by a rule of their own (not the money rule): operationId suffix → role → status.
 FINANCE_ONLY = {"manager": 403, "manager_elsewhere": 403, "member": 403, "member_elsewhere": 403}
