@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import date
 
 from django.conf import settings
 from django_tasks import task
@@ -13,7 +14,7 @@ from margin.core.errors import DomainError
 from margin.core.jobruns import job_run_finish, job_run_progress, job_run_running, job_run_start
 from margin.core.models import JobRun
 from margin.projects.models import Project
-from margin.resourcing.actions import heuristic_budget, leveling_fill, leveling_run
+from margin.resourcing.actions import certifications_remind, heuristic_budget, leveling_fill, leveling_run
 from margin.resourcing.leveling import leveling_input_of, leveling_result
 from margin.resourcing.actions.staffing import staffing_plan_create, staffing_plan_fill
 from margin.resourcing.models import (
@@ -118,6 +119,14 @@ def leveling_start(*, viewer: Viewer, project: Project, method: str = "heuristic
         job_run_id=run.pk, proposal_id=proposal.pk, time_limit_s=optimiser_time_limit_s(), effort=optimiser_effort()
     )
     return proposal
+
+
+@task()
+def certification_reminders(*, today: str | None = None) -> int:
+    """The daily certification expiry reminder as a background task (``manage.py remind_certifications`` from
+    cron does the same); returns the notifications written."""
+    run = certifications_remind(today=date.fromisoformat(today) if today else None)
+    return run.notified
 
 
 # --- staffing: the optimiser over a batch of open requests ---------------------------------------------------

@@ -44,6 +44,7 @@ from margin.web.views import (
     week,
 )
 from margin.web.views import notifications as notices
+from margin.web.views import skills as skill_screens
 
 
 class IsoDateConverter:
@@ -271,6 +272,14 @@ urlpatterns = [
     path("settings/roles/", settings_firm.roles, name="settings_roles"),
     path("settings/roles/<int:role_id>/", settings_firm.role_rename, name="settings_role"),
     path("settings/pools/", settings_firm.pool_add, name="settings_pool_add"),
+    path("settings/skills/", skill_screens.skills_settings, name="settings_skills"),
+    path("settings/skills/new/", skill_screens.skill_new, name="settings_skill_new"),
+    path("settings/skills/<int:skill_id>/", skill_screens.skill_edit, name="settings_skill"),
+    path(
+        "settings/skills/categories/<int:category_id>/",
+        skill_screens.skill_category_edit,
+        name="settings_skill_category",
+    ),
     path("settings/people/", settings_people.people_list, name="settings_people"),
     path("settings/people/new/", settings_people.person_new, name="settings_person_new"),
     path("settings/people/<int:person_id>/", settings_people.person_detail, name="settings_person"),
@@ -309,6 +318,21 @@ urlpatterns = [
         name="settings_user_state",
     ),
     path("settings/delegates/", settings_delegates.delegates, name="settings_delegates"),
+    # Resources: skills (my skills, a person's, the search for people by skills).
+    path("resources/my-skills/", skill_screens.my_skills, name="my_skills"),
+    path("resources/people/<int:person_id>/skills/", skill_screens.person_skills_view, name="person_skills"),
+    re_path(
+        r"^resources/people/(?P<person_id>[0-9]+)/skills/(?P<skill_id>[0-9]+)/(?P<change>confirm|remove)/$",
+        skill_screens.person_skill_change,
+        name="person_skill_change",
+    ),
+    path("resources/people/<int:person_id>/certifications/", skill_screens.certification_new, name="certification_new"),
+    re_path(
+        r"^resources/people/(?P<person_id>[0-9]+)/certifications/(?P<certification_id>[0-9]+)/(?P<change>renew|remove)/$",
+        skill_screens.certification_change,
+        name="certification_change",
+    ),
+    path("resources/find-people/", skill_screens.skills_find, name="skills_find"),
     path("settings/delegates/add/", settings_delegates.delegate_add, name="settings_delegate_add"),
     path(
         "settings/delegates/<int:delegate_id>/remove/",

@@ -2,6 +2,7 @@
 
 - ``leveling``: resource pools, assignments, leveling proposals (moved from ``projects``)
 - ``bookings``: bookings of people and placeholders on projects
+- ``skills``: the skills taxonomy, people's levels and confirmations, certifications and their reminders
 - ``staffing``: staffing requests (ask, change, cancel, fill) and staffing plans (the optimiser's batches)
 - ``targets``: utilisation targets (a person's, a role's, the organisation's default, from a day)
 """
@@ -32,6 +33,27 @@ from .leveling import (
     leveling_run,
     resource_pool_create,
 )
+from .skills import (
+    CERTIFICATION_FIELDS,
+    CERTIFICATION_LAPSING,
+    PERSON_SKILL_FIELDS,
+    SKILL_FIELDS,
+    CertificationInput,
+    CertificationReminderRun,
+    certification_add,
+    certification_remove,
+    certification_update,
+    certifications_remind,
+    person_skill_confirm,
+    person_skill_remove,
+    person_skill_set,
+    skill_category_create,
+    skill_category_delete,
+    skill_category_rename,
+    skill_create,
+    skill_delete,
+    skill_update,
+)
 from .staffing import (
     REQUEST_FIELDS,
     RequestInput,
@@ -49,13 +71,19 @@ from .targets import TARGET_FIELDS, utilisation_target_delete, utilisation_targe
 __all__ = [
     "ASSIGNMENT_FIELDS",
     "BOOKING_FIELDS",
+    "CERTIFICATION_FIELDS",
+    "CERTIFICATION_LAPSING",
     "MAX_UNITS",
     "METHODS",
+    "PERSON_SKILL_FIELDS",
     "POOL_FIELDS",
     "REQUEST_FIELDS",
+    "SKILL_FIELDS",
     "TARGET_FIELDS",
     "BookingInput",
     "BookingSaved",
+    "CertificationInput",
+    "CertificationReminderRun",
     "RequestInput",
     "assignment_create",
     "assignment_delete",
@@ -63,13 +91,26 @@ __all__ = [
     "booking_delete",
     "booking_move",
     "booking_update",
+    "certification_add",
+    "certification_remove",
+    "certification_update",
+    "certifications_remind",
     "heuristic_budget",
     "input_of",
     "leveling_accept",
     "leveling_discard",
     "leveling_fill",
     "leveling_run",
+    "person_skill_confirm",
+    "person_skill_remove",
+    "person_skill_set",
     "resource_pool_create",
+    "skill_category_create",
+    "skill_category_delete",
+    "skill_category_rename",
+    "skill_create",
+    "skill_delete",
+    "skill_update",
     "staffing_plan_accept",
     "staffing_plan_create",
     "staffing_plan_discard",

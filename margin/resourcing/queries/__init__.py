@@ -2,6 +2,7 @@
 
 - ``access``: who may see and change resourcing (staff a project, see the heatmap), people in scope
 - ``bookings``: bookings visible to a viewer, and the minutes they book per person and day
+- ``skills``: the skills taxonomy, a person's skills and certifications, the search for people by skills
 - ``load``: bookings summed per person and week (the heatmap, the forecast)
 - ``staffing``: staffing requests and plans a viewer sees, ranked candidates, the optimiser's problem
 - ``targets``: utilisation targets and the one that applies to a person on a day
@@ -13,6 +14,35 @@ from __future__ import annotations
 from .access import can_see_resources, can_staff, require_can_see_resources
 from .bookings import BookingLoad, booked_by_day, booking_get, bookings_visible
 from .load import WeekLoad, booked_by_week, monday_of, week_starts
+from .skills import (
+    LAPSING_DAYS,
+    LEVEL_MESSAGE,
+    LEVELS,
+    CategoryRow,
+    Lapsing,
+    Requirement,
+    SkillLevel,
+    SkillMatch,
+    certification_get,
+    certification_state,
+    certifications_lapsing,
+    certifications_of,
+    is_line_manager,
+    may_change_skills,
+    may_confirm_skills,
+    parse_requirement,
+    people_with_skills,
+    person_skill_get,
+    person_skills,
+    requirements_clean,
+    skill_categories_visible,
+    skill_category_get,
+    skill_get,
+    skill_taxonomy,
+    skills_person_get,
+    skills_search,
+    skills_visible,
+)
 from .staffing import (
     BatchProblem,
     Candidate,
@@ -29,11 +59,19 @@ from .targets import Targets, target_minutes, targets_of, utilisation_target_get
 from .usage import ProjectUsage, UsageRow, project_usage
 
 __all__ = [
+    "LAPSING_DAYS",
+    "LEVELS",
+    "LEVEL_MESSAGE",
     "BatchProblem",
     "BookingLoad",
     "Candidate",
     "CandidateList",
+    "CategoryRow",
+    "Lapsing",
     "ProjectUsage",
+    "Requirement",
+    "SkillLevel",
+    "SkillMatch",
     "Targets",
     "UsageRow",
     "WeekLoad",
@@ -44,9 +82,28 @@ __all__ = [
     "can_see_resources",
     "can_staff",
     "candidates_for",
+    "certification_get",
+    "certification_state",
+    "certifications_lapsing",
+    "certifications_of",
+    "is_line_manager",
+    "may_change_skills",
+    "may_confirm_skills",
     "monday_of",
+    "parse_requirement",
+    "people_with_skills",
+    "person_skill_get",
+    "person_skills",
     "project_usage",
     "require_can_see_resources",
+    "requirements_clean",
+    "skill_categories_visible",
+    "skill_category_get",
+    "skill_get",
+    "skill_taxonomy",
+    "skills_person_get",
+    "skills_search",
+    "skills_visible",
     "staffing_plan_get",
     "staffing_plans_visible",
     "staffing_problem_of",

@@ -37,6 +37,7 @@ def settings_tabs(viewer: Viewer) -> list[tuple[str, str, str]]:
         tabs += [
             ("organisation", "web:settings_organisation", "Organisation"),
             ("roles", "web:settings_roles", "Job roles"),
+            ("skills", "web:settings_skills", "Skills"),
             ("users", "web:settings_users", "Users"),
         ]
     if viewer.is_finance:
