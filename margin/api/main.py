@@ -38,6 +38,7 @@ from margin.api.routers import (
     receivables,
     revenue,
     roles,
+    skills,
     staffing,
     time_entries,
     timers,
@@ -100,3 +101,4 @@ api.add_router("/", users.router)
 api.add_router("/payments", receivables.payments)
 api.add_router("/bank-statements", receivables.statements)
 api.add_router("/", receivables.reports)
+api.add_router("/", skills.router)
