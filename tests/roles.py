@@ -40,7 +40,13 @@ from margin.projects.models import Project, WorkCalendar
 from margin.rates import actions as rates
 from margin.rates.models import ExchangeRate
 from margin.receivables.actions import AllocationIn, bank_statement_import, payment_record
-from margin.resourcing.actions import BookingInput, assignment_create, booking_create, leveling_run
+from margin.resourcing.actions import (
+    BookingInput,
+    assignment_create,
+    booking_create,
+    leveling_run,
+    utilisation_target_set,
+)
 from margin.resourcing.jobs import staffing_start
 from margin.resourcing.models import Assignment, LevelingProposal
 from margin.resourcing.tests.staffing_setup import FRIDAY, MONDAY, ask, give
@@ -248,6 +254,8 @@ def build_roles() -> Roles:
         "payment_id": payment.pk,
         "statement_id": statement.pk,
         "statement_line_id": statement.lines.get().pk,
+        # The organisation's default utilisation target: every member of it reads it, only administrators change it.
+        "target_id": utilisation_target_set(viewer=admin, percent=75, valid_from=work_date.replace(day=1)).pk,
         **_books(firm),
     }
     users = {

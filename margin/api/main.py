@@ -43,6 +43,7 @@ from margin.api.routers import (
     time_entries,
     timers,
     users,
+    utilisation,
 )
 from margin.api.security import BearerToken, SessionAuth
 
@@ -86,6 +87,7 @@ api.add_router("/", invoice_review.router)
 api.add_router("/invoices", invoice_documents.router)
 api.add_router("/", planning.router)
 api.add_router("/", leveling.router)
+api.add_router("/", utilisation.router)
 api.add_router("/bookings", bookings.router)
 api.add_router("/staffing-requests", staffing.requests_router)
 api.add_router("/staffing-plans", staffing.plans_router)

@@ -214,6 +214,9 @@ NOT_PROJECT_MONEY = {
     ("TaxCodeOut", "rate"): "a VAT rate (percent), public law",
     ("WeekRowOut", "total"): "minutes",
     ("WeekOut", "total"): "minutes",
+    # Utilisation's totals are minutes and percentages of everyone shown (realisation in them is marked x-money).
+    ("UtilisationOut", "total"): "minutes and percentages",
+    ("ForecastOut", "total"): "minutes and percentages",
 }
 MONEY_NAME = re.compile(
     r"amount|_rate$|^rate$|hourly|cost|revenue|margin|price|^total$|^wip$|^(bac|pv|ev|ac|sv|cv|eac|etc|vac)$"
