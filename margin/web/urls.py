@@ -39,6 +39,7 @@ from margin.web.views import (
     settings_firm,
     settings_people,
     settings_users,
+    staffing,
     tasks,
     utilisation,
     week,
@@ -351,4 +352,28 @@ urlpatterns = [
         utilisation.target_delete_view,
         name="utilisation_target_delete",
     ),
+    # Staffing: a project's Staffing tab and its bookings; requests, candidates and plans (Resources → Staffing).
+    path("projects/<int:project_id>/staffing/", staffing.project_staffing_view, name="project_staffing"),
+    path("resources/bookings/<int:booking_id>/", staffing.booking_edit_view, name="booking_edit"),
+    path("resources/bookings/<int:booking_id>/delete/", staffing.booking_delete_view, name="booking_delete"),
+    path("resources/staffing/", staffing.staffing_view, name="staffing"),
+    path("resources/staffing/plans/", staffing.staffing_plan_start_view, name="staffing_plan_start"),
+    path("resources/staffing/plans/<int:plan_id>/", staffing.staffing_plan_view, name="staffing_plan"),
+    path(
+        "resources/staffing/plans/<int:plan_id>/accept/",
+        staffing.staffing_plan_decide_view,
+        {"decision": "accept"},
+        name="staffing_plan_accept",
+    ),
+    path(
+        "resources/staffing/plans/<int:plan_id>/discard/",
+        staffing.staffing_plan_decide_view,
+        {"decision": "discard"},
+        name="staffing_plan_discard",
+    ),
+    path(
+        "resources/staffing/requests/<int:request_id>/", staffing.staffing_candidates_view, name="staffing_candidates"
+    ),
+    path("resources/staffing/requests/<int:request_id>/book/", staffing.staffing_fill_view, name="staffing_fill"),
+    path("resources/staffing/requests/<int:request_id>/cancel/", staffing.staffing_cancel_view, name="staffing_cancel"),
 ]

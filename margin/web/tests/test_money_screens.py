@@ -29,6 +29,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:home": _statuses(200, 200, 200, 200, 200, 200, 200),
     "web:project": _statuses(200, 200, 200, 404, 200, 404, 404),
     "web:project_gantt": _statuses(200, 200, 200, 404, 200, 404, 404),
+    # Candidates for a staffing request: the margin reason (cost and bill rate) only to who sees GLX-1's money.
+    "web:staffing_candidates": _statuses(200, 200, 200, 200, 404, 404, 404),
     "web:invoices": _statuses(200, 200, 403, 403, 403, 403, 200),
     # The invoice's work screen is finance's; its project's manager may read the printable one.
     "web:invoice": _statuses(200, 200, 403, 404, 404, 404, 404),
