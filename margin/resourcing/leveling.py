@@ -16,6 +16,14 @@ Resources, in this first version:
   Those are never moved, never stored in a proposal and never counted in its makespan; an over-allocation is
   reported only where one of this project's tasks runs. Other projects' tasks are measured on this project's
   calendar;
+- their **bookings on other projects**, hard and soft (``load:booking:<id>:<n>``), and their **approved time
+  off** (``load:time_off:<id>:<n>``) over the same window are fixed load too, day by day on this project's
+  calendar (a day's working minutes on it), consecutive days of the same load as one activity. A booking's
+  units are its percent, or its minutes per day ÷ the person's capacity that day × 100
+  (:func:`margin.resourcing.capacity.capacity_by_day`; nothing on a day without capacity); time off is 100 for
+  a whole day, its minutes ÷ that day's capacity before it × 100 for part of one. Such load is at most 100 (the
+  whole person): an overbooking elsewhere never raises the capacity leveling works with. Placeholders (a role,
+  no person) are nobody's load;
 - a single assignment above its resource's capacity (a person at 150 %) cannot be leveled away; the capacity is
   raised to that demand for leveling, and the over-allocation check still reports it.
 
@@ -41,8 +49,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 
 from django.db.models import Q, QuerySet
@@ -54,7 +63,17 @@ from margin.core.models import JobRunStatus
 from margin.projects.models import Constraint, Dependency, Project, ProjectStatus, Scheduling, Task
 from margin.projects.planning import Plan, network_of, project_start_of, to_aware, to_local
 from margin.projects.queries import projects_visible
-from margin.resourcing.models import Assignment, LevelingProposal, LevelingStatus, ResourcePool
+from margin.resourcing.capacity import capacity_by_day, days_between
+from margin.resourcing.models import (
+    Assignment,
+    Booking,
+    LevelingProposal,
+    LevelingStatus,
+    ResourcePool,
+    TimeOff,
+    TimeOffStatus,
+)
+from margin.resourcing.rules import booked_minutes
 from margin.scheduling.calendars import Calendar
 from margin.scheduling.cpm import Schedule
 from margin.scheduling.leveling import Activity, Demand, LeveledSchedule, LevelingProblem, Precedence, Resource
@@ -240,6 +259,9 @@ def leveling_input_of(project: Project) -> LevelingInput:
     load, load_demands = _other_load(project, calendar, origin, horizon, capacities)
     activities += load
     demands += load_demands
+    load, load_demands = _booked_and_away(project, calendar, origin, horizon, capacities)
+    activities += load
+    demands += load_demands
     largest: dict[str, int] = {}
     for demand in demands:
         largest[str(demand.resource)] = max(largest.get(str(demand.resource), 0), demand.units)
@@ -289,6 +311,94 @@ def _other_load(
         activity_id = f"{LOAD_PREFIX}{pk}"
         activities.append(Activity(activity_id, last - first, release=0, fixed_start=first))
         demands.append(Demand(activity_id, key, units))
+    return activities, demands
+
+
+def _booked_and_away(
+    project: Project, calendar: Calendar, origin: int, horizon: int, capacities: dict[str, int]
+) -> tuple[list[Activity], list[Demand]]:
+    """Bookings on other projects and approved time off of this plan's people, as fixed activities (module doc)."""
+    people = [int(k.removeprefix("person:")) for k in capacities if k.startswith("person:")]
+    if not people:
+        return [], []
+    first = calendar.from_working(origin, as_finish=False).date()
+    last = calendar.from_working(origin + max(horizon, 0), as_finish=True).date()
+    days = days_between(first, last)
+    bookings = list(
+        Booking.objects.filter(
+            person_id__in=people,
+            organisation_id=project.organisation_id,
+            first_day__lte=last,
+            last_day__gte=first,
+        )
+        .exclude(project=project)
+        .exclude(project__status=ProjectStatus.CLOSED)
+        .exclude(project__is_template=True)
+        .values_list("id", "person_id", "first_day", "last_day", "minutes_per_day", "percent")
+        .order_by("id")
+    )
+    away = list(
+        TimeOff.objects.filter(
+            person_id__in=people, status=TimeOffStatus.APPROVED, first_day__lte=last, last_day__gte=first
+        )
+        .values_list("id", "person_id", "first_day", "last_day", "minutes_per_day")
+        .order_by("id")
+    )
+    if not bookings and not away:
+        return [], []
+    capacity = capacity_by_day(people, days)
+    index = {d: i for i, d in enumerate(days)}
+    bounds = [calendar.to_working(datetime.combine(d, time())) for d in [*days, last + timedelta(days=1)]]
+
+    def runs(activity: str, person_id: int, begin: date, end: date, units_on: Callable[[int], int]) -> None:
+        """Consecutive days of the same units as one fixed activity each, from this project's start."""
+        run: list[int] | None = None  # [from, to, units] in working minutes from the origin
+        n = 0
+
+        def close() -> None:
+            nonlocal run, n
+            if run is not None and run[1] > run[0] and run[2] > 0:
+                key = f"{activity}:{n}"
+                activities.append(Activity(key, run[1] - run[0], release=0, fixed_start=run[0]))
+                demands.append(Demand(key, person_resource(person_id), run[2]))
+                n += 1
+            run = None
+
+        for day in days_between(max(begin, first), min(end, last)):
+            i = index[day]
+            start, finish = max(bounds[i], origin) - origin, max(bounds[i + 1], origin) - origin
+            if finish <= start:
+                continue  # not a working day of this project (or before its start)
+            units = min(PERSON_CAPACITY, units_on(i))
+            if run is not None and run[1] == start and run[2] == units:
+                run[1] = finish
+                continue
+            close()
+            run = [start, finish, units]
+        close()
+
+    activities: list[Activity] = []
+    demands: list[Demand] = []
+    for pk, person_id, begin, end, minutes, percent in bookings:
+        per_day = capacity[person_id]
+
+        def booked(
+            i: int, per_day: list[int] = per_day, minutes: int | None = minutes, pct: int | None = percent
+        ) -> int:
+            taken = booked_minutes(minutes_per_day=minutes, percent=pct, capacity=per_day[i])
+            return pct if pct is not None and taken else (round(100 * taken / per_day[i]) if taken else 0)
+
+        runs(f"{LOAD_PREFIX}booking:{pk}", person_id, begin, end, booked)
+    for pk, person_id, begin, end, minutes in away:
+        per_day = capacity[person_id]
+
+        def off(i: int, per_day: list[int] = per_day, minutes: int | None = minutes) -> int:
+            if minutes is None:
+                return PERSON_CAPACITY
+            before = per_day[i] + minutes  # the day's capacity before this time off took its minutes
+            return round(100 * minutes / before) if before > 0 else 0
+
+        runs(f"{LOAD_PREFIX}time_off:{pk}", person_id, begin, end, off)
     return activities, demands
 
 
