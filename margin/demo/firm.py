@@ -65,6 +65,7 @@ from margin.timesheets.actions import ImportRow
 from .dates import office_closures
 from .plan import Plan, PlannedEntry, make_plan
 from .schedules import DAY, ProjectPlan
+from .skills import demo_skills
 from .specs import (
     BILL_RATES,
     CLIENTS,
@@ -723,4 +724,5 @@ def _build(plan: Plan, done: Callable[[str], None]) -> None:
     _recent_weeks(built, plan)
     done(STEPS[5])
     _close_books(built, plan)
+    demo_skills(built.admin, built.viewers, built.people, plan.calendar.anchor)
     done(STEPS[6])

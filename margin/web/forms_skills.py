@@ -17,6 +17,8 @@ from margin.web.forms import MAX_ID
 from margin.web.forms_firm import StyledForm
 
 LEVEL_CHOICES = [(level, f"{level} — {meaning}") for level, meaning in LEVELS.items()]
+# "3 · Competent": the level's name alone, where a select has little room (the search).
+LEVEL_NAMES = [(level, f"{level} · {meaning.split(':')[0]}") for level, meaning in LEVELS.items()]
 
 
 def _name(placeholder: str) -> forms.CharField:
@@ -35,7 +37,11 @@ class SkillForm(StyledForm):
     category = forms.TypedChoiceField(label="Category", coerce=int)
     name = _name("Python")
     description = forms.CharField(
-        label="Description", max_length=1000, required=False, strip=True, widget=forms.TextInput()
+        label="Description",
+        max_length=1000,
+        required=False,
+        strip=True,
+        widget=forms.TextInput(attrs={"placeholder": "What it covers"}),
     )
 
     def __init__(self, *args: Any, categories: list[SkillCategory], **kwargs: Any) -> None:

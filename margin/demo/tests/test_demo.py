@@ -39,7 +39,8 @@ from margin.reporting.earned_value import project_earned_value
 from margin.reporting.queries import profitability, profitability_visible
 from margin.resourcing.actions import leveling
 from margin.resourcing.leveling import links_broken
-from margin.resourcing.models import Assignment
+from margin.resourcing.models import Assignment, Certification, PersonSkill, Skill
+from margin.resourcing.queries import certification_state, people_with_skills
 from margin.timesheets.models import ApprovalDelegate, EntryStatus, TimeEntry
 from margin.timesheets.queries import approvals_pending
 
@@ -299,6 +300,21 @@ def test_every_plan_levels_without_breaking_a_link_or_moving_started_work(today:
 def _broken(project: Project) -> dict[tuple[int, int, int], int]:
     plan = network_of(project)
     return links_broken(plan, plan.schedule())
+
+
+def test_everyone_has_skills_most_confirmed_and_certifications_lapse(today: date) -> None:
+    assert Skill.objects.count() >= 20
+    per_person = Counter(PersonSkill.objects.values_list("person_id", flat=True))
+    assert set(per_person) == set(Person.objects.values_list("id", flat=True))
+    assert min(per_person.values()) >= 3 and max(per_person.values()) <= 7
+    confirmed = PersonSkill.objects.filter(confirmed_at__isnull=False).count()
+    assert 0.6 < confirmed / PersonSkill.objects.count() < 1
+    states = Counter(certification_state(c.expires_on, today) for c in Certification.objects.all())
+    assert states["lapsing"] >= 1 and states["expired"] >= 1 and states["valid"] >= 1
+    pm = Skill.objects.get(name="Project management")
+    managers = set(Person.objects.filter(role__name="Project Manager").values_list("id", flat=True))
+    found = people_with_skills(Person.objects.first().organisation_id, [(pm.pk, 3)])  # type: ignore[union-attr]
+    assert managers and managers <= set(found)
 
 
 def test_a_loaded_database_is_left_alone(today: date) -> None:

@@ -62,6 +62,7 @@ from margin.web.forms import MAX_ID
 from margin.web.forms_firm import StyledForm, refuse
 from margin.web.forms_skills import (
     LEVEL_CHOICES,
+    LEVEL_NAMES,
     CategoryForm,
     CertificationForm,
     PersonSkillForm,
@@ -448,7 +449,7 @@ def skills_find(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
         "skill_groups": skill_groups(skills),
         "rows": rows,
         "required": [(by_id[s], lv) for s, lv in requirements],
-        "level_choices": LEVEL_CHOICES,
+        "level_choices": LEVEL_NAMES,
         "levels": LEVELS,
         "roles": list(roles_visible(viewer).order_by("name")),
         "companies": list(companies_visible(viewer)),
