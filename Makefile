@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run setup venv gnucash-venv assets migrate demo serve test lint types contracts migrations-check pytest \
-        pytest-sqlite pytest-postgres browser-deps bench bench-capture bench-documents bench-receivables bench-books bench-revenue schema \
+        pytest-sqlite pytest-postgres browser-deps bench bench-capture bench-documents bench-receivables bench-books bench-revenue bench-staffing schema \
         clean kernel checks
 
 run: setup demo serve
@@ -129,6 +129,10 @@ bench-books: venv
 # The month-end revenue run for 1,000 contracts over 1,000,000 time entries (issue 11).
 bench-revenue: venv
 	$(PY) bench/revenue.py $(BENCH_ARGS)
+
+# Optimal staffing (issue 12): 500 people with skills and bookings, 200 open requests, the job's code path.
+bench-staffing: venv
+	$(PY) bench/staffing.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -156,12 +156,20 @@ def staff(
     for vars_ in by_request.values():
         if len(vars_) > 1:
             m.add_at_most_one(vars_)
-    constraints = 0
+    # One constraint per person and distinct set of competing options: the days of a week with the same options
+    # and free time say the same thing, so only the tightest of them is kept (exact, and far smaller).
+    tightest: dict[tuple[int, tuple[tuple[int, int], ...]], int] = {}
+    terms_of: dict[tuple[int, tuple[tuple[int, int], ...]], list[tuple[cp_model.IntVar, int]]] = {}
     for (person, bucket), terms in by_bucket.items():
         free = problem.free.get(person, {}).get(bucket, 0)
         if len(terms) > 1 and sum(minutes for _, minutes in terms) > free:
-            m.add(sum(minutes * var for var, minutes in terms) <= free)
-            constraints += 1
+            key = (person, tuple(sorted((var.index, minutes) for var, minutes in terms)))
+            if key not in tightest or free < tightest[key]:
+                tightest[key] = free
+                terms_of[key] = terms
+    for key, free in tightest.items():
+        m.add(sum(minutes * var for var, minutes in terms_of[key]) <= free)
+    constraints = len(tightest)
     m.maximize(sum(value_of(problem, o) * x[(o.request, o.person)] for o in usable))
     solver = cp_model.CpSolver()
     params = solver.parameters

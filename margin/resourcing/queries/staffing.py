@@ -229,9 +229,13 @@ def _fit(batch: _Batch, request: StaffingRequest, person: _Person) -> tuple[Fit,
 
 def _ranked(batch: _Batch, request: StaffingRequest) -> list[Candidate]:
     out: list[Candidate] = []
+    required = [rs.skill_id for rs in request.skills.all()]
     for person in batch.people.values():
         if person.id not in batch.loads:
             continue
+        held = batch.levels.get(person.id, {})
+        if any(skill_id not in held for skill_id in required):
+            continue  # a missing required skill disqualifies: no need to weigh the rest
         fit, free, needed = _fit(batch, request, person)
         if not fit.eligible:
             continue
