@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run setup venv gnucash-venv assets migrate demo serve test lint types contracts migrations-check pytest \
-        pytest-sqlite pytest-postgres browser-deps bench bench-capture bench-documents bench-receivables bench-books bench-revenue bench-staffing schema \
+        pytest-sqlite pytest-postgres browser-deps bench bench-capture bench-documents bench-receivables bench-books bench-revenue bench-staffing bench-resourcing schema \
         clean kernel checks
 
 run: setup demo serve
@@ -133,6 +133,10 @@ bench-revenue: venv
 # Optimal staffing (issue 12): 500 people with skills and bookings, 200 open requests, the job's code path.
 bench-staffing: venv
 	$(PY) bench/staffing.py $(BENCH_ARGS)
+
+# The resource heatmap (500 people × 26 weeks) and a year's utilisation over 1,000,000 entries (issue 12).
+bench-resourcing: venv
+	$(PY) bench/resourcing.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
