@@ -90,6 +90,7 @@ from .specs import (
     PersonSpec,
     ProjectSpec,
 )
+from .utilisation import demo_utilisation_targets
 
 __all__ = ["DEMO_LOGINS", "DEMO_MANAGER", "DEMO_PASSWORD", "STEPS", "build_demo_firm", "demo_firm_exists"]
 
@@ -725,4 +726,5 @@ def _build(plan: Plan, done: Callable[[str], None]) -> None:
     done(STEPS[5])
     _close_books(built, plan)
     demo_skills(built.admin, built.viewers, built.people, plan.calendar.anchor)
+    demo_utilisation_targets(built.admin, built.people, plan.calendar.anchor)
     done(STEPS[6])
