@@ -41,6 +41,7 @@ from margin.web.views import (
     settings_users,
     staffing,
     tasks,
+    time_off,
     utilisation,
     week,
 )
@@ -341,6 +342,12 @@ urlpatterns = [
         name="settings_delegate_remove",
     ),
     # Resources: the heatmap, utilisation and its targets.
+    path("resources/time-off/", time_off.time_off_view, name="time_off"),
+    re_path(
+        r"^resources/time-off/(?P<time_off_id>[0-9]+)/(?P<change>approve|reject|cancel)/$",
+        time_off.time_off_change,
+        name="time_off_change",
+    ),
     path("resources/heatmap/", heatmap.heatmap_view, name="heatmap"),
     path("resources/heatmap/people/<int:person_id>/", heatmap.heatmap_person, name="heatmap_person"),
     path("resources/heatmap/people/<int:person_id>/weeks/<isodate:monday>/", heatmap.heatmap_week, name="heatmap_week"),

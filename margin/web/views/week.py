@@ -21,6 +21,7 @@ from margin.core.errors import DomainError, NotFound
 from margin.core.periods import week_start
 from margin.projects.models import Task
 from margin.projects.queries import task_get
+from margin.resourcing.queries.time_off import DayOff, time_off_days
 from margin.timesheets.actions import time_entries_submit, week_cell_set
 from margin.timesheets.models import TimeEntry
 from margin.timesheets.queries import (
@@ -44,6 +45,7 @@ class Day:
     date: date
     total: int
     capacity: int
+    off: DayOff | None = None  # time off that day (approved, or waiting for approval)
 
     @property
     def over(self) -> bool:
@@ -103,8 +105,9 @@ def week_context(person_id: int, monday: date, extra_task_ids: list[int] | None 
     week: Week = week_of(person_id, monday, extra_task_ids=extra_task_ids)
     submit_period, through = _company_policy(person_id)
     weekly, per_day = capacity_of(person_id, week.days)
+    away = time_off_days([person_id], week.days[0], week.days[-1]).get(person_id, {})
     days = [
-        Day(i, d, total, capacity)
+        Day(i, d, total, capacity, away.get(d))
         for i, (d, total, capacity) in enumerate(zip(week.days, week.day_totals, per_day, strict=True))
     ]
     draft_minutes = sum(
