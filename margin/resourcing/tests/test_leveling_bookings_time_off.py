@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from margin.accounts.models import Person
 from margin.projects import actions
 from margin.projects.models import Project, ProjectStatus
 from margin.resourcing.actions import leveling
@@ -43,16 +44,25 @@ def _other() -> Project:
     return Project.objects.get(code="GLX-2")
 
 
-def _book(firm: Firm, first: date, last: date, *, project: Project | None = None, **load: object) -> Booking:
+def _book(
+    firm: Firm,
+    first: date,
+    last: date,
+    *,
+    project: Project | None = None,
+    person: Person | str | None = "tom",
+    kind: str = BookingKind.HARD,
+    **load: object,
+) -> Booking:
     unit = BookingUnit.PERCENT if "percent" in load else BookingUnit.HOURS
-    return Booking.objects.create(
+    return Booking.objects.create(  # type: ignore[misc]
         organisation_id=firm.usd.organisation_id,
         project=project or _other(),
-        person=load.pop("person", firm.member_person),
+        person=firm.member_person if person == "tom" else person,
         first_day=first,
         last_day=last,
         unit=unit,
-        kind=load.pop("kind", BookingKind.HARD),
+        kind=kind,
         **load,
     )
 
