@@ -323,16 +323,30 @@ urlpatterns = [
     # Resources: skills (my skills, a person's, the search for people by skills).
     path("resources/my-skills/", skill_screens.my_skills, name="my_skills"),
     path("resources/people/<int:person_id>/skills/", skill_screens.person_skills_view, name="person_skills"),
-    re_path(
-        r"^resources/people/(?P<person_id>[0-9]+)/skills/(?P<skill_id>[0-9]+)/(?P<change>confirm|remove)/$",
+    path(
+        "resources/people/<int:person_id>/skills/<int:skill_id>/confirm/",
         skill_screens.person_skill_change,
-        name="person_skill_change",
+        {"change": "confirm"},
+        name="person_skill_confirm",
+    ),
+    path(
+        "resources/people/<int:person_id>/skills/<int:skill_id>/remove/",
+        skill_screens.person_skill_change,
+        {"change": "remove"},
+        name="person_skill_remove",
     ),
     path("resources/people/<int:person_id>/certifications/", skill_screens.certification_new, name="certification_new"),
-    re_path(
-        r"^resources/people/(?P<person_id>[0-9]+)/certifications/(?P<certification_id>[0-9]+)/(?P<change>renew|remove)/$",
+    path(
+        "resources/people/<int:person_id>/certifications/<int:certification_id>/renew/",
         skill_screens.certification_change,
-        name="certification_change",
+        {"change": "renew"},
+        name="certification_renew",
+    ),
+    path(
+        "resources/people/<int:person_id>/certifications/<int:certification_id>/remove/",
+        skill_screens.certification_change,
+        {"change": "remove"},
+        name="certification_remove",
     ),
     path("resources/find-people/", skill_screens.skills_find, name="skills_find"),
     path("settings/delegates/add/", settings_delegates.delegate_add, name="settings_delegate_add"),

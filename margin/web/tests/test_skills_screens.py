@@ -92,15 +92,13 @@ def test_my_skills_self_assessment_and_the_managers_confirmation(
     assert (held.level, held.years, held.confirmed) == (4, 3, False)
     page = tom.get(mine).content.decode()
     assert "Self-assessed" in page and f'data-testid="confirm-{taxonomy["python"].pk}"' not in page
-    refused = tom.post(
-        reverse("web:person_skill_change", args=[firm.member_person.pk, taxonomy["python"].pk, "confirm"])
-    )
+    refused = tom.post(reverse("web:person_skill_confirm", args=[firm.member_person.pk, taxonomy["python"].pk]))
     assert refused.status_code == 403
 
     maya = sign_in(firm.manager_user)
     page = maya.get(mine).content.decode()
     assert f'data-testid="confirm-{taxonomy["python"].pk}"' in page
-    confirm = reverse("web:person_skill_change", args=[firm.member_person.pk, taxonomy["python"].pk, "confirm"])
+    confirm = reverse("web:person_skill_confirm", args=[firm.member_person.pk, taxonomy["python"].pk])
     assert maya.post(confirm).status_code == 302
     held.refresh_from_db()
     assert held.confirmed_by_id == firm.manager_user.pk
@@ -141,11 +139,11 @@ def test_certifications_with_expiry_badges(firm: Firm, taxonomy: dict[str, Skill
 
     lapsing = Certification.objects.get(name="Lapsing one")
     Certification.objects.filter(pk=lapsing.pk).update(reminded_at=timezone.now())
-    renew = reverse("web:certification_change", args=[firm.member_person.pk, lapsing.pk, "renew"])
+    renew = reverse("web:certification_renew", args=[firm.member_person.pk, lapsing.pk])
     assert tom.post(renew, {"expires_on": (today + timedelta(days=1000)).isoformat()}).status_code == 302
     lapsing.refresh_from_db()
     assert lapsing.reminded_at is None and lapsing.expires_on == today + timedelta(days=1000)
-    remove = reverse("web:certification_change", args=[firm.member_person.pk, lapsing.pk, "remove"])
+    remove = reverse("web:certification_remove", args=[firm.member_person.pk, lapsing.pk])
     assert sign_in(firm.member2_user).post(remove).status_code == 403
     assert sign_in(firm.member_user).post(remove).status_code == 302
     assert not Certification.objects.filter(pk=lapsing.pk).exists()

@@ -329,9 +329,9 @@ def _refusal(request: HtmxRequest, error: DomainError, person_id: int) -> HttpRe
 def person_skill_change(
     request: HtmxRequest, viewer: Viewer, person_id: int, skill_id: int, change: str
 ) -> HttpResponse:
-    """Confirm a level (the line manager, an administrator) or remove it (the ids come as digits from the URL)."""
-    person = skills_person_get(viewer, checked_id(int(person_id)))
-    held = person_skill_get(viewer, person, checked_id(int(skill_id)))
+    """Confirm a level (the line manager, an administrator) or remove it."""
+    person = skills_person_get(viewer, checked_id(person_id))
+    held = person_skill_get(viewer, person, checked_id(skill_id))
     try:
         if change == "confirm":
             person_skill_confirm(viewer=viewer, person_skill=held)
@@ -378,8 +378,8 @@ def certification_change(
     request: HtmxRequest, viewer: Viewer, person_id: int, certification_id: int, change: str
 ) -> HttpResponse:
     """Renew a certification (a new expiry: it will be reminded again) or remove it."""
-    person = skills_person_get(viewer, checked_id(int(person_id)))
-    cert: Certification = certification_get(viewer, person, checked_id(int(certification_id)))
+    person = skills_person_get(viewer, checked_id(person_id))
+    cert: Certification = certification_get(viewer, person, checked_id(certification_id))
     if change == "remove":
         try:
             certification_remove(viewer=viewer, certification=cert)
