@@ -41,6 +41,7 @@ from margin.api.routers import (
     skills,
     staffing,
     time_entries,
+    time_off,
     timers,
     users,
     utilisation,
@@ -91,6 +92,7 @@ api.add_router("/", utilisation.router)
 api.add_router("/bookings", bookings.router)
 api.add_router("/staffing-requests", staffing.requests_router)
 api.add_router("/staffing-plans", staffing.plans_router)
+api.add_router("/time-off", time_off.router)
 api.add_router("/", board.router)
 api.add_router("/", periods.router)
 api.add_router("/calendars", calendars.router)
