@@ -324,3 +324,31 @@ def test_a_loaded_database_is_left_alone(today: date) -> None:
         _run()
     assert (Person.objects.count(), TimeEntry.objects.count(), Invoice.objects.count()) == counts
     assert "maya" in _run("--print-logins")
+
+
+def test_the_coming_weeks_are_booked_like_a_real_firm_with_open_requests(today: date) -> None:
+    from datetime import timedelta
+
+    from margin.resourcing.capacity import days_between
+    from margin.resourcing.jobs import staffing_solve
+    from margin.resourcing.models import Booking, StaffingRequest
+    from margin.resourcing.queries import booked_by_day, candidates_for
+
+    monday = today - timedelta(days=today.weekday())
+    days = days_between(monday, monday + timedelta(weeks=12) - timedelta(days=1))
+    staff = Person.objects.filter(active=True).exclude(role__name="Finance & Operations")
+    people = list(staff.values_list("id", flat=True))
+    loads = booked_by_day(people, days)
+    share = {pk: 100 * sum(load.total) / max(1, sum(load.capacity)) for pk, load in loads.items()}
+    assert sum(1 for s in share.values() if 55 <= s <= 105) >= len(share) * 0.6
+    assert sum(1 for s in share.values() if s == 0) >= 2  # on the bench
+    over = [pk for pk, load in loads.items() if any(t > c > 0 for t, c in zip(load.total, load.capacity, strict=True))]
+    assert len(over) >= 2
+    assert Booking.objects.filter(person__isnull=True).exists()  # placeholders
+    assert all(not any(h > c for h, c in zip(load.hard, load.capacity, strict=True)) for load in loads.values())
+    requests = list(StaffingRequest.objects.filter(status="open").select_related("project"))
+    assert len(requests) >= 4 and all(r.skills.exists() for r in requests)
+    admin = viewer_for(User.objects.get(username="ada"))
+    assert sum(1 for r in requests if candidates_for(admin, r).candidates) >= 3
+    _, answer = staffing_solve(admin.organisation_id, requests, effort=2.0)
+    assert answer.chosen
