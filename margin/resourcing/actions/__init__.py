@@ -4,6 +4,7 @@
 - ``bookings``: bookings of people and placeholders on projects
 - ``skills``: the skills taxonomy, people's levels and confirmations, certifications and their reminders
 - ``staffing``: staffing requests (ask, change, cancel, fill) and staffing plans (the optimiser's batches)
+- ``time_off``: time off — request, approve or reject (line manager, else an administrator), cancel
 - ``targets``: utilisation targets (a person's, a role's, the organisation's default, from a day)
 """
 
@@ -67,6 +68,7 @@ from .staffing import (
     staffing_request_update,
 )
 from .targets import TARGET_FIELDS, utilisation_target_delete, utilisation_target_set, utilisation_target_update
+from .time_off import TIME_OFF_FIELDS, time_off_approve, time_off_cancel, time_off_reject, time_off_request
 
 __all__ = [
     "ASSIGNMENT_FIELDS",
@@ -80,6 +82,7 @@ __all__ = [
     "REQUEST_FIELDS",
     "SKILL_FIELDS",
     "TARGET_FIELDS",
+    "TIME_OFF_FIELDS",
     "BookingInput",
     "BookingSaved",
     "CertificationInput",
@@ -119,6 +122,10 @@ __all__ = [
     "staffing_request_create",
     "staffing_request_fill",
     "staffing_request_update",
+    "time_off_approve",
+    "time_off_cancel",
+    "time_off_reject",
+    "time_off_request",
     "utilisation_target_delete",
     "utilisation_target_set",
     "utilisation_target_update",

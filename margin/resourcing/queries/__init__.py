@@ -5,6 +5,7 @@
 - ``skills``: the skills taxonomy, a person's skills and certifications, the search for people by skills
 - ``load``: bookings summed per person and week (the heatmap, the forecast)
 - ``staffing``: staffing requests and plans a viewer sees, ranked candidates, the optimiser's problem
+- ``time_off``: time off a viewer sees, may request or decide; the days off the week grid and the plan mark
 - ``targets``: utilisation targets and the one that applies to a person on a day
 - ``usage``: the plan's resource usage (people × weeks of a project's assignments)
 """
@@ -56,6 +57,18 @@ from .staffing import (
     staffing_requests_visible,
 )
 from .targets import Targets, target_minutes, targets_of, utilisation_target_get, utilisation_targets_visible
+from .time_off import (
+    DayOff,
+    can_decide,
+    may_request_for,
+    time_off_days,
+    time_off_filtered,
+    time_off_get,
+    time_off_mine,
+    time_off_of_team,
+    time_off_to_approve,
+    time_off_visible,
+)
 from .usage import ProjectUsage, UsageRow, project_usage
 
 __all__ = [
@@ -67,6 +80,7 @@ __all__ = [
     "Candidate",
     "CandidateList",
     "CategoryRow",
+    "DayOff",
     "Lapsing",
     "ProjectUsage",
     "Requirement",
@@ -79,6 +93,7 @@ __all__ = [
     "booked_by_week",
     "booking_get",
     "bookings_visible",
+    "can_decide",
     "can_see_resources",
     "can_staff",
     "candidates_for",
@@ -89,6 +104,7 @@ __all__ = [
     "is_line_manager",
     "may_change_skills",
     "may_confirm_skills",
+    "may_request_for",
     "monday_of",
     "parse_requirement",
     "people_with_skills",
@@ -112,6 +128,13 @@ __all__ = [
     "staffing_requests_visible",
     "target_minutes",
     "targets_of",
+    "time_off_days",
+    "time_off_filtered",
+    "time_off_get",
+    "time_off_mine",
+    "time_off_of_team",
+    "time_off_to_approve",
+    "time_off_visible",
     "utilisation_target_get",
     "utilisation_targets_visible",
     "week_starts",
