@@ -29,6 +29,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import ExpressionWrapper, F, FloatField, Q, Sum
 from django.utils import timezone
 
@@ -158,22 +159,49 @@ def check_group(group: str) -> None:
         raise Invalid("Group by person, role, team or company.", field="group")
 
 
-def _time_by_person(ids: list[int], buckets: Sequence[tuple[date, date]]) -> dict[int, list[tuple[int, int]]]:
-    """(recorded, billable) minutes per person and bucket: one grouped scan of the time entries."""
+# From this many days on, SQLite reads the time table in one scan rather than through the (person, day) index:
+# a year of 1,000,000 entries is three times faster scanned than looked up person by person (bench/resourcing.py).
+SCAN_FROM_DAYS = 90
+FEW_PEOPLE = 50
+
+
+def _time_by_person(
+    organisation_id: int, ids: list[int], buckets: Sequence[tuple[date, date]]
+) -> dict[int, list[tuple[int, int]]]:
+    """(recorded, billable) minutes per person and bucket: one grouped scan of the time entries (a pair of
+    conditional sums per bucket when there are several). Many people over a long period: the organisation's
+    entries in one scan, the people not asked for dropped here; a few people: through the (person, day) index."""
     first, last = buckets[0][0], buckets[-1][1]
-    aggregates: dict[str, Any] = {}
-    for i, (a, b) in enumerate(buckets):
-        inside = Q() if len(buckets) == 1 else Q(work_date__gte=a, work_date__lte=b)
-        aggregates[f"r{i}"] = Sum("minutes", filter=inside) if len(buckets) > 1 else Sum("minutes")
-        aggregates[f"b{i}"] = Sum("minutes", filter=inside & Q(billable=True))
-    rows: Iterable[Mapping[str, Any]] = (
-        TimeEntry.objects.filter(person_id__in=ids, work_date__gte=first, work_date__lte=last)
-        .exclude(status=EntryStatus.REJECTED)
-        .values("person_id")
-        .annotate(**aggregates)
-        .order_by()
+    table = TimeEntry._meta.db_table
+    columns, params = [], []
+    if len(buckets) == 1:
+        columns = ["SUM(minutes)", "SUM(CASE WHEN billable THEN minutes ELSE 0 END)"]
+    else:
+        for a, b in buckets:
+            columns.append("SUM(CASE WHEN work_date >= %s AND work_date <= %s THEN minutes ELSE 0 END)")
+            columns.append("SUM(CASE WHEN work_date >= %s AND work_date <= %s AND billable THEN minutes ELSE 0 END)")
+            params += [a, b, a, b]
+    many = len(ids) > FEW_PEOPLE and (last - first).days >= SCAN_FROM_DAYS
+    scan = " NOT INDEXED" if many and connection.vendor == "sqlite" else ""
+    if many:
+        who, who_params = "organisation_id = %s", [organisation_id]
+    else:
+        who, who_params = f"person_id IN ({', '.join(['%s'] * len(ids))})", list(ids)
+    # The table's name and placeholders only: every value is a parameter.
+    sql = (
+        f"SELECT person_id, {', '.join(columns)} FROM {table}{scan} "  # noqa: S608
+        f"WHERE work_date >= %s AND work_date <= %s AND status <> %s AND {who} GROUP BY person_id"
     )
-    return {r["person_id"]: [(int(r[f"r{i}"] or 0), int(r[f"b{i}"] or 0)) for i in range(len(buckets))] for r in rows}
+    wanted = set(ids)
+    out: dict[int, list[tuple[int, int]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, first, last, EntryStatus.REJECTED, *who_params])
+        for row in cursor.fetchall():
+            if int(row[0]) not in wanted:
+                continue
+            sums = [int(v or 0) for v in row[1:]]
+            out[int(row[0])] = [(sums[2 * i], sums[2 * i + 1]) for i in range(len(buckets))]
+    return out
 
 
 def _billed_by_person(
@@ -226,7 +254,7 @@ def _facts(
     days = days_between(first, last)
     caps = capacity_by_day(ids, days)
     targets = targets_of(viewer.organisation_id)
-    time = _time_by_person(ids, buckets)
+    time = _time_by_person(viewer.organisation_id, ids, buckets)
     billed = _billed_by_person(viewer, ids, buckets) if money else {}
     spans = [((a - first).days, (b - first).days + 1) for a, b in buckets]
     out: dict[int, list[Figures]] = {}
