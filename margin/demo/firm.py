@@ -66,7 +66,6 @@ from .dates import office_closures
 from .plan import Plan, PlannedEntry, make_plan
 from .schedules import DAY, ProjectPlan
 from .skills import demo_skills
-from .staffing import demo_staffing
 from .specs import (
     BILL_RATES,
     CLIENTS,
@@ -91,6 +90,7 @@ from .specs import (
     PersonSpec,
     ProjectSpec,
 )
+from .staffing import demo_staffing
 from .utilisation import demo_utilisation_targets
 
 __all__ = ["DEMO_LOGINS", "DEMO_MANAGER", "DEMO_PASSWORD", "STEPS", "build_demo_firm", "demo_firm_exists"]
@@ -727,6 +727,6 @@ def _build(plan: Plan, done: Callable[[str], None]) -> None:
     done(STEPS[5])
     _close_books(built, plan)
     demo_skills(built.admin, built.viewers, built.people, plan.calendar.anchor)
-    demo_staffing(built.admin, built.people, plan.calendar.anchor)
     demo_utilisation_targets(built.admin, built.people, plan.calendar.anchor)
+    demo_staffing(built.admin, built.people, plan.calendar.anchor)
     done(STEPS[6])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from io import StringIO
 from typing import Any
 
@@ -352,3 +352,21 @@ def test_the_coming_weeks_are_booked_like_a_real_firm_with_open_requests(today: 
     assert sum(1 for r in requests if candidates_for(admin, r).candidates) >= 3
     _, answer = staffing_solve(admin.organisation_id, requests, effort=2.0)
     assert answer.chosen
+
+
+def test_utilisation_targets_by_default_role_and_person_show_on_the_report(today: date) -> None:
+    from margin.reporting.utilisation import utilisation_report
+    from margin.resourcing.models import UtilisationTarget
+
+    assert UtilisationTarget.objects.filter(person__isnull=True, role__isnull=True, percent=75).count() == 1
+    by_role = set(UtilisationTarget.objects.filter(role__isnull=False).values_list("role__name", "percent"))
+    assert by_role == {("Principal", 40), ("Consultant", 80)}
+    own = UtilisationTarget.objects.get(person__isnull=False)
+    assert own.person.user.username == "liam" and own.valid_from < today  # type: ignore[union-attr]
+    admin = Membership.objects.filter(role="admin").order_by("id").first()
+    assert admin is not None
+    report = utilisation_report(viewer_for(admin.user), first=today - timedelta(weeks=8), last=today, group="role")
+    assert report.total.billable > 0 and report.total.recorded >= report.total.billable
+    assert report.total.target_pct is not None and 40 <= report.total.target_pct <= 80
+    principal = next(r for r in report.rows if r.label == "Principal")
+    assert principal.figures.target_pct == 40
