@@ -15,11 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Min, Q, QuerySet
 
 from margin.accounts.models import Person
 from margin.accounts.queries import Viewer
 from margin.core.errors import NotFound
+from margin.projects.models import Project, ProjectMember, Task
+from margin.projects.planning import to_local
 from margin.resourcing.models import TimeOff, TimeOffKind, TimeOffStatus
 
 OPEN_STATUSES = (TimeOffStatus.REQUESTED, TimeOffStatus.APPROVED)  # time off that still stands (or may)
@@ -159,3 +161,22 @@ def time_off_of_team(person_ids: Iterable[int], first: date, last: date) -> Quer
         .select_related("person")
         .order_by("first_day", "person__name", "id")
     )
+
+
+def project_team_time_off(project: Project) -> list[TimeOff]:
+    """Approved time off of the project's team (its members and the people assigned to its tasks) inside the
+    project's window: from its start (else its first task's) to its end (else its last task's finish). Three
+    queries; nothing when the project has no dates yet."""
+    window = Task.objects.filter(project=project).aggregate(first=Min("start"), last=Max("finish"))
+    first_at, last_at = to_local(window["first"]), to_local(window["last"])
+    first = project.start_date or (first_at.date() if first_at else None)
+    last = project.end_date or (last_at.date() if last_at else None)
+    if first is None or last is None or last < first:
+        return []
+    people = set(ProjectMember.objects.filter(project=project).values_list("person_id", flat=True))
+    people |= {
+        pk
+        for pk in Task.objects.filter(project=project).values_list("assignments__person_id", flat=True)
+        if pk is not None
+    }
+    return list(time_off_of_team(people, first, last))

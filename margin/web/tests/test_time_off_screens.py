@@ -107,3 +107,27 @@ def test_a_member_cannot_decide_and_another_firm_gets_404(firm: Firm, sign_in: S
     assert off.status == TimeOffStatus.REQUESTED
     other_admin = User.objects.get(username="rival-admin")
     assert sign_in(other_admin).post(reverse("web:time_off_change", args=[off.pk, "cancel"])).status_code == 404
+
+
+def test_the_plan_shows_the_teams_time_off_inside_the_project(firm: Firm, sign_in: SignIn) -> None:
+    from datetime import date
+
+    from margin.projects.models import Project
+
+    Project.objects.filter(pk=firm.project.pk).update(start_date=date(2026, 3, 2), end_date=date(2026, 3, 31))
+    for first, status in (
+        (date(2026, 3, 9), "approved"),
+        (date(2026, 3, 16), "requested"),
+        (date(2026, 5, 4), "approved"),
+    ):
+        TimeOff.objects.create(
+            organisation_id=firm.usd.organisation_id,
+            person=firm.member_person,
+            first_day=first,
+            last_day=first + timedelta(days=1),
+            status=status,
+        )
+    html = sign_in(firm.manager_user).get(reverse("web:project_gantt", args=[firm.project.pk])).content.decode()
+    assert 'data-testid="team-time-off"' in html
+    assert html.count('data-testid="team-time-off-item"') == 1  # approved and inside the window only
+    assert "Tom · Mon 9 Mar – Tue 10 Mar · Vacation" in html

@@ -14,6 +14,7 @@ from margin.core.money import Money
 from margin.projects.models import Baseline, BaselineTask, Project
 from margin.projects.queries import can_manage, money_visible, project_get
 from margin.reporting.earned_value import project_earned_value
+from margin.resourcing.queries.time_off import project_team_time_off
 from margin.web.access import HtmxRequest, viewer_view
 from margin.web.pages import page
 
@@ -65,5 +66,7 @@ def project_gantt(request: HtmxRequest, viewer: Viewer, project_id: int) -> Http
         "baselines": baselines,
         # Earned value is money (planned, earned and actual cost).
         "earned_value": _earned_value(project, slots) if money_visible(viewer, project) else None,
+        # The team's approved time off inside the project's window (resourcing).
+        "team_time_off": project_team_time_off(project),
     }
     return page(request, viewer, "web/projects/gantt.html", context, active="projects")
