@@ -150,3 +150,15 @@ def test_staff_all_then_accept(firm: Firm, sign_in: SignIn) -> None:
     assert Booking.objects.filter(kind="hard").count() == 2
     partial = client.get(reverse("web:staffing_plan", args=[plan.pk]), headers={"HX-Request": "true"}).content.decode()
     assert partial.startswith('<div id="staffing-plan"') and "hx-trigger" not in partial
+
+
+def test_a_running_plan_shows_its_progress_and_polls(firm: Firm, sign_in: SignIn) -> None:
+    from margin.core.jobruns import job_run_progress, job_run_start
+
+    run = job_run_start(
+        organisation_id=firm.usd.organisation_id, user_id=firm.manager_user.pk, kind="staffing_optimise"
+    )
+    job_run_progress(run.pk, 40, 100)
+    plan = StaffingPlan.objects.create(organisation_id=firm.usd.organisation_id, job_run=run)
+    html = sign_in(firm.manager_user).get(reverse("web:staffing_plan", args=[plan.pk])).content.decode()
+    assert 'hx-trigger="every 1s"' in html and 'aria-valuenow="40"' in html and "plan-accept" not in html
