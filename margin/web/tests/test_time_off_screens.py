@@ -4,7 +4,7 @@ marks the days off and shows the lower capacity."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth.models import User
 from django.test import Client
@@ -19,7 +19,7 @@ from tests.firm import Firm
 SignIn = Callable[[User], Client]
 
 
-def _next_monday() -> object:
+def _next_monday() -> date:
     return week_start(timezone.localdate()) + timedelta(days=7)
 
 
@@ -74,7 +74,7 @@ def test_bad_input_is_a_form_error(firm: Firm, sign_in: SignIn) -> None:
     monday = _next_monday()
     answer = client.post(
         reverse("web:time_off"),
-        {"person": firm.member_person.pk, "kind": "vacation", "first_day": monday, "last_day": monday - timedelta(1)},  # type: ignore[operator]
+        {"person": firm.member_person.pk, "kind": "vacation", "first_day": monday, "last_day": monday - timedelta(1)},
     )
     assert answer.status_code == 422 and "on or after its first day" in answer.content.decode()
     TimeOff.objects.create(
