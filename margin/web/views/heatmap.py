@@ -44,7 +44,13 @@ def set_choices(form: forms.Form, name: str, choices: list[tuple[object, str]]) 
 
 class HeatmapFilter(StyledForm):
     start = forms.DateField(label="From the week of", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    weeks = forms.IntegerField(label="Weeks", required=False, min_value=1, max_value=MAX_WEEKS)
+    weeks = forms.IntegerField(
+        label="Weeks",
+        required=False,
+        min_value=1,
+        max_value=MAX_WEEKS,
+        widget=forms.NumberInput(attrs={"placeholder": "12"}),
+    )
     role = forms.TypedChoiceField(label="Role", required=False, coerce=int, empty_value=None)
     skill = forms.TypedChoiceField(label="Skill", required=False, coerce=int, empty_value=None)
     company = forms.TypedChoiceField(label="Company", required=False, coerce=int, empty_value=None)
@@ -94,7 +100,7 @@ def heat_line(row: HeatRow, *, base: str, start: date, weeks: int, opened: bool)
         out.append(
             f'<td class="heat heat-{c.level}{" heat-past" if c.past else ""}" data-i="{i}" '
             f'title="{c.hours} h {"recorded" if c.past else "booked"} of {c.capacity_hours} h">'
-            f"{'' if percent is None else percent}</td>"
+            f"{percent if percent else ''}</td>"
         )
     load = row.load_pct
     out.append(

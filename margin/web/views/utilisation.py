@@ -117,8 +117,8 @@ def _bench_chart(viewer: Viewer) -> tuple[dict[str, Any], list[Any]]:
 @viewer_view
 def utilisation_view(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
     today = timezone.localdate()
-    form = UtilisationFilter(request.GET or None)
     first, last, group, step, key = today.replace(month=1, day=1), today, "person", "month", None
+    form = UtilisationFilter(request.GET or None, initial={"start": first, "end": last, "group": group, "step": step})
     status = 200
     if form.is_bound:
         if form.is_valid():
