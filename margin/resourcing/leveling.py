@@ -23,7 +23,8 @@ Resources, in this first version:
   (:func:`margin.resourcing.capacity.capacity_by_day`; nothing on a day without capacity); time off is 100 for
   a whole day, its minutes ÷ that day's capacity before it × 100 for part of one. Such load is at most 100 (the
   whole person): an overbooking elsewhere never raises the capacity leveling works with. Placeholders (a role,
-  no person) are nobody's load;
+  no person) are nobody's load, and a booking on a project whose plan assigns the person is not counted twice
+  (that plan's assignments are its demand);
 - a single assignment above its resource's capacity (a person at 150 %) cannot be leveled away; the capacity is
   raised to that demand for leveling, and the over-allocation check still reports it.
 
@@ -334,7 +335,7 @@ def _booked_and_away(
         .exclude(project=project)
         .exclude(project__status=ProjectStatus.CLOSED)
         .exclude(project__is_template=True)
-        .values_list("id", "person_id", "first_day", "last_day", "minutes_per_day", "percent")
+        .values_list("id", "project_id", "person_id", "first_day", "last_day", "minutes_per_day", "percent")
         .order_by("id")
     )
     away = list(
@@ -344,6 +345,14 @@ def _booked_and_away(
         .values_list("id", "person_id", "first_day", "last_day", "minutes_per_day")
         .order_by("id")
     )
+    # A project whose plan assigns the person says their demand there already (other projects' load above): its
+    # bookings of them are not counted twice.
+    planned = set(
+        Assignment.objects.filter(person_id__in=people, task__project_id__in={b[1] for b in bookings})
+        .values_list("person_id", "task__project_id")
+        .distinct()
+    )
+    bookings = [b for b in bookings if (b[2], b[1]) not in planned]
     if not bookings and not away:
         return [], []
     capacity = capacity_by_day(people, days)
@@ -379,7 +388,7 @@ def _booked_and_away(
 
     activities: list[Activity] = []
     demands: list[Demand] = []
-    for pk, person_id, begin, end, minutes, percent in bookings:
+    for pk, _project_id, person_id, begin, end, minutes, percent in bookings:
         per_day = capacity[person_id]
 
         def booked(

@@ -151,3 +151,14 @@ def test_a_half_booked_person_runs_the_task_at_half_the_room(planned: Firm) -> N
     proposal = leveling.leveling_run(viewer=planned.manager, project=planned.project)
     assert proposal.result is not None
     assert proposal.result["tasks"][str(planned.design.pk)]["start"] == at(7, 9).isoformat()
+
+
+def test_a_booking_on_a_project_whose_plan_assigns_the_person_is_not_counted_twice(planned: Firm) -> None:
+    other = _other()
+    actions.project_member_add(viewer=planned.manager, project=other, person=planned.member_person)
+    support = actions.task_create(viewer=planned.manager, project=other, name="Support")
+    actions.task_schedule_update(viewer=planned.manager, task=support, duration_minutes=DAY)
+    leveling.assignment_create(viewer=planned.manager, task=support, person=planned.member_person)
+    _book(planned, MONDAY, MONDAY + timedelta(days=4), percent=50)
+    kinds = [str(a.id) for a in leveling_input_of(planned.project).problem.activities if str(a.id).startswith("load:")]
+    assert len(kinds) == 1 and not kinds[0].startswith("load:booking")  # the assignment, not the booking as well
