@@ -88,7 +88,9 @@ def utilisation_target_update(
     *, viewer: Viewer, target: UtilisationTarget, percent: int | None = None, valid_from: date | None = None
 ) -> UtilisationTarget:
     _require_admin(viewer)
-    locked = UtilisationTarget.objects.select_for_update().select_related("person", "role").get(pk=target.pk)
+    locked = (
+        UtilisationTarget.objects.select_for_update(of=("self",)).select_related("person", "role").get(pk=target.pk)
+    )
     new_percent = locked.percent if percent is None else percent
     new_from = locked.valid_from if valid_from is None else valid_from
     _check(viewer, person=locked.person, role=locked.role, valid_from=new_from, percent=new_percent)
