@@ -61,7 +61,9 @@ def test_a_cell_opens_the_weeks_bookings_and_a_name_opens_the_bars(firm: Firm, s
     monday = week_start(timezone.localdate())
     week = client.get(reverse("web:heatmap_week", args=[firm.member_person.pk, monday]))
     assert week.status_code == 200 and "GLX-1" in week.content.decode()
-    rows = client.get(reverse("web:heatmap_person", args=[firm.member_person.pk]), {"start": str(monday), "weeks": "12"})
+    rows = client.get(
+        reverse("web:heatmap_person", args=[firm.member_person.pk]), {"start": str(monday), "weeks": "12"}
+    )
     html = rows.content.decode()
     assert f'data-booking="{booking.pk}"' in html and "heat-bar-movable" in html
     assert client.get(reverse("web:heatmap_person", args=[firm.other_project.manager_id or 999999])).status_code == 404
