@@ -6,8 +6,9 @@ day (or bucket) a person's free minutes bound the minutes of the options chosen 
 the sum of ``priority × fit`` over chosen options. Requests overlap in time, so the capacity constraint is per
 person per bucket, not per request.
 
-Deterministic: a fixed seed, a fixed number of workers with interleaved search, and a budget of CP-SAT
-*deterministic time* (``effort``), not wall seconds; a wall cap is only a safety net for an overloaded machine.
+Deterministic: a fixed seed, a fixed number of workers (one by default; interleaved search if more), and a
+budget of CP-SAT *deterministic time* (``effort``), not wall seconds; a wall cap is only a safety net for an
+overloaded machine.
 A greedy pass (best weighted fit first, while capacity lasts) gives the solver a hint and is the answer when the
 solver finds nothing better. The answer reports the objective, CP-SAT's best bound and the optimality gap.
 """
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 DEFAULT_EFFORT = 5.0  # units of CP-SAT deterministic time
-DEFAULT_WORKERS = 2
+DEFAULT_WORKERS = 1  # one worker: as good here (500 × 200 proven optimal) at half the CPU of two, and exact
 DEFAULT_SEED = 0
 WALL_CAP_S = 60.0
 
