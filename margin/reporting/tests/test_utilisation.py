@@ -248,3 +248,27 @@ def test_past_weeks_of_the_heatmap_show_time_recorded(firm: Firm) -> None:
     tom = next(r for r in found.rows if r.id == firm.member_person.pk)
     assert tom.cells[0].past and tom.cells[0].minutes == 840  # recorded, rejected left out
     assert not tom.cells[2].past
+
+
+def test_the_heatmap_the_forecast_and_utilisation_show_the_one_capacity(firm: Firm) -> None:
+    """Every screen that shows capacity shows the same number (ADR 0032): a part-timer's week with time off."""
+    from margin.accounts.models import Person
+    from margin.resourcing.models import TimeOff, TimeOffStatus
+
+    pk = firm.member_person.pk
+    Person.objects.filter(pk=pk).update(weekly_capacity_minutes=24 * 60)
+    start = week_start(timezone.localdate())
+    TimeOff.objects.create(
+        organisation_id=firm.admin.organisation_id,
+        person_id=pk,
+        first_day=start + timedelta(days=1),
+        last_day=start + timedelta(days=1),
+        status=TimeOffStatus.APPROVED,
+    )
+    week = days_between(start, start + timedelta(days=6))
+    expected = sum(capacity_by_day([pk], week)[pk])
+    assert expected == 24 * 60 * 4 // 5 or expected < 24 * 60  # a day off (or a holiday) comes off
+    cell = next(r for r in heatmap(firm.admin, weeks=1).rows if r.id == pk).cells[0]
+    forecast = next(r for r in utilisation_forecast(firm.admin, weeks=1).rows if r.key == pk)
+    report = utilisation_report(firm.admin, first=week[0], last=week[-1])
+    assert cell.capacity == forecast.capacity[0] == _row(report, pk).figures.capacity == expected  # type: ignore[attr-defined]
