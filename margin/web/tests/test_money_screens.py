@@ -79,6 +79,12 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:contract_revenue": _statuses(200, 200, 403, 404, 404, 404, 404),
     "integrations:msproject_export": _statuses(200, 200, 200, 404, 200, 404, 404),
     "integrations:time_export": _statuses(200, 200, 200, 200, 200, 200, 200),
+    # Utilisation shows realisation (billed ÷ standard) only over the projects whose money the viewer sees; a
+    # member sees their own figures. The heatmap's move is a POST.
+    "web:utilisation": _statuses(200, 200, 200, 200, 200, 200, 200),
+    "web:heatmap": _statuses(200, 200, 200, 200, 200, 200, 200),
+    "web:heatmap_move": _statuses(405, 405, 405, 405, 405, 405, 405),
+    "web:utilisation_target_delete": _statuses(405, 405, 405, 405, 405, 405, 405),
 }
 # Downloads asked for with their query (name → the queries to try).
 DOWNLOADS = {
@@ -128,6 +134,8 @@ def _kwargs(world: Roles) -> dict[str, Any]:
         # The skills screens' writes are POSTs (a GET answers 405 whatever the ids).
         "skill_id": 1,
         "certification_id": 1,
+        # A week of the heatmap (a cell opened): the world's week.
+        "monday": world.work_date,
         **world.extra,
     }
 
