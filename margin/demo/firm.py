@@ -91,6 +91,7 @@ from .specs import (
     ProjectSpec,
 )
 from .staffing import demo_staffing
+from .time_off import demo_time_off
 from .utilisation import demo_utilisation_targets
 
 __all__ = ["DEMO_LOGINS", "DEMO_MANAGER", "DEMO_PASSWORD", "STEPS", "build_demo_firm", "demo_firm_exists"]
@@ -729,4 +730,5 @@ def _build(plan: Plan, done: Callable[[str], None]) -> None:
     demo_skills(built.admin, built.viewers, built.people, plan.calendar.anchor)
     demo_utilisation_targets(built.admin, built.people, plan.calendar.anchor)
     demo_staffing(built.admin, built.people, plan.calendar.anchor)
+    demo_time_off(built.admin, built.viewers, built.people, plan.calendar.anchor)
     done(STEPS[6])

@@ -370,3 +370,21 @@ def test_utilisation_targets_by_default_role_and_person_show_on_the_report(today
     assert report.total.target_pct is not None and 40 <= report.total.target_pct <= 80
     principal = next(r for r in report.rows if r.label == "Principal")
     assert principal.figures.target_pct == 40
+
+
+def test_time_off_approved_waiting_and_a_sick_day_lower_capacity(today: date) -> None:
+    from margin.resourcing.capacity import capacity_by_day
+    from margin.resourcing.models import TimeOff, TimeOffKind, TimeOffStatus
+
+    approved = TimeOff.objects.filter(status=TimeOffStatus.APPROVED)
+    assert approved.filter(first_day__gt=today).values("person").distinct().count() >= 3
+    assert approved.filter(first_day__gt=today, minutes_per_day__isnull=False).exists()  # a half day
+    waiting = TimeOff.objects.get(status=TimeOffStatus.REQUESTED)
+    assert waiting.person.user.username == "liam"  # type: ignore[union-attr]
+    sick = approved.get(kind=TimeOffKind.SICK)
+    assert sick.last_day < today
+    assert capacity_by_day([sick.person_id], [sick.first_day])[sick.person_id] == [0]
+    assert not sick.person.time_entries.filter(work_date=sick.first_day, status="approved").exists()
+    manager = waiting.person.manager
+    approver = manager.user.username if manager is not None and manager.user is not None else "ada"
+    _page(_signed_in(approver), "/resources/time-off/", "To approve", waiting.person.name)
