@@ -359,13 +359,36 @@ PERSON_FIELDS = [
     "active",
     "start_date",
     "end_date",
+    "manager",
 ]
+
+
+def _check_manager(viewer: Viewer, person: Person, manager: Person | None) -> None:
+    """A line manager is someone else of the organisation, and not one of the person's own reports (at any
+    depth): a loop would leave nobody to approve their time off."""
+    if manager is None:
+        return
+    if manager.organisation_id != viewer.organisation_id:
+        raise NotFound("No such person.")
+    if manager.pk == person.pk:
+        raise Invalid(f"{person.name} cannot be their own line manager.", field="manager")
+    seen: set[int] = {person.pk}
+    above: int | None = manager.pk
+    while above is not None and above not in seen:
+        seen.add(above)
+        above = Person.objects.filter(pk=above).values_list("manager_id", flat=True).first()
+    if above == person.pk:
+        raise Invalid(
+            f"{manager.name} reports to {person.name} already; a line manager cannot be one of their reports.",
+            field="manager",
+        )
 
 
 @transaction.atomic
 def person_update(*, viewer: Viewer, person: Person, **changes: Any) -> Person:
     """Change a person (administrators): name, e-mail, company, job role, weekly capacity, active, start and
-    end date, and the user they sign in as (`user=None` unlinks it; the user must be a member already).
+    end date, their line manager (`manager=None` clears it), and the user they sign in as (`user=None` unlinks
+    it; the user must be a member already).
 
     Refused: an end date with time logged after it; another company in another currency while the person has
     cost rates (those are in their company's currency)."""
@@ -413,6 +436,8 @@ def person_update(*, viewer: Viewer, person: Person, **changes: Any) -> Person:
             )
     if values.get("user") is not None:
         _check_user_free(viewer, values["user"], locked.pk)
+    if "manager" in values:
+        _check_manager(viewer, locked, values["manager"])
     before = audit.snapshot(locked, PERSON_FIELDS)
     for field, value in values.items():
         setattr(locked, field, value)

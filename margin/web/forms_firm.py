@@ -126,6 +126,13 @@ class PersonForm(StyledForm):
     end_date = _date("Last day")
     active = forms.BooleanField(label="Active", required=False, initial=True)
     user = forms.TypedChoiceField(label="Signs in as", coerce=int, required=False, empty_value=None)
+    manager = forms.TypedChoiceField(
+        label="Line manager",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text="Approves their time off and confirms their skills; without one, an administrator does.",
+    )
 
     def __init__(
         self,
@@ -133,12 +140,17 @@ class PersonForm(StyledForm):
         companies: list[tuple[int, str]],
         roles: list[tuple[int, str]],
         users: list[tuple[int, str]],
+        managers: list[tuple[int, str]] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self._choices("company", companies)
         self._choices("role", roles)
         self._choices("user", [("", "Does not sign in"), *users])
+        if managers is None:
+            del self.fields["manager"]
+        else:
+            self._choices("manager", [("", "None"), *managers])
 
     def _choices(self, name: str, choices: list[Any]) -> None:
         field = self.fields[name]
@@ -160,6 +172,7 @@ class PersonForm(StyledForm):
             "end_date": person.end_date,
             "active": person.active,
             "user": person.user_id,
+            "manager": person.manager_id,
         }
 
 

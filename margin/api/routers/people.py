@@ -68,6 +68,8 @@ def person_change(request: HttpRequest, person_id: Id, payload: PersonPatch) -> 
         changes["role"] = role_get(viewer, sent["role_id"])
     if "user_id" in sent:
         changes["user"] = None if sent["user_id"] is None else member_user_get(viewer, sent["user_id"])
+    if "manager_id" in sent:
+        changes["manager"] = None if sent["manager_id"] is None else person_get(viewer, sent["manager_id"])
     return person_update(viewer=viewer, person=person, **changes)
 
 

@@ -167,6 +167,9 @@ class PersonPatch(Schema):
     start_date: date | None = None
     end_date: date | None = None
     user_id: Id | None = Field(None, description="The user they sign in as (a member already); null unlinks")
+    manager_id: Id | None = Field(
+        None, description="Their line manager (approves their time off, confirms their skills); null clears"
+    )
 
 
 class PersonOut(Schema):
@@ -181,6 +184,7 @@ class PersonOut(Schema):
     active: bool
     start_date: date | None = Field(description="No time may be logged before this day")
     end_date: date | None = Field(description="Their last day: no time may be logged after it")
+    manager_id: int | None = Field(description="Their line manager (approves their time off, confirms their skills)")
 
     @staticmethod
     def resolve_role_name(obj: Person) -> str:

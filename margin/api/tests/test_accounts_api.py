@@ -81,6 +81,22 @@ def test_people(firm: Firm, api_as) -> None:  # type: ignore[no-untyped-def]
         error_of(admin.get(f"/people/{other_person.pk}"), 404, "not_found")
 
 
+def test_a_line_manager_through_the_api(firm: Firm, api_as) -> None:  # type: ignore[no-untyped-def]
+    admin = api_as(firm.admin_user)
+    tom, maya = firm.member_person, firm.manager_person
+    changed = admin.patch(f"/people/{tom.pk}", {"manager_id": maya.pk}, content_type="application/json")
+    assert changed.status_code == 200 and changed.json()["manager_id"] == maya.pk
+    other_person = Person.objects.exclude(organisation_id=firm.admin.organisation_id).get()
+    with unchanged():
+        error_of(admin.patch(f"/people/{maya.pk}", {"manager_id": tom.pk}, content_type="application/json"), 422)
+        error_of(admin.patch(f"/people/{tom.pk}", {"manager_id": tom.pk}, content_type="application/json"), 422)
+        error_of(
+            admin.patch(f"/people/{tom.pk}", {"manager_id": other_person.pk}, content_type="application/json"), 404
+        )
+    cleared = admin.patch(f"/people/{tom.pk}", {"manager_id": None}, content_type="application/json")
+    assert cleared.json()["manager_id"] is None
+
+
 def test_cost_rates_are_for_finance(firm: Firm, api_as) -> None:  # type: ignore[no-untyped-def]
     finance, tom = api_as(firm.finance_user), api_as(firm.member_user)
     path = f"/people/{firm.member_person.pk}/cost-rates"

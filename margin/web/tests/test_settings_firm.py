@@ -328,3 +328,20 @@ def test_an_empty_organisation_is_guided(sign_in: Callable[[User], Client], db: 
     assert "Add a company and a job role first" in page
     assert admin.get(reverse("web:settings_people")).status_code == 200
     assert admin.get(reverse("web:settings_clients")).status_code == 200
+
+
+def test_a_person_page_sets_their_line_manager(sign_in: Callable[[User], Client], firm: Firm) -> None:
+    admin = sign_in(firm.admin_user)
+    tom, maya = firm.member_person, firm.manager_person
+    url = reverse("web:settings_person", args=[tom.pk])
+    data = _person_data(firm, name="Tom", email="tom@example.test", company=firm.usd.pk, role=firm.consultant.pk,
+                        weekly_capacity="40:00", start_date="", end_date="", active="on",
+                        user=firm.member_user.pk, manager=maya.pk)  # fmt: skip
+    assert f'value="{maya.pk}"' in admin.get(url).content.decode()
+    assert admin.post(url, data).status_code == 302
+    assert Person.objects.get(pk=tom.pk).manager_id == maya.pk
+    _refused(admin, url, {**data, "manager": tom.pk}, "Select a valid choice", tom)  # not offered: themselves
+    maya_url = reverse("web:settings_person", args=[maya.pk])
+    maya_data = {**data, "name": "Maya", "email": "maya@example.test", "role": firm.senior.pk,
+                 "user": firm.manager_user.pk, "manager": tom.pk}  # fmt: skip
+    _refused(admin, maya_url, maya_data, "reports to Maya already", maya)

@@ -27,6 +27,7 @@ from margin.accounts.queries import (
     member_users,
     membership_get,
     people_search,
+    people_visible,
     person_get,
     role_get,
     roles_visible,
@@ -94,7 +95,13 @@ def _person_form(viewer: Viewer, data: Any = None, person: Person | None = None)
     taken = set(linked.values_list("user_id", flat=True))
     users = [(u.pk, u.get_username()) for u in member_users(viewer) if u.pk not in taken]
     initial = PersonForm.initial_of(person) if person is not None else {"weekly_capacity": "40:00", "active": True}
-    form = PersonForm(data, initial=initial, companies=companies, roles=roles, users=users)
+    # A line manager is chosen on an existing person's page (a new one has no reports yet to loop through).
+    managers = (
+        [(p.pk, p.name) for p in people_visible(viewer).filter(active=True).exclude(pk=person.pk).order_by("name")]
+        if person is not None
+        else None
+    )
+    form = PersonForm(data, initial=initial, companies=companies, roles=roles, users=users, managers=managers)
     if person is None:
         # A user who signs in already (the administrator themself, someone invited) is linked at once; people
         # invited later are linked by their e-mail when the invitation is sent.
@@ -121,6 +128,8 @@ def _chosen(viewer: Viewer, form: PersonForm) -> dict[str, Any]:
         values["active"] = data["active"]
     if "user" in form.fields:
         values["user"] = member_user_get(viewer, data["user"]) if data["user"] is not None else None
+    if "manager" in form.fields:
+        values["manager"] = person_get(viewer, data["manager"]) if data["manager"] is not None else None
     return values
 
 
