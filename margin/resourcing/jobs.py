@@ -15,8 +15,8 @@ from margin.core.jobruns import job_run_finish, job_run_progress, job_run_runnin
 from margin.core.models import JobRun
 from margin.projects.models import Project
 from margin.resourcing.actions import certifications_remind, heuristic_budget, leveling_fill, leveling_run
-from margin.resourcing.leveling import leveling_input_of, leveling_result
 from margin.resourcing.actions.staffing import staffing_plan_create, staffing_plan_fill
+from margin.resourcing.leveling import leveling_input_of, leveling_result
 from margin.resourcing.models import (
     LevelingProposal,
     LevelingStatus,
