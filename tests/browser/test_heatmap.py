@@ -115,3 +115,22 @@ def test_the_utilisation_screen_draws_both_charts(page: Any, browser_firm: Firm,
     expect(page.locator("canvas[data-chart='utilisation-chart-data'][data-chart-drawn]")).to_have_count(1)
     expect(page.locator("canvas[data-chart='bench-chart-data'][data-chart-drawn]")).to_have_count(1)
     page.screenshot(path="/tmp/util-utilisation.png", full_page=True)
+
+
+def test_the_plan_shows_its_resource_usage(page: Any, browser_firm: Firm, sign_in: Callable[[str], Any]) -> None:
+    from margin.projects import actions as projects
+    from margin.resourcing.actions import assignment_create
+
+    firm = browser_firm
+    projects.project_update(viewer=firm.manager, project=firm.project, start_date=week_start(timezone.localdate()))
+    projects.task_schedule_update(viewer=firm.manager, task=firm.design, duration_minutes=8 * 480)
+    projects.task_schedule_update(viewer=firm.manager, task=firm.build, duration_minutes=4 * 480)
+    for task in (firm.design, firm.build):
+        assignment_create(viewer=firm.manager, task=task, person=firm.member_person)
+    sign_in("maya")
+    page.goto(f"/projects/{firm.project.pk}/gantt/")
+    page.get_by_test_id("tab-usage").click()
+    expect(page.get_by_test_id("usage-row")).to_contain_text("Tom")
+    expect(page.get_by_test_id("usage-over").first).to_be_visible()
+    expect(page.get_by_test_id("usage-over-note")).to_contain_text("over capacity")
+    page.screenshot(path="/tmp/util-usage.png", full_page=True)
