@@ -169,7 +169,11 @@ def time_off_request(
 
 
 def _locked(time_off: TimeOff) -> TimeOff:
-    found = TimeOff.objects.select_for_update().select_related("person", "person__manager").filter(pk=time_off.pk)
+    found = (
+        TimeOff.objects.select_for_update(of=("self",))  # PostgreSQL: not the nullable side of the outer joins
+        .select_related("person", "person__manager")
+        .filter(pk=time_off.pk)
+    )
     row = found.first()
     if row is None:
         raise NotFound("No such time off.")
