@@ -118,6 +118,23 @@ def test_the_utilisation_screen_has_both_denominators_and_charts(firm: Firm, sig
     assert bad.status_code == 422 and "ends on or after" in bad.content.decode()
 
 
+def test_the_utilisation_screen_forecasts_the_coming_weeks_from_bookings(firm: Firm, sign_in: SignIn) -> None:
+    """Tom has no calendar: 8 h Monday to Friday. Half of each day confirmed and a quarter tentative this week."""
+    client = sign_in(firm.manager_user)
+
+    def toms_first_week() -> tuple[object, object]:
+        lines = client.get(reverse("web:utilisation")).context["forecast"]
+        cell = next(line for line in lines if line["row"].key == firm.member_person.pk)["cells"][0]
+        return cell["hard"], cell["total"]
+
+    assert toms_first_week() == (0, 0)
+    _book(firm, days=4, minutes=240)
+    _book(firm, days=4, minutes=120, kind=BookingKind.SOFT)
+    assert toms_first_week() == (50, 75)
+    html = client.get(reverse("web:utilisation")).content.decode()
+    assert 'data-testid="utilisation-forecast"' in html and "Forecast from bookings" in html
+
+
 def test_the_targets_screen_sets_a_target_and_refuses_bad_input(firm: Firm, sign_in: SignIn) -> None:
     client = sign_in(firm.admin_user)
     assert client.get(reverse("web:utilisation_targets")).status_code == 200

@@ -140,6 +140,18 @@ def utilisation_view(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
         chart = _series_chart(viewer, first, last, group, None, step)
         key, status = None, error.status
     bench, forecast_rows = _bench_chart(viewer)
+    # The coming weeks by the same grouping as the table: bookings of capacity, confirmed and with the tentative.
+    ahead = utilisation_forecast(viewer, weeks=FORECAST_WEEKS, group=group)
+    forecast = [
+        {
+            "row": row,
+            "cells": [
+                {"hard": row.hard_pct(i), "total": row.total_pct(i), "target": row.target_pct(i)}
+                for i in range(len(ahead.weeks))
+            ],
+        }
+        for row in ahead.rows
+    ]
     chosen = next((r.label for r in report.rows if r.key == key), None) if key is not None else None
     context = {
         "form": form,
@@ -156,6 +168,8 @@ def utilisation_view(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
         "bench_rows": forecast_rows,
         "bench_weeks": FORECAST_WEEKS,
         "bench_from": monday_of(today),
+        "forecast": forecast,
+        "forecast_weeks": ahead.weeks,
     }
     return page(request, viewer, "web/resources/utilisation.html", context, active=ACTIVE, status=status)
 
