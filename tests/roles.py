@@ -42,9 +42,12 @@ from margin.rates.models import ExchangeRate
 from margin.receivables.actions import AllocationIn, bank_statement_import, payment_record
 from margin.resourcing.actions import (
     BookingInput,
+    CertificationInput,
     assignment_create,
     booking_create,
+    certification_add,
     leveling_run,
+    time_off_request,
     utilisation_target_set,
 )
 from margin.resourcing.jobs import staffing_start
@@ -158,7 +161,21 @@ def _staffing(firm: Firm) -> dict[str, object]:
     give(firm, firm.member_person.pk, "Python", 4)
     request = ask(firm)
     plan = staffing_start(viewer=firm.manager, requests=[request])
-    return {"booking_id": booking.pk, "request_id": request.pk, "plan_id": plan.pk}
+    python = request.skills.get().skill
+    certificate = certification_add(
+        viewer=firm.member,
+        person=firm.member_person,
+        data=CertificationInput(name="PCEP", skill=python, obtained_on=date(2024, 5, 1), expires_on=None),
+    )
+    away = time_off_request(viewer=firm.member, person=firm.member_person, first_day=FRIDAY, last_day=FRIDAY)
+    return {
+        "booking_id": booking.pk,
+        "request_id": request.pk,
+        "plan_id": plan.pk,
+        "skill_id": python.pk,
+        "certification_id": certificate.pk,
+        "time_off_id": away.pk,
+    }
 
 
 def build_roles() -> Roles:

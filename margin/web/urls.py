@@ -357,10 +357,24 @@ urlpatterns = [
     ),
     # Resources: the heatmap, utilisation and its targets.
     path("resources/time-off/", time_off.time_off_view, name="time_off"),
-    re_path(
-        r"^resources/time-off/(?P<time_off_id>[0-9]+)/(?P<change>approve|reject|cancel)/$",
+    # One route per decision (the view tells them apart by the ``change`` it is given).
+    path(
+        "resources/time-off/<int:time_off_id>/approve/",
         time_off.time_off_change,
-        name="time_off_change",
+        {"change": "approve"},
+        name="time_off_approve",
+    ),
+    path(
+        "resources/time-off/<int:time_off_id>/reject/",
+        time_off.time_off_change,
+        {"change": "reject"},
+        name="time_off_reject",
+    ),
+    path(
+        "resources/time-off/<int:time_off_id>/cancel/",
+        time_off.time_off_change,
+        {"change": "cancel"},
+        name="time_off_cancel",
     ),
     path("resources/heatmap/", heatmap.heatmap_view, name="heatmap"),
     path("resources/heatmap/people/<int:person_id>/", heatmap.heatmap_person, name="heatmap_person"),

@@ -66,11 +66,15 @@ AUDIENCE: dict[str, set[str]] = {
     "booking_id": {"admin", "finance", "manager", "manager_elsewhere", "member"},
     "request_id": {"admin", "finance", "manager", "manager_elsewhere"},
     "plan_id": {"admin", "finance", "manager", "manager_elsewhere"},
+    # Tom's time off: his, and his approver's (he has no line manager: the administrators').
+    "time_off_id": {"admin", "member"},
 }
 # Reads restricted by a rule of their own (not the money rule): operationId suffix → role → status.
 FINANCE_ONLY = {"manager": 403, "manager_elsewhere": 403, "member": 403, "member_elsewhere": 403}
 ADMIN_ONLY = {"finance": 403, **FINANCE_ONLY}
 READ_RULES: dict[str, dict[str, int]] = {
+    # Finding people by skills is staffing: for those who see everyone's load; the skill asked for is Acme's.
+    "skills_skill_search": {"member": 403, "member_elsewhere": 403, "other_org": 404},
     # Users and their access are the administrators' (Settings → Users).
     "users_user_list": ADMIN_ONLY,
     "users_user_detail": ADMIN_ONLY,
@@ -296,6 +300,7 @@ def _params(world: Roles) -> dict[str, Any]:
 def _query(world: Roles) -> dict[str, Any]:
     day = world.work_date.isoformat()
     return {
+        "skill": f"{world.extra['skill_id']}:1",
         "week": day,
         "from": day,
         "to": (world.work_date + timedelta(days=6)).isoformat(),

@@ -131,9 +131,6 @@ def _kwargs(world: Roles) -> dict[str, Any]:
         "statement_line_id": world.extra["statement_line_id"],
         "entry_id": world.extra["journal_entry_id"],
         "account_id": world.extra["ledger_account_id"],
-        # The skills screens' writes are POSTs (a GET answers 405 whatever the ids).
-        "skill_id": 1,
-        "certification_id": 1,
         # A week of the heatmap (a cell opened): the world's week.
         "monday": world.work_date,
         **world.extra,

@@ -55,7 +55,7 @@ def test_request_approve_and_the_week_grid(firm: Firm, sign_in: SignIn) -> None:
     listing = manager.get(reverse("web:time_off")).content.decode()
     assert 'data-testid="time-off-to-approve"' in listing and "Tom" in listing
     for t in (off, half_off):
-        assert manager.post(reverse("web:time_off_change", args=[t.pk, "approve"])).status_code == 302
+        assert manager.post(reverse("web:time_off_approve", args=[t.pk])).status_code == 302
     off.refresh_from_db()
     assert off.status == TimeOffStatus.APPROVED
 
@@ -64,7 +64,7 @@ def test_request_approve_and_the_week_grid(firm: Firm, sign_in: SignIn) -> None:
     assert ">Vacation<" in week and "½ day off" in week
     assert "of 4:00" in week  # Tuesday's capacity, halved
     assert "of 28:00" in week  # the week: 40 h less a day and a half
-    assert client.post(reverse("web:time_off_change", args=[off.pk, "cancel"])).status_code == 302
+    assert client.post(reverse("web:time_off_cancel", args=[off.pk])).status_code == 302
     off.refresh_from_db()
     assert off.status == TimeOffStatus.CANCELLED
 
@@ -99,14 +99,14 @@ def test_a_member_cannot_decide_and_another_firm_gets_404(firm: Firm, sign_in: S
         organisation_id=firm.usd.organisation_id, person=firm.member_person, first_day=monday, last_day=monday
     )
     client = sign_in(firm.member2_user)
-    assert client.post(reverse("web:time_off_change", args=[off.pk, "approve"])).status_code == 404
+    assert client.post(reverse("web:time_off_approve", args=[off.pk])).status_code == 404
     client = sign_in(firm.member_user)
-    answer = client.post(reverse("web:time_off_change", args=[off.pk, "approve"]), follow=True)
+    answer = client.post(reverse("web:time_off_approve", args=[off.pk]), follow=True)
     assert "line manager, or an administrator" in answer.content.decode()
     off.refresh_from_db()
     assert off.status == TimeOffStatus.REQUESTED
     other_admin = User.objects.get(username="rival-admin")
-    assert sign_in(other_admin).post(reverse("web:time_off_change", args=[off.pk, "cancel"])).status_code == 404
+    assert sign_in(other_admin).post(reverse("web:time_off_cancel", args=[off.pk])).status_code == 404
 
 
 def test_the_plan_shows_the_teams_time_off_inside_the_project(firm: Firm, sign_in: SignIn) -> None:

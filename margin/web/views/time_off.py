@@ -120,8 +120,8 @@ def time_off_view(request: HtmxRequest, viewer: Viewer) -> HttpResponse:
 
 @require_POST
 @viewer_view
-def time_off_change(request: HtmxRequest, viewer: Viewer, time_off_id: str, change: str) -> HttpResponse:
-    time_off = time_off_get(viewer, checked_id(int(time_off_id)))
+def time_off_change(request: HtmxRequest, viewer: Viewer, time_off_id: int, change: str) -> HttpResponse:
+    time_off = time_off_get(viewer, checked_id(time_off_id))
     note = str(request.POST.get("note", ""))[:2000]
     try:
         if change == "approve":
