@@ -64,6 +64,7 @@ class Figures:
     recorded: int = 0
     billable: int = 0
     target: int = 0  # capacity × target %, in minutes
+    targeted: bool = False  # some target applies to someone of the group (else the target is "–", not 0 %)
     billed: float = 0.0
     standard: int = 0
     people: int = 0
@@ -73,6 +74,7 @@ class Figures:
         self.recorded += other.recorded
         self.billable += other.billable
         self.target += other.target
+        self.targeted = self.targeted or other.targeted
         self.billed += other.billed
         self.standard += other.standard
         self.people += other.people
@@ -87,7 +89,7 @@ class Figures:
 
     @property
     def target_pct(self) -> Decimal | None:
-        return pct(self.target, self.capacity)
+        return pct(self.target, self.capacity) if self.targeted else None
 
     @property
     def realisation(self) -> Decimal | None:
@@ -268,6 +270,7 @@ def _facts(
             f = Figures(
                 capacity=sum(cap[lo:hi]),
                 target=target_minutes(steps, days[lo:hi], cap[lo:hi]),
+                targeted=bool(steps) and steps[0][0] <= days[hi - 1],
                 recorded=recorded[i][0] if recorded else 0,
                 billable=recorded[i][1] if recorded else 0,
                 billed=money_rows[i][0] if money_rows else 0.0,
@@ -353,6 +356,7 @@ class ForecastRow:
     hard: list[int]
     soft: list[int]
     target: list[int]
+    targeted: bool = False  # some target applies to someone of the group (else the target is "–", not 0 %)
 
     def hard_pct(self, i: int) -> Decimal | None:
         return pct(self.hard[i], self.capacity[i])
@@ -361,7 +365,7 @@ class ForecastRow:
         return pct(self.hard[i] + self.soft[i], self.capacity[i])
 
     def target_pct(self, i: int) -> Decimal | None:
-        return pct(self.target[i], self.capacity[i])
+        return pct(self.target[i], self.capacity[i]) if self.targeted else None
 
     def bench(self, i: int) -> int:
         return max(0, self.capacity[i] - self.hard[i] - self.soft[i])
@@ -403,6 +407,8 @@ def utilisation_forecast(
             row = rows[key] = ForecastRow(key, label, [0] * weeks, [0] * weeks, [0] * weeks, [0] * weeks)
         steps = targets.steps(m.id, m.role_id)
         cap = caps[m.id]
+        if steps and steps[0][0] <= days[-1]:
+            row.targeted = total.targeted = True
         for i in range(weeks):
             t = target_minutes(steps, days[7 * i : 7 * i + 7], cap[7 * i : 7 * i + 7])
             for r in (row, total):

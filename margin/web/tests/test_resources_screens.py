@@ -128,6 +128,8 @@ def test_the_utilisation_screen_forecasts_the_coming_weeks_from_bookings(firm: F
         return cell["hard"], cell["total"]
 
     assert toms_first_week() == (0, 0)
+    first = client.get(reverse("web:utilisation")).context["forecast"][0]["cells"][0]
+    assert first["target"] is None  # no target set anywhere: "–", not 0 %
     _book(firm, days=4, minutes=240)
     _book(firm, days=4, minutes=120, kind=BookingKind.SOFT)
     assert toms_first_week() == (50, 75)
