@@ -206,6 +206,8 @@ def _client_picks_currency(form: PaymentForm) -> PaymentForm:
             "hx-include": "#payment-form",
             "hx-target": "#open-invoices",
             "hx-trigger": "change",
+            # The latest choice wins: a slower answer to an earlier change (of the company) is dropped.
+            "hx-sync": "#open-invoices:replace",
         }
     )
     return form
