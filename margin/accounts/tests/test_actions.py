@@ -148,6 +148,7 @@ def test_person_create_with_sign_in(firm: Firm) -> None:
         "active": True,
         "start_date": None,
         "end_date": None,
+        "manager": None,
     }
     assert viewer_for(user).person_id == person.pk
 

@@ -507,7 +507,9 @@ def _history(viewer: Viewer, task: Task, names: dict[str, dict[int, str]]) -> li
             Q(object_type="projects.task", object_id=pk)
             | Q(object_type="projects.dependency")
             & (Q(after__predecessor=pk) | Q(after__successor=pk) | Q(before__predecessor=pk) | Q(before__successor=pk))
-            | Q(object_type="projects.assignment") & (Q(after__task=pk) | Q(before__task=pk))
+            # Assignments were audited as projects' before they moved to resourcing (ADR 0032).
+            | Q(object_type__in=["projects.assignment", "resourcing.assignment"])
+            & (Q(after__task=pk) | Q(before__task=pk))
         )
         .select_related("actor")
         .order_by("-at", "-id")[:200]
