@@ -81,6 +81,7 @@ from .specs import (
     ORGANISATION_SLUG,
     PEOPLE,
     PER_DIEM_RATES,
+    PROJECTS,
     ROLES,
     STANDARD_CALENDAR,
     TIMESHEET_KEEPER,
@@ -226,7 +227,22 @@ def _people(plan: Plan) -> _Built:
         accounts.person_start_date_set(viewer=built.admin, person=person, start_date=cal.joined(spec))
     # The GmbH's finance lead keeps the timesheets of colleagues who are on the road.
     accounts.log_for_others_set(viewer=built.admin, person=people[TIMESHEET_KEEPER], allowed=True)
+    _line_managers(built, admin_spec)
     return built
+
+
+def _line_managers(built: _Built, admin_spec: PersonSpec) -> None:
+    """Who approves whose time off and confirms whose skills: a team member reports to the manager of the project
+    they spend most time on; project managers and finance report to the managing partner (the administrator)."""
+    leads = {p.code: p.manager for p in PROJECTS}
+    for spec in PEOPLE:
+        if spec is admin_spec:
+            continue
+        lead = admin_spec.username
+        if spec.access == "member" and spec.assignments:
+            lead = leads.get(max(spec.assignments, key=lambda a: a[1])[0], lead)
+        if lead != spec.username:
+            accounts.person_update(viewer=built.admin, person=built.people[spec.username], manager=built.people[lead])
 
 
 def _clients(built: _Built) -> dict[str, Client]:
