@@ -2,41 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
-from margin.accounts.models import Organisation
+from margin.accounts.management.reminders import ReminderCommand
 from margin.core.periods import format_minutes
 from margin.timesheets.jobs import remind_missing_time_run
 
 
-class Command(BaseCommand):
+class Command(ReminderCommand):
     help = (
         "Notify (in the app and by e-mail) every active person who logged less than their capacity or left "
         "entries unsubmitted in the last complete week (or month). Safe to run more than once a day: each "
         "person is reminded once per period."
     )
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--today",
-            type=date.fromisoformat,
-            default=None,
-            help="Act as if today were this day (YYYY-MM-DD); the default is today in TIME_ZONE.",
-        )
-        parser.add_argument("--organisation", default=None, help="Only this organisation (its slug).")
-        parser.add_argument("--dry-run", action="store_true", help="List who would be reminded; notify nobody.")
-
     def handle(self, *args: Any, **options: Any) -> None:
-        organisation_id = None
-        if options["organisation"]:
-            organisation_id = (
-                Organisation.objects.filter(slug=options["organisation"]).values_list("id", flat=True).first()
-            )
-            if organisation_id is None:
-                raise CommandError(f"No organisation with the slug {options['organisation']!r}.")
+        organisation_id = self.organisation_id(options)
         run = remind_missing_time_run(
             today=options["today"], organisation_id=organisation_id, dry_run=options["dry_run"]
         )
