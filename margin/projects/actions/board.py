@@ -11,8 +11,8 @@ from margin.accounts.queries import Viewer
 from margin.core import audit
 from margin.core.errors import Forbidden, Invalid
 from margin.core.text import clean_text
-from margin.projects.actions.planning import _plan_lock, _reschedule
-from margin.projects.actions.projects import _check_scope, check_writable
+from margin.projects.actions.planning import plan_lock, plan_reschedule
+from margin.projects.actions.projects import check_scope, check_writable
 from margin.projects.models import BoardColumn, Project, Task, TaskStatus
 from margin.projects.planning import lead_person, person_calendars, task_people
 from margin.projects.queries import can_manage, is_member
@@ -35,7 +35,7 @@ def board_columns_ensure(*, viewer: Viewer, project: Project) -> list[BoardColum
     """The project's board columns, creating the default four (one per task status) on the board's first view.
 
     Anyone who may see the project may open its board, so anyone who sees it may cause the defaults to exist."""
-    _check_scope(viewer, project)
+    check_scope(viewer, project)
     columns = list(BoardColumn.objects.filter(project=project).order_by("position", "id"))
     if columns:
         return columns
@@ -65,7 +65,7 @@ def board_column_update(
     position: int | None = None,
 ) -> BoardColumn:
     """Rename a column, set or clear its WIP limit (None: no limit), or move it to another place on the board."""
-    project = _plan_lock(viewer, column.project)
+    project = plan_lock(viewer, column.project)
     locked = BoardColumn.objects.select_for_update().get(pk=column.pk, project=project)
     before = audit.snapshot(locked, BOARD_COLUMN_FIELDS)
     if name is not None:
@@ -105,7 +105,7 @@ class BoardMove:
 
 
 def _check_board_access(viewer: Viewer, project: Project) -> None:
-    _check_scope(viewer, project)
+    check_scope(viewer, project)
     if not (can_manage(viewer, project) or (viewer.person_id is not None and is_member(project, viewer.person_id))):
         raise Forbidden("Only the project's members may move its cards.")
 
@@ -215,7 +215,7 @@ def task_board_move(
         own = person_calendars(project.organisation_id, [old_lead, new_lead])
         was = own.get(old_lead) if old_lead is not None else None
         if was is not (own.get(new_lead) if new_lead is not None else None):
-            _reschedule(project)  # the task now runs on another calendar (its lead's own, planning.network_of)
+            plan_reschedule(project)  # the task now runs on another calendar (its lead's own, planning.network_of)
     audit.record(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,

@@ -22,7 +22,7 @@ from margin.accounts.queries import Viewer
 from margin.core import audit
 from margin.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from margin.core.text import clean_text
-from margin.projects.actions.planning import _reschedule
+from margin.projects.actions.planning import plan_reschedule
 from margin.projects.models import CalendarException, Project, Task, WorkCalendar
 from margin.projects.planning import DEFAULT_WEEK, calendar_for_row, projects_on_calendar
 from margin.projects.queries import calendar_scope_ok, can_edit_calendar
@@ -179,7 +179,7 @@ def _calendar_reschedule(calendar: WorkCalendar) -> tuple[tuple[str, ...], tuple
             continue
         try:
             with transaction.atomic():
-                _reschedule(locked)
+                plan_reschedule(locked)
             done.append(locked.code)
         except DomainError:
             skipped.append(locked.code)

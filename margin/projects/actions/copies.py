@@ -25,8 +25,8 @@ from margin.accounts.queries import Viewer
 from margin.core import audit
 from margin.core.errors import DomainError, Invalid
 from margin.crm.models import Client
-from margin.projects.actions.planning import _reschedule
-from margin.projects.actions.projects import _check_scope, check_deadline, project_create, project_member_add
+from margin.projects.actions.planning import plan_reschedule
+from margin.projects.actions.projects import check_deadline, check_scope, project_create, project_member_add
 from margin.projects.models import BoardColumn, Dependency, Project, ProjectStatus, Task, TaskStatus
 from margin.projects.planning import (
     DEFAULT_CALENDAR_NAME,
@@ -194,7 +194,7 @@ def project_copy(
     off) is refused with the holiday's name, or moved to the next working day when ``move_to_working_day``. The
     checks and audit rows of ``project_create`` and ``project_member_add`` apply; anything refused, and nothing is
     kept."""
-    _check_scope(viewer, source)
+    check_scope(viewer, source)
     start = working_start(
         organisation_id=viewer.organisation_id,
         company=company,
@@ -225,7 +225,7 @@ def project_copy(
     shift = timedelta(days=(start - project_start_of(source)).days)
     copied = _copy_plan(source, project, shift, people)
     try:
-        _reschedule(Project.objects.select_for_update().get(pk=project.pk))
+        plan_reschedule(Project.objects.select_for_update().get(pk=project.pk))
     except DomainError as error:
         raise Invalid(f"The copied plan cannot be scheduled: {error.message}", field="start_date") from None
     audit.record(

@@ -13,13 +13,13 @@ from django.utils import timezone
 from margin.accounts.queries import Viewer
 from margin.core import audit
 from margin.core.errors import Conflict, Forbidden
-from margin.projects.actions.projects import _check_scope
+from margin.projects.actions.projects import check_scope
 from margin.projects.models import Project, ProjectStatus
 from margin.projects.queries import can_manage
 
 
 def _lock(viewer: Viewer, project: Project) -> Project:
-    _check_scope(viewer, project)
+    check_scope(viewer, project)
     if not can_manage(viewer, project):
         raise Forbidden("Only the project's manager or an administrator may archive it.")
     return Project.objects.select_for_update().get(pk=project.pk)

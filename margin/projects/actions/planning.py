@@ -14,7 +14,7 @@ from margin.accounts.queries import Viewer
 from margin.core import audit
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from margin.core.text import clean_text
-from margin.projects.actions.projects import MAX_BUDGET_MINUTES, TASK_FIELDS, _check_scope, check_writable
+from margin.projects.actions.projects import MAX_BUDGET_MINUTES, TASK_FIELDS, check_scope, check_writable
 from margin.projects.models import (
     Baseline,
     BaselineTask,
@@ -66,9 +66,9 @@ class Rescheduled(list[Moved]):
         self.conflicts = conflicts
 
 
-def _plan_lock(viewer: Viewer, project: Project) -> Project:
+def plan_lock(viewer: Viewer, project: Project) -> Project:
     """Check the viewer may plan the project and lock it: planning changes of one project queue."""
-    _check_scope(viewer, project)
+    check_scope(viewer, project)
     if not can_manage(viewer, project):
         raise Forbidden("Only the project's manager or an administrator may change the plan.")
     locked = Project.objects.select_for_update().get(pk=project.pk)
@@ -86,7 +86,7 @@ def default_calendar_ensure(project: Project) -> WorkCalendar:
     return row
 
 
-def _reschedule(project: Project) -> Rescheduled:
+def plan_reschedule(project: Project) -> Rescheduled:
     """Run the engine on the stored network and write every task's dates, float and criticality in one bulk
     update. An invalid network (a cycle, a bad constraint) raises and, inside the caller's transaction,
     nothing of the change is kept."""
@@ -170,8 +170,8 @@ def _write_schedule(tasks: list[Task]) -> None:
 @transaction.atomic
 def project_reschedule(*, viewer: Viewer, project: Project) -> Rescheduled:
     """Schedule the project from its stored network; returns the tasks that moved."""
-    project = _plan_lock(viewer, project)
-    moved = _reschedule(project)
+    project = plan_lock(viewer, project)
+    moved = plan_reschedule(project)
     audit.record(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,
@@ -212,9 +212,9 @@ def dependency_create(
 ) -> tuple[Dependency, Rescheduled]:
     """Link two tasks of one project and reschedule. A link that closes a cycle is refused (422, naming the
     tasks) and nothing is saved."""
-    project = _plan_lock(viewer, predecessor.project)
+    project = plan_lock(viewer, predecessor.project)
     dependency = _link_add(viewer, project, predecessor, successor, LinkSpec(kind, lag_minutes, lag_percent))
-    return dependency, _reschedule(project)
+    return dependency, plan_reschedule(project)
 
 
 def _link_add(viewer: Viewer, project: Project, predecessor: Task, successor: Task, link: LinkSpec) -> Dependency:
@@ -258,9 +258,9 @@ def _link_remove(viewer: Viewer, dependency: Dependency) -> None:
 
 @transaction.atomic
 def dependency_delete(*, viewer: Viewer, dependency: Dependency) -> Rescheduled:
-    project = _plan_lock(viewer, dependency.project)
+    project = plan_lock(viewer, dependency.project)
     _link_remove(viewer, dependency)
-    return _reschedule(project)
+    return plan_reschedule(project)
 
 
 @transaction.atomic
@@ -269,7 +269,7 @@ def task_predecessors_set(*, viewer: Viewer, task: Task, links: Mapping[int, Lin
     ``margin.projects.rules.parse_predecessors``): the links that went or changed are removed, the new ones
     created (an audit row each), and the plan is rescheduled once. All or nothing: a link that closes a cycle
     or names a task of another project undoes the whole change."""
-    project = _plan_lock(viewer, task.project)
+    project = plan_lock(viewer, task.project)
     _same_project(project, task)
     current = {d.predecessor_id: d for d in Dependency.objects.filter(successor=task)}
     wanted = dict(links)
@@ -285,14 +285,14 @@ def task_predecessors_set(*, viewer: Viewer, task: Task, links: Mapping[int, Lin
         if predecessor is None:
             raise NotFound("No such task in this project.", field="predecessors")
         _link_add(viewer, project, predecessor, task, link)
-    return _reschedule(project)
+    return plan_reschedule(project)
 
 
 def _finish_task_change(
     viewer: Viewer, project: Project, locked: Task, task: Task, *, action: str, before: dict[str, object]
 ) -> Rescheduled:
     """After a saved change to one task's plan: reschedule, audit it, refresh the caller's copy."""
-    moved = _reschedule(project)
+    moved = plan_reschedule(project)
     audit.record(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,
@@ -358,7 +358,7 @@ def task_schedule_update(
     ``start`` given, else its scheduled one) to the end of that day. ``actual_start`` / ``actual_finish`` record
     when the work really started and ended (progress: a started task stays at its actual start whatever its links
     say, a finished one is complete); None leaves them as they are."""
-    project = _plan_lock(viewer, task.project)
+    project = plan_lock(viewer, task.project)
     _same_project(project, task)
     locked = Task.objects.select_for_update().get(pk=task.pk)
     before = audit.snapshot(locked, SCHEDULE_FIELDS)
@@ -426,7 +426,7 @@ def _become_summary(task: Task) -> None:
 @transaction.atomic
 def task_indent(*, viewer: Viewer, task: Task) -> Rescheduled:
     """Make the task a subtask of the sibling just above it (its last child), and reschedule."""
-    project = _plan_lock(viewer, task.project)
+    project = plan_lock(viewer, task.project)
     _same_project(project, task)
     locked = Task.objects.select_for_update().get(pk=task.pk)
     before = audit.snapshot(locked, SCHEDULE_FIELDS)
@@ -448,7 +448,7 @@ def task_indent(*, viewer: Viewer, task: Task) -> Rescheduled:
 @transaction.atomic
 def task_outdent(*, viewer: Viewer, task: Task) -> Rescheduled:
     """Move the task up one level, just after its former parent, and reschedule."""
-    project = _plan_lock(viewer, task.project)
+    project = plan_lock(viewer, task.project)
     _same_project(project, task)
     locked = Task.objects.select_for_update().get(pk=task.pk)
     if locked.parent_id is None:
@@ -468,7 +468,7 @@ def task_outdent(*, viewer: Viewer, task: Task) -> Rescheduled:
 def task_delete(*, viewer: Viewer, task: Task) -> Rescheduled:
     """Delete a task with its links and assignments, and reschedule. Refused for a summary task (delete or move
     its subtasks first) and for a task with time logged on it (the time would lose its task)."""
-    project = _plan_lock(viewer, task.project)
+    project = plan_lock(viewer, task.project)
     _same_project(project, task)
     locked = Task.objects.select_for_update().get(pk=task.pk)
     children = Task.objects.filter(parent=locked).count()
@@ -487,7 +487,7 @@ def task_delete(*, viewer: Viewer, task: Task) -> Rescheduled:
         before={**audit.snapshot(locked, TASK_FIELDS), **audit.snapshot(locked, SCHEDULE_FIELDS)},
     )
     locked.delete()
-    return _reschedule(project)
+    return plan_reschedule(project)
 
 
 @transaction.atomic
@@ -505,7 +505,7 @@ def baseline_save(
     ``task_costs``: each task's planned cost (minor units of the project currency); the projects layer cannot
     value work, so callers use ``margin.rates.actions.baseline_save_valued``, which passes them. Without it
     every cost is 0."""
-    project = _plan_lock(viewer, project)
+    project = plan_lock(viewer, project)
     used = list(Baseline.objects.filter(project=project).values_list("index", flat=True))
     slot = baseline_slot(used, index, overwrite=overwrite)
     clean_name = clean_text(name, field="name", max_length=200) if name else None

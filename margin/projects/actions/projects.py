@@ -42,7 +42,7 @@ LATEST_DEADLINE = date(2199, 12, 31)  # refuses typos like 20266-03-02; no plan 
 MAX_BUDGET_MINUTES = 10_000_000 * 60  # ten million hours: refuses typos, allows any real project
 
 
-def _check_scope(viewer: Viewer, project: Project) -> None:
+def check_scope(viewer: Viewer, project: Project) -> None:
     if not in_scope(viewer, project):
         raise NotFound("No such project.")
 
@@ -140,7 +140,7 @@ def project_create(
 
 @transaction.atomic
 def project_update(*, viewer: Viewer, project: Project, **changes: object) -> Project:
-    _check_scope(viewer, project)
+    check_scope(viewer, project)
     # Work on a locked copy: concurrent edits queue, and a refused change leaves the caller's object
     # as it was; on success the caller's object is refreshed and returned.
     given, project = project, Project.objects.select_for_update().get(pk=project.pk)
@@ -186,7 +186,7 @@ def project_update(*, viewer: Viewer, project: Project, **changes: object) -> Pr
 
 @transaction.atomic
 def project_member_add(*, viewer: Viewer, project: Project, person: Person) -> ProjectMember:
-    _check_scope(viewer, project)
+    check_scope(viewer, project)
     if not can_manage(viewer, project):
         raise Forbidden("Only the project's manager or an administrator may add members.")
     check_writable(project)
@@ -215,7 +215,7 @@ def project_member_add(*, viewer: Viewer, project: Project, person: Person) -> P
 @transaction.atomic
 def project_member_remove(*, viewer: Viewer, project: Project, person: Person) -> None:
     """Take a person off a project: they log no more time on it; their time, tasks and assignments stay."""
-    _check_scope(viewer, project)
+    check_scope(viewer, project)
     if not can_manage(viewer, project):
         raise Forbidden("Only the project's manager or an administrator may remove members.")
     check_writable(project)
@@ -276,7 +276,7 @@ def task_create(
     billable: bool = True,
     deadline: date | None = None,
 ) -> Task:
-    _check_scope(viewer, project)
+    check_scope(viewer, project)
     if not can_manage(viewer, project):
         raise Forbidden("Only the project's manager or an administrator may add tasks.")
     check_writable(project)
@@ -308,7 +308,7 @@ def task_create(
 
 @transaction.atomic
 def task_update(*, viewer: Viewer, task: Task, **changes: object) -> Task:
-    _check_scope(viewer, task.project)
+    check_scope(viewer, task.project)
     # A locked copy, as in project_update.
     given, task = task, Task.objects.select_for_update(of=("self",)).select_related("project").get(pk=task.pk)
     project = task.project

@@ -18,8 +18,8 @@ from margin.core import audit
 from margin.core.errors import Conflict, Forbidden, Invalid
 from margin.core.models import JobRun
 from margin.core.text import clean_text
-from margin.projects.actions.planning import Rescheduled, _plan_lock, _reschedule
-from margin.projects.actions.projects import _check_scope
+from margin.projects.actions.planning import Rescheduled, plan_lock, plan_reschedule
+from margin.projects.actions.projects import check_scope
 from margin.projects.models import Constraint, Project, Scheduling, Task
 from margin.projects.planning import network_of
 from margin.projects.queries import is_member
@@ -91,7 +91,7 @@ def assignment_create(
     *, viewer: Viewer, task: Task, person: Person | None = None, pool: ResourcePool | None = None, units: int = 100
 ) -> Assignment:
     """Assign a person (a member or the manager of the task's project) or a pool to a task, at some units."""
-    project = _plan_lock(viewer, task.project)
+    project = plan_lock(viewer, task.project)
     if (person is None) == (pool is None):
         raise Invalid("Assign either a person or a pool.", field="person_id")
     _check_units(units, "units")
@@ -119,7 +119,7 @@ def assignment_create(
 
 @transaction.atomic
 def assignment_delete(*, viewer: Viewer, assignment: Assignment) -> None:
-    _plan_lock(viewer, assignment.task.project)
+    plan_lock(viewer, assignment.task.project)
     audit.record(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,
@@ -149,7 +149,7 @@ def leveling_run(
     answers a running proposal tied to ``job_run``; the background job fills it (``margin.resourcing.jobs``)."""
     if method not in METHODS:
         raise Invalid(f"Unknown leveling method {method!r}; use heuristic or cpsat.", field="method")
-    project = _plan_lock(viewer, project)
+    project = plan_lock(viewer, project)
     if not Task.objects.filter(project=project).exists():
         raise Invalid("This project has no tasks to level: add tasks and assign people first.", field="project")
     data = leveling_input_of(project)  # a cycle or another bad network is refused here (422)
@@ -188,7 +188,7 @@ def leveling_fill(*, proposal_id: int, result: dict[str, Any] | None, error: str
 
 
 def _proposal_lock(viewer: Viewer, proposal: LevelingProposal) -> tuple[Project, LevelingProposal]:
-    project = _plan_lock(viewer, proposal.project)
+    project = plan_lock(viewer, proposal.project)
     locked = LevelingProposal.objects.select_for_update().get(pk=proposal.pk)
     if locked.status != LevelingStatus.PROPOSED:
         raise Conflict(f"This leveling is {locked.get_status_display().lower()}, not waiting for a decision.")
@@ -241,7 +241,7 @@ def leveling_accept(*, viewer: Viewer, proposal: LevelingProposal, acknowledge_v
         task.save(update_fields=["leveling_delay_minutes", "constraint", "constraint_date"])
         after = audit.snapshot(task, ["leveling_delay_minutes", "constraint", "constraint_date"])
         changes.append(audit.Change(task._meta.label_lower, task.pk, before, after))
-    moved = _reschedule(project)
+    moved = plan_reschedule(project)
     plan = network_of(project)
     for key, short in links_broken(plan, plan.schedule()).items():
         if short > broken_before.get(key, 0):
@@ -269,8 +269,8 @@ def leveling_accept(*, viewer: Viewer, proposal: LevelingProposal, acknowledge_v
 @transaction.atomic
 def leveling_discard(*, viewer: Viewer, proposal: LevelingProposal) -> LevelingProposal:
     """Drop a proposal (a running one too: its job's answer is then ignored). The plan is unchanged."""
-    _check_scope(viewer, proposal.project)
-    project = _plan_lock(viewer, proposal.project)
+    check_scope(viewer, proposal.project)
+    project = plan_lock(viewer, proposal.project)
     locked = LevelingProposal.objects.select_for_update().get(pk=proposal.pk, project=project)
     if locked.status not in (LevelingStatus.PROPOSED, LevelingStatus.RUNNING):
         raise Conflict(f"This leveling is {locked.get_status_display().lower()} already.")
