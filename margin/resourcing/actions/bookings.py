@@ -71,7 +71,9 @@ class BookingInput:
     forced_reason: str = ""
 
 
-def _check_project(viewer: Viewer, project: Project) -> None:
+def check_staffable(viewer: Viewer, project: Project) -> None:
+    """The project may be staffed by this viewer: theirs to staff, not a template, not closed (bookings and
+    staffing requests alike)."""
     if not in_scope(viewer, project):
         raise NotFound("No such project.")
     if not can_staff(viewer, project):
@@ -187,7 +189,7 @@ def _audit(viewer: Viewer, action: str, booking: Booking, before: dict[str, obje
 
 @transaction.atomic
 def booking_create(*, viewer: Viewer, data: BookingInput, request: StaffingRequest | None = None) -> BookingSaved:
-    _check_project(viewer, data.project)
+    check_staffable(viewer, data.project)
     clean = _check_input(viewer, data)
     warnings, forced = _check_load(clean, exclude=None)
     booking = Booking.objects.create(
@@ -234,9 +236,9 @@ def booking_update(*, viewer: Viewer, booking: Booking, data: BookingInput) -> B
     locked = (
         Booking.objects.select_for_update(of=("self",)).select_related("project", "person", "role").get(pk=booking.pk)
     )
-    _check_project(viewer, locked.project)
+    check_staffable(viewer, locked.project)
     if data.project.pk != locked.project_id:
-        _check_project(viewer, data.project)
+        check_staffable(viewer, data.project)
     clean = _check_input(viewer, data)
     warnings, forced = _check_load(clean, exclude=locked.pk)
     before = audit.snapshot(locked, BOOKING_FIELDS)
@@ -274,7 +276,7 @@ def booking_move(*, viewer: Viewer, booking: Booking, shift_days: int = 0, resiz
 @transaction.atomic
 def booking_delete(*, viewer: Viewer, booking: Booking) -> None:
     locked = Booking.objects.select_for_update(of=("self",)).select_related("project").get(pk=booking.pk)
-    _check_project(viewer, locked.project)
+    check_staffable(viewer, locked.project)
     audit.record(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,

@@ -38,7 +38,7 @@ from margin.resourcing.models import (
 )
 from margin.resourcing.queries import can_staff, require_can_see_resources
 
-from .bookings import BookingInput, BookingSaved, _check_project, booking_create
+from .bookings import BookingInput, BookingSaved, booking_create, check_staffable
 
 REQUEST_FIELDS = ["project", "role", "first_day", "last_day", "minutes_per_day", "priority", "status", "note"]
 MAX_REQUEST_DAYS = 2 * 366
@@ -57,7 +57,7 @@ class RequestInput:
 
 
 def _check_request(viewer: Viewer, data: RequestInput) -> RequestInput:
-    _check_project(viewer, data.project)
+    check_staffable(viewer, data.project)
     if data.role is not None and data.role.organisation_id != viewer.organisation_id:
         raise Invalid("No such role.", field="role_id")
     if data.last_day < data.first_day:
@@ -131,7 +131,7 @@ def staffing_request_create(*, viewer: Viewer, data: RequestInput) -> StaffingRe
 
 def _locked_open(viewer: Viewer, request: StaffingRequest) -> StaffingRequest:
     locked = StaffingRequest.objects.select_for_update().select_related("project").get(pk=request.pk)
-    _check_project(viewer, locked.project)
+    check_staffable(viewer, locked.project)
     if locked.status != RequestStatus.OPEN:
         raise Conflict(f"The request is {locked.get_status_display().lower()} already.", field="status")
     return locked
