@@ -24,7 +24,12 @@ SHOTS = Path("/tmp/margin-shots")
 
 
 def _drag(page: Any, card: Any, target: Any) -> None:
-    """Press on the card, move in small steps (SortableJS needs to see the pointer travel), drop on the target."""
+    """Press on the card, move in small steps (SortableJS needs to see the pointer travel), drop on the target.
+
+    Waits first until board.js has made every cell sortable: the columns are drawn before the deferred scripts
+    run, and a drag that starts earlier moves nothing."""
+    expect(page.locator("#board .board-cell:not([data-sortable])")).to_have_count(0)
+    expect(target).to_have_attribute("data-sortable", "1")
     box, goal = card.bounding_box(), target.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 12)
     page.mouse.down()

@@ -1,0 +1,43 @@
+"""The kinds of event people can hear of, and what each sends them unless they chose otherwise (pure).
+
+One place for the list: the preferences screen, the API, the webhook subscription form and `publish` all read
+`EVENT_KINDS`. A kind nobody registered is refused by `publish`, so a typo cannot send an event nowhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class EventKind:
+    kind: str
+    label: str
+    group: str
+    app: bool = True
+    email: str = "off"  # off | immediate | digest
+
+
+EVENT_KINDS: dict[str, EventKind] = {
+    k.kind: k
+    for k in [
+        EventKind("comment.mentioned", "Someone mentions me in a comment", "Conversation", email="immediate"),
+        EventKind("comment.created", "A comment on something I follow", "Conversation", email="digest"),
+        EventKind("attachment.added", "A file added to something I follow", "Conversation", app=False),
+        EventKind("risk.raised", "A risk is logged on a project I follow", "Risks and issues", email="digest"),
+        EventKind("risk.changed", "A risk's score or status changes", "Risks and issues", app=False),
+        EventKind("issue.raised", "An issue is logged on a project I follow", "Risks and issues", email="digest"),
+        EventKind("issue.resolved", "An issue is resolved", "Risks and issues", app=False),
+        EventKind("decision.recorded", "A decision is recorded", "Risks and issues", app=False),
+        EventKind("change_request.submitted", "A change request waits for a decision", "Change control"),
+        EventKind("change_request.decided", "A change request is approved or rejected", "Change control"),
+        EventKind("change_request.applied", "An approved change is applied to the plan", "Change control"),
+        EventKind(
+            "assignment.owner", "I am made owner of a risk, issue or action", "Risks and issues", email="immediate"
+        ),
+    ]
+}
+
+
+def event_kind(kind: str) -> EventKind | None:
+    return EVENT_KINDS.get(kind)
