@@ -239,6 +239,9 @@ MARGIN = {
     "SIGN_IN_ADDRESS_FAILURES": int(os.environ.get("MARGIN_SIGN_IN_ADDRESS_FAILURES", "20")),
     # Proxies in front of Margin that append to X-Forwarded-For (0: use the connection's address).
     "TRUSTED_PROXIES": int(os.environ.get("MARGIN_TRUSTED_PROXIES", "0")),
+    # Comments: how long their author may edit or delete them (minutes); the largest attachment (MB).
+    "COMMENT_EDIT_MINUTES": int(os.environ.get("MARGIN_COMMENT_EDIT_MINUTES", "15")),
+    "ATTACHMENT_MAX_MB": int(os.environ.get("MARGIN_ATTACHMENT_MAX_MB", "25")),
 }
 
 # --- HTTP hardening and API reliability (issue 9: the API, jobs and headers workstream) ------------

@@ -34,6 +34,7 @@ APP_LABELS = {
     "billing",
     "receivables",
     "closing",
+    "collaboration",
 }
 
 
