@@ -34,6 +34,8 @@ APP_LABELS = {
     "billing",
     "receivables",
     "closing",
+    "contracts",
+    "risks",
     "collaboration",
 }
 

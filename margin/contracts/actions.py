@@ -868,3 +868,83 @@ def tax_code_create(
         after=audit.snapshot(tax, TAX_FIELDS),
     )
     return tax
+
+
+# --- an approved change of scope moves the contract's value ---------------------------------------------------
+
+
+@transaction.atomic
+def contract_value_change(
+    *, viewer: Viewer, project: Project, price_minor: int, effort_minutes: int, reason: str
+) -> dict[str, Any] | None:
+    """Move the value of the contract covering `project` by an approved change of scope (`reason` names it, e.g.
+    "CR-3"): a fixed-fee or progress line's price by ``price_minor``; else a capped time-and-materials line's cap
+    (an amount cap by ``price_minor``, an hours cap by ``effort_minutes``). An uncapped time-and-materials contract
+    has no value to move (the time billed is its value): None, as for a project without a contract.
+
+    Called by change control (``margin.risks``) inside its transaction; the project's manager may do it there,
+    because the change was approved through change control. Returns what changed (for the change request's
+    record), or None."""
+    if not in_scope(viewer, project):
+        raise NotFound("No such project.")
+    if not can_manage(viewer, project):
+        raise Forbidden("Only the project's manager or an administrator may apply a change to its contract.")
+    covered = CoveredProject.objects.filter(project=project).first()
+    if covered is None:
+        return None
+    contract = Contract.objects.select_for_update().get(pk=covered.contract_id)
+    lines = list(BillingLine.objects.select_for_update().filter(contract=contract).order_by("position", "id"))
+    line = next((li for li in lines if li.model in (BillingModel.FIXED_FEE, BillingModel.PROGRESS)), None)
+    field, delta = "price_minor", price_minor
+    if line is None:
+        line = next(
+            (li for li in lines if li.model == BillingModel.TIME_AND_MATERIALS and li.cap_kind != CapKind.NONE), None
+        )
+        if line is None:
+            return None
+        field, delta = "cap_limit", price_minor if line.cap_kind == CapKind.MONEY else effort_minutes
+    if delta == 0:
+        return None
+    in_money = field == "price_minor" or line.cap_kind == CapKind.MONEY
+    if in_money and contract.currency != project.currency:
+        raise Conflict(
+            f"Contract {contract.reference} is in {contract.currency} and the change is priced in {project.currency}; "
+            "change the contract's value by hand.",
+            code="contract_currency",
+        )
+    before = getattr(line, field) or 0
+    after = before + delta
+    if after <= 0:
+        raise Invalid(
+            f"The change would bring {line.name!r} of contract {contract.reference} to zero or below.",
+            field="price_minor" if in_money else "effort_minutes",
+        )
+    if line.model == BillingModel.FIXED_FEE:
+        planned = sum(Instalment.objects.filter(billing_line=line).values_list("amount_minor", flat=True))
+        if after < planned:
+            raise Invalid(
+                f"The change would bring {line.name!r} below its instalments ({planned} minor units).",
+                field="price_minor",
+            )
+    snapshot_before = audit.snapshot(line, LINE_FIELDS)
+    setattr(line, field, after)
+    line.save(update_fields=[field])
+    audit.record(
+        organisation_id=viewer.organisation_id,
+        actor_id=viewer.user_id,
+        action="billing_line.update",
+        obj=line,
+        before=snapshot_before,
+        after={**audit.snapshot(line, LINE_FIELDS), "change": reason},
+    )
+    return {
+        "contract": contract.pk,
+        "reference": contract.reference,
+        "currency": contract.currency,
+        "line": line.pk,
+        "line_name": line.name,
+        "field": field,
+        "unit": "minor" if in_money else "minutes",
+        "before": before,
+        "after": after,
+    }

@@ -16,6 +16,7 @@ from margin.web.views import (
     calendars,
     contracts,
     contracts_edit,
+    discussion,
     exchange_rates,
     expenses,
     gantt,
@@ -109,6 +110,19 @@ urlpatterns = [
     path("projects/<int:project_id>/tasks/", tasks.project_tasks, name="project_tasks"),
     path("projects/<int:project_id>/tasks/add/", tasks.task_add, name="task_add"),
     path("tasks/<int:task_id>/", tasks.task_detail, name="task"),
+    path("discussion/<slug:target_type>/<int:target_id>/", discussion.discussion_panel, name="discussion"),
+    path(
+        "discussion/<slug:target_type>/<int:target_id>/people/", discussion.discussion_people, name="discussion_people"
+    ),
+    path("discussion/<slug:target_type>/<int:target_id>/comments/", discussion.comment_post, name="comment_post"),
+    path(
+        "discussion/<slug:target_type>/<int:target_id>/files/", discussion.attachment_upload, name="attachment_upload"
+    ),
+    path("comments/<int:comment_id>/edit/", discussion.comment_change, name="comment_edit"),
+    path("comments/<int:comment_id>/delete/", discussion.comment_remove, name="comment_delete"),
+    path("files/<int:attachment_id>/", discussion.attachment_file, name="attachment_file"),
+    path("files/<int:attachment_id>/preview/", discussion.attachment_preview, name="attachment_preview"),
+    path("files/<int:attachment_id>/delete/", discussion.attachment_remove, name="attachment_delete"),
     path("tasks/<int:task_id>/cell/", tasks.task_cell, name="task_cell"),
     path("tasks/<int:task_id>/indent/", tasks.task_shift, {"direction": "indent"}, name="task_indent"),
     path("tasks/<int:task_id>/outdent/", tasks.task_shift, {"direction": "outdent"}, name="task_outdent"),
