@@ -27,6 +27,7 @@ from margin.books.actions import journal_sync
 from margin.books.models import Account, JournalEntry
 from margin.closing.actions import period_close
 from margin.closing.models import PeriodLock
+from margin.collaboration.tests.world import discussion_ids
 from margin.contracts import actions as contracts
 from margin.contracts.models import Contract
 from margin.core.models import JobRun
@@ -274,6 +275,7 @@ def build_roles() -> Roles:
         # The organisation's default utilisation target: every member of it reads it, only administrators change it.
         "target_id": utilisation_target_set(viewer=admin, percent=75, valid_from=work_date.replace(day=1)).pk,
         **_books(firm),
+        **discussion_ids(firm, manager),  # a comment and an image on GLX-1's Design task
     }
     users = {
         "admin": firm.admin_user,

@@ -16,11 +16,13 @@ from margin.api.docs import LocalSwagger
 from margin.api.idempotency import document_header
 from margin.api.routers import (
     accounts,
+    attachments,
     board,
     bookings,
     books,
     calendars,
     clients,
+    comments,
     companies,
     contracts,
     exchange_rates,
@@ -99,6 +101,8 @@ api.add_router("/calendars", calendars.router)
 api.add_router("/notifications", notifications.router)
 api.add_router("/exchange-rates", exchange_rates.router)
 api.add_router("/expenses", expenses.router)
+api.add_router("/comments", comments.router)
+api.add_router("/attachments", attachments.router)
 api.add_router("/books", books.router)
 api.add_router("/revenue", revenue.router)
 api.add_router("/", users.router)

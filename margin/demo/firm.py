@@ -63,6 +63,7 @@ from margin.timesheets import actions as timesheets
 from margin.timesheets.actions import ImportRow
 
 from .dates import office_closures
+from .discussion import demo_discussion
 from .plan import Plan, PlannedEntry, make_plan
 from .schedules import DAY, ProjectPlan
 from .skills import demo_skills
@@ -747,4 +748,5 @@ def _build(plan: Plan, done: Callable[[str], None]) -> None:
     demo_utilisation_targets(built.admin, built.people, plan.calendar.anchor)
     demo_staffing(built.admin, built.people, plan.calendar.anchor)
     demo_time_off(built.admin, built.viewers, built.people, plan.calendar.anchor)
+    demo_discussion(built.viewers)
     done(STEPS[6])

@@ -68,6 +68,9 @@ AUDIENCE: dict[str, set[str]] = {
     "plan_id": {"admin", "finance", "manager", "manager_elsewhere"},
     # Tom's time off: his, and his approver's (he has no line manager: the administrators').
     "time_off_id": {"admin", "member"},
+    # A comment or a file on GLX-1's Design task: whoever sees the task (an invoice's thread: whoever sees it).
+    "comment_id": SEES_PROJECT,
+    "attachment_id": SEES_PROJECT,
 }
 # Reads restricted by a rule of their own (not the money rule): operationId suffix → role → status.
 FINANCE_ONLY = {"manager": 403, "manager_elsewhere": 403, "member": 403, "member_elsewhere": 403}
@@ -118,6 +121,9 @@ READ_RULES: dict[str, dict[str, int]] = {
     "margin_integrations_ledgers_api_books_export_gnucash": FINANCE_ONLY,
     "margin_integrations_ledgers_api_books_export_xero": FINANCE_ONLY,
     "margin_integrations_ledgers_api_books_export_quickbooks": FINANCE_ONLY,
+    # The thread of GLX-1's Design task (?target=task:…): whoever sees the task; anyone else does not find it.
+    "comments_comment_list": dict.fromkeys(set(ROLES) - SEES_PROJECT, 404),
+    "attachments_attachment_list": dict.fromkeys(set(ROLES) - SEES_PROJECT, 404),
 }
 # Writes whose answer can carry money: operationId suffix → the status of each role, in the order of ROLES
 # (admin, finance, manager, manager_elsewhere, member, member_elsewhere, other_org). Each is called on the world
@@ -318,6 +324,7 @@ def _query(world: Roles) -> dict[str, Any]:
         "as_of": day,
         "year": world.work_date.year,
         "month": world.work_date.month,
+        "target": f"task:{world.firm.design.pk}",
     }
 
 

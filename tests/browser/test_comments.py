@@ -1,0 +1,91 @@
+"""Comments in the browser: Maya opens a task, writes a comment mentioning Tom chosen from the "@" list, posts it
+and attaches a sketch (its preview shows; a file that lies about its type is refused in the form); Tom signs in,
+the bell tells him, and the comment shows with his mention highlighted."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from tests.firm import Firm
+
+pytestmark = pytest.mark.browser
+SHOTS = Path("/tmp/margin-shots")
+
+
+def _png() -> bytes:
+    image = Image.new("RGB", (320, 200), (240, 244, 248))
+    for x in range(20, 300):
+        for y in (20, 21, 22):
+            image.putpixel((x, y), (32, 107, 196))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_mention_notify_and_attach(page: Any, browser_firm: Firm, sign_in: Callable[[str], Any]) -> None:
+    firm = browser_firm
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    sign_in("maya")
+    page.goto(f"/tasks/{firm.design.pk}/")
+    panel = page.get_by_test_id("discussion")
+    expect(panel.get_by_test_id("no-comments")).to_be_visible()
+    box = panel.get_by_label("Add a comment")
+    box.click()
+    box.press_sequentially("Please check the estimate, @to")
+    option = panel.locator(".mention-option", has_text="@tom")
+    expect(option).to_be_visible()
+    page.screenshot(path=str(SHOTS / "comments-autocomplete.png"))
+    option.click()
+    expect(box).to_have_value("Please check the estimate, @tom ")
+    box.press_sequentially("— **before Friday** <script>alert(1)</script>")
+    panel.get_by_role("button", name="Comment").click()
+    comment = page.get_by_test_id("comment")
+    expect(comment).to_have_count(1)
+    expect(comment.locator(".mention")).to_have_text("@tom")
+    expect(comment.locator("strong")).to_have_text("before Friday")
+    expect(comment.get_by_test_id("comment-body")).to_contain_text("<script>alert(1)</script>")  # shown as text
+
+    # A file that lies about its type is refused in the form; an image is attached and previewed.
+    files = page.get_by_test_id("attachment-form")
+    files.get_by_label("File to attach").set_input_files(
+        {"name": "invoice.pdf", "mimeType": "application/pdf", "buffer": b"<html><script>alert(1)</script></html>"}
+    )
+    files.get_by_role("button", name="Attach").click()
+    expect(page.get_by_test_id("file-error")).to_contain_text("invoice.pdf is HTML")
+    expect(page.get_by_test_id("attachment")).to_have_count(0)
+    files = page.get_by_test_id("attachment-form")
+    files.get_by_label("File to attach").set_input_files(
+        {"name": "estimate-sketch.png", "mimeType": "image/png", "buffer": _png()}
+    )
+    files.get_by_role("button", name="Attach").click()
+    preview = page.get_by_test_id("attachment-preview")
+    expect(preview).to_be_visible()
+    expect(page.get_by_test_id("attachment-name")).to_have_text("estimate-sketch.png")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=preview.element_handle())
+    page.get_by_test_id("discussion").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "comments-maya.png"), full_page=True)
+    page.context.clear_cookies()
+
+    # Tom: the bell tells him, and the comment shows his mention highlighted.
+    sign_in("tom")
+    expect(page.get_by_test_id("bell-count")).to_have_text("1")
+    page.get_by_test_id("bell").click()
+    menu = page.get_by_test_id("notification-menu")
+    expect(menu).to_contain_text("maya mentioned you on Design")
+    page.screenshot(path=str(SHOTS / "comments-bell.png"))
+    menu.get_by_role("link", name="maya mentioned you").click()
+    page.wait_for_url(f"**/tasks/{firm.design.pk}/**")
+    mention = page.get_by_test_id("comment").locator(".mention")
+    expect(mention).to_have_text("@tom")
+    background = mention.evaluate("el => getComputedStyle(el).backgroundColor")
+    assert background not in ("rgba(0, 0, 0, 0)", "transparent")
+    expect(page.get_by_test_id("attachment-preview")).to_be_visible()
+    page.get_by_test_id("discussion").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "comments-tom.png"), full_page=True)
