@@ -16,6 +16,7 @@ from margin.api.docs import LocalSwagger
 from margin.api.idempotency import document_header
 from margin.api.routers import (
     accounts,
+    activity,
     attachments,
     board,
     bookings,
@@ -35,6 +36,7 @@ from margin.api.routers import (
     people,
     periods,
     planning,
+    preferences,
     project_copies,
     projects,
     receivables,
@@ -110,3 +112,5 @@ api.add_router("/payments", receivables.payments)
 api.add_router("/bank-statements", receivables.statements)
 api.add_router("/", receivables.reports)
 api.add_router("/", skills.router)
+api.add_router("/", activity.router)
+api.add_router("/", preferences.router)

@@ -62,6 +62,7 @@ from margin.revenue import actions as revenue
 from margin.timesheets import actions as timesheets
 from margin.timesheets.actions import ImportRow
 
+from .activity import demo_activity
 from .dates import office_closures
 from .discussion import demo_discussion
 from .plan import Plan, PlannedEntry, make_plan
@@ -748,5 +749,6 @@ def _build(plan: Plan, done: Callable[[str], None]) -> None:
     demo_utilisation_targets(built.admin, built.people, plan.calendar.anchor)
     demo_staffing(built.admin, built.people, plan.calendar.anchor)
     demo_time_off(built.admin, built.viewers, built.people, plan.calendar.anchor)
+    demo_activity(built.viewers)
     demo_discussion(built.viewers)
     done(STEPS[6])

@@ -3,23 +3,60 @@
 Callers (the domain apps' actions) decide *who may* hear: they pass the ids of users allowed to see the
 object (followers who can see the project, the person mentioned, an owner). `publish` decides *how* each
 hears, by their preferences, and writes everything in a few set-based statements inside the caller's
-transaction, so a refused action notifies nobody.
+transaction, so a refused action notifies nobody:
+
+- the recipients' preferences for the kind: one query (no row: the kind's defaults);
+- in the app, with the e-mail address of those who want it at once: one bulk insert (`core.notifications.notify`,
+  which mails after commit); e-mail at once with the app off: mailed after commit without a notification;
+- daily digest: one bulk insert of `DigestItem`s (`margin.notifications.digest` sends them);
+- Slack and Teams: the people's own channels, with the organisation's and the project's, through the outbox.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from margin.core.errors import Invalid
-from margin.core.notifications import Message, notify
+from margin.core.notifications import Message, notify, send_emails
 from margin.core.text import clean_text
-from margin.notifications.models import Event
+from margin.notifications.models import DigestItem, EmailMode, Event
+from margin.notifications.queries import preferences_for
 from margin.notifications.rules import event_kind
 
 MAX_EVENT_TEXT = 2000
+
+
+@dataclass
+class Audience:
+    """Who hears of one event on which channel (user ids), read from their preferences."""
+
+    app: list[int] = field(default_factory=list)
+    email_now: list[int] = field(default_factory=list)
+    digest: list[int] = field(default_factory=list)
+    slack: set[int] = field(default_factory=set)
+    teams: set[int] = field(default_factory=set)
+
+
+def audience(*, organisation_id: int, kind: str, people: Iterable[int]) -> Audience:
+    """Sort the recipients by channel with one query for their preferences."""
+    found = Audience()
+    for user_id, choice in sorted(preferences_for(organisation_id, kind, people).items()):
+        if choice.app:
+            found.app.append(user_id)
+        if choice.email == EmailMode.IMMEDIATE:
+            found.email_now.append(user_id)
+        elif choice.email == EmailMode.DIGEST:
+            found.digest.append(user_id)
+        if choice.slack:
+            found.slack.add(user_id)
+        if choice.teams:
+            found.teams.add(user_id)
+    return found
 
 
 @transaction.atomic
@@ -36,7 +73,7 @@ def publish(
     url: str = "",
     data: dict[str, Any] | None = None,
 ) -> Event:
-    """Write the event and notify `recipients` (user ids; the actor is never told of their own act)."""
+    """Write the event and fan it out to `recipients` (user ids; the actor is never told of their own act)."""
     if event_kind(kind) is None:
         raise Invalid(f"Unknown kind of event: {kind}.", field="kind")
     event = Event.objects.create(
@@ -50,10 +87,40 @@ def publish(
         url=url[:500],
         data=data or {},
     )
-    people = sorted({u for u in recipients if u != actor_id})
-    if people:
+    people = {u for u in recipients if u != actor_id}
+    fan_out(event, audience(organisation_id=organisation_id, kind=kind, people=people))
+    return event
+
+
+def fan_out(event: Event, heard: Audience) -> None:
+    """Write what each channel needs for `event`: notifications, e-mails, digest items, channel deliveries."""
+    organisation_id = event.organisation_id
+    emails: dict[int, str] = {}
+    if heard.email_now:
+        emails = dict(
+            get_user_model().objects.filter(pk__in=heard.email_now).exclude(email="").values_list("pk", "email")
+        )
+    subject = event.text.splitlines()[0][:120]
+    if heard.app:
         notify(
             organisation_id=organisation_id,
-            messages=[Message(user_id=u, kind=kind, text=event.text, url=event.url) for u in people],
+            messages=[
+                Message(
+                    user_id=u, kind=event.kind, text=event.text, url=event.url, email=emails.get(u, ""), subject=subject
+                )
+                for u in heard.app
+            ],
         )
-    return event
+    in_app = set(heard.app)
+    mail_only = [
+        (None, Message(user_id=u, kind=event.kind, text=event.text, url=event.url, email=emails[u], subject=subject))
+        for u in heard.email_now
+        if u not in in_app and u in emails
+    ]
+    if mail_only:
+        transaction.on_commit(lambda: send_emails(mail_only))
+    if heard.digest:
+        DigestItem.objects.bulk_create(
+            [DigestItem(organisation_id=organisation_id, user_id=u, event=event) for u in heard.digest],
+            batch_size=2000,
+        )

@@ -41,3 +41,31 @@ EVENT_KINDS: dict[str, EventKind] = {
 
 def event_kind(kind: str) -> EventKind | None:
     return EVENT_KINDS.get(kind)
+
+
+EMAIL_MODES = ("off", "immediate", "digest")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """How one person hears of one kind of event: in the app, by e-mail (off, at once, in the daily digest),
+    in their own Slack or Teams channel."""
+
+    app: bool
+    email: str
+    slack: bool
+    teams: bool
+
+
+def default_choice(kind: str) -> Choice:
+    """What a kind sends to someone who chose nothing: its registered defaults, never Slack or Teams (those
+    need a channel of the person's own)."""
+    known = EVENT_KINDS.get(kind)
+    if known is None:
+        return Choice(app=True, email="off", slack=False, teams=False)
+    return Choice(app=known.app, email=known.email, slack=False, teams=False)
+
+
+def choice_of(kind: str, stored: Choice | None) -> Choice:
+    """The person's stored choice, else the kind's defaults."""
+    return stored if stored is not None else default_choice(kind)

@@ -7,6 +7,7 @@ from datetime import date
 from django.urls import path, re_path, register_converter
 
 from margin.web.views import (
+    activity,
     approvals,
     auth,
     billing_ready,
@@ -26,6 +27,7 @@ from margin.web.views import (
     invoice_review,
     invoices,
     periods,
+    preferences,
     project_list,
     project_new,
     project_rates,
@@ -91,6 +93,10 @@ urlpatterns = [
     path("projects/new/from/<int:project_id>/", project_new.project_new_from, name="project_new_from"),
     path("projects/<int:project_id>/", projects.project_detail, name="project"),
     path("projects/<int:project_id>/team/", project_settings.project_team, name="project_team"),
+    path("projects/<int:project_id>/activity/", activity.project_activity_view, name="project_activity"),
+    path("projects/<int:project_id>/follow/", activity.project_follow_view, name="project_follow"),
+    path("activity/", activity.my_activity_view, name="my_activity"),
+    path("me/notification-settings/", preferences.notification_settings_view, name="notification_settings"),
     path(
         "projects/<int:project_id>/team/<int:person_id>/remove/",
         project_settings.project_member_remove_view,

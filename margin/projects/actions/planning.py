@@ -293,13 +293,15 @@ def _finish_task_change(
 ) -> Rescheduled:
     """After a saved change to one task's plan: reschedule, audit it, refresh the caller's copy."""
     moved = plan_reschedule(project)
+    # How many other tasks the change moved, when any did: the activity feed says "4 tasks followed".
+    followed = sum(1 for m in moved if m.task != locked.pk)
     audit.record(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,
         action=action,
         obj=locked,
         before=before,
-        after=audit.snapshot(locked, SCHEDULE_FIELDS),
+        after=audit.snapshot(locked, SCHEDULE_FIELDS) | ({"followed": followed} if followed else {}),
     )
     task.refresh_from_db()
     return moved
@@ -484,7 +486,12 @@ def task_delete(*, viewer: Viewer, task: Task) -> Rescheduled:
         actor_id=viewer.user_id,
         action="task.delete",
         obj=locked,
-        before={**audit.snapshot(locked, TASK_FIELDS), **audit.snapshot(locked, SCHEDULE_FIELDS)},
+        # With its project: the activity feed still finds (and names) a deleted task.
+        before={
+            **audit.snapshot(locked, TASK_FIELDS),
+            **audit.snapshot(locked, SCHEDULE_FIELDS),
+            "project": project.pk,
+        },
     )
     locked.delete()
     return plan_reschedule(project)

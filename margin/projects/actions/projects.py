@@ -13,6 +13,7 @@ from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from margin.core.money import MAX_ABS_AMOUNT
 from margin.core.text import clean_text
 from margin.crm.models import Client
+from margin.notifications.actions import project_followers_add
 from margin.projects.models import Project, ProjectMember, ProjectStatus, Task
 from margin.projects.queries import can_create_projects, can_manage, in_scope
 
@@ -128,6 +129,10 @@ def project_create(
         is_template=is_template,
     )
     ProjectMember.objects.create(project=project, person=manager)
+    if manager.user_id is not None:  # the team follows its project (margin.notifications.actions)
+        project_followers_add(
+            organisation_id=project.organisation_id, project_id=project.pk, user_ids=[manager.user_id]
+        )
     audit.record(
         organisation_id=viewer.organisation_id,
         actor_id=viewer.user_id,
@@ -202,6 +207,10 @@ def project_member_add(*, viewer: Viewer, project: Project, person: Person) -> P
         )
     member, created = ProjectMember.objects.get_or_create(project=project, person=person)
     if created:
+        if person.user_id is not None:
+            project_followers_add(
+                organisation_id=project.organisation_id, project_id=project.pk, user_ids=[person.user_id]
+            )
         audit.record(
             organisation_id=viewer.organisation_id,
             actor_id=viewer.user_id,
