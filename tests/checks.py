@@ -37,6 +37,7 @@ APP_LABELS = {
     "contracts",
     "risks",
     "collaboration",
+    "notifications",
 }
 
 

@@ -36,6 +36,7 @@ from margin.crm import actions as crm
 from margin.expenses import actions as expenses
 from margin.expenses.models import ExpenseClaim, ExpenseLine, Receipt
 from margin.expenses.tests.files import image
+from margin.notifications.tests.world import hook_ids
 from margin.projects import actions as projects
 from margin.projects.models import Project, WorkCalendar
 from margin.rates import actions as rates
@@ -275,6 +276,7 @@ def build_roles() -> Roles:
         # The organisation's default utilisation target: every member of it reads it, only administrators change it.
         "target_id": utilisation_target_set(viewer=admin, percent=75, valid_from=work_date.replace(day=1)).pk,
         **_books(firm),
+        **hook_ids(firm),  # an organisation-wide webhook (offline address) and an allowed host
         **discussion_ids(firm, manager),  # a comment and an image on GLX-1's Design task
     }
     users = {

@@ -49,6 +49,7 @@ from margin.api.routers import (
     timers,
     users,
     utilisation,
+    webhooks,
 )
 from margin.api.security import BearerToken, SessionAuth
 
@@ -112,5 +113,8 @@ api.add_router("/payments", receivables.payments)
 api.add_router("/bank-statements", receivables.statements)
 api.add_router("/", receivables.reports)
 api.add_router("/", skills.router)
+api.add_router("/webhooks", webhooks.router)
+api.add_router("/allowed-hosts", webhooks.hosts_router)
+api.add_router("/me/channels", webhooks.channels_router)
 api.add_router("/", activity.router)
 api.add_router("/", preferences.router)

@@ -46,6 +46,7 @@ from margin.web.views import (
     tasks,
     time_off,
     utilisation,
+    webhooks,
     week,
 )
 from margin.web.views import notifications as notices
@@ -375,6 +376,24 @@ urlpatterns = [
         settings_delegates.delegate_remove,
         name="settings_delegate_remove",
     ),
+    # Settings → Webhooks & chat (outgoing hooks, their delivery logs, allowed hosts) and a person's own channels.
+    path("settings/webhooks/", webhooks.webhooks, name="settings_webhooks"),
+    path("settings/webhooks/add/", webhooks.webhook_add, name="webhook_add"),
+    path("settings/webhooks/<int:webhook_id>/", webhooks.webhook, name="webhook"),
+    path("settings/webhooks/<int:webhook_id>/edit/", webhooks.webhook_edit, name="webhook_edit"),
+    path("settings/webhooks/<int:webhook_id>/test/", webhooks.webhook_test, name="webhook_test"),
+    path("settings/webhooks/<int:webhook_id>/switch/", webhooks.webhook_switch, name="webhook_switch"),
+    path("settings/webhooks/<int:webhook_id>/rotate/", webhooks.webhook_rotate, name="webhook_rotate"),
+    path("settings/webhooks/<int:webhook_id>/reveal/", webhooks.webhook_reveal, name="webhook_reveal"),
+    path("settings/webhooks/<int:webhook_id>/delete/", webhooks.webhook_delete, name="webhook_delete"),
+    path("settings/webhooks/hosts/", webhooks.allowed_host_new, name="allowed_host_add"),
+    path(
+        "settings/webhooks/hosts/<int:allowed_host_id>/remove/",
+        webhooks.allowed_host_delete,
+        name="allowed_host_delete",
+    ),
+    path("me/channels/", webhooks.my_channels, name="my_channels"),
+    path("me/channels/add/", webhooks.my_channel_add, name="my_channel_add"),
     # Resources: the heatmap, utilisation and its targets.
     path("resources/time-off/", time_off.time_off_view, name="time_off"),
     # One route per decision (the view tells them apart by the ``change`` it is given).

@@ -68,6 +68,9 @@ AUDIENCE: dict[str, set[str]] = {
     "plan_id": {"admin", "finance", "manager", "manager_elsewhere"},
     # Tom's time off: his, and his approver's (he has no line manager: the administrators').
     "time_off_id": {"admin", "member"},
+    # The organisation's webhook and allowed host: administrators manage them (a manager only their projects').
+    "webhook_id": {"admin"},
+    "allowed_host_id": {"admin"},
     # A comment or a file on GLX-1's Design task: whoever sees the task (an invoice's thread: whoever sees it).
     "comment_id": SEES_PROJECT,
     "attachment_id": SEES_PROJECT,
@@ -121,6 +124,8 @@ READ_RULES: dict[str, dict[str, int]] = {
     "margin_integrations_ledgers_api_books_export_gnucash": FINANCE_ONLY,
     "margin_integrations_ledgers_api_books_export_xero": FINANCE_ONLY,
     "margin_integrations_ledgers_api_books_export_quickbooks": FINANCE_ONLY,
+    # Allowed webhook hosts are the administrators' (the other organisation's admin lists its own, empty list).
+    "webhooks_allowed_host_list": ADMIN_ONLY,
     # The thread of GLX-1's Design task (?target=task:…): whoever sees the task; anyone else does not find it.
     "comments_comment_list": dict.fromkeys(set(ROLES) - SEES_PROJECT, 404),
     "attachments_attachment_list": dict.fromkeys(set(ROLES) - SEES_PROJECT, 404),

@@ -48,6 +48,8 @@ def settings_tabs(viewer: Viewer) -> list[tuple[str, str, str]]:
         tabs.append(("time", "web:settings_time", "Time policy"))
     if can_approve(viewer):
         tabs.append(("delegates", "web:settings_delegates", "Approval delegates"))
+    if can_approve(viewer) and (viewer.is_admin or viewer.role == "manager"):
+        tabs.append(("webhooks", "web:settings_webhooks", "Webhooks & chat"))
     return tabs
 
 
