@@ -116,11 +116,12 @@ def test_lying_files_refused_nothing_stored(firm: Firm, api_as: ApiAs) -> None:
 
 def test_name_is_sent_back_encoded(firm: Firm, api_as: ApiAs) -> None:
     tom = api_as(firm.member_user)
-    made = upload(tom, f"task:{firm.build.pk}", "Zahlen für Q1\n".encode(), 'Bericht "Q1"\r\n.txt', "text/plain")
+    name = "Zahlen; Q1 für Ärzte.txt"
+    made = upload(tom, f"task:{firm.build.pk}", "Zahlen für Q1\n".encode(), name, "text/plain")
     body = made.json()  # type: ignore[attr-defined]
-    assert body["name"] == 'Bericht "Q1".txt' and body["content_type"] == "text/plain"
+    assert body["name"] == name and body["content_type"] == "text/plain"
     served = tom.client.get(f"{BASE}/attachments/{body['id']}/file", {"inline": "true"})
-    assert served["Content-Type"] == "text/plain; charset=utf-8"
+    assert served["Content-Type"] == "text/plain; charset=utf-8"  # text is never shown inline
     assert served["Content-Disposition"] == (
-        "attachment; filename=\"Bericht _Q1_.txt\"; filename*=UTF-8''Bericht%20%22Q1%22.txt"
+        "attachment; filename=\"Zahlen_ Q1 f_r _rzte.txt\"; filename*=UTF-8''Zahlen%3B%20Q1%20f%C3%BCr%20%C3%84rzte.txt"
     )
