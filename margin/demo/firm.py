@@ -96,6 +96,7 @@ from .specs import (
 from .staffing import demo_staffing
 from .time_off import demo_time_off
 from .utilisation import demo_utilisation_targets
+from .webhooks import demo_webhooks
 
 __all__ = ["DEMO_LOGINS", "DEMO_MANAGER", "DEMO_PASSWORD", "STEPS", "build_demo_firm", "demo_firm_exists"]
 
@@ -751,4 +752,5 @@ def _build(plan: Plan, done: Callable[[str], None]) -> None:
     demo_time_off(built.admin, built.viewers, built.people, plan.calendar.anchor)
     demo_activity(built.viewers)
     demo_discussion(built.viewers)
+    demo_webhooks(built.admin)
     done(STEPS[6])
