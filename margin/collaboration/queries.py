@@ -74,9 +74,9 @@ def _invoice(viewer: Viewer, pk: int) -> Target:
 
 
 def _page(name: str, pk: int, project: Project) -> str:
-    """The object's own page, or its project's while the object has none."""
+    """The object's own page (under its project's RAID tab), or the project's while the object has none."""
     try:
-        return reverse(f"web:{name}", args=[pk])
+        return reverse(f"web:{name}", args=[project.pk, pk])
     except NoReverseMatch:
         return reverse("web:project", args=[project.pk])
 

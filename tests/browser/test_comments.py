@@ -5,7 +5,7 @@ the bell tells him, and the comment shows with his mention highlighted."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +29,17 @@ def _png() -> bytes:
     return out.getvalue()
 
 
-def test_mention_notify_and_attach(page: Any, browser_firm: Firm, sign_in: Callable[[str], Any]) -> None:
-    firm = browser_firm
+@pytest.fixture
+def patient(page: Any) -> Iterator[Any]:
+    """The story makes a dozen requests per step: on a busy machine give each more than the 10 s default."""
+    page.set_default_timeout(30_000)
+    expect.set_options(timeout=20_000)
+    yield page
+    expect.set_options(timeout=5_000)  # Playwright's default, for the other tests
+
+
+def test_mention_notify_and_attach(patient: Any, browser_firm: Firm, sign_in: Callable[[str], Any]) -> None:
+    firm, page = browser_firm, patient
     SHOTS.mkdir(parents=True, exist_ok=True)
     sign_in("maya")
     page.goto(f"/tasks/{firm.design.pk}/")
@@ -49,7 +58,7 @@ def test_mention_notify_and_attach(page: Any, browser_firm: Firm, sign_in: Calla
     comment = page.get_by_test_id("comment")
     expect(comment).to_have_count(1)
     expect(comment.locator(".mention")).to_have_text("@tom")
-    expect(comment.locator("strong")).to_have_text("before Friday")
+    expect(comment.get_by_test_id("comment-body").locator("strong")).to_have_text("before Friday")
     expect(comment.get_by_test_id("comment-body")).to_contain_text("<script>alert(1)</script>")  # shown as text
 
     # A file that lies about its type is refused in the form; an image is attached and previewed.

@@ -207,3 +207,19 @@ def test_candidates_are_the_team_who_may_see(firm: Firm) -> None:
     assert "tom" in names and "lea" in names and "otto" not in names and "maya" not in names
     assert [u.username for u in mention_candidates(firm.manager, target, "le")] == ["lea"]
     assert viewer_for(firm.member_user).person_id == firm.member_person.pk
+
+
+def test_threads_on_risks_follow_the_project(firm: Firm) -> None:
+    from margin.risks.actions import risk_create
+
+    risk = risk_create(viewer=firm.manager, project=firm.project, title="Key person leaves", probability=2, impact=4)
+    target = target_get(firm.member, "risk", risk.pk)
+    assert target.project_id == firm.project.pk and target.label == f"{risk.reference} Key person leaves"
+    assert target.url.startswith(f"/projects/{firm.project.pk}/")  # the risk's page once the RAID screens answer
+    comment = comment_create(viewer=firm.member, target=target, body="@maya shall we add a backup?")
+    assert Mention.objects.filter(comment=comment, user=firm.manager_user).exists()
+    otto = outsider(firm)
+    with pytest.raises(NotFound):
+        target_get(viewer_for(otto), "risk", risk.pk)
+    with pytest.raises(NotFound):
+        target_get(firm.other_admin, "risk", risk.pk)

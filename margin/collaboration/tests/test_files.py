@@ -44,6 +44,7 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
         (office("word/document.xml"), "spec.docx", "", DOCX),
         (office("xl/workbook.xml"), "plan.xlsx", "application/octet-stream", XLSX),
     ],
+    ids=lambda value: value if isinstance(value, str) else "bytes",
 )
 def test_allowed_types(data: bytes, name: str, claim: str, expected: str) -> None:
     checked = check_upload(data, name=name, declared_type=claim, max_bytes=25 * MB)
@@ -74,6 +75,7 @@ def test_images_get_size_and_thumbnail() -> None:
         (b"text\x00with nul", "a.txt", "", "not accepted"),
         (b"", "empty.txt", "", "empty.txt is empty"),
     ],
+    ids=lambda value: value if isinstance(value, str) else "bytes",
 )
 def test_refused(data: bytes, name: str, claim: str, message: str) -> None:
     with pytest.raises(Invalid, match=message) as info:

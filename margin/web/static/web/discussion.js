@@ -7,6 +7,7 @@
   window.marginDiscussion = true;
   var timer = null;
   var asked = 0;
+  var linked = false;
 
   function isInput(element) {
     return element && element.classList && element.classList.contains("comment-input");
@@ -66,6 +67,19 @@
     });
     menu.hidden = false;
   }
+
+  /* A link to one comment (#comment-12, from a notification): the panel arrives after the page, so scroll to it
+     once it is there. */
+  document.addEventListener("htmx:afterSwap", function () {
+    var hash = window.location.hash;
+    if (linked || !/^#comment-\d+$/.test(hash)) { return; }
+    var comment = document.getElementById(hash.slice(1));
+    if (comment) {
+      linked = true;
+      comment.classList.add("comment-linked");
+      comment.scrollIntoView({ block: "center" });
+    }
+  });
 
   document.addEventListener("input", function (event) {
     var textarea = event.target;
