@@ -25,6 +25,7 @@ from margin.core.errors import Invalid
 from margin.core.notifications import Message, notify, send_emails
 from margin.core.text import clean_text
 from margin.notifications.models import DigestItem, EmailMode, Event
+from margin.notifications.outbox import enqueue_deliveries
 from margin.notifications.queries import preferences_for
 from margin.notifications.rules import event_kind
 
@@ -124,3 +125,5 @@ def fan_out(event: Event, heard: Audience) -> None:
             [DigestItem(organisation_id=organisation_id, user_id=u, event=event) for u in heard.digest],
             batch_size=2000,
         )
+    # The organisation's and the project's endpoints always; people's own channels as their preferences say.
+    enqueue_deliveries(event=event, slack_users=heard.slack, teams_users=heard.teams)
