@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run setup venv gnucash-venv assets migrate demo serve test lint types contracts migrations-check pytest \
-        pytest-sqlite pytest-postgres browser-deps bench bench-capture bench-documents bench-receivables bench-books bench-revenue bench-staffing bench-resourcing schema \
+        pytest-sqlite pytest-postgres browser-deps bench bench-capture bench-documents bench-receivables bench-books bench-revenue bench-staffing bench-resourcing bench-webhooks schema \
         clean kernel checks
 
 run: setup demo serve
@@ -137,6 +137,10 @@ bench-staffing: venv
 # The resource heatmap (500 people × 26 weeks) and a year's utilisation over 1,000,000 entries (issue 12).
 bench-resourcing: venv
 	$(PY) bench/resourcing.py $(BENCH_ARGS)
+
+# One delivery worker sending 1,000 webhook, Slack and Teams deliveries to a local receiver (issue 13).
+bench-webhooks: venv
+	$(PY) bench/bench_webhooks.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
