@@ -56,6 +56,7 @@ from margin.resourcing.jobs import staffing_start
 from margin.resourcing.models import Assignment, LevelingProposal
 from margin.resourcing.tests.staffing_setup import FRIDAY, MONDAY, ask, give
 from margin.revenue.actions import revenue_run_post
+from margin.risks.tests.world import raid_ids
 from margin.timesheets.actions import (
     approval_delegate_add,
     time_entries_approve,
@@ -267,6 +268,7 @@ def build_roles() -> Roles:
         "token_id": token.pk,
         "assignment_id": Assignment.objects.get(task=firm.design).pk,
         "exception_id": exception.calendar.exceptions.get().pk,
+        **raid_ids(firm, manager),  # a risk, an issue, a decision and a draft change request on GLX-1
         "category_id": category.pk,
         "contact_id": contact.pk,
         "user_id": firm.member_user.pk,

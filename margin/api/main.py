@@ -41,6 +41,7 @@ from margin.api.routers import (
     projects,
     receivables,
     revenue,
+    risks,
     roles,
     skills,
     staffing,
@@ -113,6 +114,7 @@ api.add_router("/payments", receivables.payments)
 api.add_router("/bank-statements", receivables.statements)
 api.add_router("/", receivables.reports)
 api.add_router("/", skills.router)
+api.add_router("/", risks.router)
 api.add_router("/webhooks", webhooks.router)
 api.add_router("/allowed-hosts", webhooks.hosts_router)
 api.add_router("/me/channels", webhooks.channels_router)

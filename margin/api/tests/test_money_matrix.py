@@ -68,6 +68,11 @@ AUDIENCE: dict[str, set[str]] = {
     "plan_id": {"admin", "finance", "manager", "manager_elsewhere"},
     # Tom's time off: his, and his approver's (he has no line manager: the administrators').
     "time_off_id": {"admin", "member"},
+    # RAID: whoever sees GLX-1 reads its risks, issues, decisions and change requests (money fields: null for Tom).
+    "risk_id": SEES_PROJECT,
+    "issue_id": SEES_PROJECT,
+    "decision_id": SEES_PROJECT,
+    "change_request_id": SEES_PROJECT,
     # The organisation's webhook and allowed host: administrators manage them (a manager only their projects').
     "webhook_id": {"admin"},
     "allowed_host_id": {"admin"},
@@ -200,6 +205,17 @@ MONEY_WRITES: dict[str, tuple[int, ...]] = {
     # The matrix asks for a month before the run it holds; nothing is open in another currency to revalue.
     "revenue_run_add": (409, 409, 403, 403, 403, 403, 404),
     "books_fx_revaluation_post": (201, 201, 403, 403, 403, 403, 404),
+    # RAID and change control: the project's manager and administrators write (finance and members read); a risk's
+    # contingency and a change request's cost and price are the project's money. The world's change request is a
+    # draft: it can be changed and submitted, not decided or applied.
+    "risks_risk_add": (201, 403, 201, 404, 403, 404, 404),
+    "risks_risk_change": (200, 403, 200, 404, 403, 404, 404),
+    "risks_change_request_add": (201, 403, 201, 404, 403, 404, 404),
+    "risks_change_request_change": (200, 403, 200, 404, 403, 404, 404),
+    "risks_change_request_submit": (200, 403, 200, 404, 403, 404, 404),
+    "risks_change_request_approve": (409, 403, 409, 404, 403, 404, 404),
+    "risks_change_request_reject": (409, 403, 409, 404, 403, 404, 404),
+    "risks_change_request_apply": (409, 403, 409, 404, 403, 404, 404),
 }
 
 # Properties whose name says money but that are not a project's money, and why.
