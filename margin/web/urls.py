@@ -50,6 +50,7 @@ from margin.web.views import (
     week,
 )
 from margin.web.views import notifications as notices
+from margin.web.views import risks as raid
 from margin.web.views import skills as skill_screens
 
 
@@ -451,3 +452,5 @@ urlpatterns = [
     path("resources/staffing/requests/<int:request_id>/book/", staffing.staffing_fill_view, name="staffing_fill"),
     path("resources/staffing/requests/<int:request_id>/cancel/", staffing.staffing_cancel_view, name="staffing_cancel"),
 ]
+# RAID and change control: a project's RAID tab, its items' pages, the portfolio's risk matrix.
+urlpatterns += raid.URLS
