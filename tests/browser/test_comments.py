@@ -32,7 +32,8 @@ def _png() -> bytes:
 @pytest.fixture
 def patient(page: Any) -> Iterator[Any]:
     """The story makes a dozen requests per step: on a busy machine give each more than the 10 s default."""
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)
+    page.set_default_navigation_timeout(90_000)
     expect.set_options(timeout=20_000)
     yield page
     expect.set_options(timeout=5_000)  # Playwright's default, for the other tests
@@ -66,14 +67,14 @@ def test_mention_notify_and_attach(patient: Any, browser_firm: Firm, sign_in: Ca
     files.get_by_label("File to attach").set_input_files(
         {"name": "invoice.pdf", "mimeType": "application/pdf", "buffer": b"<html><script>alert(1)</script></html>"}
     )
-    files.get_by_role("button", name="Attach").click()
+    files.get_by_role("button", name="Attach", exact=True).click()
     expect(page.get_by_test_id("file-error")).to_contain_text("invoice.pdf is HTML")
     expect(page.get_by_test_id("attachment")).to_have_count(0)
     files = page.get_by_test_id("attachment-form")
     files.get_by_label("File to attach").set_input_files(
         {"name": "estimate-sketch.png", "mimeType": "image/png", "buffer": _png()}
     )
-    files.get_by_role("button", name="Attach").click()
+    files.get_by_role("button", name="Attach", exact=True).click()
     preview = page.get_by_test_id("attachment-preview")
     expect(preview).to_be_visible()
     expect(page.get_by_test_id("attachment-name")).to_have_text("estimate-sketch.png")
