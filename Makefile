@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run setup venv gnucash-venv assets migrate demo serve test lint types contracts migrations-check pytest \
-        pytest-sqlite pytest-postgres browser-deps bench bench-capture bench-documents bench-receivables bench-books bench-revenue bench-staffing bench-resourcing bench-webhooks schema \
+        pytest-sqlite pytest-postgres browser-deps bench bench-capture bench-documents bench-receivables bench-books bench-revenue bench-staffing bench-resourcing bench-webhooks bench-feed bench-fanout schema \
         clean kernel checks
 
 run: setup demo serve
@@ -141,6 +141,13 @@ bench-resourcing: venv
 # One delivery worker sending 1,000 webhook, Slack and Teams deliveries to a local receiver (issue 13).
 bench-webhooks: venv
 	$(PY) bench/bench_webhooks.py $(BENCH_ARGS)
+
+# The activity feed of a 2,000-task project with 100,000 audit rows; one event fanned out to 10,000 people (issue 13).
+bench-feed: venv
+	$(PY) bench/bench_feed.py $(BENCH_ARGS)
+
+bench-fanout: venv
+	$(PY) bench/bench_fanout.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
