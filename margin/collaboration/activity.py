@@ -517,6 +517,8 @@ def _task_update(e: AuditEntry, names: Names, others: int) -> tuple[Part, ...]:
         return (Part("renamed "), Part(old, name=True), Part(" to "), Part(new, name=True))
     fields = _changed_fields(e)
     task = Part(_task_name(e, names), name=True)
+    if fields == [FIELD_WORDS["closed"]]:
+        return (Part("closed task " if after.get("closed") else "reopened task "), task, *_others(others, "task"))
     if fields:
         return (Part(f"changed the {_listed(fields)} of "), task, *_others(others, "task"))
     return (Part("changed "), task, *_others(others, "task"))
@@ -545,6 +547,14 @@ def _assignment(e: AuditEntry, names: Names, verb: str, joiner: str) -> tuple[Pa
         Part(joiner),
         Part(_task_name(e, names, _snap(e, "task") if _snap(e, "task") is not None else -1), name=True),
     )
+
+
+def _booking(e: AuditEntry, names: Names, verb: str) -> tuple[Part, ...]:
+    person = _snap(e, "person")
+    who = Part(_person(names, person), name=True) if person is not None else Part("a role still to staff")
+    first, last = _day(_snap(e, "first_day")), _day(_snap(e, "last_day"))
+    when = f" from {first:%-d %b} to {last:%-d %b %Y}" if first is not None and last is not None else ""
+    return (Part(verb), who, Part(when))
 
 
 def _object_name(e: AuditEntry, names: Names, fallback: str) -> str:
@@ -684,19 +694,9 @@ SENTENCES: dict[str, Writer] = {
     "assignment.create": lambda e, n, o: _assignment(e, n, "assigned ", " to "),
     "assignment.update": lambda e, n, o: _assignment(e, n, "changed how much of ", " works on "),
     "assignment.delete": lambda e, n, o: _assignment(e, n, "took ", " off "),
-    "booking.create": lambda e, n, o: (
-        Part("booked "),
-        Part(_person(n, _snap(e, "person")), name=True),
-        Part(" on the project"),
-    ),
-    "booking.update": lambda e, n, o: (
-        Part("changed the booking of "),
-        Part(_person(n, _snap(e, "person")), name=True),
-    ),
-    "booking.delete": lambda e, n, o: (
-        Part("cancelled the booking of "),
-        Part(_person(n, _snap(e, "person")), name=True),
-    ),
+    "booking.create": lambda e, n, o: _booking(e, n, "booked "),
+    "booking.update": lambda e, n, o: _booking(e, n, "changed the booking of "),
+    "booking.delete": lambda e, n, o: _booking(e, n, "cancelled the booking of "),
     "invoice.draft": lambda e, n, o: (Part("drafted an invoice"),),
     "invoice.issue": lambda e, n, o: (Part("issued invoice "), Part(_object_name(e, n, "invoice"), name=True)),
     "invoice.send": lambda e, n, o: (Part("sent invoice "), Part(_object_name(e, n, "invoice"), name=True)),
@@ -719,7 +719,7 @@ SENTENCES: dict[str, Writer] = {
         Part(" to the plan"),
     ),
     "project.change_apply": lambda e, n, o: (
-        Part(f"changed the project by {_snap(e, 'reference') or 'a change request'}"),
+        Part(f"changed the project's budget and plan by {_snap(e, 'reference') or 'a change request'}"),
     ),
     "comment.create": lambda e, n, o: (Part("commented on "), *_target(e, n)),
     "comment.edit": lambda e, n, o: (Part("edited a comment on "), *_target(e, n)),

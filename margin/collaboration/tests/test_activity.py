@@ -158,3 +158,22 @@ def test_risks_change_requests_and_comments_read_as_sentences(firm: Firm) -> Non
         f"Maya drafted change request CR-{change.number} *Reporting <module>*",
         f"Maya logged a risk R-{risk.number} *Key developer leaves* (score 12)",
     ]
+
+
+def test_bookings_and_closing_read_as_sentences(firm: Firm) -> None:
+    from margin.resourcing.actions import BookingInput, booking_create
+    from margin.resourcing.models import BookingKind, BookingUnit
+
+    data = BookingInput(
+        project=firm.project,
+        person=firm.member_person,
+        role=None,
+        first_day=date(2026, 3, 2),
+        last_day=date(2026, 3, 6),
+        unit=BookingUnit.HOURS,
+        minutes_per_day=240,
+        kind=BookingKind.SOFT,
+    )
+    booking_create(viewer=firm.admin, data=data)
+    actions.task_update(viewer=firm.manager, task=firm.design, closed=True)
+    assert texts(firm)[:2] == ["Maya closed task *Design*", "Ada Admin booked *Tom* from 2 Mar to 6 Mar 2026"]
