@@ -68,3 +68,14 @@ def test_admin_adds_a_slack_endpoint_and_sends_a_test(
     expect(page.get_by_test_id("webhooks")).to_contain_text("#delivery-leads")
     expect(page.get_by_test_id("webhook-status")).to_have_text("On")
     page.screenshot(path=str(SHOTS / "webhooks-list.png"), full_page=True)
+
+    # A person's own channel: My channels, a Teams Workflows URL on the allowed host.
+    page.goto("/me/channels/")
+    form = page.get_by_test_id("channel-add")
+    form.get_by_label("Where").select_option("teams")
+    form.get_by_label("Name").fill("My Teams chat")
+    form.get_by_label("Webhook URL").fill("http://127.0.0.1:9/workflows/mine")
+    form.get_by_role("button", name="Add channel").click()
+    expect(page.get_by_test_id("channels")).to_contain_text("My Teams chat")
+    expect(page.get_by_test_id("channels")).to_contain_text("Microsoft Teams (Workflows)")
+    page.screenshot(path=str(SHOTS / "webhooks-my-channels.png"), full_page=True)
