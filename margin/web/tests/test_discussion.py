@@ -79,3 +79,16 @@ def test_upload_and_preview(firm: Firm) -> None:
     rival = signed_in(User.objects.get(username="rival-admin"))
     assert rival.get(f"/files/{attachment.pk}/").status_code == 404
     assert rival.get(f"/discussion/task/{firm.design.pk}/").status_code == 404
+
+
+def test_raid_pages_carry_the_slot(firm: Firm) -> None:
+    from margin.risks.actions import issue_create, risk_create
+
+    risk = risk_create(viewer=firm.manager, project=firm.project, title="Vendor late", probability=3, impact=3)
+    issue = issue_create(viewer=firm.manager, project=firm.project, title="Test data missing")
+    lea = signed_in(firm.member2_user)
+    base = f"/projects/{firm.project.pk}/raid"
+    assert f'hx-get="/discussion/risk/{risk.pk}/"' in lea.get(f"{base}/risks/{risk.pk}/").content.decode()
+    assert f'hx-get="/discussion/issue/{issue.pk}/"' in lea.get(f"{base}/issues/{issue.pk}/").content.decode()
+    posted = lea.post(f"/discussion/risk/{risk.pk}/comments/", {"body": "@maya the vendor confirmed"})
+    assert posted.status_code == 200 and '<span class="mention">@maya</span>' in posted.content.decode()
