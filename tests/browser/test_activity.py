@@ -30,6 +30,9 @@ def test_read_the_feed_follow_and_choose_the_digest(
     actions.task_schedule_update(viewer=firm.manager, task=firm.design, start=datetime(2026, 1, 8, 9, tzinfo=UTC))
     actions.task_create(viewer=firm.manager, project=firm.project, name="<b>Go-live</b> checklist")
 
+    # The live server's first answer imports every view: on a loaded machine that alone can pass ten seconds.
+    page.set_default_navigation_timeout(90_000)
+    page.set_default_timeout(30_000)
     sign_in("tom")
     page.goto(f"/projects/{firm.project.pk}/")
     page.get_by_test_id("tab-activity").click()
