@@ -85,6 +85,15 @@ EXPECTED: dict[str, dict[str, int]] = {
     "web:heatmap": _statuses(200, 200, 200, 200, 200, 200, 200),
     "web:heatmap_move": _statuses(405, 405, 405, 405, 405, 405, 405),
     "web:utilisation_target_delete": _statuses(405, 405, 405, 405, 405, 405, 405),
+    # RAID: a risk's contingency and a change request's cost and price (and the list's prices) only to who sees
+    # GLX-1's money; the pages themselves to whoever sees the project. Workflow steps and status changes are POSTs.
+    "web:raid": _statuses(200, 200, 200, 404, 200, 404, 404),
+    "web:risk": _statuses(200, 200, 200, 404, 200, 404, 404),
+    "web:raid_changes": _statuses(200, 200, 200, 404, 200, 404, 404),
+    "web:change_request": _statuses(200, 200, 200, 404, 200, 404, 404),
+    "web:change_edit": _statuses(200, 403, 200, 404, 403, 404, 404),
+    "web:risk_status": _statuses(405, 405, 405, 405, 405, 405, 405),
+    "web:change_apply": _statuses(405, 405, 405, 405, 405, 405, 405),
 }
 # Downloads asked for with their query (name → the queries to try).
 DOWNLOADS = {

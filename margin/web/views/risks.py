@@ -292,6 +292,7 @@ class ChangeForm(StyledForm):
         for name, field in self.fields.items():
             if name.startswith("task"):
                 field.widget.attrs["class"] = field.widget.attrs.get("class", "") + " form-control-sm"
+                field.widget.attrs["aria-label"] = f"{field.label} ({name[:5].replace('task', 'task ')})"
 
     def task_rows(self) -> list[dict[str, Any]]:
         return [
