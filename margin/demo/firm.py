@@ -66,6 +66,7 @@ from .activity import demo_activity
 from .dates import office_closures
 from .discussion import demo_discussion
 from .plan import Plan, PlannedEntry, make_plan
+from .risks import demo_risks
 from .schedules import DAY, ProjectPlan
 from .skills import demo_skills
 from .specs import (
@@ -750,6 +751,7 @@ def _build(plan: Plan, done: Callable[[str], None]) -> None:
     demo_utilisation_targets(built.admin, built.people, plan.calendar.anchor)
     demo_staffing(built.admin, built.people, plan.calendar.anchor)
     demo_time_off(built.admin, built.viewers, built.people, plan.calendar.anchor)
+    demo_risks(built.admin, built.viewers, plan.calendar.anchor)
     demo_activity(built.viewers)
     demo_discussion(built.viewers)
     demo_webhooks(built.admin)
