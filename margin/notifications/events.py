@@ -6,9 +6,10 @@ hears, by their preferences, and writes everything in a few set-based statements
 transaction, so a refused action notifies nobody:
 
 - the recipients' preferences for the kind: one query (no row: the kind's defaults);
-- in the app, with the e-mail address of those who want it at once: one bulk insert (`core.notifications.notify`,
-  which mails after commit); e-mail at once with the app off: mailed after commit without a notification;
-- daily digest: one bulk insert of `DigestItem`s (`margin.notifications.digest` sends them);
+- in the app, with the e-mail address of those who want it at once: one prepared insert
+  (`core.notifications.broadcast`, which mails after commit); e-mail at once with the app off: mailed after
+  commit without a notification;
+- daily digest: one prepared insert of `DigestItem`s (`margin.notifications.digest` sends them);
 - Slack and Teams: the people's own channels, with the organisation's and the project's, through the outbox.
 """
 
@@ -20,9 +21,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from margin.core.errors import Invalid
-from margin.core.notifications import Message, notify, send_emails
+from margin.core.inserts import adapted_now, insert_rows
+from margin.core.notifications import Message, broadcast, send_emails
 from margin.core.text import clean_text
 from margin.notifications.models import DigestItem, EmailMode, Event
 from margin.notifications.outbox import enqueue_deliveries
@@ -103,14 +106,14 @@ def fan_out(event: Event, heard: Audience) -> None:
         )
     subject = event.text.splitlines()[0][:120]
     if heard.app:
-        notify(
+        broadcast(
             organisation_id=organisation_id,
-            messages=[
-                Message(
-                    user_id=u, kind=event.kind, text=event.text, url=event.url, email=emails.get(u, ""), subject=subject
-                )
-                for u in heard.app
-            ],
+            user_ids=heard.app,
+            kind=event.kind,
+            text=event.text,
+            url=event.url,
+            emails={u: emails[u] for u in heard.app if u in emails},
+            subject=subject,
         )
     in_app = set(heard.app)
     mail_only = [
@@ -121,9 +124,11 @@ def fan_out(event: Event, heard: Audience) -> None:
     if mail_only:
         transaction.on_commit(lambda: send_emails(mail_only))
     if heard.digest:
-        DigestItem.objects.bulk_create(
-            [DigestItem(organisation_id=organisation_id, user_id=u, event=event) for u in heard.digest],
-            batch_size=2000,
+        at = adapted_now(timezone.now())
+        insert_rows(
+            DigestItem,
+            ["organisation_id", "user_id", "event_id", "created_at"],
+            [(organisation_id, u, event.pk, at) for u in heard.digest],
         )
     # The organisation's and the project's endpoints always; people's own channels as their preferences say.
     enqueue_deliveries(event=event, slack_users=heard.slack, teams_users=heard.teams)

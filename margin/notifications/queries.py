@@ -51,14 +51,23 @@ def preferences_of(viewer: Viewer) -> dict[str, Choice]:
     return {kind: _choice(kind, rows.get(kind)) for kind in EVENT_KINDS}
 
 
+CROWD = 500  # recipients above which preferences_for reads the kind's rows without an id list
+
+
 def preferences_for(organisation_id: int, kind: str, user_ids: Iterable[int]) -> dict[int, Choice]:
-    """Each user's choice for one kind, in one query (the fan-out of an event)."""
+    """Each user's choice for one kind, in one query (the fan-out of an event).
+
+    Only choices that differ from the kind's defaults are stored, so for a crowd the organisation's rows of the
+    kind are read whole and matched here: cheaper than sending thousands of ids as parameters."""
     ids = list(user_ids)
+    rows = Preference.objects.filter(organisation_id=organisation_id, kind=kind)
+    if len(ids) <= CROWD:
+        rows = rows.filter(user_id__in=ids)
+    wanted = set(ids)
     stored = {
         user_id: Choice(app, email, slack, teams)
-        for user_id, app, email, slack, teams in Preference.objects.filter(
-            organisation_id=organisation_id, kind=kind, user_id__in=ids
-        ).values_list("user_id", "app", "email", "slack", "teams")
+        for user_id, app, email, slack, teams in rows.values_list("user_id", "app", "email", "slack", "teams")
+        if user_id in wanted
     }
     default = choice_of(kind, None)
     return {u: stored.get(u, default) for u in ids}
