@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 
@@ -178,9 +179,13 @@ def users_by_handle(organisation_id: int, handles: Iterable[str]) -> dict[str, U
 
 
 def display_name(user: User | None) -> str:
+    """The name the firm knows a user by (their person's name: "Maya Patel", not the sign-in name "maya")."""
     if user is None:
         return "Someone"
-    return user.get_full_name() or user.username
+    try:
+        return str(user.person.name)
+    except ObjectDoesNotExist:
+        return user.get_full_name() or user.username
 
 
 def mention_candidates(viewer: Viewer, target: Target, text: str = "", limit: int = 10) -> list[User]:
@@ -196,9 +201,14 @@ def mention_candidates(viewer: Viewer, target: Target, text: str = "", limit: in
     users = users.filter(team).exclude(pk=viewer.user_id)
     for word in text.split():
         users = users.filter(
-            Q(username__istartswith=word) | Q(first_name__istartswith=word) | Q(last_name__istartswith=word)
+            Q(username__istartswith=word)
+            | Q(first_name__istartswith=word)
+            | Q(last_name__istartswith=word)
+            | Q(person__name__icontains=word)
         )
-    candidates = list(users.distinct().order_by("first_name", "last_name", "username")[: limit * 3])
+    candidates = list(
+        users.distinct().select_related("person").order_by("first_name", "last_name", "username")[: limit * 3]
+    )
     seeing = who_can_see(target, [u.pk for u in candidates])
     return [u for u in candidates if u.pk in seeing][:limit]
 
@@ -210,7 +220,7 @@ def comments_of(target: Target) -> QuerySet[Comment]:
     """The target's thread, oldest first (deleted comments included: they show as "comment deleted")."""
     return (
         Comment.objects.filter(organisation_id=target.organisation_id, target_type=target.type, target_id=target.id)
-        .select_related("author")
+        .select_related("author__person")
         .prefetch_related("mentions")
         .order_by("created_at", "id")
     )
@@ -224,7 +234,7 @@ def attachments_of(target: Target) -> QuerySet[Attachment]:
             target_id=target.id,
             deleted_at__isnull=True,
         )
-        .select_related("uploaded_by")
+        .select_related("uploaded_by__person")
         .order_by("created_at", "id")
     )
 
@@ -232,7 +242,9 @@ def attachments_of(target: Target) -> QuerySet[Attachment]:
 def comment_get(viewer: Viewer, comment_id: int) -> tuple[Comment, Target]:
     """A comment and its target, both as `viewer` may see them; NotFound otherwise."""
     comment = (
-        Comment.objects.filter(pk=comment_id, organisation_id=viewer.organisation_id).select_related("author").first()
+        Comment.objects.filter(pk=comment_id, organisation_id=viewer.organisation_id)
+        .select_related("author__person")
+        .first()
     )
     if comment is None:
         raise NotFound("No such comment.")

@@ -111,7 +111,7 @@ def test_risk_change_discussion_reach_slack_and_teams(
         panel.locator(".mention-option", has_text="@maya").click()
         box.press_sequentially("?")
         panel.get_by_role("button", name="Comment").click()
-        expect(page.get_by_test_id("comment").locator(".mention")).to_have_text("@maya")
+        expect(page.get_by_test_id("comment").locator(".mention")).to_have_text("@Maya")
         page.get_by_test_id("discussion").scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / "story13-discussion.png"), full_page=True)
         page.context.clear_cookies()

@@ -38,7 +38,7 @@ def test_thread_with_mention_edit_delete(firm: Firm, api_as: ApiAs) -> None:
     assert made.status_code == 201, made.content
     body = made.json()
     assert body["mentioned_user_ids"] == [firm.member_user.pk]
-    assert '<span class="mention">@tom</span>' in body["body_html"] and "<script" not in body["body_html"]
+    assert '<span class="mention">@Tom</span>' in body["body_html"] and "<script" not in body["body_html"]
     assert (body["can_edit"], body["can_delete"], body["target"]) == (True, True, target)
     assert Notification.objects.filter(user=firm.member_user, kind="comment.mentioned").count() == 1
     page = tom.get("/comments", {"target": target}).json()

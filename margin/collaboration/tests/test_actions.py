@@ -56,7 +56,7 @@ def notified(user: User) -> list[str]:
 def test_mention_notifies_who_may_see_and_highlights(firm: Firm) -> None:
     target = target_get(firm.manager, "task", firm.design.pk)
     comment = comment_create(viewer=firm.manager, target=target, body="@tom please review **this**")
-    assert '<span class="mention">@tom</span>' in comment.body_html
+    assert '<span class="mention">@Tom</span>' in comment.body_html
     assert list(Mention.objects.filter(comment=comment).values_list("user_id", flat=True)) == [firm.member_user.pk]
     assert notified(firm.member_user) == ["comment.mentioned"]
     event = Event.objects.get(kind="comment.mentioned")

@@ -49,10 +49,10 @@ def test_post_comment_and_see_mention(firm: Firm) -> None:
     )
     html = posted.content.decode()
     assert posted.status_code == 200
-    assert '<span class="mention">@lea</span>' in html
+    assert '<span class="mention">@Lea</span>' in html
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     people = maya.get(url + "people/", {"q": "le"}).json()
-    assert people == {"people": [{"handle": "lea", "name": "lea"}]}
+    assert people == {"people": [{"handle": "lea", "name": "Lea"}]}
 
 
 def test_errors_show_in_the_form(firm: Firm) -> None:
@@ -91,4 +91,4 @@ def test_raid_pages_carry_the_slot(firm: Firm) -> None:
     assert f'hx-get="/discussion/risk/{risk.pk}/"' in lea.get(f"{base}/risks/{risk.pk}/").content.decode()
     assert f'hx-get="/discussion/issue/{issue.pk}/"' in lea.get(f"{base}/issues/{issue.pk}/").content.decode()
     posted = lea.post(f"/discussion/risk/{risk.pk}/comments/", {"body": "@maya the vendor confirmed"})
-    assert posted.status_code == 200 and '<span class="mention">@maya</span>' in posted.content.decode()
+    assert posted.status_code == 200 and '<span class="mention">@Maya</span>' in posted.content.decode()
