@@ -142,6 +142,9 @@ def _kwargs(world: Roles) -> dict[str, Any]:
         "account_id": world.extra["ledger_account_id"],
         # A week of the heatmap (a cell opened): the world's week.
         "monday": world.work_date,
+        # A discussion panel: the task's thread.
+        "target_type": "task",
+        "target_id": world.firm.design.pk,
         **world.extra,
     }
 
