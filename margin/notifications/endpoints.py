@@ -58,6 +58,11 @@ def _clean_kinds(kinds: Iterable[str]) -> list[str]:
     unknown = [k for k in chosen if k not in EVENT_KINDS]
     if unknown:
         raise Invalid(f"Unknown kind of event: {', '.join(unknown)}.", field="kinds")
+    personal = [EVENT_KINDS[k].label for k in chosen if EVENT_KINDS[k].personal]
+    if personal:
+        raise Invalid(
+            f"{personal[0]}: this kind speaks to one person and goes to their own channels only.", field="kinds"
+        )
     return chosen
 
 

@@ -2,7 +2,8 @@
 few set-based statements inside the publishing transaction, and the delivery job woken once it commits.
 
 Which endpoints: the organisation's active ones without an owner whose project is empty or the event's
-project and whose `kinds` is empty or holds the event's kind; plus the personal Slack and Teams endpoints of
+project and whose `kinds` is empty or holds the event's kind (never for a personal kind such as a mention,
+which speaks to one person); plus the personal Slack and Teams endpoints of
 the people `publish` decided hear this event on Slack or Teams (their preferences). Each format's payload
 is built once per event, not once per endpoint. A payload that cannot be built (a Teams card over 28 KB even
 shortened) makes that format's deliveries fail at once with the reason, so nothing half-made is posted.
@@ -64,9 +65,11 @@ def endpoints_for(event: Event, *, slack_users: set[int], teams_users: set[int])
     """The active endpoints that receive `event` (two queries' worth of rows, filtered here: `kinds` is JSON,
     which SQLite cannot search inside)."""
     chosen: list[Endpoint] = []
+    known = event_kind(event.kind)
+    personal_only = known is not None and known.personal
     shared = Endpoint.objects.filter(organisation_id=event.organisation_id, active=True, owner__isnull=True)
     shared = shared.filter(project_id__isnull=True) | shared.filter(project_id=event.project_id)
-    for endpoint in shared.only("id", "format", "kinds"):
+    for endpoint in [] if personal_only else shared.only("id", "format", "kinds"):
         if not endpoint.kinds or event.kind in endpoint.kinds:
             chosen.append(endpoint)
     if slack_users or teams_users:

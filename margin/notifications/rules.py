@@ -16,12 +16,17 @@ class EventKind:
     group: str
     app: bool = True
     email: str = "off"  # off | immediate | digest
+    # Addressed to one person ("Tom mentioned you…"): sent to that person's own channels only, never to the
+    # organisation's or a project's shared Slack, Teams or webhook endpoints.
+    personal: bool = False
 
 
 EVENT_KINDS: dict[str, EventKind] = {
     k.kind: k
     for k in [
-        EventKind("comment.mentioned", "Someone mentions me in a comment", "Conversation", email="immediate"),
+        EventKind(
+            "comment.mentioned", "Someone mentions me in a comment", "Conversation", email="immediate", personal=True
+        ),
         EventKind("comment.created", "A comment on something I follow", "Conversation", email="digest"),
         EventKind("attachment.added", "A file added to something I follow", "Conversation", app=False),
         EventKind("risk.raised", "A risk is logged on a project I follow", "Risks and issues", email="digest"),
@@ -33,7 +38,11 @@ EVENT_KINDS: dict[str, EventKind] = {
         EventKind("change_request.decided", "A change request is approved or rejected", "Change control"),
         EventKind("change_request.applied", "An approved change is applied to the plan", "Change control"),
         EventKind(
-            "assignment.owner", "I am made owner of a risk, issue or action", "Risks and issues", email="immediate"
+            "assignment.owner",
+            "I am made owner of a risk, issue or action",
+            "Risks and issues",
+            email="immediate",
+            personal=True,
         ),
     ]
 }
@@ -41,6 +50,11 @@ EVENT_KINDS: dict[str, EventKind] = {
 
 def event_kind(kind: str) -> EventKind | None:
     return EVENT_KINDS.get(kind)
+
+
+def shared_kinds() -> list[EventKind]:
+    """The kinds a shared endpoint (the organisation's or a project's) may carry: all but the personal ones."""
+    return [k for k in EVENT_KINDS.values() if not k.personal]
 
 
 EMAIL_MODES = ("off", "immediate", "digest")

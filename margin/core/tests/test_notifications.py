@@ -10,7 +10,14 @@ from django.core import mail
 
 from margin.core.errors import Invalid, NotFound
 from margin.core.models import Notification
-from margin.core.notifications import Message, notifications_mark_read, notifications_of, notify, unread_count
+from margin.core.notifications import (
+    Message,
+    broadcast,
+    notifications_mark_read,
+    notifications_of,
+    notify,
+    unread_count,
+)
 from tests.checks import refused
 from tests.firm import Firm
 
@@ -89,3 +96,37 @@ def test_mark_read_only_touches_the_users_own(firm: Firm) -> None:
     assert unread_count(organisation_id=org, user_id=tom) == 0
     assert unread_count(organisation_id=org, user_id=lea) == 1
     assert [n.pk for n in notifications_of(organisation_id=org, user_id=tom)] == [m.pk for m in reversed(mine)]
+
+
+def test_broadcast_writes_one_row_per_person_and_mails_those_who_asked_after_commit(
+    firm: Firm, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    tom, lea = firm.member.user_id, firm.member2.user_id
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        written = broadcast(
+            organisation_id=_org(firm),
+            user_ids=[tom, lea, tom],  # a person listed twice hears once
+            kind="risk.raised",
+            text="  Maya logged R-1  ",
+            url="/projects/1/",
+            emails={lea: "lea@example.test", 999_999: "stranger@example.test"},  # only recipients are mailed
+            subject="R-1",
+        )
+        assert mail.outbox == []
+    assert written == 2 and len(callbacks) == 1
+    rows = Notification.objects.filter(kind="risk.raised").order_by("user_id")
+    assert [(r.user_id, r.text, r.url, r.read_at) for r in rows] == [
+        (tom, "Maya logged R-1", "/projects/1/", None),
+        (lea, "Maya logged R-1", "/projects/1/", None),
+    ]
+    assert unread_count(organisation_id=_org(firm), user_id=tom) == 1
+    callbacks[0]()
+    assert [m.to for m in mail.outbox] == [["lea@example.test"]] and mail.outbox[0].subject == "R-1"
+    assert Notification.objects.get(user_id=lea, kind="risk.raised").emailed_at is not None
+    assert Notification.objects.get(user_id=tom, kind="risk.raised").emailed_at is None
+
+
+def test_broadcast_refuses_an_empty_text_and_writes_nothing(firm: Firm) -> None:
+    with refused(Invalid):
+        broadcast(organisation_id=_org(firm), user_ids=[firm.member.user_id], kind="k", text="   ")
+    assert not Notification.objects.exists()

@@ -44,6 +44,8 @@ def test_create_checks_the_address_and_audits_without_the_secret(firm: Firm) -> 
         endpoint_create(viewer=firm.admin, format="slack", name="x", url="http://169.254.169.254/")
     with refused(Invalid, match="Unknown kind of event: nope"):
         endpoint_create(viewer=firm.admin, format="slack", name="x", url=LOCAL, kinds=["nope"])
+    with refused(Invalid, match="goes to their own channels only"):
+        endpoint_create(viewer=firm.admin, format="slack", name="x", url=LOCAL, kinds=["comment.mentioned"])
     with refused(Invalid, match="Choose a format"):
         endpoint_create(viewer=firm.admin, format="email", name="x", url=LOCAL)
     with refused(Invalid, match="Name is required"):

@@ -102,3 +102,15 @@ def test_ten_thousand_recipients_cost_a_handful_of_queries(firm: Firm) -> None:
         made = enqueue_deliveries(event=event(firm), slack_users=people, teams_users=people)
     assert made == 2
     assert len(queries.captured_queries) <= 4
+
+
+def test_a_personal_kind_reaches_the_persons_own_channel_never_a_shared_one(firm: Firm) -> None:
+    endpoint(firm)  # the organisation's webhook, every kind
+    endpoint(firm, EndpointFormat.SLACK, project_id=firm.project.pk)  # the project's channel
+    mine = endpoint(firm, EndpointFormat.SLACK, owner=firm.member_user)
+    made = enqueue_deliveries(
+        event=event(firm, kind="comment.mentioned", text="Maya mentioned you on Design"),
+        slack_users={firm.member_user.pk},
+        teams_users=set(),
+    )
+    assert made == 1 and list(Delivery.objects.values_list("endpoint_id", flat=True)) == [mine.pk]

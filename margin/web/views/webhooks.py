@@ -41,7 +41,7 @@ from margin.notifications.endpoints import (
     may_reveal_secret,
 )
 from margin.notifications.models import DeliveryStatus, Endpoint, EndpointFormat
-from margin.notifications.rules import EVENT_KINDS
+from margin.notifications.rules import EVENT_KINDS, shared_kinds
 from margin.projects.models import Project
 from margin.projects.queries import can_manage, project_get, projects_listed, projects_visible
 from margin.web.access import HtmxRequest, viewer_view
@@ -78,7 +78,7 @@ def projects_for(viewer: Viewer) -> list[Project]:
     return list(projects.filter(id__in=managed_project_ids(viewer)))
 
 
-KIND_CHOICES = [(k.kind, k.label) for k in EVENT_KINDS.values()]
+KIND_CHOICES = [(k.kind, k.label) for k in shared_kinds()]
 
 
 class WebhookForm(TablerForm):
