@@ -23,7 +23,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from margin.core.errors import Invalid, NotFound
-from margin.core.inserts import adapted_now, insert_rows
+from margin.core.inserts import adapted_now, insert_for_each
 from margin.core.models import Notification
 from margin.core.text import clean_text
 
@@ -118,7 +118,7 @@ def broadcast(
     subject: str = "",
 ) -> int:
     """One notification for many users (an event fanned out to its followers): the text checked once and the
-    rows written by one prepared INSERT, ten times faster than `notify` for thousands of people. Those in
+    rows written by one INSERT … SELECT over the ids, many times faster than `notify` for thousands of people. Those in
     `emails` (user id → address) are mailed once the transaction commits. Returns how many were written."""
     if not kind:
         raise Invalid("A notification needs a kind.", field="kind")
@@ -127,11 +127,8 @@ def broadcast(
     at = adapted_now(created_at)
     people = list(dict.fromkeys(user_ids))
     listed = set(people)
-    written = insert_rows(
-        Notification,
-        ["organisation_id", "user_id", "kind", "text", "url", "key", "created_at"],
-        [(organisation_id, u, kind[:64], clean, url[:500], "", at) for u in people],
-    )
+    fixed = {"organisation_id": organisation_id, "kind": kind[:64], "text": clean, "url": url[:500], "key": ""}
+    written = insert_for_each(Notification, {**fixed, "created_at": at}, "user_id", people)
     mail = [
         (u, Message(user_id=u, kind=kind, text=clean, url=url, email=address, subject=subject))
         for u, address in (emails or {}).items()

@@ -6,10 +6,10 @@ hears, by their preferences, and writes everything in a few set-based statements
 transaction, so a refused action notifies nobody:
 
 - the recipients' preferences for the kind: one query (no row: the kind's defaults);
-- in the app, with the e-mail address of those who want it at once: one prepared insert
+- in the app, with the e-mail address of those who want it at once: one insert over the ids
   (`core.notifications.broadcast`, which mails after commit); e-mail at once with the app off: mailed after
   commit without a notification;
-- daily digest: one prepared insert of `DigestItem`s (`margin.notifications.digest` sends them);
+- daily digest: one insert over the ids of `DigestItem`s (`margin.notifications.digest` sends them);
 - Slack and Teams: the people's own channels, with the organisation's and the project's, through the outbox.
 """
 
@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from margin.core.errors import Invalid
-from margin.core.inserts import adapted_now, insert_rows
+from margin.core.inserts import adapted_now, insert_for_each
 from margin.core.notifications import Message, broadcast, send_emails
 from margin.core.text import clean_text
 from margin.notifications.models import DigestItem, EmailMode, Event
@@ -124,11 +124,7 @@ def fan_out(event: Event, heard: Audience) -> None:
     if mail_only:
         transaction.on_commit(lambda: send_emails(mail_only))
     if heard.digest:
-        at = adapted_now(timezone.now())
-        insert_rows(
-            DigestItem,
-            ["organisation_id", "user_id", "event_id", "created_at"],
-            [(organisation_id, u, event.pk, at) for u in heard.digest],
-        )
+        fixed = {"organisation_id": organisation_id, "event_id": event.pk, "created_at": adapted_now(timezone.now())}
+        insert_for_each(DigestItem, fixed, "user_id", heard.digest)
     # The organisation's and the project's endpoints always; people's own channels as their preferences say.
     enqueue_deliveries(event=event, slack_users=heard.slack, teams_users=heard.teams)
