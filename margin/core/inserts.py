@@ -30,10 +30,12 @@ def insert_for_each(model: type[models.Model], fixed: Mapping[str, Any], column:
     table = ops.quote_name(model._meta.db_table)
     into = ", ".join(ops.quote_name(c) for c in names)
     picks = ", ".join(["%s"] * len(fixed))
+    numbers = [int(i) for i in ids]
+    array: list[int] | str
     if connection.vendor == "postgresql":
-        source, value, array = "unnest(%s::bigint[]) AS ids(value)", "ids.value", list(map(int, ids))
+        source, value, array = "unnest(%s::bigint[]) AS ids(value)", "ids.value", numbers
     else:
-        source, value, array = "json_each(%s)", "value", json.dumps(list(map(int, ids)))
+        source, value, array = "json_each(%s)", "value", json.dumps(numbers)
     sql = f"INSERT INTO {table} ({into}) SELECT {picks}, {value} FROM {source}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [*fixed.values(), array])
