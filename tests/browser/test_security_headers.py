@@ -47,7 +47,7 @@ def test_main_pages_pass_the_content_security_policy(
         assert response is not None and response.status == 200, path
         assert "script-src 'self'" in response.headers["content-security-policy"], path
         assert response.headers["x-frame-options"] == "DENY" and response.headers["x-content-type-options"] == "nosniff"
-        page.wait_for_load_state("networkidle")
+        page.wait_for_load_state("networkidle", timeout=30_000)  # a loaded CI machine may take longer than 10 s
         if path == "/api/v1/docs":
             expect(page.locator(".swagger-ui .title")).to_contain_text("Margin API")  # drawn from local files
         page.screenshot(path=f"/tmp/csp{path.replace('/', '_')}.png")
