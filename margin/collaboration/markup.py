@@ -1,8 +1,10 @@
 """Comment Markdown to safe HTML, and the @mentions in it (pure: no Django).
 
 CommonMark by markdown-it-py with raw HTML off (a `<script>` typed in a comment is text), strikethrough and
-tables on; then nh3 (ammonia) keeps only an explicit allow-list of tags and attributes, links only to http,
-https and mailto, each with `rel="nofollow noopener noreferrer"`. Two locks: the parser emits no raw HTML and
+tables on, and bare addresses linked (linkify-it): `https://…`, `www.…` and e-mail addresses, but not a
+word that merely ends in a country's domain (`models.py`, `notes.md` stay text); then nh3 (ammonia) keeps
+only an explicit allow-list of tags and attributes, links only to http, https and mailto, each with
+`rel="nofollow noopener noreferrer"`. Two locks: the parser emits no raw HTML and
 the sanitiser would remove it if it did.
 
 A mention is `@handle` where the handle is a user name (letters, digits and `_ . + -`, or an e-mail-like
@@ -20,6 +22,7 @@ from collections.abc import Mapping, Sequence
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 HANDLE = re.compile(r"(?<![\w.@/])@([A-Za-z0-9_][A-Za-z0-9_.+-]*(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?)")
@@ -36,9 +39,34 @@ LINK_REL = "nofollow noopener noreferrer"
 
 
 def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "breaks": True}).enable(["strikethrough", "table"])
+    md = MarkdownIt("commonmark", {"html": False, "breaks": True, "linkify": True})
+    md.enable(["strikethrough", "table", "linkify"])
+    assert md.linkify is not None  # linkify-it-py is a dependency: the option above needs it
+    md.linkify.add("//", None).add("ftp:", None)  # no protocol-relative or FTP links: only SCHEMES are kept
+    md.core.ruler.after("linkify", "linkify_plain_words", _unlink_plain_words)
     md.add_render_rule("mention", _render_mention)
     return md
+
+
+def _unlink_plain_words(state: StateCore) -> None:
+    """Undo linkify's guesses at words with no scheme and no `www.` (`models.py`, `report.md`): a file name in
+    a comment is far likelier than a site in Paraguay or Moldova. E-mail addresses stay links."""
+    for block in state.tokens:
+        children = block.children
+        if block.type != "inline" or not children:
+            continue
+        index = 0
+        while index + 2 < len(children):
+            opening, text = children[index], children[index + 1]
+            guessed = opening.type == "link_open" and opening.info == "auto" and opening.markup == "linkify"
+            if guessed and not _written_as_link(text.content):
+                children[index : index + 3] = [text]
+            index += 1
+
+
+def _written_as_link(text: str) -> bool:
+    lowered = text.lower()
+    return "://" in lowered or lowered.startswith(("www.", "mailto:")) or "@" in lowered
 
 
 def _render_mention(self: object, tokens: Sequence[Token], idx: int, options: object, env: object) -> str:

@@ -27,6 +27,10 @@ XSS = [
     '<span class="mention" onclick="alert(1)">@tom</span>',
     '[a](https://ok.example "title onmouseover=alert(1)")',
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "https://ok.example/<script>alert(1)</script>",
+    'https://ok.example/"onmouseover="alert(1)',
+    "//evil.example/x and ftp://evil.example/f",
+    "www.ok.example/?q=<img src=x onerror=alert(1)>",
 ]
 
 
@@ -80,3 +84,28 @@ def test_only_resolved_mentions_highlighted_and_names_escaped() -> None:
 def test_a_typed_mention_span_is_text() -> None:
     html = render('<span class="mention">@boss</span>')
     assert "<span" not in html
+
+
+def test_bare_addresses_become_links_but_file_names_stay_text() -> None:
+    html = render("see https://example.com/a?b=1&c=2. or www.example.org, mail ana@firm.com; edit models.py")
+    links = [attrs for tag, attrs in tags_of(html) if tag == "a"]
+    assert [a["href"] for a in links] == [
+        "https://example.com/a?b=1&c=2",  # the sentence's full stop is not part of the address
+        "http://www.example.org",
+        "mailto:ana@firm.com",
+    ]
+    assert all(a["rel"] == "nofollow noopener noreferrer" for a in links)
+    assert "edit models.py" in html
+
+
+def test_no_protocol_relative_or_ftp_links_and_no_link_in_code() -> None:
+    html = render("//evil.example/x ftp://evil.example/f `https://in.code.example`")
+    assert "<a" not in html
+    assert "<code>https://in.code.example</code>" in html
+
+
+def test_a_mention_inside_a_bare_address_is_not_a_mention() -> None:
+    source = "@tom look at https://git.example/@lea/repo and www.example.org/@maya"
+    assert find_mentions(source) == ["tom"]
+    html = render(source, mentions={"tom": "Tom", "lea": "Lea", "maya": "Maya"})
+    assert html.count('class="mention"') == 1
