@@ -100,6 +100,30 @@ def test_an_issue_is_logged_and_resolved_on_its_page(firm: Firm) -> None:
     assert "Restarted" in maya.get(f"/projects/{firm.project.pk}/raid/issues/").content.decode()
 
 
+def test_a_resolved_issue_edited_on_its_page_stays_resolved(firm: Firm) -> None:
+    maya = _client(firm.manager_user)
+    issue = issue_create(viewer=firm.manager, project=firm.project, title="Test server down")
+    page_url = f"/projects/{firm.project.pk}/raid/issues/{issue.pk}/"
+    open_form = maya.get(page_url).content.decode()
+    assert '<option value="resolved"' not in open_form  # resolving asks how: the Resolve form, not the status
+    refused = maya.post(page_url, {"title": "Test server down", "severity": "medium", "status": "resolved"})
+    assert refused.status_code == 422
+    issue.refresh_from_db()
+    assert issue.status == "open"
+
+    maya.post(f"{page_url}resolve/", {"resolution": "Restarted"})
+    form = maya.get(page_url).content.decode()
+    assert '<option value="resolved" selected>' in form
+    saved = maya.post(page_url, {"title": "Test server down again", "severity": "high", "status": "resolved"})
+    assert saved.status_code == 302
+    issue.refresh_from_db()
+    assert (issue.status, issue.title, issue.resolution) == ("resolved", "Test server down again", "Restarted")
+    assert issue.resolved_at is not None
+    maya.post(page_url, {"title": "Test server down again", "severity": "high", "status": "open"})
+    issue.refresh_from_db()
+    assert (issue.status, issue.resolved_at) == ("open", None)  # reopened
+
+
 def test_a_decision_is_recorded(firm: Firm) -> None:
     maya = _client(firm.manager_user)
     url = f"/projects/{firm.project.pk}/raid/decisions/"

@@ -211,15 +211,17 @@ class IssueForm(StyledForm):
     owner = forms.ChoiceField(label="Owner", required=False)
     due_date = forms.DateField(label="Due", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     tasks = forms.MultipleChoiceField(label="Linked tasks", required=False)
-    status = forms.ChoiceField(
-        label="Status",
-        choices=[(s.value, s.label) for s in IssueStatus if s != IssueStatus.RESOLVED],
-        initial=IssueStatus.OPEN,
-    )
+    status = forms.ChoiceField(label="Status", choices=IssueStatus.choices, initial=IssueStatus.OPEN)
 
-    def __init__(self, project: Project, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, project: Project, *args: Any, resolved: bool = False, **kwargs: Any) -> None:
+        """`resolved`: the issue being edited is resolved. Only then is "Resolved" offered (kept as it is);
+        otherwise resolving goes through Resolve, which asks how."""
         super().__init__(*args, **kwargs)
         self.project = project
+        if not resolved:
+            self.fields["status"].choices = [  # type: ignore[attr-defined]
+                (s.value, s.label) for s in IssueStatus if s != IssueStatus.RESOLVED
+            ]
         self.fields["owner"].choices = _people_choices(project)  # type: ignore[attr-defined]
         self.fields["tasks"].choices = _task_choices(project)  # type: ignore[attr-defined]
         self.fields["tasks"].widget.attrs["size"] = 4
@@ -541,14 +543,15 @@ def _issue_page(
         "owner": str(issue.owner_id or ""),
         "due_date": issue.due_date,
         "tasks": [str(t.pk) for t in issue.tasks.all()],
-        "status": issue.status if issue.status != IssueStatus.RESOLVED else IssueStatus.CLOSED,
+        "status": issue.status,
     }
+    resolved = issue.status == IssueStatus.RESOLVED
     context = _context(
         viewer,
         project,
         "issues",
         issue=issue,
-        form=form or IssueForm(project, initial=initial),
+        form=form or IssueForm(project, initial=initial, resolved=resolved),
         resolve_error=getattr(request, "_resolve_error", ""),
         target_type="issue",
         target_id=issue.pk,
@@ -563,7 +566,7 @@ def issue_page(request: HtmxRequest, viewer: Viewer, project_id: int, issue_id: 
         return redirect("web:issue", issue.project_id, issue.pk)
     if request.method != "POST":
         return _issue_page(request, viewer, issue)
-    form = IssueForm(issue.project, request.POST)
+    form = IssueForm(issue.project, request.POST, resolved=issue.status == IssueStatus.RESOLVED)
     if not form.is_valid():
         return _issue_page(request, viewer, issue, form, status=422)
     try:
