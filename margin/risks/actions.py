@@ -219,6 +219,16 @@ def _publish(
     )
 
 
+def _tell_new_owner(viewer: Viewer, project: Project, obj: Risk | Issue, previous_owner_id: int | None) -> None:
+    """The owner of a risk or issue hears that they own it (a personal kind: their own channels only), once:
+    when the item is logged with an owner, or when the owner changes."""
+    if obj.owner is None or obj.owner.pk == previous_owner_id:
+        return
+    what = "risk" if isinstance(obj, Risk) else "issue"
+    text = f"You own {what} {obj.reference} {obj.title} on {project.code}"
+    _publish(viewer, project, obj, "assignment.owner", text, _user_of(obj.owner))
+
+
 def object_url(obj: Risk | Issue | Decision | ChangeRequest) -> str:
     """The web page of a RAID item (decisions are listed on the project's decisions log)."""
     base = f"/projects/{obj.project_id}/raid"
@@ -316,15 +326,7 @@ def risk_create(*, viewer: Viewer, project: Project, title: str, probability: in
         [*_manager_user(project), *_user_of(risk.owner)],
         score=risk.score,
     )
-    if risk.owner is not None:
-        _publish(
-            viewer,
-            project,
-            risk,
-            "assignment.owner",
-            f"You own risk {risk.reference} {risk.title} on {project.code}",
-            _user_of(risk.owner),
-        )
+    _tell_new_owner(viewer, project, risk, None)
     return risk
 
 
@@ -362,15 +364,7 @@ def risk_update(*, viewer: Viewer, risk: Risk, **changes: Any) -> Risk:
             score=risk.score,
             status=risk.status,
         )
-    if risk.owner is not None and before["owner"] != risk.owner.pk:
-        _publish(
-            viewer,
-            project,
-            risk,
-            "assignment.owner",
-            f"You own risk {risk.reference} {risk.title} on {project.code}",
-            _user_of(risk.owner),
-        )
+    _tell_new_owner(viewer, project, risk, before["owner"])
     given.refresh_from_db()
     return given
 
@@ -436,15 +430,7 @@ def issue_create(*, viewer: Viewer, project: Project, title: str, **details: Any
         [*_manager_user(project), *_user_of(issue.owner)],
         severity=issue.severity,
     )
-    if issue.owner is not None:
-        _publish(
-            viewer,
-            project,
-            issue,
-            "assignment.owner",
-            f"You own issue {issue.reference} {issue.title} on {project.code}",
-            _user_of(issue.owner),
-        )
+    _tell_new_owner(viewer, project, issue, None)
     return issue
 
 
@@ -467,15 +453,7 @@ def issue_update(*, viewer: Viewer, issue: Issue, **changes: Any) -> Issue:
         before=before,
         after=_issue_picture(issue),
     )
-    if issue.owner is not None and before["owner"] != issue.owner.pk:
-        _publish(
-            viewer,
-            project,
-            issue,
-            "assignment.owner",
-            f"You own issue {issue.reference} {issue.title} on {project.code}",
-            _user_of(issue.owner),
-        )
+    _tell_new_owner(viewer, project, issue, before["owner"])
     given.refresh_from_db()
     return given
 

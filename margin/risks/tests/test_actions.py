@@ -210,6 +210,18 @@ def test_an_issue_is_resolved_with_a_resolution(firm: Firm) -> None:
         issue_get(firm.other_admin, issue.pk)
 
 
+def test_an_issue_tells_its_owner_once_and_a_new_owner_when_it_changes(firm: Firm) -> None:
+    issue = issue_create(viewer=firm.manager, project=firm.project, title="Backup failed", owner=firm.member_person)
+    told = ["You own issue I-1 Backup failed on GLX-1"]
+    assert _told(firm.member_user.pk, "assignment.owner") == told
+    issue_update(viewer=firm.manager, issue=issue, severity="high", owner=firm.member_person)  # same owner
+    assert _told(firm.member_user.pk, "assignment.owner") == told
+    issue_update(viewer=firm.manager, issue=issue, owner=firm.member2_person)
+    assert _told(firm.member2_user.pk, "assignment.owner") == told
+    issue_update(viewer=firm.manager, issue=issue, owner=None)
+    assert Notification.objects.filter(kind="assignment.owner").count() == 2
+
+
 def test_a_decision_links_only_items_of_its_project(firm: Firm) -> None:
     risk = risk_create(viewer=firm.manager, project=firm.project, title="R", probability=2, impact=2)
     decision = decision_create(
