@@ -43,6 +43,7 @@ from margin.projects.actions import (
 )
 from margin.projects.models import Project, Task
 from margin.projects.queries import can_manage, in_scope, is_member
+from margin.projects.rules import DAY  # the plan's working day, as the Gantt and the task forms count it
 from margin.rates.actions import baseline_save_valued
 from margin.risks.models import (
     MAX_LEVEL,
@@ -113,7 +114,6 @@ CHANGE_WRITABLE = frozenset(CHANGE_FIELDS) - {"status"}
 MAX_TEXT = 10_000
 MAX_SCHEDULE_DAYS = 10_000
 MAX_PROPOSED_TASKS = 100
-MINUTES_PER_DAY = 480  # a proposed task's duration in working days becomes 8-hour days of the plan
 MAX_MINOR = int(MAX_ABS_AMOUNT) * 100
 
 
@@ -897,7 +897,7 @@ def change_request_apply(*, viewer: Viewer, change: ChangeRequest) -> ChangeRequ
             parent=_still_in(project, proposed.parent_id, proposed.name),
             estimate_minutes=proposed.estimate_minutes,
         )
-        task_schedule_update(viewer=viewer, task=task, duration_minutes=proposed.duration_days * MINUTES_PER_DAY)
+        task_schedule_update(viewer=viewer, task=task, duration_minutes=proposed.duration_days * DAY)
         predecessor = _still_in(project, proposed.predecessor_id, proposed.name)
         if predecessor is not None:
             dependency_create(viewer=viewer, predecessor=predecessor, successor=task)
