@@ -63,6 +63,7 @@ def _series_chart(viewer: Viewer, first: date, last: date, group: str, key: int 
     return {
         "kind": "line",
         "zero": True,
+        "ceiling": 100,  # the axis reaches 100 % however low the figures (no 0–1 % scale for an idle month)
         "digits": 1,
         "data": {
             "labels": series.labels,

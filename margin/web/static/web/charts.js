@@ -1,6 +1,6 @@
 /* Margin's charts: every <canvas data-chart="ID"> is drawn from the JSON of the element #ID (written by Django's
    json_script), as {kind: "bar" | "hbar" | "line", data: Chart.js data, digits: optional decimals, zero: true for a
-   line whose axis starts at zero}. Each dataset carries its `unit` (a currency, "h" or "%"), used by the tooltips
+   line whose axis starts at zero, ceiling: a line's axis reaches at least this (100 for a share)}. Each dataset carries its `unit` (a currency, "h" or "%"), used by the tooltips
    and the axis. Labels are drawn on the
    canvas, never inserted as HTML. The home's charts, the exchange-rate chart and a contract's revenue use it. */
 (function () {
@@ -41,6 +41,7 @@
     var categoryAxis = { grid: { display: false }, ticks: { color: MUTED, maxTicksLimit: 12, autoSkip: true } };
     if (spec.kind === "line") {
       valueAxis.beginAtZero = spec.zero === true; // rates move within a narrow band; money to date starts at zero
+      if (typeof spec.ceiling === "number") valueAxis.suggestedMax = spec.ceiling; // a share: 0–100 % even when flat
       spec.data.datasets.forEach(function (d) {
         d.borderColor = d.borderColor || "#066fd1";
         d.backgroundColor = d.backgroundColor || "rgba(6, 111, 209, 0.08)";
