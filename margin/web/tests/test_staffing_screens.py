@@ -152,6 +152,19 @@ def test_staff_all_then_accept(firm: Firm, sign_in: SignIn) -> None:
     assert partial.startswith('<div id="staffing-plan"') and "hx-trigger" not in partial
 
 
+def test_a_proposal_names_each_request_and_lists_those_left_unstaffed(firm: Firm, sign_in: SignIn) -> None:
+    give(firm, firm.member_person.pk, "Python", 4)
+    ask(firm, priority=4)
+    nobody = ask(firm, skills=(("Fortran", 5),), minutes=240)
+    client = sign_in(firm.manager_user)
+    html = client.get(client.post(reverse("web:staffing_plan_start"))["Location"]).content.decode()
+    pair = html.split('data-testid="plan-pair"')[1].split("</tr>")[0]
+    assert all(text in pair for text in ("Consultant", "Urgent", "Tom")), pair
+    assert "weighted fit" in html and "priority × fit" in html
+    unfilled = html.split('data-testid="plan-unfilled-request"')[1].split("</li>")[0]
+    assert reverse("web:staffing_candidates", args=[nobody.pk]) in unfilled and "4 h a day" in unfilled
+
+
 def test_a_running_plan_shows_its_progress_and_polls(firm: Firm, sign_in: SignIn) -> None:
     from margin.core.jobruns import job_run_progress, job_run_start
 

@@ -403,17 +403,30 @@ def staffing_plan_start_view(request: HtmxRequest, viewer: Viewer) -> HttpRespon
     return redirect("web:staffing_plan", plan.pk)
 
 
+def _plan_rows(plan: StaffingPlan, result: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Any]]:
+    """The proposal's pairs, each with its request (role, dates as days), and the requests left unstaffed."""
+    requests = {r.pk: r for r in plan.requests.select_related("project", "role")}
+    pairs = [
+        {**pair, "request": requests.get(pair["request_id"])}
+        for pair in result.get("pairs", [])
+        if pair.get("request_id") in requests
+    ]
+    unfilled = [requests[i] for i in result.get("unfilled", []) if i in requests]
+    return pairs, unfilled
+
+
 def _plan_context(plan: StaffingPlan) -> dict[str, Any]:
     result: dict[str, Any] = plan.result or {}
     run = plan.job_run
     running = plan.status == StaffingPlanStatus.RUNNING
     gap = result.get("gap")
+    pairs, unfilled = _plan_rows(plan, result) if not running else ([], [])
     return {
         "plan": plan,
         "running": running,
         "progress": (run.percent if run is not None else 0) if running else 100,
-        "pairs": result.get("pairs", []),
-        "unfilled": result.get("unfilled", []),
+        "pairs": pairs,
+        "unfilled": unfilled,
         "objective": result.get("objective"),
         "bound": result.get("bound"),
         "gap_pct": None if gap is None else round(100 * float(gap), 2),
