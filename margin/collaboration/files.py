@@ -4,8 +4,8 @@ Allowed: PNG, JPEG, WebP and GIF images, PDF, plain text and CSV (valid UTF-8 wi
 Office Open XML documents (docx, xlsx, pptx: a zip holding `[Content_Types].xml` and the part of its kind).
 Refused: HTML, SVG and other markup, programs and scripts, archives, anything else. The name's extension and
 the type the browser declared must agree with the content, so `invoice.pdf` that holds HTML is refused with a
-message saying so. Images are checked (and thumbnailed) by the receipts' rules (`margin.expenses.rules`): one
-copy of the decompression-bomb guard.
+message saying so. Images and PDFs are checked (and thumbnailed) by the receipts' rules (`margin.expenses.rules`):
+one copy of the decompression-bomb guard and of PDFium's verdict; a PDF's preview is its first page.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import zipfile
 from dataclasses import dataclass
 
 from margin.core.errors import Invalid
-from margin.expenses.rules import MAX_PIXELS, MAX_SIDE, check_image, sniff, thumbnail
+from margin.expenses.rules import MAX_PIXELS, MAX_SIDE, check_image, pdf_state, sniff, thumbnail
 
 PNG, JPEG, WEBP, GIF, PDF = "image/png", "image/jpeg", "image/webp", "image/gif", "application/pdf"
 TEXT, CSV = "text/plain", "text/csv"
@@ -148,7 +148,8 @@ def _gif_size(data: bytes) -> tuple[int, int]:
 
 def check_upload(data: bytes, *, name: str, declared_type: str = "", max_bytes: int) -> CheckedUpload:
     """Refuse (Invalid, field "file") an empty or too large file, a type not allowed, a name or declared type
-    that disagrees with the content, a damaged image or PDF. Images come back with a JPEG thumbnail."""
+    that disagrees with the content, a damaged image or PDF. Images and PDFs come back with a JPEG thumbnail
+    (a PDF's first page), except a PDF locked with a password, which is accepted without one."""
     shown = clean_name(name)
     if not data:
         raise Invalid(f"{shown} is empty.", field="file")
@@ -179,7 +180,11 @@ def check_upload(data: bytes, *, name: str, declared_type: str = "", max_bytes: 
         small = thumbnail(data, content_type)
     elif content_type == GIF:
         width, height = _gif_size(data)
-    elif content_type == PDF and b"%%EOF" not in data[-2048:]:
-        raise Invalid(f"{shown} is an incomplete or damaged PDF.", field="file")
+    elif content_type == PDF:
+        state = pdf_state(data)
+        if state == "damaged":
+            raise Invalid(f"{shown} is an incomplete or damaged PDF.", field="file")
+        if state == "readable":
+            small = thumbnail(data, content_type)
     extension = ext or EXTENSIONS[content_type][0]
     return CheckedUpload(content_type, extension, shown, width, height, small)

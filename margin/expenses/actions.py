@@ -581,7 +581,8 @@ class _KeptOnCommit:
 
 @transaction.atomic
 def receipt_add(*, viewer: Viewer, line: ExpenseLine, data: bytes, filename: str = "") -> Receipt:
-    """Attach a receipt: its type is decided by its bytes (rules.check_receipt), images get a thumbnail."""
+    """Attach a receipt: its type is decided by its bytes (rules.check_receipt); images and PDFs (their first
+    page) get a thumbnail."""
     _check_owner(viewer, line.claim)
     claim = _locked_claim(line.claim)
     _check_editable(claim)

@@ -5,16 +5,24 @@ A receipt's type is decided by its bytes, never by its name or the type the brow
 JPEG, PNG, WebP, HEIC/HEIF and PDF pass; SVG, HTML, archives and anything else are refused. Images are
 opened header-first and their pixel count checked before any decoding, so a decompression bomb (a
 small file that decodes to gigabytes) is refused without being decoded.
+
+PDFs are opened with PDFium (pypdfium2, Chromium's PDF engine): one it cannot open is refused as damaged, one
+locked with a password is accepted without a preview, and only the first page is drawn, at the thumbnail's
+size, as the preview.
 """
 
 from __future__ import annotations
 
 import io
+import math
+import threading
 import warnings
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from margin.core import errors
@@ -26,6 +34,10 @@ MAX_RECEIPT_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # 40 MP: any phone photo; far below what a bomb decodes to
 MAX_SIDE = 12_000
 THUMBNAIL_SIZE = (320, 320)
+# A PDF's first page is drawn at most at 144 dpi (a page smaller than the thumbnail is not blown up further),
+# and not at all when it holds more objects or image pixels than a preview is worth drawing.
+PDF_MAX_SCALE = 2.0
+PDF_MAX_OBJECTS = 50_000
 
 IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 EXTENSIONS = {
@@ -78,7 +90,7 @@ def check_receipt(data: bytes, *, max_bytes: int = MAX_RECEIPT_BYTES) -> Checked
     if content_type is None:
         raise Invalid("A receipt must be a JPEG, PNG, WebP or HEIC photo, or a PDF.", field="file")
     if content_type == "application/pdf":
-        if b"%%EOF" not in data[-2048:]:
+        if pdf_state(data) == "damaged":
             raise Invalid("This PDF is incomplete or damaged.", field="file")
         return CheckedFile(content_type, "pdf")
     if content_type == "image/heic":
@@ -113,16 +125,110 @@ def check_image(data: bytes, content_type: str) -> tuple[int, int]:
 
 
 def thumbnail(data: bytes, content_type: str) -> bytes | None:
-    """A small JPEG of an image already passed by `check_image`; None for PDFs and HEIC."""
+    """A small JPEG of an image already passed by `check_image`, or of a PDF's first page (one passed by
+    `pdf_state`); None for HEIC, and for a PDF locked with a password or whose first page is not drawn."""
+    if content_type == "application/pdf":
+        page = _pdf_first_page(data)
+        return None if page is None else _jpeg(page)
     if content_type not in IMAGE_TYPES:
         return None
     with Image.open(io.BytesIO(data), formats=[IMAGE_TYPES[content_type]]) as image:
         image.draft("RGB", THUMBNAIL_SIZE)  # JPEG: decode at a reduced scale
         small = image.convert("RGB")
-        small.thumbnail(THUMBNAIL_SIZE)
-        out = io.BytesIO()
-        small.save(out, format="JPEG", quality=80)
-        return out.getvalue()
+    return _jpeg(small)
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    image.thumbnail(THUMBNAIL_SIZE)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+# PDFium is not thread-safe: one call at a time in a process, whatever the document. Every use holds this lock
+# (a first page drawn at 320 pixels takes milliseconds, so requests queue only briefly).
+_PDFIUM = threading.Lock()
+
+
+def pdf_state(data: bytes) -> str:
+    """PDFium's verdict on a file that starts like a PDF: "readable", "encrypted" or "damaged".
+
+    Damaged: the end-of-file marker is missing from the last 2 KB (an upload cut short; PDFium would often
+    repair it, but a receipt or a file should arrive whole), PDFium cannot open it, or its first page does not
+    load. Encrypted: it needs a password to open; it is accepted as sent, without a preview (Margin never asks
+    for the password, so it cannot read the page). A PDF with only an owner password (printing or copying
+    restricted, no password to open) is readable and gets its preview. PDFium does not open a PDF without pages.
+    """
+    if b"%%EOF" not in data[-2048:]:
+        return "damaged"
+    with _PDFIUM:
+        try:
+            document = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as error:
+            # PDFium's last error is not reset by every failure (a PDF without pages fails with the code the
+            # previous document left), so "password" counts only for a file that declares its encryption.
+            locked = error.err_code == pdfium_c.FPDF_ERR_PASSWORD and b"/Encrypt" in data
+            return "encrypted" if locked else "damaged"
+        try:
+            document[0].close()
+        except (pdfium.PdfiumError, IndexError):
+            return "damaged"
+        finally:
+            document.close()
+    return "readable"
+
+
+def _pdf_first_page(data: bytes) -> Image.Image | None:
+    """The first page drawn on white so that it fits THUMBNAIL_SIZE, or None when it cannot or should not be.
+
+    The scale comes from the page's declared size, so a 200-inch page is drawn at a fraction of a pixel per
+    point, never at full size and then shrunk: the bitmap is never larger than the thumbnail. Pages with more
+    than PDF_MAX_OBJECTS objects, or whose images add up to more than MAX_PIXELS (the images' declared sizes,
+    read without decoding them: an image bomb inside a PDF), are not drawn.
+    """
+    with _PDFIUM:
+        try:
+            document = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError:
+            return None  # locked with a password (a damaged one was refused by pdf_state)
+        try:
+            if not len(document):
+                return None
+            page = document[0]
+            try:
+                return _draw(page)
+            finally:
+                page.close()
+        except (pdfium.PdfiumError, ValueError, OSError):
+            return None
+        finally:
+            document.close()
+
+
+def _draw(page: pdfium.PdfPage) -> Image.Image | None:
+    width, height = (float(side) for side in page.get_size())
+    if page.get_rotation() in (90, 270):
+        width, height = height, width
+    if not (math.isfinite(width) and math.isfinite(height) and width > 0 and height > 0):
+        return None
+    if int(pdfium_c.FPDFPage_CountObjects(page.raw)) > PDF_MAX_OBJECTS:
+        return None
+    pixels = 0
+    for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4):
+        image_width, image_height = image.get_px_size()
+        pixels += int(image_width) * int(image_height)
+        if pixels > MAX_PIXELS:
+            return None
+    scale = min(THUMBNAIL_SIZE[0] / width, THUMBNAIL_SIZE[1] / height, PDF_MAX_SCALE)
+    if round(width * scale) < 1 or round(height * scale) < 1:
+        return None  # a sliver (1 point by 200 inches) has no preview worth a pixel
+    # PDF pages are transparent: fill white first. Forms are not initialised, so no form field is drawn.
+    bitmap = page.render(scale=scale, fill_color=(255, 255, 255, 255), may_draw_forms=False)
+    try:
+        drawn: Image.Image = bitmap.to_pil().convert("RGB")  # a copy: the bitmap's buffer is freed below
+    finally:
+        bitmap.close()
+    return drawn
 
 
 def mileage_amount(distance: Decimal, rate: Decimal, currency: str) -> int:

@@ -200,6 +200,23 @@ def test_attachment_stored_under_a_random_name_and_removed(firm: Firm) -> None:
     assert not default_storage.exists(name) or True  # removed on commit (the test transaction never commits)
 
 
+def test_a_pdf_attachment_stores_its_first_page_as_the_preview(firm: Firm) -> None:
+    from margin.expenses.tests import files
+
+    target = target_get(firm.member, "task", firm.design.pk)
+    attachment = attachment_add(viewer=firm.member, target=target, data=files.pdf(), filename="offer.pdf",
+                                declared_type="application/pdf")  # fmt: skip
+    assert attachment.content_type == "application/pdf" and attachment.file.name.endswith(".pdf")
+    assert attachment.thumbnail.name.endswith(".jpg") and default_storage.exists(attachment.thumbnail.name)
+    with default_storage.open(attachment.thumbnail.name) as stored, Image.open(stored) as preview:
+        assert preview.format == "JPEG" and preview.size == (227, 320)
+    locked = attachment_add(viewer=firm.member, target=target, data=files.encrypted_pdf(), filename="locked.pdf")
+    assert locked.content_type == "application/pdf" and not locked.thumbnail
+    with refused(Invalid, match="cut.pdf is an incomplete or damaged PDF"):
+        attachment_add(viewer=firm.member, target=target, data=files.pdf()[:200], filename="cut.pdf")
+    assert Attachment.objects.count() == 2
+
+
 def test_candidates_are_the_team_who_may_see(firm: Firm) -> None:
     outsider(firm)
     target = target_get(firm.manager, "task", firm.design.pk)

@@ -10,6 +10,7 @@ from PIL import Image
 
 from margin.collaboration.files import CSV, DOCX, GIF, PDF, PNG, TEXT, XLSX, check_upload, clean_name
 from margin.core.errors import Invalid
+from margin.expenses.tests import files
 
 MB = 1024 * 1024
 
@@ -29,7 +30,7 @@ def office(part: str, with_types: bool = True) -> bytes:
     return out.getvalue()
 
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_BYTES = files.pdf()
 
 
 @pytest.mark.parametrize(
@@ -57,6 +58,20 @@ def test_images_get_size_and_thumbnail() -> None:
     assert checked.thumbnail is not None and checked.thumbnail.startswith(b"\xff\xd8\xff")
 
 
+def test_pdfs_get_their_first_page_as_a_preview() -> None:
+    checked = check_upload(PDF_BYTES, name="offer.pdf", declared_type="application/pdf", max_bytes=25 * MB)
+    assert checked.thumbnail is not None and checked.thumbnail.startswith(b"\xff\xd8\xff")
+    with Image.open(io.BytesIO(checked.thumbnail)) as preview:
+        assert preview.size == (227, 320)  # A4 fitted to 320 pixels high
+        assert preview.convert("L").getpixel((113, 160)) < 40 and preview.convert("L").getpixel((5, 5)) > 240
+    assert checked.width is None  # a page has no pixel size of its own
+
+
+def test_an_encrypted_pdf_is_attached_without_a_preview() -> None:
+    checked = check_upload(files.encrypted_pdf(), name="locked.pdf", max_bytes=25 * MB)
+    assert checked.content_type == PDF and checked.thumbnail is None
+
+
 @pytest.mark.parametrize(
     ("data", "name", "claim", "message"),
     [
@@ -72,6 +87,7 @@ def test_images_get_size_and_thumbnail() -> None:
         (png(), "photo.png", "application/pdf", "was sent as application/pdf"),
         (b"\x89PNG\r\n\x1a\n" + b"junk" * 10, "broken.png", "", "damaged"),
         (b"%PDF-1.4 truncated", "cut.pdf", "", "incomplete or damaged"),
+        (b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "hollow.pdf", "", "hollow.pdf is an incomplete"),
         (b"text\x00with nul", "a.txt", "", "not accepted"),
         (b"", "empty.txt", "", "empty.txt is empty"),
     ],

@@ -249,13 +249,19 @@ def test_receipts_are_checked_stored_thumbnailed_and_deleted(firm: Firm, cats: C
     with pytest.raises(NotFound):
         receipt_get(firm.member2, receipt.pk)
     pdf = actions.receipt_add(viewer=firm.member, line=line, data=files.pdf(), filename="hotel.pdf")
-    assert pdf.content_type == "application/pdf" and not pdf.thumbnail
+    assert pdf.content_type == "application/pdf" and pdf.file.name.endswith(".pdf")
+    assert pdf.thumbnail.name.endswith(".jpg") and default_storage.exists(pdf.thumbnail.name)  # its first page
+    with default_storage.open(pdf.thumbnail.name) as stored:
+        assert stored.read(3) == b"\xff\xd8\xff"
+    locked = actions.receipt_add(viewer=firm.member, line=line, data=files.encrypted_pdf(), filename="locked.pdf")
+    assert locked.content_type == "application/pdf" and not locked.thumbnail
     for bad, message in [
         (files.SVG, "JPEG, PNG"),
         (files.HTML, "JPEG, PNG"),
         (b"\xff\xd8\xff\xe0" + files.HTML, "damaged"),
         (files.png_bomb(), "megapixels"),
         (b"%PDF-" + b"0" * (10 * 1024 * 1024 + 1) + b"%%EOF", "limit is 10 MB"),
+        (b"%PDF-1.7\n" + b"0" * 100 + b"\n%%EOF\n", "PDF is incomplete or damaged"),
     ]:
         with refused(Invalid, line, match=message):
             actions.receipt_add(viewer=firm.member, line=line, data=bad, filename="receipt.jpg")
