@@ -5,6 +5,7 @@ the bell tells him, and the comment shows with his mention highlighted."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -99,3 +100,62 @@ def test_mention_notify_and_attach(patient: Any, browser_firm: Firm, sign_in: Ca
     expect(page.get_by_test_id("attachment-preview")).to_be_visible()
     page.get_by_test_id("discussion").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "comments-tom.png"), full_page=True)
+
+
+# The shares of dark and of white pixels in an image as the browser decoded it.
+SHARES = """img => {
+    const canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const context = canvas.getContext('2d');
+    context.drawImage(img, 0, 0);
+    const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    let dark = 0, white = 0;
+    for (let i = 0; i < data.length; i += 4) {
+        const v = (data[i] + data[i + 1] + data[i + 2]) / 3;
+        if (v < 60) dark++; else if (v > 230) white++;
+    }
+    return [dark / (data.length / 4), white / (data.length / 4)];
+}"""
+
+
+def _pdf() -> bytes:
+    """A one-page A4 PDF drawn by WeasyPrint: a title and a black box in the middle of the page."""
+    import weasyprint
+
+    return bytes(
+        weasyprint.HTML(
+            string="<style>@page{size:A4;margin:2cm}h1{font:bold 28pt sans-serif}"
+            ".box{margin:4cm auto;width:8cm;height:8cm;background:#000}</style>"
+            "<h1>Statement of work</h1><div class='box'></div>"
+        ).write_pdf()
+    )
+
+
+def test_a_pdf_shows_its_first_page(patient: Any, browser_firm: Firm, sign_in: Callable[[str], Any]) -> None:
+    firm, page = browser_firm, patient
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    sign_in("maya")
+    page.goto(f"/tasks/{firm.design.pk}/")
+    files = page.get_by_test_id("attachment-form")
+    files.get_by_label("File to attach").set_input_files(
+        {"name": "statement-of-work.pdf", "mimeType": "application/pdf", "buffer": _pdf()}
+    )
+    files.get_by_role("button", name="Attach", exact=True).click()
+    preview = page.get_by_test_id("attachment-preview")
+    expect(preview).to_be_visible()
+    expect(preview).to_have_attribute("alt", "First page of statement-of-work.pdf")
+    expect(page.get_by_test_id("attachment-name")).to_have_text("statement-of-work.pdf")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=preview.element_handle())
+    # The whole page, upright: A4 fitted to 320 pixels high, and it links to the PDF itself.
+    assert preview.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [227, 320]
+    link = preview.locator("xpath=..")
+    expect(link).to_have_attribute("href", re.compile(r"/files/\d+/\?inline=1$"))
+    answer = page.request.get(preview.get_attribute("src"))
+    assert answer.headers["content-type"] == "image/jpeg" and answer.headers["x-content-type-options"] == "nosniff"
+    # Mostly white, with the black box dark in the middle (read back from the image the browser shows).
+    dark, white = preview.evaluate(SHARES)
+    assert 0.08 < dark < 0.3 and white > 0.6
+    page.get_by_test_id("discussion").scroll_into_view_if_needed()
+    page.get_by_test_id("attachments").screenshot(path=str(SHOTS / "comments-pdf-preview.png"))
+    page.screenshot(path=str(SHOTS / "comments-pdf-page.png"), full_page=True)

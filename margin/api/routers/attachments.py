@@ -107,11 +107,19 @@ def attachment_file(request: HttpRequest, attachment_id: Id, inline: bool = Fals
     return attachment_response(attachment, inline=inline)
 
 
-@router.get("/{attachment_id}/preview", response=responses(None), summary="A small JPEG of an image attachment")
+@router.get(
+    "/{attachment_id}/preview",
+    response=responses(None),
+    summary="A small JPEG of an image attachment or of a PDF's first page",
+)
 def attachment_preview(request: HttpRequest, attachment_id: Id) -> HttpResponse:
     attachment, _ = attachment_get(viewer_of(request), attachment_id)
     if not attachment.thumbnail:
-        raise Invalid("This file has no preview (only PNG, JPEG and WebP images have one).", field="attachment_id")
+        raise Invalid(
+            "This file has no preview (PNG, JPEG and WebP images and PDFs have one, but not a PDF locked with a "
+            "password).",
+            field="attachment_id",
+        )
     return attachment_response(attachment, thumbnail=True)
 
 

@@ -259,12 +259,14 @@ def receipt_file(request: HttpRequest, receipt_id: Id) -> HttpResponse:
 
 
 @router.get(
-    "/receipts/{int:receipt_id}/thumbnail", response=responses(None), summary="A small JPEG of an image receipt"
+    "/receipts/{int:receipt_id}/thumbnail",
+    response=responses(None),
+    summary="A small JPEG of an image receipt or of a PDF receipt's first page",
 )
 def receipt_thumbnail(request: HttpRequest, receipt_id: Id) -> HttpResponse:
     receipt = receipt_get(viewer_of(request), receipt_id)
     if not receipt.thumbnail:
-        raise Invalid("This receipt has no thumbnail (PDF or HEIC).", field="receipt_id")
+        raise Invalid("This receipt has no thumbnail (HEIC, or a PDF locked with a password).", field="receipt_id")
     return receipt_response(receipt, thumbnail=True)
 
 

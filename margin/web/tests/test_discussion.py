@@ -81,6 +81,34 @@ def test_upload_and_preview(firm: Firm) -> None:
     assert rival.get(f"/discussion/task/{firm.design.pk}/").status_code == 404
 
 
+def test_a_pdf_shows_its_first_page(firm: Firm) -> None:
+    from margin.expenses.tests import files
+
+    tom = signed_in(firm.member_user)
+    upload = SimpleUploadedFile("offer.pdf", files.pdf(), content_type="application/pdf")
+    answer = tom.post(f"/discussion/task/{firm.design.pk}/files/", {"file": upload}, headers={"HX-Request": "true"})
+    attachment = Attachment.objects.get()
+    page = answer.content.decode()
+    assert answer.status_code == 200 and f"/files/{attachment.pk}/preview/" in page
+    assert 'alt="First page of offer.pdf"' in page and "attachment-page" in page
+    preview = tom.get(f"/files/{attachment.pk}/preview/")
+    assert preview["Content-Type"] == "image/jpeg" and preview["X-Content-Type-Options"] == "nosniff"
+    assert preview["Content-Disposition"].startswith('inline; filename="offer-preview.jpg"')
+    assert preview.content.startswith(b"\xff\xd8\xff")
+    # A PDF locked with a password is attached without a preview: the panel shows the PDF badge.
+    locked = SimpleUploadedFile("locked.pdf", files.encrypted_pdf(), content_type="application/pdf")
+    answer = tom.post(f"/discussion/task/{firm.design.pk}/files/", {"file": locked}, headers={"HX-Request": "true"})
+    row = Attachment.objects.get(original_name="locked.pdf")
+    assert answer.status_code == 200 and not row.thumbnail
+    assert f"/files/{row.pk}/preview/" not in answer.content.decode()
+    assert tom.get(f"/files/{row.pk}/preview/").status_code == 404
+    # A damaged PDF is refused in the form, nothing stored.
+    broken = SimpleUploadedFile("cut.pdf", b"%PDF-1.7\n" + b"0" * 50 + b"\n%%EOF\n", content_type="application/pdf")
+    refused = tom.post(f"/discussion/task/{firm.design.pk}/files/", {"file": broken}, headers={"HX-Request": "true"})
+    assert refused.status_code == 422 and "cut.pdf is an incomplete or damaged PDF" in refused.content.decode()
+    assert Attachment.objects.count() == 2
+
+
 def test_raid_pages_carry_the_slot(firm: Firm) -> None:
     from margin.risks.actions import issue_create, risk_create
 

@@ -115,6 +115,24 @@ def test_others_cannot_see_a_claim_or_its_receipts(firm: Firm, sign_in, travel: 
     assert pdf["Content-Type"] == "application/pdf" and pdf["Content-Disposition"].startswith("attachment")
 
 
+def test_a_pdf_receipt_shows_its_first_page(firm: Firm, sign_in, travel: ExpenseCategory) -> None:
+    client = sign_in(firm.member_user)
+    claim = _new_claim(client)
+    line = actions.line_add(viewer=firm.member, claim=claim, date=date(2026, 3, 10), category=travel, amount_minor=100)
+    upload = SimpleUploadedFile("hotel.pdf", files.pdf(), content_type="application/pdf")
+    assert client.post(f"/expenses/lines/{line.pk}/receipts/", {"file": upload}).status_code == 302
+    receipt = Receipt.objects.get(line=line)
+    assert receipt.content_type == "application/pdf" and receipt.thumbnail
+    page = client.get(f"/expenses/{claim.pk}/").content.decode()
+    assert f"/expenses/receipts/{receipt.pk}/thumbnail/" in page and 'alt="First page of the PDF receipt"' in page
+    thumb = client.get(f"/expenses/receipts/{receipt.pk}/thumbnail/")
+    assert thumb["Content-Type"] == "image/jpeg" and thumb["X-Content-Type-Options"] == "nosniff"
+    assert thumb["Content-Disposition"] == f'inline; filename="receipt-{receipt.pk}-thumb.jpg"'
+    assert thumb.content.startswith(b"\xff\xd8\xff")
+    original = client.get(f"/expenses/receipts/{receipt.pk}/")  # the PDF itself still downloads
+    assert original["Content-Type"] == "application/pdf" and original["Content-Disposition"].startswith("attachment")
+
+
 def test_the_invoice_shows_billed_expenses(firm: Firm, sign_in, travel: ExpenseCategory) -> None:
     from django.utils import timezone
 
