@@ -65,6 +65,7 @@ from margin.timesheets.actions import ImportRow
 from .activity import demo_activity
 from .dates import office_closures
 from .discussion import demo_discussion
+from .history import Chronicle, latest_on
 from .plan import Plan, PlannedEntry, make_plan
 from .risks import demo_risks
 from .schedules import DAY, ProjectPlan
@@ -566,19 +567,20 @@ def _expenses(built: _Built, plan: Plan) -> None:
                 expenses.claim_reimburse(viewer=finance, claim=claim)
 
 
-def _invoice_months(built: _Built, plan: Plan) -> None:
+def _invoice_months(built: _Built, plan: Plan, story: Chronicle) -> None:
     """Invoice each company's projects up to each month end, and issue the drafts; a project whose work ended
     is closed once its last month is invoiced. Clients pay (`_payments`)."""
     cal = plan.calendar
     issued: list[tuple[str, Invoice]] = []
     for cutoff in cal.cutoffs:
-        for key, company in built.companies.items():
-            finance = built.finance(key)
-            for invoice in billing.invoices_draft_all(viewer=finance, company=company, up_to=cutoff):
-                issued.append(
-                    (key, billing.invoice_issue(viewer=finance, invoice=invoice, issue_date=cal.issue_date(cutoff)))
-                )
-    _payments(built, plan, issued)
+        with story.chapter(cal.issue_date(cutoff), cal.issue_date(cutoff)):  # drafted and issued that day
+            for key, company in built.companies.items():
+                finance = built.finance(key)
+                for invoice in billing.invoices_draft_all(viewer=finance, company=company, up_to=cutoff):
+                    issued.append(
+                        (key, billing.invoice_issue(viewer=finance, invoice=invoice, issue_date=cal.issue_date(cutoff)))
+                    )
+    _payments(built, plan, issued, story)
     for code, project_plan in plan.projects.items():
         if project_plan.spec.status == ProjectStatus.CLOSED:
             projects.project_update(
@@ -588,7 +590,7 @@ def _invoice_months(built: _Built, plan: Plan) -> None:
             )
 
 
-def _payments(built: _Built, plan: Plan, issued: list[tuple[str, Invoice]]) -> None:
+def _payments(built: _Built, plan: Plan, issued: list[tuple[str, Invoice]], story: Chronicle) -> None:
     """Clients pay by bank transfer 12 to 40 days after the issue date (from the invoice's number, so the story is
     the same every time): what falls before the anchor is paid; every seventh invoice only 60 % of it (the rest
     stays open and ages), every eleventh paid with bank charges of 15.00 kept by the bank. What is due later, or
@@ -603,17 +605,22 @@ def _payments(built: _Built, plan: Plan, issued: list[tuple[str, Invoice]]) -> N
             continue
         amount = invoice.total_minor * 6 // 10 if serial % 7 == 3 else invoice.total_minor
         charges = min(1_500, amount - 1) if serial % 11 == 5 and amount > 1_500 else 0
-        receivables.payment_record(
-            viewer=built.finance(key),
-            company=invoice.company,
-            client=invoice.client,
-            received_on=received,
-            currency=invoice.currency,
-            amount_minor=amount - charges,
-            bank_charges_minor=charges,
-            reference=f"Payment {invoice.number}",
-            allocations=[receivables.AllocationIn(invoice, amount)],
-        )
+        with story.chapter(received, received):
+            _payment(built, key, invoice, received, amount, charges)
+
+
+def _payment(built: _Built, key: str, invoice: Invoice, received: date, amount: int, charges: int) -> None:
+    receivables.payment_record(
+        viewer=built.finance(key),
+        company=invoice.company,
+        client=invoice.client,
+        received_on=received,
+        currency=invoice.currency,
+        amount_minor=amount - charges,
+        bank_charges_minor=charges,
+        reference=f"Payment {invoice.number}",
+        allocations=[receivables.AllocationIn(invoice, amount)],
+    )
 
 
 def _recent_weeks(built: _Built, plan: Plan) -> None:
@@ -730,29 +737,37 @@ def build_demo_firm(
 
 
 def _build(plan: Plan, done: Callable[[str], None]) -> None:
-    built = _people(plan)
-    done(STEPS[0])
-    clients = _clients(built)
-    done(STEPS[1])
-    _projects(built, clients, plan)
-    _contract_terms(built, plan)
-    _template(built)
+    cal = plan.calendar
+    story = Chronicle()  # the audit rows dated as the history they tell (`demo.history`)
+    with story.chapter(cal.first_monday - timedelta(weeks=3), cal.first_monday - timedelta(days=1)):
+        built = _people(plan)
+        done(STEPS[0])
+        clients = _clients(built)
+        done(STEPS[1])
+        _projects(built, clients, plan)
+        _contract_terms(built, plan)
+        _template(built)
     done(STEPS[2])
-    _history(built, plan)
-    _exchange_rates(built, plan)
-    _expenses(built, plan)  # before the invoices: billable claims are billed on them
+    with story.chapter(cal.first_monday, cal.week(WEEKS - 2) - timedelta(days=1)):
+        _history(built, plan)
+        _exchange_rates(built, plan)
+        _expenses(built, plan)  # before the invoices: billable claims are billed on them
     done(STEPS[3])
-    _invoice_months(built, plan)
+    with story.chapter(cal.issue_date(cal.cutoffs[-1]), cal.issue_date(cal.cutoffs[-1])):
+        _invoice_months(built, plan, story)  # each month's invoices and payments in chapters of their own days
     done(STEPS[4])
-    _recent_weeks(built, plan)
+    with story.chapter(cal.week(WEEKS - 2), cal.yesterday):
+        _recent_weeks(built, plan)
     done(STEPS[5])
-    _close_books(built, plan)
-    demo_skills(built.admin, built.viewers, built.people, plan.calendar.anchor)
-    demo_utilisation_targets(built.admin, built.people, plan.calendar.anchor)
-    demo_staffing(built.admin, built.people, plan.calendar.anchor)
-    demo_time_off(built.admin, built.viewers, built.people, plan.calendar.anchor)
-    demo_risks(built.admin, built.viewers, plan.calendar.anchor)
-    demo_activity(built.viewers)
-    demo_discussion(built.viewers)
-    demo_webhooks(built.admin)
+    with story.chapter(cal.yesterday - timedelta(weeks=3), cal.anchor):
+        _close_books(built, plan)
+        demo_skills(built.admin, built.viewers, built.people, cal.anchor)
+        demo_utilisation_targets(built.admin, built.people, cal.anchor)
+        demo_staffing(built.admin, built.people, cal.anchor)
+        demo_time_off(built.admin, built.viewers, built.people, cal.anchor)
+        demo_risks(built.admin, built.viewers, cal.anchor)
+        demo_activity(built.viewers)
+        demo_discussion(built.viewers)
+        demo_webhooks(built.admin)
+    story.write(built.admin.organisation_id, latest=latest_on(cal.anchor))
     done(STEPS[6])
