@@ -1,6 +1,7 @@
 """The demo firm's conversations: on the demo manager's largest project that the demo member works on, a thread
-on the project (a mention of the member, who answers) and one on a task with a small sketch attached, through the
-actions, so the panels, the mention highlight, the bell and the previews show real things."""
+on the project (a mention of the member, who answers) and one on a task with a small sketch and a one-page PDF
+brief attached, through the actions, so the panels, the mention highlight, the bell and the previews (the PDF's
+first page) show real things."""
 
 from __future__ import annotations
 
@@ -28,6 +29,26 @@ def _sketch() -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
+
+
+_BRIEF = """<style>
+@page { size: A4; margin: 2cm }
+body { font-family: sans-serif; font-size: 11pt; color: #1e293b }
+h1 { background: #206bc4; color: #fff; padding: 8mm; margin: 0 0 8mm; font-size: 22pt }
+.box { border: 1.5pt solid #64748b; height: 38mm; margin: 5mm 0 }
+</style>
+<h1>Wireframe brief — v1</h1>
+<p>Three cards on the dashboard: open tasks, this week's hours, budget burn. Sidebar for navigation.</p>
+<div class="box"></div><div class="box"></div><div class="box"></div>
+<p>Feedback by Friday, please.</p>"""
+
+
+def _brief() -> bytes:
+    """A one-page A4 PDF made with WeasyPrint (already a dependency: invoices), so the demo shows a PDF preview."""
+    import weasyprint  # imported here: only the demo build draws it
+
+    data: bytes = weasyprint.HTML(string=_BRIEF).write_pdf()
+    return data
 
 
 def demo_discussion(viewers: dict[str, Viewer]) -> None:
@@ -64,4 +85,7 @@ def demo_discussion(viewers: dict[str, Viewer]) -> None:
     )
     attachment_add(
         viewer=manager, target=on_task, data=_sketch(), filename="wireframe-v1.png", declared_type="image/png"
+    )
+    attachment_add(
+        viewer=manager, target=on_task, data=_brief(), filename="wireframe-brief.pdf", declared_type="application/pdf"
     )

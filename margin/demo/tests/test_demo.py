@@ -247,6 +247,17 @@ def test_every_screen_has_something_in_it(today: date) -> None:
     _page(liam, "/expenses/", "Bluefin kick-off workshop")
 
 
+def test_the_task_thread_shows_a_pdf_by_its_first_page(today: date) -> None:
+    from margin.collaboration.models import Attachment
+
+    brief = Attachment.objects.get(original_name="wireframe-brief.pdf")
+    assert brief.content_type == "application/pdf" and brief.thumbnail
+    maya = _signed_in("maya")
+    _page(maya, f"/discussion/task/{brief.target_id}/", "First page of wireframe-brief.pdf")
+    preview = maya.get(f"/files/{brief.pk}/preview/")
+    assert preview["Content-Type"] == "image/jpeg" and preview.content.startswith(b"\xff\xd8\xff")
+
+
 def test_the_planned_project_has_an_over_allocation_that_leveling_solves(today: date) -> None:
     code, username, _ = OVERLOAD
     project = Project.objects.get(code=code)
