@@ -46,6 +46,7 @@ from margin.projects.actions import check_writable
 from margin.projects.models import Project, Task
 from margin.projects.queries import can_manage, in_scope
 from margin.rates.actions import check_rate
+from margin.rates.queries import convert
 from margin.rates.rules import currency_code
 
 CONTRACT_FIELDS = [
@@ -880,7 +881,8 @@ def contract_value_change(
     """Move the value of the contract covering `project` by an approved change of scope (`reason` names it, e.g.
     "CR-3"): a fixed-fee or progress line's price by ``price_minor``; else a capped time-and-materials line's cap
     (an amount cap by ``price_minor``, an hours cap by ``effort_minutes``). An uncapped time-and-materials contract
-    has no value to move (the time billed is its value): None, as for a project without a contract.
+    has no value to move (the time billed is its value): None, as for a project without a contract. A contract
+    in another currency than the project's moves by the price converted at the day's rate (kept in the answer).
 
     Called by change control (``margin.risks``) inside its transaction; the project's manager may do it there,
     because the change was approved through change control. Returns what changed (for the change request's
@@ -906,12 +908,18 @@ def contract_value_change(
     if delta == 0:
         return None
     in_money = field == "price_minor" or line.cap_kind == CapKind.MONEY
+    converted: dict[str, Any] = {}
     if in_money and contract.currency != project.currency:
-        raise Conflict(
-            f"Contract {contract.reference} is in {contract.currency} and the change is priced in {project.currency}; "
-            "change the contract's value by hand.",
-            code="contract_currency",
-        )
+        # The change is priced in the project's currency: the contract moves by that price on the day it is
+        # applied, at the organisation's rate (no rate known: Invalid naming the pair, nothing changed).
+        day = timezone.localdate()
+        delta, rate = convert(delta, project.currency, contract.currency, day, viewer.organisation_id)
+        converted = {
+            "priced": price_minor,
+            "priced_currency": project.currency,
+            "rate": format(rate.normalize(), "f"),
+            "on": str(day),
+        }
     before = getattr(line, field) or 0
     after = before + delta
     if after <= 0:
@@ -947,4 +955,5 @@ def contract_value_change(
         "unit": "minor" if in_money else "minutes",
         "before": before,
         "after": after,
+        **converted,
     }

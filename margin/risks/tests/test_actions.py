@@ -5,16 +5,19 @@ and baseline in one transaction (twice or unapproved: 409; a failure half-way: n
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from margin.contracts import actions as contracts
-from margin.contracts.models import BillingLine, BillingModel
+from margin.contracts.models import BillingLine, BillingModel, Contract
 from margin.core.errors import Conflict, Forbidden, Invalid, NotFound
 from margin.core.models import Notification
 from margin.crm import actions as crm
 from margin.notifications.models import Event
 from margin.projects.models import Baseline, Dependency, Project, Task
+from margin.rates.actions import exchange_rate_set
 from margin.risks.actions import (
     ProposedTask,
     change_request_apply,
@@ -373,6 +376,29 @@ def test_applying_moves_a_fixed_fee_and_refuses_to_take_it_below_zero(firm: Firm
     firm.project.refresh_from_db()
     with refused(Invalid, cut, fixed, match="budget below zero|zero or below"):
         change_request_apply(viewer=firm.manager, change=cut)
+
+
+def test_a_contract_in_another_currency_moves_by_the_price_at_the_days_rate(firm: Firm) -> None:
+    contract = BillingLine.objects.get(
+        contract__covered__project=firm.project, model=BillingModel.TIME_AND_MATERIALS
+    ).contract
+    fixed = contracts.billing_line_create(
+        viewer=firm.finance, contract=contract, model="fixed", name="Fixed fee", price_minor=1_000_000
+    )
+    Contract.objects.filter(pk=contract.pk).update(currency="EUR")  # a euro contract for the dollar project
+    change = _approved(firm, tasks=[], save_baseline=False, price_minor=250_000, effort_minutes=0)
+    with refused(Invalid, change, fixed, firm.project, match="No USD→EUR rate on or before"):
+        change_request_apply(viewer=firm.manager, change=change)
+    exchange_rate_set(
+        viewer=firm.finance, from_currency="USD", to_currency="EUR", day=timezone.localdate(), rate=Decimal("0.9")
+    )
+    change_request_apply(viewer=firm.manager, change=change)
+    fixed.refresh_from_db()
+    assert fixed.price_minor == 1_225_000  # 2,500.00 USD at 0.9
+    change.refresh_from_db()
+    moved = change.applied["contract"]  # type: ignore[index]
+    assert (moved["currency"], moved["before"], moved["after"]) == ("EUR", 1_000_000, 1_225_000)
+    assert (moved["priced"], moved["priced_currency"], moved["rate"]) == (250_000, "USD", "0.9")
 
 
 def test_only_the_projects_manager_applies_and_other_organisations_see_nothing(firm: Firm) -> None:

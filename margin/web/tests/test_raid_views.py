@@ -4,10 +4,16 @@ a message, nothing changed), money only for who sees it, and 404 for another org
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 
+from margin.contracts.actions import billing_line_create
+from margin.contracts.models import BillingLine, BillingModel, Contract
 from margin.projects.models import Task
+from margin.rates.actions import exchange_rate_set
 from margin.risks.actions import (
     ProposedTask,
     change_request_create,
@@ -172,6 +178,31 @@ def test_a_change_request_through_its_buttons(firm: Firm) -> None:
     assert table_counts() == counts
     tom_page = _client(firm.member_user).get(f"{base}/").content.decode()
     assert "32,500.00" not in tom_page and "Monthly report" in tom_page
+
+
+def test_a_change_on_a_contract_in_another_currency_says_the_rate(firm: Firm) -> None:
+    contract = BillingLine.objects.get(
+        contract__covered__project=firm.project, model=BillingModel.TIME_AND_MATERIALS
+    ).contract
+    billing_line_create(viewer=firm.finance, contract=contract, model="fixed", name="Fixed", price_minor=1_000_000)
+    Contract.objects.filter(pk=contract.pk).update(currency="EUR")
+    change = change_request_create(
+        viewer=firm.manager, project=firm.project, title="Extra report", price_minor=250_000, save_baseline=False
+    )
+    maya = _client(firm.manager_user)
+    base = f"/projects/{firm.project.pk}/raid/changes/{change.pk}"
+    for step in ("submit", "approve"):
+        maya.post(f"{base}/{step}/", {"client_name": "Jane"})
+    counts = table_counts()
+    refused = maya.post(f"{base}/apply/", follow=True).content.decode()
+    assert "No USD→EUR rate on or before" in refused and table_counts() == counts
+    exchange_rate_set(
+        viewer=firm.finance, from_currency="USD", to_currency="EUR", day=timezone.localdate(), rate=Decimal("0.9")
+    )
+    maya.post(f"{base}/apply/")
+    page = maya.get(f"{base}/").content.decode()
+    assert "10,000.00 EUR → 12,250.00 EUR" in page
+    assert f"(2,500.00 USD at 0.9 on {timezone.localdate().isoformat()})" in page
 
 
 def test_bad_change_request_input_is_a_form_error(firm: Firm) -> None:
