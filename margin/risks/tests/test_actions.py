@@ -360,13 +360,18 @@ def test_a_failure_half_way_keeps_nothing_of_the_change(firm: Firm) -> None:
     assert not Baseline.objects.filter(project=firm.project).exists()
 
 
-def test_applying_moves_a_fixed_fee_and_refuses_to_take_it_below_zero(firm: Firm) -> None:
+def _fixed_fee(firm: Firm) -> BillingLine:
+    """A fixed fee of 10,000.00 added to the contract covering the project (time and materials besides)."""
     contract = BillingLine.objects.get(
         contract__covered__project=firm.project, model=BillingModel.TIME_AND_MATERIALS
     ).contract
-    fixed = contracts.billing_line_create(
+    return contracts.billing_line_create(
         viewer=firm.finance, contract=contract, model="fixed", name="Fixed fee", price_minor=1_000_000
     )
+
+
+def test_applying_moves_a_fixed_fee_and_refuses_to_take_it_below_zero(firm: Firm) -> None:
+    fixed = _fixed_fee(firm)
     change = _approved(firm, tasks=[], save_baseline=False, price_minor=250_000, effort_minutes=0)
     change_request_apply(viewer=firm.manager, change=change)
     fixed.refresh_from_db()
@@ -379,13 +384,8 @@ def test_applying_moves_a_fixed_fee_and_refuses_to_take_it_below_zero(firm: Firm
 
 
 def test_a_contract_in_another_currency_moves_by_the_price_at_the_days_rate(firm: Firm) -> None:
-    contract = BillingLine.objects.get(
-        contract__covered__project=firm.project, model=BillingModel.TIME_AND_MATERIALS
-    ).contract
-    fixed = contracts.billing_line_create(
-        viewer=firm.finance, contract=contract, model="fixed", name="Fixed fee", price_minor=1_000_000
-    )
-    Contract.objects.filter(pk=contract.pk).update(currency="EUR")  # a euro contract for the dollar project
+    fixed = _fixed_fee(firm)
+    Contract.objects.filter(pk=fixed.contract_id).update(currency="EUR")  # a euro contract for the dollar project
     change = _approved(firm, tasks=[], save_baseline=False, price_minor=250_000, effort_minutes=0)
     with refused(Invalid, change, fixed, firm.project, match="No USD→EUR rate on or before"):
         change_request_apply(viewer=firm.manager, change=change)
