@@ -64,18 +64,10 @@ def test_mention_notify_and_attach(patient: Any, browser_firm: Firm, sign_in: Ca
     expect(comment.get_by_test_id("comment-body")).to_contain_text("<script>alert(1)</script>")  # shown as text
 
     # A file that lies about its type is refused in the form; an image is attached and previewed.
-    files = page.get_by_test_id("attachment-form")
-    files.get_by_label("File to attach").set_input_files(
-        {"name": "invoice.pdf", "mimeType": "application/pdf", "buffer": b"<html><script>alert(1)</script></html>"}
-    )
-    files.get_by_role("button", name="Attach", exact=True).click()
+    _attach(page, "invoice.pdf", "application/pdf", b"<html><script>alert(1)</script></html>")
     expect(page.get_by_test_id("file-error")).to_contain_text("invoice.pdf is HTML")
     expect(page.get_by_test_id("attachment")).to_have_count(0)
-    files = page.get_by_test_id("attachment-form")
-    files.get_by_label("File to attach").set_input_files(
-        {"name": "estimate-sketch.png", "mimeType": "image/png", "buffer": _png()}
-    )
-    files.get_by_role("button", name="Attach", exact=True).click()
+    _attach(page, "estimate-sketch.png", "image/png", _png())
     preview = page.get_by_test_id("attachment-preview")
     expect(preview).to_be_visible()
     expect(page.get_by_test_id("attachment-name")).to_have_text("estimate-sketch.png")
@@ -132,16 +124,19 @@ def _pdf() -> bytes:
     )
 
 
+def _attach(page: Any, name: str, mime_type: str, data: bytes) -> None:
+    """Attach a file through the discussion panel's form, as a person picking it would."""
+    files = page.get_by_test_id("attachment-form")
+    files.get_by_label("File to attach").set_input_files({"name": name, "mimeType": mime_type, "buffer": data})
+    files.get_by_role("button", name="Attach", exact=True).click()
+
+
 def test_a_pdf_shows_its_first_page(patient: Any, browser_firm: Firm, sign_in: Callable[[str], Any]) -> None:
     firm, page = browser_firm, patient
     SHOTS.mkdir(parents=True, exist_ok=True)
     sign_in("maya")
     page.goto(f"/tasks/{firm.design.pk}/")
-    files = page.get_by_test_id("attachment-form")
-    files.get_by_label("File to attach").set_input_files(
-        {"name": "statement-of-work.pdf", "mimeType": "application/pdf", "buffer": _pdf()}
-    )
-    files.get_by_role("button", name="Attach", exact=True).click()
+    _attach(page, "statement-of-work.pdf", "application/pdf", _pdf())
     preview = page.get_by_test_id("attachment-preview")
     expect(preview).to_be_visible()
     expect(preview).to_have_attribute("alt", "First page of statement-of-work.pdf")
