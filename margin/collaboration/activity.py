@@ -207,6 +207,22 @@ def project_activity(viewer: Viewer, project: Project, *, before: str = "", limi
     return _page(viewer, _scope([project.pk], money), before=before, limit=limit)
 
 
+def task_activity(viewer: Viewer, task: Task, *, before: str = "", limit: int = PAGE) -> Page:
+    """The feed of one task the caller got through `task_get`: the task itself, its links, its assignments
+    (audited as `projects`' before they moved to resourcing, ADR 0032) and its thread."""
+    pk = task.pk
+    thread = {"target_type": TargetType.TASK, "target_id": pk}
+    scope = (
+        Q(object_type="projects.task", object_id=pk)
+        | Q(object_type="projects.dependency")
+        & (Q(after__predecessor=pk) | Q(after__successor=pk) | Q(before__predecessor=pk) | Q(before__successor=pk))
+        | Q(object_type__in=["projects.assignment", "resourcing.assignment"]) & (Q(after__task=pk) | Q(before__task=pk))
+        | Q(object_type="collaboration.comment", object_id__in=Comment.objects.filter(**thread).values("id"))
+        | Q(object_type="collaboration.attachment", object_id__in=Attachment.objects.filter(**thread).values("id"))
+    )
+    return _page(viewer, scope, before=before, limit=limit)
+
+
 def my_project_ids(viewer: Viewer) -> list[int]:
     """The projects of "my activity": those the viewer follows or is on the team of, and may see."""
     followed = followed_project_ids(viewer)

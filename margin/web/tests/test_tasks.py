@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 from django.contrib.auth.models import User
@@ -249,9 +251,43 @@ def test_task_page_shows_links_assignments_time_and_history(sign_in: Callable[[U
     assert "Predecessor" in html and "1 Design" in html and "Finish-to-start" in html and "+2d" in html
     assert "Tom" in html and "50%" in html
     assert "2:30" in html and "120:00" in html and "117:30" in html  # logged, estimate, remaining
-    assert "task.update" in html and "dependency.create" in html and "assignment.create" in html
-    assert '<span class="old">Build</span> → Build it' in html
-    assert html.index("task.update") < html.index("dependency.create")  # newest first
+    history = html[html.index('data-testid="history"') :]
+    sentences = re.findall(r'data-testid="history-sentence">(.*?)</div>', history)
+    assert [re.sub(r"<[^>]+>", "", s) for s in sentences] == [  # as people read them, newest first
+        "Maya renamed Build to Build it",
+        "Maya assigned Tom to Build it",
+        "Maya linked Design to Build it",
+        "Maya added task Build it",
+    ]
+    assert '<span class="old">Build</span> → Build it' in history  # the detail of each change stays beneath
+    assert "<code>task.update</code>" not in history  # no action codes on show
+
+
+def test_task_page_lists_the_newest_entries_by_person_and_pages_its_history(
+    sign_in: Callable[[User], Client], firm: Firm
+) -> None:
+    monday = week_start(timezone.localdate()) - timedelta(days=7 * 6)
+    for n in range(25):
+        day = monday + timedelta(days=7 * (n // 5) + n % 5)
+        time_entry_create(viewer=firm.member, project=firm.project, task=firm.build, work_date=day, minutes=60)
+    time_entry_create(viewer=firm.member2, project=firm.project, task=firm.build, work_date=monday, minutes=30)
+    client = sign_in(firm.manager_user)
+    for n in range(35):
+        _cell(client, firm.build, "name", f"Build {n}")
+    url = reverse("web:task", args=[firm.build.pk])
+    html = client.get(url).content.decode()
+    entries = html[html.index('data-testid="time-entries"') : html.index('id="history"')]
+    assert entries.count("<tr><td") == 20 and "The newest 20 of 26 entries." in entries
+    by_person = html[html.index('data-testid="time-by-person"') : html.index('data-testid="time-entries"')]
+    assert by_person.index("Tom") < by_person.index("Lea") and "25:00 h" in by_person and "0:30 h" in by_person
+    every = client.get(url, {"entries": "all"}).content.decode()
+    assert every[every.index('data-testid="time-entries"') : every.index('id="history"')].count("<tr><td") == 26
+    older = re.search(r'href="\?history_before=([^"#]+)#history"', html)
+    assert older is not None and html.count('data-testid="history-item"') == 30
+    page_two = client.get(url, {"history_before": unquote(older.group(1))}).content.decode()
+    assert page_two.count('data-testid="history-item"') == 6 and "added task <em>Build 34</em>" in page_two
+    mangled = client.get(url, {"history_before": "yesterday~x"})
+    assert mangled.status_code == 200 and "That page link is not valid" in mangled.content.decode()
 
 
 def test_task_page_adds_and_removes_links_and_assignments(sign_in: Callable[[User], Client], firm: Firm) -> None:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from margin.accounts.models import Person
 from margin.accounts.queries import Viewer
+from margin.collaboration.activity import task_activity
 from margin.core.errors import DomainError, Invalid, NotFound
 from margin.core.models import AuditEntry
 from margin.core.periods import DurationError, format_minutes, parse_duration
@@ -464,11 +465,15 @@ _LABELS = {
 }
 
 
-def _changes(entry: AuditEntry, names: dict[str, dict[int, str]]) -> list[tuple[str, str, str]]:
-    """(field, before, after) of the fields an audit row changed, ids shown as names where known."""
+def _changes(
+    entry: AuditEntry, names: dict[str, dict[int, str]], skip: frozenset[str] | set[str] = frozenset()
+) -> list[tuple[str, str, str]]:
+    """(field, before, after) of the fields an audit row changed (but those in `skip`), ids shown as names."""
     before, after = entry.before or {}, entry.after or {}
     out = []
     for key in list(dict.fromkeys([*before.keys(), *after.keys()])):
+        if key in skip:
+            continue
         old, new = before.get(key), after.get(key)
         if (entry.before and entry.after and old == new) or (old in (None, "") and new in (None, "")):
             continue
@@ -498,34 +503,49 @@ def _shown(key: str, value: object, names: dict[str, dict[int, str]]) -> str:
     return str(value)
 
 
-def _history(viewer: Viewer, task: Task, names: dict[str, dict[int, str]]) -> list[dict[str, Any]]:
-    """The audit rows of the task, of its links and of its assignments, newest first."""
-    pk = task.pk
-    entries = (
-        AuditEntry.objects.filter(organisation_id=viewer.organisation_id)
-        .filter(
-            Q(object_type="projects.task", object_id=pk)
-            | Q(object_type="projects.dependency")
-            & (Q(after__predecessor=pk) | Q(after__successor=pk) | Q(before__predecessor=pk) | Q(before__successor=pk))
-            # Assignments were audited as projects' before they moved to resourcing (ADR 0032).
-            | Q(object_type__in=["projects.assignment", "resourcing.assignment"])
-            & (Q(after__task=pk) | Q(before__task=pk))
-        )
-        .select_related("actor")
-        .order_by("-at", "-id")[:200]
-    )
-    return [
-        {
-            "at": entry.at,
-            "who": entry.actor.get_username() if entry.actor else "system",
-            "action": entry.action,
-            "changes": _changes(entry, names),
-        }
-        for entry in entries
+HISTORY_PAGE = 30  # sentences of the task's history per page
+ENTRIES_SHOWN = 20  # the newest time entries listed at first; "Show all" lists up to MAX_ENTRIES_SHOWN
+MAX_ENTRIES_SHOWN = 1000
+
+
+def _history(
+    viewer: Viewer, task: Task, names: dict[str, dict[int, str]], before: str
+) -> tuple[list[dict[str, Any]], str]:
+    """The task's activity as sentences (its links, assignments and thread too), newest first, each with the
+    fields its row changed (before → after) for whoever wants the detail; and the cursor of the next page."""
+    feed = task_activity(viewer, task, before=before, limit=HISTORY_PAGE)
+    rows = {e.pk: e for e in AuditEntry.objects.filter(pk__in=[item.id for item in feed.items])}
+    history = [
+        {"item": item, "changes": _details(rows[item.id], names) if item.id in rows else []} for item in feed.items
     ]
+    return history, feed.next_cursor
 
 
-def _task_context(viewer: Viewer, task: Task) -> dict[str, Any]:
+# What the sentence already says (who, which task, which thread) is not repeated beneath it.
+_NAMED = frozenset({"task", "person", "predecessor", "successor", "project", "target_type", "target_id"})
+
+
+def _details(entry: AuditEntry, names: dict[str, dict[int, str]]) -> list[tuple[str, str, str]]:
+    """The fields beneath a sentence: what a change changed, and a new link's or assignment's terms (kind, lag,
+    units); nothing for a new task (its page shows it) or a comment or file (the discussion shows them)."""
+    if entry.object_type.startswith("collaboration.") or (
+        entry.before is None and entry.object_type == "projects.task"
+    ):
+        return []
+    return _changes(entry, names, skip=_NAMED)
+
+
+def _history_context(viewer: Viewer, task: Task, names: dict[str, dict[int, str]], before: str) -> dict[str, Any]:
+    try:
+        history, older = _history(viewer, task, names, before)
+        problem = ""
+    except Invalid as error:  # a page link mangled by hand: the newest page, and why
+        history, older = _history(viewer, task, names, "")
+        problem = error.message
+    return {"history": history, "history_older": older, "history_paged": bool(before), "history_problem": problem}
+
+
+def _task_context(viewer: Viewer, task: Task, *, all_entries: bool = False, history_before: str = "") -> dict[str, Any]:
     project = task.project
     rows = task_rows(project)
     row = next(r for r in rows if r.id == task.pk)
@@ -544,8 +564,15 @@ def _task_context(viewer: Viewer, task: Task) -> dict[str, Any]:
     assignments = list(
         Assignment.objects.filter(task=task).select_related("person", "pool").order_by("person__name", "pool__name")
     )
-    entries = list(
-        time_entries_visible(viewer).filter(task=task).select_related("person").order_by("-work_date", "-id")[:500]
+    visible = time_entries_visible(viewer).filter(task=task)
+    entry_count = visible.count()
+    shown = MAX_ENTRIES_SHOWN if all_entries else ENTRIES_SHOWN
+    entries = list(visible.select_related("person").order_by("-work_date", "-id")[:shown])
+    by_person = list(
+        visible.exclude(status=EntryStatus.REJECTED)
+        .values("person_id", "person__name")
+        .annotate(logged=Sum("minutes"), approved=Sum("minutes", filter=Q(status=EntryStatus.APPROVED)))
+        .order_by("-logged", "person__name")
     )
     totals = (
         TimeEntry.objects.filter(task=task)
@@ -571,7 +598,10 @@ def _task_context(viewer: Viewer, task: Task) -> dict[str, Any]:
         "successors": successors,
         "assignments": assignments,
         "entries": entries,
-        "entries_hidden": len(entries) < TimeEntry.objects.filter(task=task).count(),
+        "entry_count": entry_count,
+        "entries_cut": entry_count > len(entries),
+        "by_person": [{**p, "pct": p["logged"] * 100 // max(logged, 1)} for p in by_person],
+        "entries_hidden": entry_count < TimeEntry.objects.filter(task=task).count(),
         "logged": logged,
         "approved": approved,
         "estimate": estimate,
@@ -579,7 +609,7 @@ def _task_context(viewer: Viewer, task: Task) -> dict[str, Any]:
         "overrun": max(logged - estimate, 0),
         "used_pct": min(100, logged * 100 // estimate) if estimate else (100 if logged else 0),
         "over": logged > estimate > 0,
-        "history": _history(viewer, task, names),
+        **_history_context(viewer, task, names, history_before),
         "can_manage": manage,
         "other_tasks": [r for r in rows if r.id != task.pk],
         "kinds": LinkKind.choices,
@@ -591,7 +621,12 @@ def _task_context(viewer: Viewer, task: Task) -> dict[str, Any]:
 
 
 def _task_page(request: HtmxRequest, viewer: Viewer, task: Task, *, status: int = 200, **errors: Any) -> HttpResponse:
-    context = _task_context(viewer, task)
+    context = _task_context(
+        viewer,
+        task,
+        all_entries=request.GET.get("entries") == "all",
+        history_before=str(request.GET.get("history_before", ""))[:100],
+    )
     context.update(errors)
     return page(request, viewer, "web/tasks/task.html", context, active="projects", status=status)
 
