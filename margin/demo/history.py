@@ -3,8 +3,8 @@
 told in chapters (set-up, the older weeks, the invoiced months, the last weeks, the last days); afterwards each
 chapter's rows are spread over its days, in the order they were written, within office hours on working days.
 The rows of one bulk action (`collaboration.activity.GROUPED`: an approval, an import, an invoice run) keep one
-moment, so the feed still reads them as one sentence. Nothing but `AuditEntry.at` changes: documents keep their
-own dates, which the build gave them."""
+moment, so the feed still reads them as one sentence. Only `AuditEntry.at` changes, and a comment's or file's
+`created_at` with its row: documents keep their own dates, which the build gave them."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from margin.collaboration.activity import GROUPED
+from margin.collaboration.models import Attachment, Comment
 from margin.core.models import AuditEntry
 from margin.projects.planning import project_zone
 
@@ -74,7 +75,16 @@ class Chronicle:
                     row.at = moment
                 previous, previous_second = row, second
             AuditEntry.objects.bulk_update(rows, ["at"], batch_size=1000)
+            _thread_dates(rows)
         return len(dated)
+
+
+def _thread_dates(rows: list[AuditEntry]) -> None:
+    """A comment or file says when it was written: the moment its creation row now carries."""
+    for model, action in ((Comment, "comment.create"), (Attachment, "attachment.create")):
+        for row in rows:
+            if row.action == action:
+                model.objects.filter(pk=row.object_id).update(created_at=row.at)
 
 
 def latest_on(anchor: date) -> datetime:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from margin.collaboration.actions import comment_create
+from margin.collaboration.queries import target_get
 from margin.core import audit
 from margin.core.models import AuditEntry
 from margin.demo.history import CLOSES, OPENS, Chronicle, _moments
@@ -57,3 +59,14 @@ def test_chapters_date_their_rows_and_an_inner_chapter_keeps_its_own_day(firm: F
     assert drafts == sorted(drafts) and drafts[-1] - drafts[0] < timedelta(seconds=1)
     updates = [r.at.astimezone(ZONE) for r in rows if r.action == "project.update"]
     assert updates[0] == _at(MONDAY, OPENS) and updates[0] < updates[1] <= _at(MONDAY + timedelta(days=13), CLOSES)
+
+
+def test_a_comment_says_when_its_row_says_it_was_written(firm: Firm) -> None:
+    story = Chronicle()
+    with story.chapter(MONDAY, MONDAY):
+        comment = comment_create(
+            viewer=firm.manager, target=target_get(firm.manager, "task", firm.design.pk), body="Hi"
+        )
+    story.write(firm.usd.organisation_id, latest=_at(MONDAY + timedelta(days=1), time(9)))
+    comment.refresh_from_db()
+    assert comment.created_at == AuditEntry.objects.get(action="comment.create").at == _at(MONDAY, OPENS)
