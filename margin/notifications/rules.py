@@ -19,6 +19,12 @@ class EventKind:
     # Addressed to one person ("Tom mentioned you…"): sent to that person's own channels only, never to the
     # organisation's or a project's shared Slack, Teams or webhook endpoints.
     personal: bool = False
+    # The label where a shared endpoint subscribes (no "I follow": a channel follows no one); the label if empty.
+    channel_label: str = ""
+
+    @property
+    def shared_label(self) -> str:
+        return self.channel_label or self.label
 
 
 EVENT_KINDS: dict[str, EventKind] = {
@@ -27,11 +33,35 @@ EVENT_KINDS: dict[str, EventKind] = {
         EventKind(
             "comment.mentioned", "Someone mentions me in a comment", "Conversation", email="immediate", personal=True
         ),
-        EventKind("comment.created", "A comment on something I follow", "Conversation", email="digest"),
-        EventKind("attachment.added", "A file added to something I follow", "Conversation", app=False),
-        EventKind("risk.raised", "A risk is logged on a project I follow", "Risks and issues", email="digest"),
+        EventKind(
+            "comment.created",
+            "A comment on something I follow",
+            "Conversation",
+            email="digest",
+            channel_label="A comment is posted",
+        ),
+        EventKind(
+            "attachment.added",
+            "A file added to something I follow",
+            "Conversation",
+            app=False,
+            channel_label="A file is attached",
+        ),
+        EventKind(
+            "risk.raised",
+            "A risk is logged on a project I follow",
+            "Risks and issues",
+            email="digest",
+            channel_label="A risk is logged",
+        ),
         EventKind("risk.changed", "A risk's score or status changes", "Risks and issues", app=False),
-        EventKind("issue.raised", "An issue is logged on a project I follow", "Risks and issues", email="digest"),
+        EventKind(
+            "issue.raised",
+            "An issue is logged on a project I follow",
+            "Risks and issues",
+            email="digest",
+            channel_label="An issue is logged",
+        ),
         EventKind("issue.resolved", "An issue is resolved", "Risks and issues", app=False),
         EventKind("decision.recorded", "A decision is recorded", "Risks and issues", app=False),
         EventKind("change_request.submitted", "A change request waits for a decision", "Change control"),

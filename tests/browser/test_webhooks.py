@@ -51,7 +51,7 @@ def test_admin_adds_a_slack_endpoint_and_sends_a_test(
         form.get_by_label("Format").select_option("slack")
         form.get_by_label("Name").fill("#delivery-leads")
         form.get_by_label("URL").fill(receiver.url("/services/T1/B1/secret"))
-        form.get_by_label("A risk is logged on a project I follow").check()
+        form.get_by_label("A risk is logged", exact=True).check()
         page.get_by_test_id("webhook-add-submit").click()
         expect(page.get_by_test_id("webhook-secret")).to_be_visible()
         page.get_by_test_id("webhook-send-test").click()

@@ -78,7 +78,7 @@ def projects_for(viewer: Viewer) -> list[Project]:
     return list(projects.filter(id__in=managed_project_ids(viewer)))
 
 
-KIND_CHOICES = [(k.kind, k.label) for k in shared_kinds()]
+KIND_CHOICES = [(k.kind, k.shared_label) for k in shared_kinds()]
 
 
 class WebhookForm(TablerForm):
@@ -231,7 +231,7 @@ def _detail(
         "endpoint": endpoint,
         "personal": endpoint.owner_id is not None,
         "project": Project.objects.filter(pk=endpoint.project_id).first() if endpoint.project_id else None,
-        "kind_labels": [EVENT_KINDS[k].label for k in endpoint.kinds if k in EVENT_KINDS],
+        "kind_labels": [EVENT_KINDS[k].shared_label for k in endpoint.kinds if k in EVENT_KINDS],
         "form": form
         or WebhookEditForm(initial={"name": endpoint.name, "url": endpoint.url, "kinds": list(endpoint.kinds)}),
         "log": log,
