@@ -33,11 +33,12 @@ class StaffingCell:
     hard: int
     soft: int
     actual: int
+    past: bool = False  # a week already over: its time is logged, bookings no longer matter
 
     @property
     def short(self) -> bool:
-        """The plan asks for more than is booked (hard and soft)."""
-        return self.demand > self.hard + self.soft
+        """The plan asks for more than is booked (hard and soft) in a week still to come (or this one)."""
+        return not self.past and self.demand > self.hard + self.soft
 
 
 @dataclass(frozen=True)
@@ -110,15 +111,22 @@ def project_staffing(
     names.update({f"person:{pk}": name for pk, name in Person.objects.filter(pk__in=people).values_list("id", "name")})
     keys = set(demand) | set(hard) | set(soft) | set(actual)
     zero = [0] * weeks
+    this_monday = monday_of(date.today())
+    past = [monday < this_monday for monday in mondays]
     rows = [
         StaffingRow(
             key,
             names.get(key, key),
             key.startswith("role:"),
             [
-                StaffingCell(d, h, s, a)
-                for d, h, s, a in zip(
-                    demand.get(key, zero), hard.get(key, zero), soft.get(key, zero), actual.get(key, zero), strict=True
+                StaffingCell(d, h, s, a, gone)
+                for d, h, s, a, gone in zip(
+                    demand.get(key, zero),
+                    hard.get(key, zero),
+                    soft.get(key, zero),
+                    actual.get(key, zero),
+                    past,
+                    strict=True,
                 )
             ],
         )
