@@ -15,7 +15,10 @@ average:
   client (middleware, view, query, names, template); target < 200 ms;
 - ``feed_query``: ``collaboration.activity.project_activity`` alone;
 - ``older``: the page 1,000 rows back (a keyset cursor);
-- ``mine``: "My activity" of the manager (the big project and the twenty others).
+- ``mine``: "My activity" of the manager (the big project and the twenty others);
+- ``task``: a task's page ``GET /tasks/{id}/`` (its history is the task's feed: the task, its links and
+  assignments found by their snapshots, its thread) for the big project's busiest task; ``task_history``: its
+  ``task_activity`` alone (30 sentences).
 
 Checks: the first page has 50 sentences, the older page starts where the first ended. Results: printed, and
 bench/results/feed.json and .md.
@@ -43,7 +46,7 @@ from bench.harness import add_backend_options, as_child, run_backends, server_ve
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/margin_bench_feed"
 SQLITE_URL = "sqlite:////tmp/margin-bench/feed.sqlite3"
 RESULTS = ROOT / "bench" / "results"
-TARGETS = {"feed": 0.200}
+TARGETS = {"feed": 0.200, "task": 0.200}
 OTHER_PROJECTS = 20
 
 
@@ -157,10 +160,12 @@ def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     url = SQLITE_URL if backend == "sqlite" else args.pg_url
     django_on(url)
     from django.db import connection, transaction
+    from django.db.models import Count
     from django.test import Client
 
-    from margin.collaboration.activity import my_activity, project_activity
+    from margin.collaboration.activity import my_activity, project_activity, task_activity
     from margin.core.models import AuditEntry
+    from margin.projects.models import Task
     from tests.firm import build_firm
 
     rec: dict[str, Any] = {"backend": backend, "server_version": server_version()}
@@ -191,12 +196,32 @@ def measure(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         deep = project_activity(firm.manager, project, before=deep.next_cursor, limit=200)
     older, rec["older"] = _timed(lambda: project_activity(firm.manager, project, before=deep.next_cursor), args.repeat)
     _, rec["mine"] = _timed(lambda: my_activity(firm.manager), args.repeat)
+    busiest = (
+        AuditEntry.objects.filter(object_type="projects.task", object_id__in=task_ids)
+        .values("object_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "object_id")
+        .first()
+    )
+    assert busiest is not None
+    task_id = busiest["object_id"]
+
+    def task_page() -> str:
+        answer = client.get(f"/tasks/{task_id}/")
+        assert answer.status_code == 200, answer.status_code
+        return answer.content.decode()
+
+    task_html, rec["task"] = _timed(task_page, args.repeat)
+    task = Task.objects.get(pk=task_id)
+    _, rec["task_history"] = _timed(lambda: task_activity(firm.manager, task, limit=30), args.repeat)
+    rec["task_rows"] = busiest["n"]
     second = project_activity(firm.manager, project, before=cursor_at)
     checks = {
         "first_page": rec["sentences"] == 50 and len(first.items) == 50,
         "keyset": bool(second.items)
         and (second.items[0].at, second.items[0].id) < (first.items[-1].at, first.items[-1].id),
         "older": len(older.items) == 50,
+        "task": task_html.count('data-testid="history-item"') == min(30, busiest["n"]),
     }
     rec["check"] = "ok" if all(checks.values()) else f"FAILED {checks}"
     return rec
@@ -240,11 +265,12 @@ def main() -> None:
         "page in 200 ms).",
         "",
         "| backend | tasks / audit rows (all) | load | first page (HTML) | first page (query + sentences) | "
-        "1,000 rows back | my activity | check |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
+        "1,000 rows back | my activity | a task's page | its history alone | check |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
         *[
             f"| {r['backend']} {r['server_version']} | {r['tasks']:,} / {r['rows']:,} | {r['load_s']} s | "
-            f"{_cell(r, 'feed')} | {_cell(r, 'feed_query')} | {_cell(r, 'older')} | {_cell(r, 'mine')} | {r['check']} |"
+            f"{_cell(r, 'feed')} | {_cell(r, 'feed_query')} | {_cell(r, 'older')} | {_cell(r, 'mine')} | "
+            f"{_cell(r, 'task')} | {_cell(r, 'task_history')} ({r['task_rows']} rows) | {r['check']} |"
             for r in runs
         ],
         "",

@@ -42,6 +42,7 @@ from margin.resourcing.models import Assignment, Booking
 from margin.risks.models import ChangeRequest, Decision, Issue, Risk
 
 PAGE = 50
+TASK_IDS_READ = 5000  # a task's audit rows read as a list of ids up to this many (task_activity)
 MAX_PAGE = 200
 DAY_MINUTES = 8 * 60
 
@@ -220,6 +221,14 @@ def task_activity(viewer: Viewer, task: Task, *, before: str = "", limit: int = 
         | Q(object_type="collaboration.comment", object_id__in=Comment.objects.filter(**thread).values("id"))
         | Q(object_type="collaboration.attachment", object_id__in=Attachment.objects.filter(**thread).values("id"))
     )
+    # A task's rows are few among the organisation's: read their ids first, unordered, so each branch goes
+    # through the (object_type, object_id) index; ordered by `at` with a LIMIT, the planner walks the whole trail
+    # backwards looking for them (76 ms of 200,000 rows on SQLite; 1 ms this way). A task with very many rows
+    # keeps the subquery.
+    rows = AuditEntry.objects.filter(organisation_id=viewer.organisation_id).filter(scope).order_by()
+    ids = list(rows.values_list("id", flat=True)[: TASK_IDS_READ + 1])
+    if len(ids) <= TASK_IDS_READ:
+        scope = Q(id__in=ids)
     return _page(viewer, scope, before=before, limit=limit)
 
 
