@@ -26,7 +26,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection
-from datetime import date, timedelta
+from contextlib import AbstractContextManager, nullcontext
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
@@ -266,56 +267,66 @@ def _clients(built: _Built) -> dict[str, Client]:
     }
 
 
-def _projects(built: _Built, clients: dict[str, Client], plan: Plan) -> None:
+def _projects(built: _Built, clients: dict[str, Client], plan: Plan, story: Chronicle) -> None:
+    for project_plan in plan.projects.values():
+        # A project is set up in the fortnight before it starts (one to come: the fortnight before today).
+        opened = min(project_plan.start, plan.calendar.anchor) - timedelta(days=1)
+        with story.chapter(opened - timedelta(days=13), opened):
+            _project(built, clients, plan, project_plan, story)
+
+
+def _project(
+    built: _Built, clients: dict[str, Client], plan: Plan, project_plan: ProjectPlan, story: Chronicle
+) -> None:
     company_specs = {c.key: c for c in COMPANIES}
     roles = {r.name: r for r in Role.objects.filter(organisation_id=built.admin.organisation_id)}
-    for code, project_plan in plan.projects.items():
-        spec = project_plan.spec
-        rate_table = role_rates(spec, company_specs[spec.company])
-        blended = sum(rate_table.values(), Decimal(0)) / len(rate_table)
-        budget_amount = (Decimal(project_plan.budget_minutes) / 60 * blended / 1000).quantize(Decimal(1)) * 1000
-        project = projects.project_create(
-            viewer=built.admin,
-            company=built.companies[spec.company],
-            client=clients[spec.client],
-            manager=built.people[spec.manager],
-            code=code,
-            name=spec.name,
-            budget_minutes=project_plan.budget_minutes,
-            budget_amount_minor=int(budget_amount) * 100,
-            start_date=project_plan.start,
-            end_date=project_plan.end,
-            status=ProjectStatus.PLANNED if spec.status == ProjectStatus.PLANNED else ProjectStatus.ACTIVE,
+    code = project_plan.code
+    spec = project_plan.spec
+    rate_table = role_rates(spec, company_specs[spec.company])
+    blended = sum(rate_table.values(), Decimal(0)) / len(rate_table)
+    budget_amount = (Decimal(project_plan.budget_minutes) / 60 * blended / 1000).quantize(Decimal(1)) * 1000
+    project = projects.project_create(
+        viewer=built.admin,
+        company=built.companies[spec.company],
+        client=clients[spec.client],
+        manager=built.people[spec.manager],
+        code=code,
+        name=spec.name,
+        budget_minutes=project_plan.budget_minutes,
+        budget_amount_minor=int(budget_amount) * 100,
+        start_date=project_plan.start,
+        end_date=project_plan.end,
+        status=ProjectStatus.PLANNED if spec.status == ProjectStatus.PLANNED else ProjectStatus.ACTIVE,
+    )
+    built.projects[code] = project
+    manager = built.viewers[spec.manager]
+    for username in dict.fromkeys([spec.manager, *(p.username for p in plan.members(code))]):
+        projects.project_member_add(viewer=manager, project=project, person=built.people[username])
+    if DELEGATE[0] == code:
+        timesheets.approval_delegate_add(viewer=manager, delegate=built.people[DELEGATE[1]], project=project)
+    _plan(built, project_plan, story)
+    # The rate card: every role, a rate increase mid-period on some, a couple of personal rates.
+    start = project_plan.start
+    for role_name, rate in rate_table.items():
+        contracts.bill_rate_set(
+            viewer=manager, project=project, role=roles[role_name], valid_from=start, hourly_rate=rate
         )
-        built.projects[code] = project
-        manager = built.viewers[spec.manager]
-        for username in dict.fromkeys([spec.manager, *(p.username for p in plan.members(code))]):
-            projects.project_member_add(viewer=manager, project=project, person=built.people[username])
-        if DELEGATE[0] == code:
-            timesheets.approval_delegate_add(viewer=manager, delegate=built.people[DELEGATE[1]], project=project)
-        _plan(built, project_plan)
-        # The rate card: every role, a rate increase mid-period on some, a couple of personal rates.
-        start = project_plan.start
-        for role_name, rate in rate_table.items():
-            contracts.bill_rate_set(
-                viewer=manager, project=project, role=roles[role_name], valid_from=start, hourly_rate=rate
-            )
-            if spec.rate_increase:
-                contracts.bill_rate_set(
-                    viewer=manager,
-                    project=project,
-                    role=roles[role_name],
-                    valid_from=plan.calendar.mid_period,
-                    hourly_rate=increased(rate),
-                )
-        for username, personal_rate in spec.overrides:
+        if spec.rate_increase:
             contracts.bill_rate_set(
                 viewer=manager,
                 project=project,
-                person=built.people[username],
-                valid_from=start,
-                hourly_rate=Decimal(personal_rate),
+                role=roles[role_name],
+                valid_from=plan.calendar.mid_period,
+                hourly_rate=increased(rate),
             )
+    for username, personal_rate in spec.overrides:
+        contracts.bill_rate_set(
+            viewer=manager,
+            project=project,
+            person=built.people[username],
+            valid_from=start,
+            hourly_rate=Decimal(personal_rate),
+        )
 
 
 # How three of the projects are sold (the others bill time and materials): a fixed fee in two instalments,
@@ -401,7 +412,7 @@ def _contract_terms(built: _Built, plan: Plan) -> None:
             )
 
 
-def _plan(built: _Built, plan: ProjectPlan) -> None:
+def _plan(built: _Built, plan: ProjectPlan, story: Chronicle) -> None:
     """The signed-off plan (durations, links, assignments, deadlines) saved as baseline 0 with its planned cost,
     then the current plan: how long the work really takes, a late start, progress, and the board."""
     code = plan.code
@@ -454,21 +465,29 @@ def _plan(built: _Built, plan: ProjectPlan) -> None:
         if t.actual_finish is not None:
             changes["actual_finish"] = to_aware(t.actual_finish)
         if changes:
-            projects.task_schedule_update(viewer=manager, task=tasks[t.name], **changes)  # type: ignore[arg-type]
+            with _on_the_day(story, t.actual_finish or t.actual_start):  # progress reported when it happened
+                projects.task_schedule_update(viewer=manager, task=tasks[t.name], **changes)  # type: ignore[arg-type]
     # The board: every card in the column of its status. Who works on it is its assignments (ADR 0011), made
     # with the plan above, so the move hands nothing over.
     projects.board_columns_ensure(viewer=manager, project=project)
     for t in plan.tasks:
         if t.status != TaskStatus.TODO:
-            projects.task_board_move(
-                viewer=manager,
-                task=tasks[t.name],
-                status=t.status,
-                position=10_000,  # at the end of the column: the cards keep the plan's order
-            )
+            with _on_the_day(story, t.actual_finish if t.status == TaskStatus.DONE else t.actual_start):
+                projects.task_board_move(
+                    viewer=manager,
+                    task=tasks[t.name],
+                    status=t.status,
+                    position=10_000,  # at the end of the column: the cards keep the plan's order
+                )
     if WIP_LIMITED[0] == code:
         column = BoardColumn.objects.get(project=project, status=TaskStatus.IN_PROGRESS)
         projects.board_column_update(viewer=manager, column=column, wip_limit=WIP_LIMITED[1])
+
+
+def _on_the_day(story: Chronicle, moment: datetime | None) -> AbstractContextManager[None]:
+    """The audit rows written inside dated on the day of `moment` (a task's actual start or finish), or left to
+    the chapter around when there is none."""
+    return story.chapter(moment.date(), moment.date()) if moment is not None else nullcontext()
 
 
 # A project kept as a template (New project → From a template): the software delivery plan, saved from BLF-WMS.
@@ -744,7 +763,7 @@ def _build(plan: Plan, done: Callable[[str], None]) -> None:
         done(STEPS[0])
         clients = _clients(built)
         done(STEPS[1])
-        _projects(built, clients, plan)
+        _projects(built, clients, plan, story)
         _contract_terms(built, plan)
         _template(built)
     done(STEPS[2])

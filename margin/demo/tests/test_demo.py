@@ -26,14 +26,14 @@ from margin.billing.models import Invoice, InvoiceStatus
 from margin.billing.queries import to_invoice_visible
 from margin.closing.models import PeriodLock
 from margin.contracts.models import BillRate
-from margin.core.models import Notification
+from margin.core.models import AuditEntry, Notification
 from margin.crm.models import Client as ClientRow
 from margin.demo.dates import DemoCalendar
 from margin.demo.specs import DEMO_PASSWORD, OVERLOAD, WEEKS
 from margin.demo.tests.coherence import all_problems
 from margin.expenses.models import ClaimStatus, ExpenseClaim
 from margin.projects.models import Dependency, Project, ProjectStatus, Task, TaskStatus, WorkCalendar
-from margin.projects.planning import network_of, task_people
+from margin.projects.planning import network_of, project_zone, task_people
 from margin.rates.models import CostRate, ExchangeRate
 from margin.reporting.earned_value import project_earned_value
 from margin.reporting.queries import profitability, profitability_visible
@@ -245,6 +245,26 @@ def test_every_screen_has_something_in_it(today: date) -> None:
     _page(liam, f"/week/{cal.week(WEEKS - 2)}/", "too long for that day")
     _page(liam, "/notifications/", "too long for that day")
     _page(liam, "/expenses/", "Bluefin kick-off workshop")
+
+
+def test_the_audit_trail_is_dated_as_the_work_happened(today: date) -> None:
+    """The activity feed reads half a year: projects set up before they start, progress on the day a task
+    finished, invoices on their issue day, nothing after now (demo.history)."""
+    zone = project_zone()
+    rows = AuditEntry.objects.all()
+    assert rows.filter(at__gt=timezone.now()).count() == 0
+    assert (today - rows.order_by("at").first().at.astimezone(zone).date()).days > 7 * WEEKS  # type: ignore[union-attr]
+    for project in Project.objects.filter(is_template=False, start_date__lte=today):
+        created = rows.get(action="project.create", object_id=project.pk).at.astimezone(zone).date()
+        assert created < project.start_date, project.code  # type: ignore[operator]
+    finished = Task.objects.filter(actual_finish__isnull=False, project__is_template=False)
+    assert finished.exists()
+    for task in finished:
+        days = {r.at.astimezone(zone).date() for r in rows.filter(object_type="projects.task", object_id=task.pk)}
+        assert task.actual_finish.astimezone(zone).date() in days, task.name  # type: ignore[union-attr]
+    for invoice in Invoice.objects.filter(issue_date__isnull=False):
+        issued = rows.get(action="invoice.issue", object_id=invoice.pk).at.astimezone(zone).date()
+        assert issued == invoice.issue_date, invoice.number
 
 
 def test_the_task_thread_shows_a_pdf_by_its_first_page(today: date) -> None:
