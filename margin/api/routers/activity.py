@@ -1,4 +1,5 @@
-"""The activity feed and following (/projects/{id}/activity, /activity, /projects/{id}/follow, /me/follows).
+"""The activity feed and following (/projects/{id}/activity, /tasks/{id}/activity, /activity,
+/projects/{id}/follow, /me/follows).
 
 A project's feed is for whoever may see the project (another organisation's or a hidden project answers 404);
 "my activity" covers the projects the caller follows or works on. Pages go back with `before` (the
@@ -13,10 +14,10 @@ from ninja.responses import Status
 
 from margin.api.schemas.common import Id, responses
 from margin.api.security import viewer_of
-from margin.collaboration.activity import MAX_PAGE, PAGE, Page, my_activity, project_activity
+from margin.collaboration.activity import MAX_PAGE, PAGE, Page, my_activity, project_activity, task_activity
 from margin.notifications.actions import project_follow, project_unfollow
 from margin.notifications.queries import follows_of, is_following
-from margin.projects.queries import project_get, projects_visible
+from margin.projects.queries import project_get, projects_visible, task_get
 
 router = Router(tags=["activity"])
 
@@ -89,6 +90,15 @@ def project_activity_list(request: HttpRequest, project_id: Id, filters: Query[A
     viewer = viewer_of(request)
     project = project_get(viewer, project_id)
     return _page_out(project_activity(viewer, project, before=filters.before, limit=filters.limit))
+
+
+@router.get("/tasks/{task_id}/activity", response=responses(ActivityOut), summary="A task's history as sentences")
+def task_activity_list(request: HttpRequest, task_id: Id, filters: Query[ActivityFilter]) -> dict[str, Any]:
+    """The task itself, its links and assignments, and its comments and files, newest first (the task page's
+    History)."""
+    viewer = viewer_of(request)
+    task = task_get(viewer, task_id)
+    return _page_out(task_activity(viewer, task, before=filters.before, limit=filters.limit))
 
 
 @router.get("/activity", response=responses(ActivityOut), summary="Activity on the projects you follow or work on")

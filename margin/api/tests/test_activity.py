@@ -31,6 +31,21 @@ def test_project_activity_pages_and_404s(firm: Firm) -> None:
     assert {i["project_name"] for i in mine["items"]} == {"Globex portal"}
 
 
+def test_task_activity_is_the_tasks_own_history(firm: Firm) -> None:
+    actions.task_update(viewer=firm.manager, task=firm.build, name="Build it")
+    actions.task_update(viewer=firm.manager, task=firm.design, name="Design it")  # another task's: not listed
+    client = _client(firm.member_user)
+    url = f"{BASE}/tasks/{firm.build.pk}/activity"
+    items = client.get(url).json()["items"]
+    assert items[0]["text"] == "Maya renamed *Build* to *Build it*"
+    assert all(i["object_id"] == firm.build.pk for i in items if i["object_type"] == "projects.task")
+    assert client.get(url, {"before": "x"}).status_code == 422
+    other = firm.other_project.tasks.first() or actions.task_create(
+        viewer=firm.other_admin, project=firm.other_project, name="Theirs"
+    )
+    assert client.get(f"{BASE}/tasks/{other.pk}/activity").status_code == 404
+
+
 def test_follow_endpoints(firm: Firm) -> None:
     client = _client(firm.finance_user)
     url = f"{BASE}/projects/{firm.project.pk}/follow"
