@@ -90,6 +90,10 @@ def test_mention_notify_and_attach(patient: Any, browser_firm: Firm, sign_in: Ca
     background = mention.evaluate("el => getComputedStyle(el).backgroundColor")
     assert background not in ("rgba(0, 0, 0, 0)", "transparent")
     expect(page.get_by_test_id("attachment-preview")).to_be_visible()
+    # The task's history tells it in sentences, newest first: the file, then Maya's comment.
+    sentences = page.get_by_test_id("history-sentence")
+    expect(sentences.nth(0)).to_have_text("Maya attached estimate-sketch.png to Design")
+    expect(sentences.nth(1)).to_have_text("Maya commented on Design")
     page.get_by_test_id("discussion").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "comments-tom.png"), full_page=True)
 
