@@ -3,11 +3,13 @@
 told in chapters (set-up, the older weeks, the invoiced months, the last weeks, the last days); afterwards each
 chapter's rows are spread over its days, in the order they were written, within office hours on working days.
 The rows of one bulk action (`collaboration.activity.GROUPED`: an approval, an import, an invoice run) keep one
-moment, so the feed still reads them as one sentence. Only `AuditEntry.at` changes, and a comment's or file's
-`created_at` with its row: documents keep their own dates, which the build gave them."""
+moment, so the feed still reads them as one sentence. Only `AuditEntry.at` changes, a comment's or file's
+`created_at` with its row, and a notification's with the row written just before it: documents keep their own
+dates, which the build gave them."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from django.utils import timezone
 
 from margin.collaboration.activity import GROUPED
 from margin.collaboration.models import Attachment, Comment
-from margin.core.models import AuditEntry
+from margin.core.models import AuditEntry, Notification
 from margin.projects.planning import project_zone
 
 OPENS, CLOSES = time(8, 30), time(18, 0)  # the office hours the history is written in
@@ -55,6 +57,7 @@ class Chronicle:
         many rows were dated."""
         latest = latest or timezone.now()
         dated: set[int] = set()
+        moved: list[tuple[datetime, datetime]] = []  # each row's moment as written and as dated
         for chapter in self.chapters:  # an inner chapter ends first, so it is listed (and claims its rows) first
             rows = [
                 row
@@ -68,14 +71,16 @@ class Chronicle:
             previous: AuditEntry | None = None
             previous_second: datetime | None = None
             for row, moment in zip(rows, moments, strict=True):
-                second = row.at.replace(microsecond=0)
+                written, second = row.at, row.at.replace(microsecond=0)
                 if previous is not None and _same_batch(previous, row) and second == previous_second:
                     row.at = previous.at + timedelta(microseconds=1)
                 else:
                     row.at = moment
                 previous, previous_second = row, second
+                moved.append((written, row.at))
             AuditEntry.objects.bulk_update(rows, ["at"], batch_size=1000)
             _thread_dates(rows)
+        _notice_dates(organisation_id, moved)
         return len(dated)
 
 
@@ -85,6 +90,20 @@ def _thread_dates(rows: list[AuditEntry]) -> None:
         for row in rows:
             if row.action == action:
                 model.objects.filter(pk=row.object_id).update(created_at=row.at)
+
+
+def _notice_dates(organisation_id: int, moved: list[tuple[datetime, datetime]]) -> None:
+    """A notification came when what caused it happened: the dated moment of the last audit row written before
+    it (by the moments both were written at)."""
+    if not moved:
+        return
+    moved.sort()
+    written = [pair[0] for pair in moved]
+    notices = list(Notification.objects.filter(organisation_id=organisation_id, created_at__gte=written[0]))
+    for notice in notices:
+        before = bisect_right(written, notice.created_at) - 1
+        notice.created_at = moved[max(before, 0)][1] + timedelta(microseconds=1)
+    Notification.objects.bulk_update(notices, ["created_at"], batch_size=1000)
 
 
 def latest_on(anchor: date) -> datetime:

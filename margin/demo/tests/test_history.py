@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from margin.collaboration.actions import comment_create
 from margin.collaboration.queries import target_get
 from margin.core import audit
-from margin.core.models import AuditEntry
+from margin.core.models import AuditEntry, Notification
 from margin.demo.history import CLOSES, OPENS, Chronicle, _moments
 from margin.projects.planning import project_zone
 from tests.firm import Firm
@@ -70,3 +70,18 @@ def test_a_comment_says_when_its_row_says_it_was_written(firm: Firm) -> None:
     story.write(firm.usd.organisation_id, latest=_at(MONDAY + timedelta(days=1), time(9)))
     comment.refresh_from_db()
     assert comment.created_at == AuditEntry.objects.get(action="comment.create").at == _at(MONDAY, OPENS)
+
+
+def test_a_notification_comes_when_what_caused_it_happened(firm: Firm) -> None:
+    story = Chronicle()
+    with story.chapter(MONDAY, MONDAY + timedelta(days=4)):
+        _row(firm, "project.update")
+        _row(firm, "project.update")
+        notice = Notification.objects.create(
+            organisation_id=firm.usd.organisation_id, user=firm.member_user, kind="test", text="The plan changed"
+        )
+    story.write(firm.usd.organisation_id, latest=_at(MONDAY + timedelta(days=10), time(9)))
+    notice.refresh_from_db()
+    last = AuditEntry.objects.filter(action="project.update").order_by("-id").first()
+    assert last is not None and notice.created_at == last.at + timedelta(microseconds=1)
+    assert notice.created_at.astimezone(ZONE).date() < MONDAY + timedelta(days=5)
