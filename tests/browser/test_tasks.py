@@ -95,7 +95,7 @@ def test_edit_cells_inline_with_the_keyboard(page: Any, browser_firm: Firm, sign
     expect(page.get_by_test_id("task-title")).to_have_text("Build the portal")
     expect(page.get_by_test_id("links")).to_contain_text("Design")
     expect(page.get_by_test_id("assignments")).to_contain_text("Tom")
-    expect(page.get_by_test_id("history")).to_contain_text("task.update")
+    expect(page.get_by_test_id("history")).to_contain_text("Maya renamed Build to Build the portal")
     page.screenshot(path=str(SHOTS / "task-page-build.png"), full_page=True)
     page.goto(f"/tasks/{wireframes.pk}/")
     expect(page.get_by_test_id("time-entries")).to_contain_text("2:30")
