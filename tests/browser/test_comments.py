@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from tests.browser.discussion import attach, mention_from_list
 from tests.firm import Firm
 
 pytestmark = pytest.mark.browser
@@ -47,13 +48,7 @@ def test_mention_notify_and_attach(patient: Any, browser_firm: Firm, sign_in: Ca
     page.goto(f"/tasks/{firm.design.pk}/")
     panel = page.get_by_test_id("discussion")
     expect(panel.get_by_test_id("no-comments")).to_be_visible()
-    box = panel.get_by_label("Add a comment")
-    box.click()
-    box.press_sequentially("Please check the estimate, @to")
-    option = panel.locator(".mention-option", has_text="@tom")
-    expect(option).to_be_visible()
-    page.screenshot(path=str(SHOTS / "comments-autocomplete.png"))
-    option.click()
+    box = mention_from_list(panel, "Please check the estimate, @to", "tom", shot=SHOTS / "comments-autocomplete.png")
     expect(box).to_have_value("Please check the estimate, @tom ")
     box.press_sequentially("— **before Friday** <script>alert(1)</script>")
     panel.get_by_role("button", name="Comment").click()
@@ -64,10 +59,10 @@ def test_mention_notify_and_attach(patient: Any, browser_firm: Firm, sign_in: Ca
     expect(comment.get_by_test_id("comment-body")).to_contain_text("<script>alert(1)</script>")  # shown as text
 
     # A file that lies about its type is refused in the form; an image is attached and previewed.
-    _attach(page, "invoice.pdf", "application/pdf", b"<html><script>alert(1)</script></html>")
+    attach(page, "invoice.pdf", "application/pdf", b"<html><script>alert(1)</script></html>")
     expect(page.get_by_test_id("file-error")).to_contain_text("invoice.pdf is HTML")
     expect(page.get_by_test_id("attachment")).to_have_count(0)
-    _attach(page, "estimate-sketch.png", "image/png", _png())
+    attach(page, "estimate-sketch.png", "image/png", _png())
     preview = page.get_by_test_id("attachment-preview")
     expect(preview).to_be_visible()
     expect(page.get_by_test_id("attachment-name")).to_have_text("estimate-sketch.png")
@@ -128,19 +123,12 @@ def _pdf() -> bytes:
     )
 
 
-def _attach(page: Any, name: str, mime_type: str, data: bytes) -> None:
-    """Attach a file through the discussion panel's form, as a person picking it would."""
-    files = page.get_by_test_id("attachment-form")
-    files.get_by_label("File to attach").set_input_files({"name": name, "mimeType": mime_type, "buffer": data})
-    files.get_by_role("button", name="Attach", exact=True).click()
-
-
 def test_a_pdf_shows_its_first_page(patient: Any, browser_firm: Firm, sign_in: Callable[[str], Any]) -> None:
     firm, page = browser_firm, patient
     SHOTS.mkdir(parents=True, exist_ok=True)
     sign_in("maya")
     page.goto(f"/tasks/{firm.design.pk}/")
-    _attach(page, "statement-of-work.pdf", "application/pdf", _pdf())
+    attach(page, "statement-of-work.pdf", "application/pdf", _pdf())
     preview = page.get_by_test_id("attachment-preview")
     expect(preview).to_be_visible()
     expect(preview).to_have_attribute("alt", "First page of statement-of-work.pdf")

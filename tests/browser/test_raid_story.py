@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import Block
 from margin.notifications.endpoints import allowed_host_add, endpoint_create
 from margin.notifications.tests.receivers import Receiver, receiving
 from margin.projects.models import Project
+from tests.browser.discussion import mention_from_list
 from tests.firm import Firm
 
 pytestmark = pytest.mark.browser
@@ -105,10 +106,7 @@ def test_risk_change_discussion_reach_slack_and_teams(
         sign_in("tom")
         page.goto(change_url)
         panel = page.get_by_test_id("discussion")
-        box = panel.get_by_label("Add a comment")
-        box.click()
-        box.press_sequentially("Can we start on Monday, @ma")
-        panel.locator(".mention-option", has_text="@maya").click()
+        box = mention_from_list(panel, "Can we start on Monday, @ma", "maya")
         box.press_sequentially("?")
         panel.get_by_role("button", name="Comment").click()
         expect(page.get_by_test_id("comment").locator(".mention")).to_have_text("@Maya")
